@@ -1,0 +1,41 @@
+/**
+ * Every meter driver the app knows. A driver module exports a MeterDriver; add it to DRIVERS and it
+ * appears in discovery, the CLI (`--meter NAME:PORT`) and the Meters page.
+ */
+import { UserError } from '../util/errors';
+import { simDriver } from './sim';
+import { parseMeterSpec } from './spec';
+import type { DriverInfo, MeterDriver, PowerMeter } from './types';
+
+const DRIVERS: MeterDriver[] = [simDriver];
+
+export function listDrivers(): DriverInfo[] {
+  return DRIVERS.map(({ name, description, simulated, needsPort }) => ({ name, description, simulated, needsPort }));
+}
+
+export function findDriver(name: string): MeterDriver | undefined {
+  return DRIVERS.find((d) => d.name === name);
+}
+
+export function allDrivers(): readonly MeterDriver[] {
+  return DRIVERS;
+}
+
+/** Creates (does not open) the meter a spec names, or explains what is wrong with the spec. */
+export function createMeter(specText: string, options?: Record<string, unknown>): PowerMeter {
+  const spec = parseMeterSpec(specText);
+  const driver = findDriver(spec.driver);
+  if (!driver) {
+    throw new UserError(
+      `Unknown meter driver "${spec.driver}"; use one of: ${DRIVERS.map((d) => d.name).join(', ')}.`,
+      'unknown-driver',
+    );
+  }
+  if (driver.needsPort && !spec.port) {
+    throw new UserError(
+      `The ${driver.name} driver needs a port; write ${driver.name}:PORT (run "ddi-profiler meters" to list ports).`,
+      'missing-port',
+    );
+  }
+  return driver.create(spec, options);
+}

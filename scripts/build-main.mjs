@@ -1,0 +1,46 @@
+// Bundles the Node-side entry points with esbuild. Dependencies stay external (native modules,
+// tfjs wasm files) so they load from node_modules exactly as in tests.
+import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  packages: 'external',
+  logLevel: 'warning',
+};
+
+const entries = [
+  { in: 'main/cli/index.ts', out: 'dist/main/cli.cjs', banner: '#!/usr/bin/env node' },
+  { in: 'main/electron/main.ts', out: 'dist/main/electron.cjs' },
+  { in: 'main/ddi/worker/entry.ts', out: 'dist/main/ddi-worker.cjs', optional: true },
+];
+
+import { existsSync } from 'node:fs';
+await Promise.all(
+  entries
+    .filter((e) => !e.optional || existsSync(e.in))
+    .map((e) =>
+      build({
+        ...common,
+        entryPoints: [e.in],
+        outfile: e.out,
+        banner: e.banner ? { js: e.banner } : undefined,
+        external: ['electron'],
+      }),
+    ),
+);
+chmodSync('dist/main/cli.cjs', 0o755);
+
+// The preload runs sandboxed: one self-contained CommonJS file that may require only 'electron'.
+await build({
+  ...common,
+  packages: undefined,
+  platform: 'node',
+  entryPoints: ['preload/index.ts'],
+  outfile: 'dist/preload/index.cjs',
+  external: ['electron'],
+});
