@@ -10,7 +10,13 @@ import type { DriverInfo, MeterDriver, PowerMeter } from './types';
 const DRIVERS: MeterDriver[] = [simDriver];
 
 export function listDrivers(): DriverInfo[] {
-  return DRIVERS.map(({ name, description, simulated, needsPort }) => ({ name, description, simulated, needsPort }));
+  return DRIVERS.map(({ name, description, simulated, needsPort, settings }) => ({
+    name,
+    description,
+    simulated,
+    needsPort,
+    settings,
+  }));
 }
 
 export function findDriver(name: string): MeterDriver | undefined {

@@ -105,12 +105,27 @@ export interface MeterSpec {
   text: string;
 }
 
+/** One driver-specific setting, described so the Meters page and the CLI can offer it generically. */
+export interface DriverSetting {
+  key: string;
+  label: string;
+  type: 'number' | 'string' | 'boolean' | 'enum';
+  default?: number | string | boolean;
+  /** For 'enum'. */
+  choices?: string[];
+  unit?: string;
+  min?: number;
+  max?: number;
+  help?: string;
+}
+
 export interface DriverInfo {
   name: string;
   description: string;
   simulated: boolean;
   /** Whether the spec must name a port. */
   needsPort: boolean;
+  settings: DriverSetting[];
 }
 
 export interface MeterDriver extends DriverInfo {
