@@ -1,0 +1,214 @@
+/**
+ * The one API contract between the renderer and the core. Every renderer→main call and every
+ * main→renderer event is listed here with a zod schema per payload. Both transports (Electron IPC
+ * via preload, and the browser-mode WebSocket) are generated from these tables, and the core
+ * validates every incoming payload against them, so neither side can drift.
+ */
+import { z } from 'zod';
+
+// ---------- shared shapes ----------
+
+export const ChannelSchema = z.enum(['current', 'voltage', 'power']);
+
+export const DriverSettingSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  type: z.enum(['number', 'string', 'boolean', 'enum']),
+  default: z.union([z.number(), z.string(), z.boolean()]).optional(),
+  choices: z.array(z.string()).optional(),
+  unit: z.string().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  help: z.string().optional(),
+});
+
+export const DriverInfoSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  simulated: z.boolean(),
+  needsPort: z.boolean(),
+  settings: z.array(DriverSettingSchema),
+});
+
+export const PortInfoSchema = z.object({
+  path: z.string(),
+  manufacturer: z.string().optional(),
+  serialNumber: z.string().optional(),
+  vendorId: z.string().optional(),
+  productId: z.string().optional(),
+  source: z.enum(['serialport', 'scan', 'sysfs']),
+  suggestedDrivers: z.array(z.string()),
+});
+
+export const MeterStateSchema = z.enum(['idle', 'connecting', 'streaming', 'error', 'closed']);
+
+export const MeterStatusSchema = z.object({
+  spec: z.string(),
+  driver: z.string(),
+  label: z.string(),
+  simulated: z.boolean(),
+  state: MeterStateSchema,
+  message: z.string().optional(),
+  channels: z.array(ChannelSchema),
+  sampleRateHz: z.number(),
+  counters: z.object({
+    samples: z.number(),
+    lostSamples: z.number(),
+    gaps: z.number(),
+    badFrames: z.number(),
+    reconnects: z.number(),
+  }),
+});
+
+export const SessionSummarySchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  kind: z.enum(['power', 'profile']),
+  status: z.enum(['recording', 'complete', 'interrupted']),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationS: z.number(),
+  meter: z.object({ spec: z.string(), label: z.string(), driver: z.string(), simulated: z.boolean() }).nullable(),
+  model: z.string().nullable(),
+  backend: z.string().nullable(),
+  notes: z.string(),
+  channels: z.array(ChannelSchema),
+  sampleRateHz: z.number().nullable(),
+  samples: z.number(),
+  gaps: z.number(),
+  lostSamples: z.number(),
+  meanPowerW: z.number().nullable(),
+  energyJ: z.number().nullable(),
+});
+
+export const TraceSchema = z.object({
+  sessionId: z.number().int(),
+  channel: ChannelSchema,
+  fromS: z.number(),
+  toS: z.number(),
+  bucketS: z.number(),
+  /** Bucket start times in seconds from session start; min/max/mean per bucket. */
+  tS: z.array(z.number()),
+  min: z.array(z.number()),
+  max: z.array(z.number()),
+  mean: z.array(z.number()),
+  gaps: z.array(z.object({ startS: z.number(), endS: z.number(), lostSamples: z.number(), reason: z.string() })),
+});
+
+export const LiveBatchSchema = z.object({
+  channel: ChannelSchema,
+  /** Seconds since the meter connected; one entry per bucket. */
+  tS: z.array(z.number()),
+  min: z.array(z.number()),
+  max: z.array(z.number()),
+  mean: z.array(z.number()),
+  bucketS: z.number(),
+});
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  transport: z.enum(['electron', 'browser']),
+  databasePath: z.string(),
+});
+
+const Empty = z.object({}).strict();
+const SessionId = z.object({ id: z.number().int().positive() }).strict();
+
+// ---------- calls (renderer → main) ----------
+
+export const calls = {
+  'app.info': { input: Empty, output: AppInfoSchema },
+  'meters.drivers': { input: Empty, output: z.array(DriverInfoSchema) },
+  'meters.ports': { input: z.object({}).strict(), output: z.array(PortInfoSchema) },
+  'meters.connect': {
+    input: z
+      .object({
+        spec: z.string().min(1).max(500),
+        options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+      })
+      .strict(),
+    output: MeterStatusSchema,
+  },
+  'meters.disconnect': { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  'meters.status': { input: Empty, output: MeterStatusSchema.nullable() },
+  'sessions.start': {
+    input: z.object({ name: z.string().max(200).optional(), notes: z.string().max(10_000).optional() }).strict(),
+    output: SessionSummarySchema,
+  },
+  'sessions.stop': { input: Empty, output: SessionSummarySchema },
+  'sessions.list': { input: Empty, output: z.array(SessionSummarySchema) },
+  'sessions.get': { input: SessionId, output: SessionSummarySchema },
+  'sessions.trace': {
+    input: z
+      .object({
+        id: z.number().int().positive(),
+        channel: ChannelSchema.optional(),
+        fromS: z.number().min(0).optional(),
+        toS: z.number().min(0).optional(),
+        points: z.number().int().min(10).max(20_000),
+      })
+      .strict(),
+    output: TraceSchema,
+  },
+  'sessions.export': {
+    input: z.object({ id: z.number().int().positive(), format: z.enum(['csv', 'json']) }).strict(),
+    /** Electron writes the file where the user chose (savedTo); browser mode hands back a one-time downloadUrl. */
+    output: z.object({
+      fileName: z.string(),
+      savedTo: z.string().optional(),
+      downloadUrl: z.string().optional(),
+      cancelled: z.boolean().optional(),
+    }),
+  },
+} as const;
+
+// ---------- events (main → renderer) ----------
+
+export const events = {
+  'meter.status': MeterStatusSchema.nullable(),
+  'meter.live': LiveBatchSchema,
+  'session.recording': SessionSummarySchema.nullable(),
+} as const;
+
+// ---------- derived types ----------
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallInput<K extends CallName> = z.input<Calls[K]['input']>;
+export type CallOutput<K extends CallName> = z.output<Calls[K]['output']>;
+export type EventName = keyof typeof events;
+export type EventPayload<K extends EventName> = z.output<(typeof events)[K]>;
+
+export type DriverInfo = z.output<typeof DriverInfoSchema>;
+export type PortInfo = z.output<typeof PortInfoSchema>;
+export type MeterStatus = z.output<typeof MeterStatusSchema>;
+export type SessionSummary = z.output<typeof SessionSummarySchema>;
+export type Trace = z.output<typeof TraceSchema>;
+export type LiveBatch = z.output<typeof LiveBatchSchema>;
+export type AppInfo = z.output<typeof AppInfoSchema>;
+
+export const CALL_NAMES = Object.keys(calls) as CallName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+/**
+ * The renderer's view of the API: one async function per call, plus event subscription.
+ * Implemented by the Electron preload bridge and by the browser-mode WebSocket client.
+ */
+export interface DdiApi {
+  call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>>;
+  on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
+  readonly transport: 'electron' | 'browser';
+}
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** IPC channel names are derived here so preload and main cannot disagree. */
+export const ipcChannelForCall = (name: CallName): string => `ddi:call:${name}`;
+export const ipcChannelForEvent = (name: EventName): string => `ddi:event:${name}`;
