@@ -20,6 +20,7 @@ import {
   Slice,
   Transpose,
   unregisterKernel,
+  type KernelBackend,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
@@ -110,7 +111,7 @@ export function composedFilterGradKernel(backendName: string): KernelFunc {
       const out = callKernel(Transpose, backendName, backend, { x: g }, { perm: [1, 2, 0, 3] });
       return out;
     } finally {
-      for (const t of temps) backend.disposeData(t.dataId);
+      for (const t of temps) (backend as KernelBackend).disposeData(t.dataId);
     }
   };
 }
