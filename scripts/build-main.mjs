@@ -3,7 +3,11 @@
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
+import { readFileSync } from 'node:fs';
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
 const common = {
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -15,7 +19,7 @@ const common = {
 
 const entries = [
   { in: 'main/cli/index.ts', out: 'dist/main/cli.cjs', banner: '#!/usr/bin/env node' },
-  { in: 'main/electron/main.ts', out: 'dist/main/electron.cjs' },
+  { in: 'main/electron/main.ts', out: 'dist/main/electron.cjs', optional: true },
   { in: 'main/ddi/worker/entry.ts', out: 'dist/main/ddi-worker.cjs', optional: true },
 ];
 

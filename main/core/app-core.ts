@@ -1,0 +1,260 @@
+/**
+ * The core behind both transports: owns the database, the connected meter, the live feed and the
+ * recorder, and implements every call of the API contract. Electron IPC and the browser-mode
+ * WebSocket both call handle(), which validates the payload against the contract first.
+ */
+import type { Writable } from 'node:stream';
+import {
+  calls,
+  type AppInfo,
+  type CallName,
+  type CallOutput,
+  type EventName,
+  type EventPayload,
+  type MeterStatus,
+  type SessionSummary,
+} from '../api/contract';
+import type { ApiErrorShape } from '../api/wire';
+import { exportFileName, exportSessionToFile, writeExport, type ExportFormat } from '../export/session-export';
+import { listPorts } from '../meters/discovery';
+import { withReconnect } from '../meters/reconnecting-meter';
+import { createMeter, listDrivers } from '../meters/registry';
+import type { PowerMeter } from '../meters/types';
+import { SessionRecorder } from '../session/recorder';
+import { openDatabase, type Db } from '../store/database';
+import { sessionSummary } from '../store/session-summary';
+import { SessionsRepo } from '../store/sessions-repo';
+import { queryTrace, toGapDto } from '../store/trace-query';
+import { monotonicNs } from '../util/clock';
+import { TypedEmitter } from '../util/emitter';
+import { UserError, errorMessage, isUserError } from '../util/errors';
+import { LiveFeed } from './live-feed';
+import { APP_VERSION } from './version';
+
+export type Transport = 'electron' | 'browser';
+
+export type ExportOutput = CallOutput<'sessions.export'>;
+
+export interface AppCoreOptions {
+  dbPath: string;
+  transport: Transport;
+  nativeBinding?: string;
+  /**
+   * How this transport delivers an export: Electron asks where to save and calls exportSession();
+   * browser mode hands out a one-time download URL served by writeSessionExport().
+   */
+  deliverExport?: (id: number, format: ExportFormat, fileName: string) => Promise<ExportOutput>;
+}
+
+type CoreEvents = { [K in EventName]: EventPayload<K> };
+
+type Handlers = { [K in CallName]: (input: CallOutput<K> extends never ? never : InputOf<K>) => Promise<CallOutput<K>> | CallOutput<K> };
+type InputOf<K extends CallName> = (typeof calls)[K]['input']['_zod']['output'];
+
+export class ApiError extends Error {
+  constructor(readonly shape: ApiErrorShape) {
+    super(shape.message);
+  }
+}
+
+export class AppCore extends TypedEmitter<CoreEvents> {
+  readonly repo: SessionsRepo;
+  private meter: PowerMeter | undefined;
+  private meterMessage: string | undefined;
+  private live: LiveFeed | undefined;
+  private recorder: SessionRecorder | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly db: Db,
+    private readonly options: AppCoreOptions,
+  ) {
+    super();
+    this.repo = new SessionsRepo(db);
+    this.repo.recoverInterrupted();
+  }
+
+  static open(options: AppCoreOptions): AppCore {
+    const db = openDatabase(options.dbPath, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    return new AppCore(db, options);
+  }
+
+  /** Validates a raw payload against the contract, runs the call, and returns its validated output. */
+  async handle(name: string, rawInput: unknown): Promise<unknown> {
+    if (!Object.prototype.hasOwnProperty.call(calls, name)) {
+      throw new ApiError({ message: `Unknown call "${name}".`, code: 'unknown-call' });
+    }
+    const key = name as CallName;
+    const parsed = calls[key].input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at "${issue.path.join('.')}"` : '';
+      throw new ApiError({ message: `Invalid input for ${key}${where}: ${issue?.message ?? 'malformed payload'}.`, code: 'invalid-input' });
+    }
+    try {
+      const handler = this.handlers[key] as (input: unknown) => unknown;
+      const output = await handler(parsed.data);
+      return calls[key].output.parse(output);
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      if (isUserError(e)) throw new ApiError({ message: e.message, code: e.code });
+      throw new ApiError({ message: `Internal error in ${key}: ${errorMessage(e)}`, code: 'internal' });
+    }
+  }
+
+  /** Typed convenience for in-process callers (CLI, tests). */
+  async call<K extends CallName>(name: K, input: InputOf<K>): Promise<CallOutput<K>> {
+    return (await this.handle(name, input)) as CallOutput<K>;
+  }
+
+  private readonly handlers: Handlers = {
+    'app.info': (): AppInfo => ({
+      name: 'DDI Profiler',
+      version: APP_VERSION,
+      transport: this.options.transport,
+      databasePath: this.options.dbPath,
+    }),
+    'meters.drivers': () => listDrivers(),
+    'meters.ports': () => listPorts(),
+    'meters.connect': async ({ spec, options }) => this.connect(spec, options),
+    'meters.disconnect': async () => {
+      await this.disconnect();
+      return { ok: true as const };
+    },
+    'meters.status': () => this.meterStatus(),
+    'sessions.start': ({ name, notes }) => this.startRecording(name, notes),
+    'sessions.stop': () => this.stopRecording(),
+    'sessions.list': () => this.repo.list().map((r) => sessionSummary(this.repo, r)),
+    'sessions.get': ({ id }) => sessionSummary(this.repo, this.repo.get(id)),
+    'sessions.trace': ({ id, channel, fromS, toS, points }) => {
+      const summary = sessionSummary(this.repo, this.repo.get(id));
+      const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
+      const from = fromS ?? 0;
+      const to = Math.max(toS ?? summary.durationS, from + 1e-6);
+      const trace = queryTrace(this.db, { sessionId: id, channel: ch, fromS: from, toS: to, points });
+      return {
+        sessionId: id,
+        channel: ch,
+        fromS: from,
+        toS: to,
+        ...trace,
+        gaps: this.repo.gaps(id, from * 1e9, to * 1e9).map(toGapDto),
+      };
+    },
+    'sessions.export': async ({ id, format }) => {
+      this.repo.get(id);
+      if (!this.options.deliverExport) {
+        throw new UserError('This transport cannot deliver files; use "ddi-profiler export" instead.', 'unsupported');
+      }
+      return this.options.deliverExport(id, format, exportFileName(id, format));
+    },
+  };
+
+  async connect(spec: string, options?: Record<string, unknown>): Promise<MeterStatus> {
+    if (this.recorder) throw new UserError('Stop the recording before connecting another meter.', 'busy');
+    await this.disconnect();
+    const meter = withReconnect(createMeter(spec, options));
+    this.meter = meter;
+    this.meterMessage = undefined;
+    meter.on('state', (s) => {
+      this.meterMessage = s.message;
+      this.emit('meter.status', this.meterStatus());
+    });
+    try {
+      await meter.open();
+    } catch (e) {
+      this.meter = undefined;
+      await meter.close().catch(() => undefined);
+      if (isUserError(e)) throw e;
+      throw new UserError(`Could not connect to ${spec}: ${errorMessage(e)}`, 'connect-failed');
+    }
+    this.live = new LiveFeed(meter, monotonicNs(), (batch) => this.emit('meter.live', batch));
+    this.statusTimer = setInterval(() => {
+      this.emit('meter.status', this.meterStatus());
+      if (this.recorder) this.emit('session.recording', this.recordingSummary());
+    }, 500);
+    this.statusTimer.unref?.();
+    const status = this.meterStatus()!;
+    this.emit('meter.status', status);
+    return status;
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.recorder) this.stopRecording();
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = undefined;
+    this.live?.stop();
+    this.live = undefined;
+    const meter = this.meter;
+    this.meter = undefined;
+    if (meter) {
+      await meter.close().catch(() => undefined);
+      this.emit('meter.status', null);
+    }
+  }
+
+  meterStatus(): MeterStatus | null {
+    const m = this.meter;
+    if (!m) return null;
+    const status: MeterStatus = {
+      spec: m.spec,
+      driver: m.driver,
+      label: m.label,
+      simulated: m.capabilities.simulated,
+      state: m.state,
+      channels: m.capabilities.channels,
+      sampleRateHz: m.capabilities.sampleRateHz,
+      counters: m.counters(),
+    };
+    if (this.meterMessage) status.message = this.meterMessage;
+    return status;
+  }
+
+  startRecording(name?: string, notes?: string): SessionSummary {
+    if (!this.meter) throw new UserError('Connect a meter before recording (Meters page, or --meter on the CLI).', 'no-meter');
+    if (this.recorder) throw new UserError(`Session ${this.recorder.sessionId} is already recording; stop it first.`, 'busy');
+    const label = name?.trim() || `Power session ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;
+    const recorder = new SessionRecorder(this.repo, this.meter, { name: label, ...(notes ? { notes } : {}) });
+    recorder.on('error', ({ message }) => {
+      this.meterMessage = message;
+      this.emit('meter.status', this.meterStatus());
+    });
+    this.recorder = recorder;
+    const summary = this.recordingSummary()!;
+    this.emit('session.recording', summary);
+    return summary;
+  }
+
+  stopRecording(): SessionSummary {
+    const recorder = this.recorder;
+    if (!recorder) throw new UserError('Nothing is recording.', 'not-recording');
+    recorder.stop();
+    this.recorder = undefined;
+    this.emit('session.recording', null);
+    return sessionSummary(this.repo, this.repo.get(recorder.sessionId));
+  }
+
+  private recordingSummary(): SessionSummary | null {
+    return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId)) : null;
+  }
+
+  /** Writes an export file (Electron after its save dialog, the CLI). */
+  exportSession(id: number, format: ExportFormat, path: string): Promise<void> {
+    return exportSessionToFile(this.db, this.repo, id, format, path);
+  }
+
+  /** Streams an export (browser-mode download). */
+  writeSessionExport(id: number, format: ExportFormat, out: Writable): Promise<void> {
+    this.repo.get(id);
+    return writeExport(this.db, this.repo, id, format, out);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.disconnect();
+    this.removeAllListeners();
+    this.db.close();
+  }
+}

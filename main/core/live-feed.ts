@@ -1,0 +1,54 @@
+/**
+ * Turns a meter's sample stream into small decimated batches for the live view: min/max/mean per
+ * 5 ms bucket, handed over every 100 ms. The renderer never sees raw samples, so 100 kS/s costs the
+ * UI the same as 10 S/s.
+ */
+import type { LiveBatch } from '../api/contract';
+import type { Channel, PowerMeter } from '../meters/types';
+import { BucketAccumulator } from '../util/decimate';
+
+export const LIVE_BUCKET_S = 0.005;
+export const LIVE_INTERVAL_MS = 100;
+
+export class LiveFeed {
+  private readonly acc: BucketAccumulator;
+  private readonly timer: NodeJS.Timeout;
+  private readonly off: () => void;
+  readonly channel: Channel;
+  /** Latest bucket means per channel, for the live readout. */
+  readonly latest: Partial<Record<Channel, number>> = {};
+
+  constructor(
+    meter: PowerMeter,
+    private readonly originNs: number,
+    private readonly send: (batch: LiveBatch) => void,
+  ) {
+    const chs = meter.capabilities.channels;
+    this.channel = chs.includes('power') ? 'power' : (chs[0] ?? 'current');
+    this.acc = new BucketAccumulator(LIVE_BUCKET_S, 0);
+    const index = chs.indexOf(this.channel);
+    this.off = meter.on('chunk', (chunk) => {
+      const c = chunk.channels.indexOf(this.channel);
+      const plane = chunk.data[c >= 0 ? c : index];
+      if (!plane) return;
+      this.acc.addRun((chunk.t0Ns - this.originNs) / 1e9, chunk.periodNs / 1e9, plane, chunk.count);
+      chunk.channels.forEach((ch, i) => {
+        const d = chunk.data[i]!;
+        if (chunk.count > 0) this.latest[ch] = d[chunk.count - 1]!;
+      });
+    });
+    this.timer = setInterval(() => this.flush(), LIVE_INTERVAL_MS);
+    this.timer.unref?.();
+  }
+
+  private flush(): void {
+    const b = this.acc.takeClosed();
+    if (b.tS.length === 0) return;
+    this.send({ channel: this.channel, bucketS: LIVE_BUCKET_S, ...b });
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.off();
+  }
+}

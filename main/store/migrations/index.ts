@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+import { sql as m001 } from './001-initial';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** Numbered, append-only. Never edit an applied migration: its checksum is verified at every open. */
+export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', sql: m001 }].map((m) => ({
+  ...m,
+  checksum: sha(m.sql),
+}));

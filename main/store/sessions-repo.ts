@@ -1,0 +1,249 @@
+/**
+ * Sessions, meters, chunks and gaps: every read and write of recorded data goes through here.
+ * Summaries are computed from per-chunk stats in SQL, so they are cheap for sessions of any length.
+ */
+import type { Channel, MeterCapabilities, SampleChunk } from '../meters/types';
+import { UserError } from '../util/errors';
+import { encodePlanes, planeStats, ENCODING } from './chunk-codec';
+import type { Db } from './database';
+
+export interface MeterRecord {
+  spec: string;
+  driver: string;
+  label: string;
+  capabilities: MeterCapabilities;
+  settings?: Record<string, unknown>;
+}
+
+export interface SessionRow {
+  id: number;
+  name: string;
+  kind: 'power' | 'profile';
+  status: 'recording' | 'complete' | 'interrupted';
+  started_at: string;
+  ended_at: string | null;
+  start_mono_ns: number;
+  duration_s: number | null;
+  meter_id: number | null;
+  simulated: number;
+  model: string | null;
+  backend: string | null;
+  notes: string;
+  channels: string;
+  sample_rate_hz: number | null;
+  writer_pid: number | null;
+  meter_spec: string | null;
+  meter_label: string | null;
+  meter_driver: string | null;
+}
+
+export interface SessionStats {
+  samples: number;
+  gaps: number;
+  lostSamples: number;
+  meanPowerW: number | null;
+  energyJ: number | null;
+  /** End of the last stored sample, seconds from session start. */
+  lastSampleS: number;
+}
+
+export interface GapRow {
+  start_ns: number;
+  end_ns: number;
+  lost_samples: number;
+  reason: string;
+}
+
+export class SessionsRepo {
+  constructor(private readonly db: Db) {}
+
+  addMeter(m: MeterRecord): number {
+    const r = this.db
+      .prepare(
+        `INSERT INTO meters (spec, driver, label, simulated, capabilities, settings, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(m.spec, m.driver, m.label, m.capabilities.simulated ? 1 : 0, JSON.stringify(m.capabilities), JSON.stringify(m.settings ?? {}), new Date().toISOString());
+    return Number(r.lastInsertRowid);
+  }
+
+  createSession(s: {
+    name: string;
+    kind: 'power' | 'profile';
+    startMonoNs: number;
+    meterId: number | null;
+    simulated: boolean;
+    channels: Channel[];
+    sampleRateHz: number | null;
+    model?: string | null;
+    backend?: string | null;
+    notes?: string;
+  }): number {
+    const r = this.db
+      .prepare(
+        `INSERT INTO sessions (name, kind, status, started_at, start_mono_ns, meter_id, simulated, channels,
+           sample_rate_hz, model, backend, notes, writer_pid)
+         VALUES (?, ?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        s.name,
+        s.kind,
+        new Date().toISOString(),
+        Math.round(s.startMonoNs),
+        s.meterId,
+        s.simulated ? 1 : 0,
+        JSON.stringify(s.channels),
+        s.sampleRateHz,
+        s.model ?? null,
+        s.backend ?? null,
+        s.notes ?? '',
+        process.pid,
+      );
+    return Number(r.lastInsertRowid);
+  }
+
+  finishSession(id: number, status: 'complete' | 'interrupted', durationS: number, endedAt = new Date().toISOString()): void {
+    this.db
+      .prepare(`UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, writer_pid = NULL WHERE id = ?`)
+      .run(status, endedAt, durationS, id);
+  }
+
+  /**
+   * Sessions left 'recording' by a process that no longer runs (crash, kill, power loss) become
+   * 'interrupted', ending at their last stored sample. Their data is kept as it is.
+   */
+  recoverInterrupted(isAlive: (pid: number) => boolean = pidAlive): number[] {
+    const rows = this.db.prepare(`SELECT id, writer_pid FROM sessions WHERE status = 'recording'`).all() as {
+      id: number;
+      writer_pid: number | null;
+    }[];
+    const recovered: number[] = [];
+    for (const row of rows) {
+      if (row.writer_pid !== null && row.writer_pid !== process.pid && isAlive(row.writer_pid)) continue;
+      if (row.writer_pid === process.pid) continue;
+      const stats = this.stats(row.id);
+      this.finishSession(row.id, 'interrupted', stats.lastSampleS, new Date().toISOString());
+      recovered.push(row.id);
+    }
+    return recovered;
+  }
+
+  /** Inserts one storage chunk (already cut to the storage duration) with its per-channel stats. */
+  insertChunk(sessionId: number, seq: number, t0Ns: number, chunk: Pick<SampleChunk, 'periodNs' | 'count' | 'channels' | 'data' | 'digital' | 'deviceTime'>): void {
+    const stats: Record<string, number | null> = {
+      current_min: null, current_max: null, current_mean: null,
+      voltage_min: null, voltage_max: null, voltage_mean: null,
+      power_min: null, power_max: null, power_mean: null,
+    };
+    chunk.channels.forEach((ch, i) => {
+      const st = planeStats(chunk.data[i]!, chunk.count);
+      stats[`${ch}_min`] = st.min;
+      stats[`${ch}_max`] = st.max;
+      stats[`${ch}_mean`] = st.mean;
+    });
+    this.insertChunkStmt().run({
+      session_id: sessionId,
+      seq,
+      t0_ns: Math.round(t0Ns),
+      period_ns: chunk.periodNs,
+      count: chunk.count,
+      channels: chunk.channels.join(','),
+      encoding: ENCODING,
+      data: encodePlanes(chunk.data, chunk.count),
+      digital: chunk.digital ? Buffer.from(chunk.digital.buffer, chunk.digital.byteOffset, chunk.count) : null,
+      device_time: chunk.deviceTime ?? null,
+      ...stats,
+    });
+  }
+
+  private chunkStmt: ReturnType<Db['prepare']> | undefined;
+  private insertChunkStmt(): ReturnType<Db['prepare']> {
+    this.chunkStmt ??= this.db.prepare(
+      `INSERT INTO sample_chunks (session_id, seq, t0_ns, period_ns, count, channels, encoding, data, digital, device_time,
+         current_min, current_max, current_mean, voltage_min, voltage_max, voltage_mean, power_min, power_max, power_mean)
+       VALUES (@session_id, @seq, @t0_ns, @period_ns, @count, @channels, @encoding, @data, @digital, @device_time,
+         @current_min, @current_max, @current_mean, @voltage_min, @voltage_max, @voltage_mean, @power_min, @power_max, @power_mean)`,
+    );
+    return this.chunkStmt;
+  }
+
+  insertGap(sessionId: number, gap: GapRow): void {
+    this.db
+      .prepare(`INSERT INTO gaps (session_id, start_ns, end_ns, lost_samples, reason) VALUES (?, ?, ?, ?, ?)`)
+      .run(sessionId, Math.round(gap.start_ns), Math.round(gap.end_ns), gap.lost_samples, gap.reason);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  get(id: number): SessionRow {
+    const row = this.db
+      .prepare(
+        `SELECT s.*, m.spec AS meter_spec, m.label AS meter_label, m.driver AS meter_driver
+         FROM sessions s LEFT JOIN meters m ON m.id = s.meter_id WHERE s.id = ?`,
+      )
+      .get(id) as SessionRow | undefined;
+    if (!row) {
+      throw new UserError(`There is no session ${id}; run "ddi-profiler sessions" to list the sessions in this database.`, 'no-session');
+    }
+    return row;
+  }
+
+  list(): SessionRow[] {
+    return this.db
+      .prepare(
+        `SELECT s.*, m.spec AS meter_spec, m.label AS meter_label, m.driver AS meter_driver
+         FROM sessions s LEFT JOIN meters m ON m.id = s.meter_id ORDER BY s.id DESC`,
+      )
+      .all() as SessionRow[];
+  }
+
+  stats(id: number): SessionStats {
+    const c = this.db
+      .prepare(
+        `SELECT coalesce(sum(count), 0) AS samples,
+                max(t0_ns + count * period_ns) AS end_ns,
+                sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count END) AS p_sum,
+                sum(CASE WHEN power_mean IS NOT NULL THEN count END) AS p_n,
+                sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns
+         FROM sample_chunks WHERE session_id = ?`,
+      )
+      .get(id) as { samples: number; end_ns: number | null; p_sum: number | null; p_n: number | null; e_ns: number | null };
+    const g = this.db
+      .prepare(`SELECT count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps WHERE session_id = ?`)
+      .get(id) as { n: number; lost: number };
+    return {
+      samples: c.samples,
+      gaps: g.n,
+      lostSamples: g.lost,
+      meanPowerW: c.p_n ? c.p_sum! / c.p_n : null,
+      energyJ: c.e_ns !== null ? c.e_ns * 1e-9 : null,
+      lastSampleS: c.end_ns !== null ? c.end_ns * 1e-9 : 0,
+    };
+  }
+
+  gaps(id: number, fromNs = -Infinity, toNs = Infinity): GapRow[] {
+    return this.db
+      .prepare(`SELECT start_ns, end_ns, lost_samples, reason FROM gaps WHERE session_id = ? AND end_ns >= ? AND start_ns <= ? ORDER BY start_ns`)
+      .all(id, clampSql(fromNs), clampSql(toNs)) as GapRow[];
+  }
+
+  chunkCount(id: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM sample_chunks WHERE session_id = ?').get(id) as { n: number }).n;
+  }
+}
+
+/** SQLite integers are 64-bit; ±Infinity binds as REAL, which compares correctly, but keep it explicit. */
+function clampSql(v: number): number {
+  return v === Infinity ? Number.MAX_SAFE_INTEGER : v === -Infinity ? Number.MIN_SAFE_INTEGER : v;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
