@@ -40,7 +40,7 @@ export function wrapBridge(bridge: DdiApi): RendererApi {
   };
 }
 
-export function createApi(win: Window = window): RendererApi {
+export function createApi(win: Window & typeof globalThis = window): RendererApi {
   const bridge = win.ddi;
   if (bridge && bridge.transport === 'electron' && typeof bridge.call === 'function') return wrapBridge(bridge);
   return new WsApiClient({

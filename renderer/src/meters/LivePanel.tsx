@@ -1,0 +1,106 @@
+import { useEffect, useState } from 'react';
+import { amps, count, volts, watts } from '../common/format';
+import { SimBadge } from '../common/SimBadge';
+import type { Channel } from '../common/types';
+import { useLiveState } from '../shell/LiveState';
+import { LiveChart } from './LiveChart';
+import type { LiveWindow } from './liveWindow';
+
+const READING_MS = 250;
+
+/** Latest mean of each channel, refreshed a few times a second (fast enough to read, not flicker). */
+function useReadings(windows: Record<Channel, LiveWindow>) {
+  const [r, setR] = useState({ power: undefined as number | undefined, current: undefined as number | undefined, voltage: undefined as number | undefined, received: 0 });
+  useEffect(() => {
+    const t = setInterval(() => {
+      setR({
+        power: windows.power.latestMean(),
+        current: windows.current.latestMean(),
+        voltage: windows.voltage.latestMean(),
+        received: windows.power.received + windows.current.received + windows.voltage.received,
+      });
+    }, READING_MS);
+    return () => clearInterval(t);
+  }, [windows]);
+  return r;
+}
+
+export function LivePanel() {
+  const { meter, windows } = useLiveState();
+  const readings = useReadings(windows);
+  // The trace shows power; a meter without a power channel falls back to current.
+  const channel: Channel = meter && !meter.channels.includes('power') && meter.channels.includes('current') ? 'current' : 'power';
+  const unit = channel === 'power' ? 'W' : 'A';
+
+  return (
+    <section className="card live" data-testid="live-panel">
+      <div className="card-head">
+        <h2>Live</h2>
+        {meter ? (
+          <span className="meter-name" data-testid="live-meter">
+            {meter.label} <SimBadge simulated={meter.simulated} />{' '}
+            <span className={`state state-${meter.state}`} data-testid="meter-state">
+              {meter.state}
+            </span>
+          </span>
+        ) : (
+          <span className="muted" data-testid="meter-state">
+            no meter connected
+          </span>
+        )}
+      </div>
+      {meter?.state === 'error' && meter.message ? (
+        <p className="error" role="alert" data-testid="meter-status-error">
+          {meter.message}
+        </p>
+      ) : null}
+      {meter?.simulated ? (
+        <p className="sim-note" data-testid="sim-note">
+          Simulated meter: the trace follows this app's CPU use. It is not a measurement.
+        </p>
+      ) : null}
+
+      <div className="readings">
+        <Reading label="Power" value={watts(readings.power)} testId="reading-power" />
+        <Reading label="Current" value={amps(readings.current)} testId="reading-current" />
+        <Reading label="Voltage" value={volts(readings.voltage)} testId="reading-voltage" />
+      </div>
+
+      <LiveChart window={windows[channel]} unit={unit} />
+
+      <dl className="counters" data-testid="counters">
+        <Counter label="Samples" value={meter?.counters.samples} testId="counter-samples" />
+        <Counter label="Lost" value={meter?.counters.lostSamples} testId="counter-lost" warn />
+        <Counter label="Gaps" value={meter?.counters.gaps} testId="counter-gaps" warn />
+        <Counter label="Bad frames" value={meter?.counters.badFrames} testId="counter-bad-frames" warn />
+        <Counter label="Reconnects" value={meter?.counters.reconnects} testId="counter-reconnects" warn />
+        <Counter label="Live buckets" value={readings.received} testId="counter-live-buckets" />
+      </dl>
+      <p className="muted small-print">
+        {meter ? `${count(meter.sampleRateHz)} S/s · channels: ${meter.channels.join(', ')}` : 'Connect a meter to see its trace.'}
+      </p>
+    </section>
+  );
+}
+
+function Reading({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="reading">
+      <div className="reading-label">{label}</div>
+      <div className="reading-value" data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}
+
+function Counter({ label, value, testId, warn }: { label: string; value: number | undefined; testId: string; warn?: boolean }) {
+  return (
+    <div className={`counter${warn && value ? ' counter-warn' : ''}`}>
+      <dt>{label}</dt>
+      <dd data-testid={testId} data-value={value ?? ''}>
+        {count(value)}
+      </dd>
+    </div>
+  );
+}

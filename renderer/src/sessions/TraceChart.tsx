@@ -1,0 +1,162 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import { useApi } from '../api/context';
+import { axes, BANDS, bandSeries, COLORS, fitWidth } from '../common/chart';
+import { ErrorMessage } from '../common/ErrorMessage';
+import { duration, si } from '../common/format';
+import type { Channel, Trace } from '../common/types';
+import { pointsForWidth, traceColumns, zoomRange } from './traceData';
+
+const HEIGHT = 320;
+
+interface Range {
+  fromS: number;
+  toS: number;
+}
+
+/**
+ * A stored trace at pixel resolution. Drag selects a range and re-queries the core for just that
+ * range (so zooming in reveals real detail, not stretched buckets); double-click goes back to the
+ * whole session.
+ */
+export function TraceChart({ sessionId, durationS, channel }: { sessionId: number; durationS: number; channel: Channel }) {
+  const api = useApi();
+  const plotRef = useRef<HTMLDivElement>(null);
+  const uRef = useRef<uPlot | null>(null);
+  const [range, setRange] = useState<Range | null>(null);
+  const [trace, setTrace] = useState<Trace | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(false);
+  const requestSeq = useRef(0);
+  const gapsRef = useRef<Trace['gaps']>([]);
+  const durationRef = useRef(durationS);
+  durationRef.current = durationS;
+  const unit = channel === 'power' ? 'W' : channel === 'current' ? 'A' : 'V';
+
+  const onZoom = useCallback((a: number, b: number) => {
+    const r = zoomRange(a, b, durationRef.current);
+    if (r) setRange(r);
+  }, []);
+
+  // Create the plot once per session/channel.
+  useEffect(() => {
+    const el = plotRef.current!;
+    const u = new uPlot(
+      {
+        width: Math.max(200, el.clientWidth),
+        height: HEIGHT,
+        scales: { x: { time: false } },
+        series: bandSeries(unit),
+        bands: BANDS,
+        axes: axes(unit),
+        cursor: { drag: { x: true, y: false, setScale: false } },
+        hooks: {
+          setSelect: [
+            (p) => {
+              if (p.select.width < 3) return;
+              const a = p.posToVal(p.select.left, 'x');
+              const b = p.posToVal(p.select.left + p.select.width, 'x');
+              p.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              onZoom(a, b);
+            },
+          ],
+          // Shade lost-data intervals so a gap is visible, not just a break in the line.
+          drawClear: [
+            (p) => {
+              const ctx = p.ctx;
+              ctx.save();
+              ctx.fillStyle = COLORS.gap;
+              for (const g of gapsRef.current) {
+                const x0 = p.valToPos(g.startS, 'x', true);
+                const x1 = p.valToPos(g.endS, 'x', true);
+                const left = Math.max(p.bbox.left, Math.min(x0, x1));
+                const right = Math.min(p.bbox.left + p.bbox.width, Math.max(x0, x1, x0 + 1));
+                if (right > left) ctx.fillRect(left, p.bbox.top, right - left, p.bbox.height);
+              }
+              ctx.restore();
+            },
+          ],
+        },
+      },
+      [[], [], [], []],
+      el,
+    );
+    uRef.current = u;
+    const reset = () => setRange(null);
+    u.over.addEventListener('dblclick', reset);
+    const stopFit = fitWidth(u, el, HEIGHT);
+    return () => {
+      u.over.removeEventListener('dblclick', reset);
+      stopFit();
+      u.destroy();
+      uRef.current = null;
+    };
+  }, [sessionId, channel, unit, onZoom]);
+
+  // Fetch the visible range at the plot's pixel width.
+  useEffect(() => {
+    const u = uRef.current;
+    const width = u ? u.bbox.width / (window.devicePixelRatio || 1) : (plotRef.current?.clientWidth ?? 800);
+    const seq = ++requestSeq.current;
+    setLoading(true);
+    setError(null);
+    api
+      .call('sessions.trace', {
+        id: sessionId,
+        channel,
+        points: pointsForWidth(width || 800),
+        ...(range ? { fromS: range.fromS, toS: range.toS } : {}),
+      })
+      .then(
+        (t) => {
+          if (seq !== requestSeq.current) return; // a newer zoom superseded this answer
+          setTrace(t);
+        },
+        (e: unknown) => {
+          if (seq === requestSeq.current) setError(e);
+        },
+      )
+      .finally(() => {
+        if (seq === requestSeq.current) setLoading(false);
+      });
+  }, [api, sessionId, channel, range]);
+
+  // Draw what arrived.
+  useEffect(() => {
+    const u = uRef.current;
+    if (!u || !trace) return;
+    gapsRef.current = trace.gaps;
+    u.batch(() => {
+      u.setData(traceColumns(trace), false);
+      const to = trace.toS > trace.fromS ? trace.toS : trace.fromS + 1;
+      u.setScale('x', { min: trace.fromS, max: to });
+    });
+  }, [trace]);
+
+  return (
+    <section className="card trace" data-testid="trace">
+      <div className="card-head">
+        <h2>Trace ({channel})</h2>
+        <span className="muted" data-testid="trace-range" data-from={trace?.fromS ?? ''} data-to={trace?.toS ?? ''} data-buckets={trace?.tS.length ?? ''}>
+          {trace
+            ? `${trace.fromS.toFixed(3)} s – ${trace.toS.toFixed(3)} s · ${trace.tS.length} buckets of ${si(trace.bucketS, 's')}`
+            : loading
+              ? 'Loading…'
+              : ''}
+          {range ? ' · zoomed' : ''}
+        </span>
+        {range ? (
+          <button type="button" className="small" onClick={() => setRange(null)} data-testid="trace-reset">
+            Show all
+          </button>
+        ) : null}
+      </div>
+      <div ref={plotRef} className="chart-plot" data-testid="trace-chart" data-loading={loading ? 'true' : 'false'} />
+      <p className="chart-caption muted">
+        Drag across the plot to zoom; double-click to see the whole {duration(durationS)}.
+        {trace && trace.gaps.length > 0 ? ` ${trace.gaps.length} gap${trace.gaps.length === 1 ? '' : 's'} shaded red.` : ''}
+      </p>
+      <ErrorMessage error={error} testId="trace-error" />
+    </section>
+  );
+}

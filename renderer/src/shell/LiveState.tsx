@@ -1,0 +1,78 @@
+/**
+ * App-wide live state: the connected meter's status, the recording session and the live windows.
+ * Lives above the pages so the status bar and the Meters page agree, and so the live trace keeps
+ * its last seconds when the user visits another page and comes back.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { Channel, MeterStatus, SessionSummary } from '../common/types';
+import { useApi, useApiEvent, useConnection } from '../api/context';
+import { LiveWindow } from '../meters/liveWindow';
+
+export interface LiveState {
+  meter: MeterStatus | null;
+  recording: SessionSummary | null;
+  windows: Record<Channel, LiveWindow>;
+  /** Re-reads meter status and recording state (after connect/disconnect/record calls). */
+  refresh: () => Promise<void>;
+  setMeter: (m: MeterStatus | null) => void;
+  setRecording: (s: SessionSummary | null) => void;
+}
+
+const Ctx = createContext<LiveState | null>(null);
+
+const POLL_MS = 1000;
+
+export function LiveStateProvider({ children }: { children: ReactNode }) {
+  const api = useApi();
+  const connection = useConnection();
+  const [meter, setMeter] = useState<MeterStatus | null>(null);
+  const [recording, setRecording] = useState<SessionSummary | null>(null);
+  const windows = useMemo<Record<Channel, LiveWindow>>(
+    () => ({ power: new LiveWindow(), current: new LiveWindow(), voltage: new LiveWindow() }),
+    [],
+  );
+
+  const refresh = useCallback(async () => {
+    const [status, sessions] = await Promise.all([
+      api.call('meters.status', {}),
+      api.call('sessions.list', {}),
+    ]);
+    setMeter(status);
+    setRecording(sessions.find((s) => s.status === 'recording') ?? null);
+  }, [api]);
+
+  // Re-sync whenever the transport (re)opens: events sent while disconnected are gone.
+  useEffect(() => {
+    if (connection.state === 'open') refresh().catch(() => {});
+  }, [connection.state, refresh]);
+
+  useApiEvent('meter.status', (s) => {
+    setMeter(s);
+    if (!s) for (const w of Object.values(windows)) w.clear();
+  });
+  useApiEvent('session.recording', (s) => setRecording(s));
+  useApiEvent('meter.live', (batch) => windows[batch.channel].push(batch));
+
+  // Counters move continuously but status events may only fire on state changes; poll while a
+  // meter is active so the numbers on screen stay current.
+  const active = meter !== null && (meter.state === 'streaming' || meter.state === 'connecting');
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      api.call('meters.status', {}).then(setMeter, () => {});
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [api, active]);
+
+  const value = useMemo(
+    () => ({ meter, recording, windows, refresh, setMeter, setRecording }),
+    [meter, recording, windows, refresh],
+  );
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useLiveState(): LiveState {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useLiveState outside LiveStateProvider');
+  return v;
+}
