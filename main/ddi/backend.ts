@@ -1,0 +1,133 @@
+/**
+ * Backend selection: tfjs-node ('tensorflow') when installed and loadable, else wasm, else cpu.
+ * The chosen backend, its version and its flags are returned so callers can record them.
+ * Call initBackend before building or loading any model (tensors made under one backend are
+ * silently copied to the next one on first use).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { UserError } from '../util/errors';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Version of the backend package (tfjs-node / tfjs-backend-wasm / tfjs-backend-cpu). */
+  version: string;
+  /** tfjs-core version in use. */
+  coreVersion: string;
+  /** Relevant tfjs environment flags (e.g. WASM_HAS_SIMD_SUPPORT). */
+  flags: Record<string, unknown>;
+  /** Why preferred backends were not used (empty when the first choice worked). */
+  notes: string[];
+}
+
+const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+// In the esbuild CJS bundle `require` is the real one; under vitest (ESM) fall back to a require
+// rooted at the working directory (the repository).
+const nodeRequire: NodeRequire = typeof require === 'function' ? require : createRequire(resolve('package.json'));
+
+function packageVersion(pkg: string): string {
+  try {
+    return (nodeRequire(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Absolute directory (with trailing separator, as setWasmPaths joins it to the file name) of the
+ * wasm binaries. DDI_WASM_DIR overrides; inside a packaged Electron app the files must come from
+ * app.asar.unpacked because the wasm loader needs real files.
+ */
+export function wasmDirectory(): string {
+  const override = process.env.DDI_WASM_DIR;
+  let dir = override ? resolve(override) : join(dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm')));
+  const unpacked = dir.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
+  if (unpacked !== dir && existsSync(unpacked)) dir = unpacked;
+  return dir.endsWith(sep) ? dir : dir + sep;
+}
+
+let tfjsNodeTried = false;
+let tfjsNodeError: string | null = null;
+
+function tryLoadTfjsNode(): boolean {
+  if (tf.findBackend('tensorflow')) return true;
+  if (tfjsNodeTried) return false;
+  tfjsNodeTried = true;
+  try {
+    // Any error counts: MODULE_NOT_FOUND when npm dropped the optional dependency, a missing
+    // tfjs_binding.node when install scripts were skipped, or a failing libtensorflow load.
+    nodeRequire('@tensorflow/tfjs-node');
+    return tf.findBackend('tensorflow') !== null;
+  } catch (e) {
+    tfjsNodeError = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    return false;
+  }
+}
+
+let wasmPathSet = false;
+
+async function trySet(name: BackendName, notes: string[]): Promise<boolean> {
+  try {
+    if (name === 'tensorflow') {
+      if (!tryLoadTfjsNode()) {
+        notes.push(`tensorflow (tfjs-node) unavailable: ${tfjsNodeError ?? 'not installed'}`);
+        return false;
+      }
+    }
+    if (name === 'wasm' && !wasmPathSet) {
+      setWasmPaths(wasmDirectory());
+      wasmPathSet = true;
+    }
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (!ok || tf.getBackend() !== name) {
+      notes.push(`${name} failed to initialise`);
+      return false;
+    }
+    return true;
+  } catch (e) {
+    notes.push(`${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
+}
+
+export function currentBackendInfo(notes: string[] = []): BackendInfo {
+  const name = tf.getBackend() as BackendName;
+  const env = tf.env();
+  const flags: Record<string, unknown> = {};
+  for (const f of ['WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT', 'IS_NODE', 'PROD']) {
+    try {
+      flags[f] = env.get(f);
+    } catch {
+      /* flag not registered on this backend */
+    }
+  }
+  const pkg = name === 'tensorflow' ? '@tensorflow/tfjs-node' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu';
+  return { name, version: packageVersion(pkg), coreVersion: tf.version_core, flags, notes };
+}
+
+/**
+ * Selects the backend. With `prefer`, that backend is tried first and the others follow in the
+ * normal order; without it the order is tensorflow → wasm → cpu. `strict` makes a failed preferred
+ * backend an error instead of a fallback.
+ */
+export async function initBackend(prefer?: BackendName, opts: { strict?: boolean } = {}): Promise<BackendInfo> {
+  if (prefer && !ORDER.includes(prefer)) {
+    throw new UserError(`Unknown backend "${prefer}"; choose tensorflow, wasm or cpu.`);
+  }
+  const order = prefer ? [prefer, ...ORDER.filter((b) => b !== prefer)] : ORDER;
+  const notes: string[] = [];
+  for (const name of order) {
+    if (tf.getBackend() === name && tf.findBackend(name)) return currentBackendInfo(notes);
+    if (await trySet(name, notes)) return currentBackendInfo(notes);
+    if (prefer && opts.strict) throw new UserError(`Backend ${prefer} is not available (${notes.join('; ')}).`, 'backend-unavailable');
+  }
+  throw new Error(`No TensorFlow.js backend could be initialised: ${notes.join('; ')}`);
+}

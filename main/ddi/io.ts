@@ -1,0 +1,316 @@
+/**
+ * Model files: <dir>/model.json (architecture, gates, exits, cost tables, training metadata,
+ * dataset and input normalisation, weights manifest with size and SHA-256) + <dir>/weights.bin
+ * (float32 little-endian, parameters concatenated in manifest order). Plain fs, no tfjs-node.
+ * Loading validates everything before any tensor is created: a damaged, truncated or mismatched
+ * file is rejected with one UserError naming the problem, and nothing half-loaded is returned.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { UserError, errorMessage } from '../util/errors';
+import type { ModelConfig } from './config';
+import { validateConfig } from './config';
+import { buildLayout } from './layout';
+import { paramSpecs } from './params';
+import { DdiModel, type InputNormalization } from './model';
+import { summarizeCost, type CostTable } from './cost';
+
+export const MODEL_FORMAT = 'ddi-profiler-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface ModelMetadata {
+  /** Display name (defaults to the directory name). */
+  name?: string;
+  description?: string;
+  /** True for untrained random-weight models: shown on every card so nobody mistakes them for trained ones. */
+  randomWeights?: boolean;
+  dataset?: { name: string; classes?: string[] };
+  normalization?: InputNormalization;
+  /** Free-form training metadata (recipe, epochs, target, accuracies, ...). */
+  training?: Record<string, unknown>;
+  /** Stored cost tables besides the always-derivable MAC table (energy presets, measured latency). */
+  costTables?: CostTable[];
+}
+
+const unitCostSchema = z.object({ fixed: z.number(), anyChannel: z.number(), perChannel: z.number() });
+const costTableSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['macs', 'latency', 'energy']),
+  unit: z.string(),
+  source: z.string(),
+  backend: z.object({ name: z.string(), version: z.string() }).optional(),
+  createdAt: z.string().optional(),
+  entries: z.record(z.string(), unitCostSchema),
+});
+const inputSchema = z.object({ height: z.number(), width: z.number(), channels: z.number() });
+const gatesSchema = z.object({
+  layer: z.boolean(),
+  channel: z.boolean(),
+  groupSize: z.number(),
+  channelHidden: z.number(),
+  layerHidden: z.number(),
+  initBias: z.number(),
+});
+const exitsSchema = z.object({ afterUnit: z.array(z.number()), headWidth: z.number() });
+const architectureSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('resnet'),
+    name: z.string(),
+    input: inputSchema,
+    numClasses: z.number(),
+    blocksPerStage: z.tuple([z.number(), z.number(), z.number()]),
+    widths: z.tuple([z.number(), z.number(), z.number()]),
+    gates: gatesSchema,
+    exits: exitsSchema,
+  }),
+  z.object({
+    kind: z.literal('densenet'),
+    name: z.string(),
+    input: inputSchema,
+    numClasses: z.number(),
+    growthRate: z.number(),
+    blockConfig: z.array(z.number()),
+    bottleneckFactor: z.number(),
+    compression: z.number(),
+    stemChannels: z.number(),
+    gates: gatesSchema,
+    exits: exitsSchema,
+  }),
+]);
+const modelFileSchema = z.object({
+  format: z.literal(MODEL_FORMAT),
+  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  name: z.string(),
+  createdAt: z.string(),
+  description: z.string().optional(),
+  randomWeights: z.boolean(),
+  architecture: architectureSchema,
+  dataset: z.object({ name: z.string(), classes: z.array(z.string()).optional() }).optional(),
+  normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
+  training: z.record(z.string(), z.unknown()).optional(),
+  costTables: z.array(costTableSchema),
+  weights: z.object({
+    file: z.literal('weights.bin'),
+    dtype: z.literal('float32'),
+    byteLength: z.number(),
+    sha256: z.string(),
+    specs: z.array(z.object({ name: z.string(), shape: z.array(z.number()) })),
+  }),
+});
+export type ModelFile = z.infer<typeof modelFileSchema>;
+
+/** A loaded, validated model with its metadata. */
+export interface LoadedModel {
+  dir: string;
+  model: DdiModel;
+  file: ModelFile;
+  metadata: ModelMetadata;
+}
+
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** Saves model.json + weights.bin into dir (created if needed). */
+export async function saveModel(model: DdiModel, dir: string, metadata: ModelMetadata = {}): Promise<ModelFile> {
+  const values = await model.readValues();
+  return saveModelValues(model.config, values, dir, metadata);
+}
+
+/** Same as saveModel from plain values (used by the worker-free tooling and tests). */
+export function saveModelValues(config: ModelConfig, values: Map<string, Float32Array>, dir: string, metadata: ModelMetadata = {}): ModelFile {
+  validateConfig(config);
+  const specs = paramSpecs(buildLayout(config));
+  let total = 0;
+  for (const s of specs) total += s.shape.reduce((a, b) => a * b, 1);
+  const buf = new Float32Array(total);
+  let off = 0;
+  for (const s of specs) {
+    const v = values.get(s.name);
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (!v || v.length !== n) throw new Error(`Cannot save: parameter ${s.name} is missing or has the wrong size.`);
+    buf.set(v, off);
+    off += n;
+  }
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const file: ModelFile = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    name: metadata.name ?? config.name,
+    createdAt: new Date().toISOString(),
+    description: metadata.description,
+    randomWeights: metadata.randomWeights ?? false,
+    architecture: config,
+    dataset: metadata.dataset,
+    normalization: metadata.normalization,
+    training: metadata.training,
+    costTables: metadata.costTables ?? [],
+    weights: {
+      file: 'weights.bin',
+      dtype: 'float32',
+      byteLength: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      specs: specs.map((s) => ({ name: s.name, shape: s.shape })),
+    },
+  };
+  mkdirSync(dir, { recursive: true });
+  // weights first: a crash between the two writes leaves a SHA mismatch that load reports, never a silent mix.
+  writeAtomic(join(dir, 'weights.bin'), bytes);
+  writeAtomic(join(dir, 'model.json'), `${JSON.stringify(file, null, 1)}\n`);
+  return file;
+}
+
+/** Rewrites only the cost tables of a saved model (e.g. after a latency profiling pass). */
+export function updateCostTables(dir: string, tables: CostTable[]): void {
+  const file = readModelFile(dir);
+  file.costTables = tables;
+  writeAtomic(join(dir, 'model.json'), `${JSON.stringify(file, null, 1)}\n`);
+}
+
+const bad = (dir: string, msg: string): UserError => new UserError(`Model ${dir}: ${msg}`, 'bad-model-file');
+
+/** Reads and validates model.json only (no weights). */
+export function readModelFile(dir: string): ModelFile {
+  const path = join(dir, 'model.json');
+  if (!existsSync(path)) throw bad(dir, 'model.json not found; point --model at a directory containing model.json and weights.bin.');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw bad(dir, `model.json is not valid JSON (${errorMessage(e)}); the file is damaged, re-export or re-copy the model.`);
+  }
+  const parsed = modelFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') || '(root)' : '(root)';
+    throw bad(dir, `model.json is not a DDI Profiler model file version ${MODEL_FORMAT_VERSION} (field ${where}: ${issue?.message ?? 'invalid'}).`);
+  }
+  try {
+    validateConfig(parsed.data.architecture as ModelConfig);
+  } catch (e) {
+    throw bad(dir, errorMessage(e));
+  }
+  return parsed.data;
+}
+
+/** Loads and fully validates a model directory. */
+export function loadModel(dir: string): LoadedModel {
+  const file = readModelFile(dir);
+  const config = file.architecture as ModelConfig;
+  const specs = paramSpecs(buildLayout(config));
+  const manifest = file.weights.specs;
+  if (manifest.length !== specs.length) {
+    throw bad(dir, `the weights manifest lists ${manifest.length} tensors but the architecture needs ${specs.length}; model.json and the architecture do not match.`);
+  }
+  let total = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i]!;
+    const m = manifest[i]!;
+    if (m.name !== s.name || m.shape.length !== s.shape.length || m.shape.some((d, j) => d !== s.shape[j])) {
+      throw bad(dir, `weights manifest entry ${i} is ${m.name} [${m.shape.join(',')}] but the architecture expects ${s.name} [${s.shape.join(',')}].`);
+    }
+    total += s.shape.reduce((a, b) => a * b, 1);
+  }
+  if (file.weights.byteLength !== total * 4) {
+    throw bad(dir, `model.json declares ${file.weights.byteLength} weight bytes but the architecture needs ${total * 4}.`);
+  }
+  const wpath = join(dir, 'weights.bin');
+  if (!existsSync(wpath)) throw bad(dir, 'weights.bin not found next to model.json; copy both files.');
+  const bytes = readFileSync(wpath);
+  if (bytes.byteLength !== total * 4) {
+    throw bad(dir, `weights.bin has ${bytes.byteLength} bytes but ${total * 4} are expected (${bytes.byteLength < total * 4 ? 'truncated' : 'extra data'}); re-copy the model.`);
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== file.weights.sha256) throw bad(dir, 'weights.bin does not match the SHA-256 in model.json (damaged, or from a different model); re-copy the model.');
+  // Copy into an aligned buffer (Buffer slices may be unaligned for Float32Array).
+  const all = new Float32Array(total);
+  new Uint8Array(all.buffer).set(bytes);
+  for (let i = 0; i < all.length; i++) {
+    if (!Number.isFinite(all[i]!)) throw bad(dir, 'weights.bin contains NaN or infinite values; the model is broken, retrain or re-export it.');
+  }
+  const values = new Map<string, Float32Array>();
+  let off = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    values.set(s.name, all.subarray(off, off + n));
+    off += n;
+  }
+  const model = new DdiModel(config, values);
+  const metadata: ModelMetadata = {
+    name: file.name,
+    description: file.description,
+    randomWeights: file.randomWeights,
+    dataset: file.dataset,
+    normalization: file.normalization,
+    training: file.training,
+    costTables: file.costTables as CostTable[],
+  };
+  return { dir: resolve(dir), model, file, metadata };
+}
+
+export interface ModelSummary {
+  dir: string;
+  name: string;
+  kind: 'resnet' | 'densenet';
+  architecture: string;
+  dataset?: string;
+  randomWeights: boolean;
+  description?: string;
+  params: number;
+  /** MACs of the full network (backbone + classifier, no gates or exits). */
+  backboneMacs: number;
+  exits: number;
+  layerGates: boolean;
+  channelGates: boolean;
+  costTables: { name: string; kind: string; backend?: string }[];
+  createdAt: string;
+}
+
+export interface ListModelsResult {
+  models: ModelSummary[];
+  /** Directories with a model.json that failed validation, with the reason. */
+  invalid: { dir: string; error: string }[];
+}
+
+/** Lists model directories (each dir itself, or its immediate subdirectories, holding model.json). */
+export function listModels(dirs: string[]): ListModelsResult {
+  const out: ListModelsResult = { models: [], invalid: [] };
+  const candidates: string[] = [];
+  for (const d of dirs) {
+    if (!existsSync(d) || !statSync(d).isDirectory()) continue;
+    if (existsSync(join(d, 'model.json'))) candidates.push(d);
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory() && existsSync(join(d, e.name, 'model.json'))) candidates.push(join(d, e.name));
+    }
+  }
+  for (const dir of [...new Set(candidates.map((c) => resolve(c)))].sort()) {
+    try {
+      const f = readModelFile(dir);
+      const config = f.architecture as ModelConfig;
+      const sum = summarizeCost(buildLayout(config));
+      out.models.push({
+        dir,
+        name: f.name,
+        kind: config.kind,
+        architecture: config.name,
+        dataset: f.dataset?.name,
+        randomWeights: f.randomWeights,
+        description: f.description,
+        params: sum.params,
+        backboneMacs: sum.backboneMacs,
+        exits: config.exits.afterUnit.length,
+        layerGates: config.gates.layer,
+        channelGates: config.gates.channel,
+        costTables: f.costTables.map((t) => ({ name: t.name, kind: t.kind, backend: t.backend ? `${t.backend.name} ${t.backend.version}` : undefined })),
+        createdAt: f.createdAt,
+      });
+    } catch (e) {
+      out.invalid.push({ dir, error: errorMessage(e) });
+    }
+  }
+  return out;
+}

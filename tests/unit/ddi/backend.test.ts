@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, wasmDirectory } from '../../../main/ddi/backend';
+
+describe('initBackend', () => {
+  it('falls back from an unavailable tfjs-node to wasm and reports why', async () => {
+    const info = await initBackend();
+    // tfjs-node is an optional dependency that cannot install offline; if it ever is present it wins.
+    if (info.name !== 'tensorflow') {
+      expect(info.name).toBe('wasm');
+      expect(info.notes.join(' ')).toMatch(/tensorflow/);
+      expect(info.flags.WASM_HAS_SIMD_SUPPORT).toBe(true);
+    }
+    expect(info.coreVersion).toBe('4.22.0');
+    const y = tf.tidy(() => tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync());
+    expect(y[4]).toBe(9);
+  });
+  it('switches to cpu on request', async () => {
+    const info = await initBackend('cpu');
+    expect(info.name).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+  it('gives the wasm directory as an absolute path with a trailing slash', () => {
+    const d = wasmDirectory();
+    expect(d.startsWith('/')).toBe(true);
+    expect(d.endsWith('/')).toBe(true);
+  });
+});
