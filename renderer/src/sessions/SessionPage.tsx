@@ -62,7 +62,7 @@ export function SessionPage({ id }: { id: number }) {
   const channel: Channel = session.channels.includes('power') ? 'power' : (session.channels[0] ?? 'power');
 
   return (
-    <div className="page" data-testid="page-session" data-session-id={session.id}>
+    <div className="page" data-testid="page-session" data-session-id={session.id} data-rate={session.sampleRateHz ?? ''}>
       <p className="crumbs">
         <a href="#/sessions">← Sessions</a>
       </p>
