@@ -1,0 +1,62 @@
+/**
+ * The DDI training loss (shared/reference/ddi.md §2.7):
+ *   L = CE(final) + w_exit · Σ_exits CE(exit) + s · β · cost,  s = +1 above the target, −1 at or below.
+ * `cost` here is the batch mean of per-sample cost / full cost (a fraction in [0, 1]) rather than
+ * the reference code's unnormalised batch sum, so one β works for any batch size, model and cost
+ * table. The sign is decided on the batch's achieved fraction, a bang-bang controller that makes
+ * the *average* cost track the target.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardTrainResult } from '../model';
+
+/** Mean softmax cross-entropy of logits [B, K] against integer labels. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const k = logits.shape[1];
+    const oneHot = tf.oneHot(labels, k);
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  });
+}
+
+export interface CostTermConfig {
+  /** Target computation as a fraction of the full cost, in (0, 1]. 1 = no pressure to skip. */
+  target: number;
+  /** Weight β of the sign-switching term. */
+  beta: number;
+}
+
+/** Sign of the cost term for a batch with achieved fraction `achieved`. */
+export function costSign(achieved: number, target: number): 1 | -1 {
+  return achieved > target ? 1 : -1;
+}
+
+export interface LossParts {
+  total: tf.Scalar;
+  finalCe: tf.Scalar;
+  exitCe: tf.Scalar[];
+  /** Differentiable batch-mean cost fraction. */
+  costFraction: tf.Scalar;
+}
+
+export interface LossConfig {
+  exitWeight: number;
+  cost?: CostTermConfig;
+}
+
+/**
+ * Builds the loss from a forward pass. The sign needs the achieved fraction, read back from the
+ * forward's cost (cheap on cpu/wasm: one scalar); `achieved` is returned for logging.
+ */
+export function ddiLoss(out: ForwardTrainResult, labels: tf.Tensor1D, cfg: LossConfig): LossParts & { achieved: number } {
+  const finalCe = crossEntropy(out.logits, labels);
+  const exitCe = out.exitLogits.map((l) => crossEntropy(l, labels));
+  const costFraction = tf.div(tf.mean(out.cost), out.fullCost) as tf.Scalar;
+  const achieved = costFraction.dataSync()[0] ?? 1;
+  let total: tf.Scalar = finalCe;
+  if (exitCe.length > 0 && cfg.exitWeight > 0) total = tf.add(total, tf.mul(tf.addN(exitCe), cfg.exitWeight)) as tf.Scalar;
+  if (cfg.cost && cfg.cost.beta > 0) {
+    const s = costSign(achieved, cfg.cost.target);
+    total = tf.add(total, tf.mul(costFraction, s * cfg.cost.beta)) as tf.Scalar;
+  }
+  return { total, finalCe, exitCe, costFraction, achieved };
+}

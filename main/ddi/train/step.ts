@@ -1,0 +1,75 @@
+/**
+ * One optimisation step: forward with masks, DDI loss, gradients of the selected variable groups,
+ * SGD update. Everything allocated here is freed before returning (asserted by the tests).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DdiModel, ForwardTrainOptions } from '../model';
+import { ddiLoss, type LossConfig } from './loss';
+import type { SgdMomentum } from './optimizer';
+
+export type TrainGroup = 'backbone' | 'gates' | 'exits';
+
+export interface StepResult {
+  loss: number;
+  finalCe: number;
+  /** Correct final-classifier predictions in the batch. */
+  correct: number;
+  /** Achieved batch-mean cost as a fraction of the full cost. */
+  costFraction: number;
+}
+
+export interface StepOptions {
+  groups: TrainGroup[];
+  lr: number;
+  loss: LossConfig;
+  gates: ForwardTrainOptions['gates'];
+}
+
+/** Name → variable for the trainable variables of `groups`. */
+export function trainableByName(model: DdiModel, groups: TrainGroup[]): Map<string, tf.Variable> {
+  const specs = model.specs.filter((s) => s.group !== 'stats' && groups.includes(s.group as TrainGroup));
+  return new Map(specs.map((s) => [s.name, model.variable(s.name)]));
+}
+
+export function trainStep(
+  model: DdiModel,
+  opt: SgdMomentum,
+  x: tf.Tensor4D,
+  labels: Int32Array,
+  o: StepOptions,
+  vars: Map<string, tf.Variable> = trainableByName(model, o.groups),
+): StepResult {
+  const names = [...vars.keys()];
+  const list = [...vars.values()];
+  let finalCe = 0;
+  let correct = 0;
+  let achieved = 1;
+  const y = tf.tensor1d(labels, 'int32');
+  try {
+    const { value, grads } = tf.tidy(() => {
+      const f = () => {
+        const out = model.forwardTrain(x, { training: true, gates: o.gates });
+        const parts = ddiLoss(out, y, o.loss);
+        finalCe = parts.finalCe.dataSync()[0] ?? NaN;
+        achieved = parts.achieved;
+        const pred = tf.argMax(out.logits, 1);
+        correct = tf.sum(tf.cast(tf.equal(pred, y), 'int32')).dataSync()[0] ?? 0;
+        return parts.total;
+      };
+      const r = tf.variableGrads(f, list);
+      return { value: r.value, grads: r.grads };
+    });
+    const named: Record<string, tf.Tensor> = {};
+    list.forEach((v, i) => {
+      const g = grads[v.name];
+      if (g) named[names[i]!] = g;
+    });
+    opt.step(vars, named, o.lr);
+    const loss = value.dataSync()[0] ?? NaN;
+    value.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+    return { loss, finalCe, correct, costFraction: achieved };
+  } finally {
+    y.dispose();
+  }
+}
