@@ -4,7 +4,7 @@
  * call it when udevadm is on PATH, and otherwise (or on any failure) scan the device nodes ourselves.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { allDrivers } from './registry';
 import type { PortInfo } from './types';
 
@@ -86,8 +86,13 @@ export function scanDeviceNodes(devRoot: string, sysRoot: string): RawPort[] {
 function addUsbIds(port: RawPort, sysRoot: string): void {
   const name = port.path.split('/').pop()!;
   // /sys/class/tty/ttyACM0/device is the USB interface; its parent holds idVendor/idProduct.
-  const iface = join(sysRoot, 'class', 'tty', name, 'device');
-  for (const dir of [join(iface, '..'), iface]) {
+  let iface: string;
+  try {
+    iface = realpathSync(join(sysRoot, 'class', 'tty', name, 'device'));
+  } catch {
+    return; // not a USB device (or no sysfs): no ids to add
+  }
+  for (const dir of [dirname(iface), iface]) {
     const vid = readTrim(join(dir, 'idVendor'));
     const pid = readTrim(join(dir, 'idProduct'));
     if (vid && pid) {

@@ -27,8 +27,8 @@ export function allDrivers(): readonly MeterDriver[] {
   return DRIVERS;
 }
 
-/** Creates (does not open) the meter a spec names, or explains what is wrong with the spec. */
-export function createMeter(specText: string, options?: Record<string, unknown>): PowerMeter {
+/** Checks a spec names a known driver (with a port if it needs one) without touching any device. */
+export function validateMeterSpec(specText: string): MeterDriver {
   const spec = parseMeterSpec(specText);
   const driver = findDriver(spec.driver);
   if (!driver) {
@@ -43,5 +43,10 @@ export function createMeter(specText: string, options?: Record<string, unknown>)
       'missing-port',
     );
   }
-  return driver.create(spec, options);
+  return driver;
+}
+
+/** Creates (does not open) the meter a spec names, or explains what is wrong with the spec. */
+export function createMeter(specText: string, options?: Record<string, unknown>): PowerMeter {
+  return validateMeterSpec(specText).create(parseMeterSpec(specText), options);
 }

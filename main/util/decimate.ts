@@ -32,7 +32,7 @@ export class BucketAccumulator {
   }
 
   add(tS: number, v: number): void {
-    const k = Math.floor((tS - this.originS) / this.bucketS);
+    const k = this.bucketOf(tS);
     if (k !== this.index) {
       this.close();
       this.index = k;
@@ -45,7 +45,7 @@ export class BucketAccumulator {
 
   /** Adds a pre-aggregated span (e.g. a stored chunk's stats) whose start falls in one bucket. */
   addStats(tS: number, min: number, max: number, mean: number, count: number): void {
-    const k = Math.floor((tS - this.originS) / this.bucketS);
+    const k = this.bucketOf(tS);
     if (k !== this.index) {
       this.close();
       this.index = k;
@@ -54,6 +54,11 @@ export class BucketAccumulator {
     if (max > this.max) this.max = max;
     this.sum += mean * count;
     this.n += count;
+  }
+
+  /** Sample times are products of float periods; the epsilon keeps t = k·w from landing in bucket k−1. */
+  private bucketOf(tS: number): number {
+    return Math.floor((tS - this.originS) / this.bucketS + 1e-9);
   }
 
   /** Returns the buckets closed so far (not the one still filling) and forgets them. */

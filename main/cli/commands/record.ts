@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { validateMeterSpec } from '../../meters/registry';
 import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
 import { formatSi, openCore, progressLine } from '../context';
@@ -22,6 +23,7 @@ export function registerRecordCommand(program: Command): void {
       }
       if (!(seconds > 0)) throw new UserError('The duration must be more than zero; write it like 10s or 2m.', 'bad-duration');
       const settings = parseSettings(opts.set ?? []);
+      validateMeterSpec(opts.meter); // a bad spec fails before the database is opened or created
       const core = openCore(cmd);
       try {
         const meter = await core.connect(opts.meter, settings);
