@@ -103,6 +103,8 @@ export const LiveBatchSchema = z.object({
   max: z.array(z.number()),
   mean: z.array(z.number()),
   bucketS: z.number(),
+  /** Mean of each measured channel over this batch, for the live readout. */
+  latest: z.object({ current: z.number().optional(), voltage: z.number().optional(), power: z.number().optional() }),
 });
 
 export const AppInfoSchema = z.object({

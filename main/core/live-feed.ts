@@ -15,8 +15,8 @@ export class LiveFeed {
   private readonly timer: NodeJS.Timeout;
   private readonly off: () => void;
   readonly channel: Channel;
-  /** Latest bucket means per channel, for the live readout. */
-  readonly latest: Partial<Record<Channel, number>> = {};
+  /** Running sums per channel since the last batch, for the live readout. */
+  private sums: Partial<Record<Channel, { sum: number; n: number }>> = {};
 
   constructor(
     meter: PowerMeter,
@@ -34,7 +34,9 @@ export class LiveFeed {
       this.acc.addRun((chunk.t0Ns - this.originNs) / 1e9, chunk.periodNs / 1e9, plane, chunk.count);
       chunk.channels.forEach((ch, i) => {
         const d = chunk.data[i]!;
-        if (chunk.count > 0) this.latest[ch] = d[chunk.count - 1]!;
+        const acc = (this.sums[ch] ??= { sum: 0, n: 0 });
+        for (let k = 0; k < chunk.count; k++) acc.sum += d[k]!;
+        acc.n += chunk.count;
       });
     });
     this.timer = setInterval(() => this.flush(), LIVE_INTERVAL_MS);
@@ -44,7 +46,12 @@ export class LiveFeed {
   private flush(): void {
     const b = this.acc.takeClosed();
     if (b.tS.length === 0) return;
-    this.send({ channel: this.channel, bucketS: LIVE_BUCKET_S, ...b });
+    const latest: Partial<Record<Channel, number>> = {};
+    for (const [ch, acc] of Object.entries(this.sums) as [Channel, { sum: number; n: number }][]) {
+      if (acc.n > 0) latest[ch] = acc.sum / acc.n;
+    }
+    this.sums = {};
+    this.send({ channel: this.channel, bucketS: LIVE_BUCKET_S, ...b, latest });
   }
 
   stop(): void {

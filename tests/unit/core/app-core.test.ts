@@ -60,7 +60,11 @@ describe('AppCore end to end with the simulated meter', () => {
   it('connects, streams live batches, records a session and reads its trace', async () => {
     const c = open();
     const live: number[] = [];
-    c.on('meter.live', (b) => live.push(b.tS.length));
+    const readouts: number[] = [];
+    c.on('meter.live', (b) => {
+      live.push(b.tS.length);
+      readouts.push(b.latest.power! / (b.latest.voltage! * b.latest.current!));
+    });
     const status = await c.call('meters.connect', { spec: 'sim', options: { rateHz: 5000 } });
     expect(status.simulated).toBe(true);
     expect(status.state).toBe('streaming');
@@ -73,6 +77,8 @@ describe('AppCore end to end with the simulated meter', () => {
     expect(done.meter?.simulated).toBe(true);
     expect(done.energyJ! / done.durationS).toBeGreaterThan(1); // ≥ 1 W: the sim idles near 1.8 W
     expect(live.reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+    // The readout carries every channel: P ≈ V·I (means of products vs products of means, so not exact).
+    readouts.forEach((r) => expect(r).toBeCloseTo(1, 2));
     const list = await c.call('sessions.list', {});
     expect(list.map((s) => s.id)).toContain(done.id);
     const trace = await c.call('sessions.trace', { id: done.id, points: 50 });
