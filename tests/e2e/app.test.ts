@@ -120,13 +120,13 @@ describe('browser mode in Chromium', () => {
     expect(await page.getByTestId('reading-power').textContent()).toMatch(/^\d+(\.\d+)? [mµ]?W$/);
     const canvas = await page.getByTestId('live-chart').locator('canvas').boundingBox();
     expect(canvas?.width ?? 0).toBeGreaterThan(300);
-    if (screenshotsWanted) await page.screenshot({ path: join(SCREENSHOT_DIR, 'meters.png') });
 
     // Record about 3 s.
     await page.getByTestId('session-name').fill(SESSION_NAME);
     await page.getByTestId('record-start').click();
     await page.getByTestId('status-recording').filter({ hasText: 'REC' }).waitFor();
     await grows(() => numberAt(page, 'record-elapsed', 'data-seconds'), 3.0, 'elapsed recording time');
+    if (screenshotsWanted) await page.screenshot({ path: join(SCREENSHOT_DIR, 'meters.png') });
     await page.getByTestId('record-stop').click();
     await page.getByTestId('record-done-link').click();
 
@@ -209,8 +209,10 @@ describe('browser mode in Chromium', () => {
     await jsonDownload.saveAs(jsonPath);
     expect(readFileSync(jsonPath, 'utf8')).toContain(`"${SESSION_NAME}"`);
 
-    // The session is in the list with its simulated meter.
-    await page.getByTestId('nav-sessions').click();
+    // The session is in the list with its simulated meter. Loaded from an address without the
+    // token: the page comes via the server's cookie, the API via the token the tab remembered.
+    await page.goto(`${server!.origin}/#/sessions`);
+    await page.getByTestId('status-connection').and(page.locator('[data-state="open"]')).waitFor();
     const row = page.locator(`[data-testid="session-row"][data-session-id="${id}"]`);
     await row.waitFor();
     expect(await row.textContent()).toContain(SESSION_NAME);

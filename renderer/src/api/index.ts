@@ -44,7 +44,7 @@ export function createApi(win: Window & typeof globalThis = window): RendererApi
   const bridge = win.ddi;
   if (bridge && bridge.transport === 'electron' && typeof bridge.call === 'function') return wrapBridge(bridge);
   return new WsApiClient({
-    url: apiUrl(win.location, win.document.cookie),
+    url: apiUrl(win.location, win.document.cookie, win.sessionStorage),
     createSocket: (url) => new win.WebSocket(url) as unknown as SocketLike,
   });
 }

@@ -23,9 +23,26 @@ export function findToken(search: string, cookie: string): string | null {
   return null;
 }
 
-export function apiUrl(loc: { protocol: string; host: string; search: string }, cookie: string): string {
+/**
+ * The server's cookie is HttpOnly (scripts cannot read it) and the WebSocket needs the token in
+ * its URL, so the token seen in the address is also kept in sessionStorage (this tab only): a
+ * reload of the page without `?token=` still reaches the API.
+ */
+export const TOKEN_STORAGE_KEY = 'ddi-profiler-token';
+
+export function apiUrl(
+  loc: { protocol: string; host: string; search: string },
+  cookie: string,
+  storage?: Pick<Storage, 'getItem' | 'setItem'>,
+): string {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = findToken(loc.search, cookie);
+  let token = findToken(loc.search, cookie);
+  try {
+    if (token) storage?.setItem(TOKEN_STORAGE_KEY, token);
+    else token = storage?.getItem(TOKEN_STORAGE_KEY) ?? null;
+  } catch {
+    // Storage can be disabled; the address or cookie is then the only source.
+  }
   const query = token ? `?${TOKEN_PARAM}=${encodeURIComponent(token)}` : '';
   return `${scheme}//${loc.host}${WS_PATH}${query}`;
 }

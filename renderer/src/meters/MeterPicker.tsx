@@ -133,21 +133,25 @@ export function MeterPicker() {
             The {driver.name} driver needs no port.
           </p>
         ) : null}
-        <select
-          id="port"
-          value={port}
-          disabled={connected || !driver?.needsPort || !ports || ports.length === 0}
-          onChange={(e) => setPort(e.target.value)}
-          data-testid="port-select"
-        >
-          {(ports ?? []).map((p) => (
-            <option key={p.path} value={p.path}>
-              {p.path}
-              {p.manufacturer ? ` — ${p.manufacturer}` : ''}
-              {p.suggestedDrivers.length ? ` (${p.suggestedDrivers.join(', ')})` : ''}
-            </option>
-          ))}
-        </select>
+        {driver?.needsPort !== false ? (
+          <>
+            <select
+              id="port"
+              value={port}
+              disabled={connected || !ports || ports.length === 0}
+              onChange={(e) => setPort(e.target.value)}
+              data-testid="port-select"
+            >
+              {(ports ?? []).map((p) => (
+                <option key={p.path} value={p.path}>
+                  {p.path}
+                  {p.manufacturer ? ` — ${p.manufacturer}` : ''}
+                  {p.suggestedDrivers.length ? ` (${p.suggestedDrivers.join(', ')})` : ''}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : null}
         <p className="help" data-testid="port-count">
           {ports === null ? 'Looking for serial ports…' : ports.length === 0 ? 'No serial ports found.' : `${ports.length} serial port${ports.length === 1 ? '' : 's'} found.`}
         </p>

@@ -47,7 +47,7 @@ export function SettingsForm({ settings, values, errors, disabled, onChange }: P
               inputMode={s.type === 'number' ? 'decimal' : undefined}
               min={s.min}
               max={s.max}
-              step="any"
+              step={s.type === 'number' ? 'any' : undefined}
               value={String(value ?? '')}
               placeholder={s.default === undefined ? '' : String(s.default)}
               disabled={disabled}

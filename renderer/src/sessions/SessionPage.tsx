@@ -25,8 +25,12 @@ export function SessionPage({ id }: { id: number }) {
     );
   };
   useEffect(load, [api, id]);
-  // A session still recording changes until it stops; re-read when that happens.
-  useApiEvent('session.recording', () => load());
+  // A session still recording changes until it stops: take its repeated summaries, and re-read
+  // the final one when the recording ends.
+  useApiEvent('session.recording', (rec) => {
+    if (rec && rec.id === id) setSession(rec);
+    else if (!rec && session?.status === 'recording') load();
+  });
 
   const doExport = async (format: 'csv' | 'json') => {
     setExporting(format);

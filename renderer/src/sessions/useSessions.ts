@@ -17,6 +17,18 @@ export function useSessions() {
     );
   }, [api]);
   useEffect(reload, [reload]);
-  useApiEvent('session.recording', reload);
+  // The core repeats the recording session's summary while it records (growing duration and
+  // samples): patch that row in place; a null (recording stopped) means re-read the final list.
+  useApiEvent('session.recording', (rec) => {
+    if (!rec) return reload();
+    setSessions((list) => {
+      if (!list) return list;
+      const i = list.findIndex((s) => s.id === rec.id);
+      if (i < 0) return [rec, ...list];
+      const next = list.slice();
+      next[i] = rec;
+      return next;
+    });
+  });
   return { sessions, error, reload };
 }

@@ -3,7 +3,7 @@
  * Lives above the pages so the status bar and the Meters page agree, and so the live trace keeps
  * its last seconds when the user visits another page and comes back.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Channel, MeterStatus, SessionSummary } from '../common/types';
 import { useApi, useApiEvent, useConnection } from '../api/context';
 import { LiveWindow } from '../meters/liveWindow';
@@ -20,7 +20,7 @@ export interface LiveState {
 
 const Ctx = createContext<LiveState | null>(null);
 
-const POLL_MS = 1000;
+const POLL_MS = 2000;
 
 export function LiveStateProvider({ children }: { children: ReactNode }) {
   const api = useApi();
@@ -46,19 +46,22 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
     if (connection.state === 'open') refresh().catch(() => {});
   }, [connection.state, refresh]);
 
+  const lastStatusAt = useRef(0);
   useApiEvent('meter.status', (s) => {
+    lastStatusAt.current = Date.now();
     setMeter(s);
     if (!s) for (const w of Object.values(windows)) w.clear();
   });
   useApiEvent('session.recording', (s) => setRecording(s));
   useApiEvent('meter.live', (batch) => windows[batch.channel].push(batch));
 
-  // Counters move continuously but status events may only fire on state changes; poll while a
-  // meter is active so the numbers on screen stay current.
+  // The core repeats meter.status while a meter is connected, so counters stay current. Should
+  // those stop arriving while a meter is active, ask instead, so the numbers never freeze silently.
   const active = meter !== null && (meter.state === 'streaming' || meter.state === 'connecting');
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => {
+      if (Date.now() - lastStatusAt.current < POLL_MS) return;
       api.call('meters.status', {}).then(setMeter, () => {});
     }, POLL_MS);
     return () => clearInterval(timer);

@@ -20,6 +20,18 @@ describe('api location', () => {
   });
 });
 
+describe('token memory', () => {
+  it('remembers the token from the address for reloads without it (the cookie is HttpOnly)', () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    expect(apiUrl({ protocol: 'http:', host: 'h:1', search: '?token=t1' }, '', storage)).toBe('ws://h:1/api?token=t1');
+    expect(apiUrl({ protocol: 'http:', host: 'h:1', search: '' }, '', storage)).toBe('ws://h:1/api?token=t1');
+    // A new token in the address wins over the remembered one.
+    expect(apiUrl({ protocol: 'http:', host: 'h:1', search: '?token=t2' }, '', storage)).toBe('ws://h:1/api?token=t2');
+    expect(store.get('ddi-profiler-token')).toBe('t2');
+  });
+});
+
 describe('errors', () => {
   it("strips Electron's IPC wrapper so the user sees the core's sentence", () => {
     const e = toApiError(new Error("Error invoking remote method 'ddi:call:sessions.get': Error: No session 42 exists."));
