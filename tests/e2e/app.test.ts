@@ -37,14 +37,25 @@ async function numberAt(page: Page, testId: string, attr = 'data-value'): Promis
   return Number(v);
 }
 
+/** Page errors and console errors (the API client logs events that break the contract there). */
+const pageProblems = new WeakMap<Page, string[]>();
+
 async function openApp(url: string): Promise<Page> {
   const page = await browser.context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const problems: string[] = [];
+  pageProblems.set(page, problems);
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    // Chromium's automatic /favicon.ico request 404s and logs a resource error; everything else counts.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
   await page.goto(url);
   await page.getByTestId('status-connection').and(page.locator('[data-state="open"]')).waitFor();
-  expect(errors).toEqual([]);
   return page;
+}
+
+function expectNoProblems(page: Page): void {
+  expect(pageProblems.get(page)).toEqual([]);
 }
 
 /** Waits until `read()` exceeds `than`, polling the page; returns the new value. */
@@ -117,7 +128,11 @@ describe('browser mode in Chromium', () => {
     await grows(points, p1, 'plotted live buckets');
     const s1 = await grows(() => numberAt(page, 'counter-samples'), 0, 'sample counter');
     await grows(() => numberAt(page, 'counter-samples'), s1, 'sample counter');
+    // Readouts of all three channels, with units (the simulated board measures each).
+    await page.getByTestId('reading-voltage').filter({ hasText: /V$/ }).waitFor();
     expect(await page.getByTestId('reading-power').textContent()).toMatch(/^\d+(\.\d+)? [mµ]?W$/);
+    expect(await page.getByTestId('reading-current').textContent()).toMatch(/^\d+(\.\d+)? [mµ]?A$/);
+    expect(await page.getByTestId('reading-voltage').textContent()).toMatch(/^\d+(\.\d+)? [mµ]?V$/);
     const canvas = await page.getByTestId('live-chart').locator('canvas').boundingBox();
     expect(canvas?.width ?? 0).toBeGreaterThan(300);
 
@@ -230,6 +245,12 @@ describe('browser mode in Chromium', () => {
     await page.getByTestId('disconnect').click();
     await page.getByTestId('connect').waitFor();
     expect(await page.getByTestId('status-meter').textContent()).toContain('No meter');
+
+    // The Run page says what will come.
+    await page.getByTestId('nav-run').click();
+    expect(await page.getByTestId('run-placeholder').textContent()).toMatch(/not available yet/i);
+
+    expectNoProblems(page);
     await page.close();
   });
 
@@ -245,6 +266,7 @@ describe('browser mode in Chromium', () => {
     await row.click();
     await page.getByTestId('page-session').waitFor();
     expect(await numberAt(page, 'summary-samples')).toBe(recorded!.samples);
+    expectNoProblems(page);
     await page.close();
   });
 });

@@ -8,26 +8,27 @@ import type { LiveWindow } from './liveWindow';
 
 const READING_MS = 250;
 
-/** Latest mean of each channel, refreshed a few times a second (fast enough to read, not flicker). */
-function useReadings(windows: Record<Channel, LiveWindow>) {
-  const [r, setR] = useState({ power: undefined as number | undefined, current: undefined as number | undefined, voltage: undefined as number | undefined, received: 0 });
+/**
+ * Mean of each channel over the newest live batch, re-read a few times a second: fast enough to
+ * follow, slow enough to read without flicker.
+ */
+function useReadings(windows: Record<Channel, LiveWindow>, latest: Partial<Record<Channel, number>>) {
+  const [r, setR] = useState<Partial<Record<Channel, number>> & { received: number }>({ received: 0 });
   useEffect(() => {
     const t = setInterval(() => {
       setR({
-        power: windows.power.latestMean(),
-        current: windows.current.latestMean(),
-        voltage: windows.voltage.latestMean(),
+        ...latest,
         received: windows.power.received + windows.current.received + windows.voltage.received,
       });
     }, READING_MS);
     return () => clearInterval(t);
-  }, [windows]);
+  }, [windows, latest]);
   return r;
 }
 
 export function LivePanel() {
-  const { meter, windows } = useLiveState();
-  const readings = useReadings(windows);
+  const { meter, windows, readings: latest } = useLiveState();
+  const readings = useReadings(windows, latest);
   // The trace shows power; a meter without a power channel falls back to current.
   const channel: Channel = meter && !meter.channels.includes('power') && meter.channels.includes('current') ? 'current' : 'power';
   const unit = channel === 'power' ? 'W' : 'A';

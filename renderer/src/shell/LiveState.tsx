@@ -12,6 +12,8 @@ export interface LiveState {
   meter: MeterStatus | null;
   recording: SessionSummary | null;
   windows: Record<Channel, LiveWindow>;
+  /** Mean of each measured channel over the newest live batch; mutated in place (read on a timer). */
+  readings: Partial<Record<Channel, number>>;
   /** Re-reads meter status and recording state (after connect/disconnect/record calls). */
   refresh: () => Promise<void>;
   setMeter: (m: MeterStatus | null) => void;
@@ -32,6 +34,8 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
     [],
   );
 
+  const readings = useMemo<Partial<Record<Channel, number>>>(() => ({}), []);
+
   const refresh = useCallback(async () => {
     const [status, sessions] = await Promise.all([
       api.call('meters.status', {}),
@@ -50,10 +54,16 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
   useApiEvent('meter.status', (s) => {
     lastStatusAt.current = Date.now();
     setMeter(s);
-    if (!s) for (const w of Object.values(windows)) w.clear();
+    if (!s) {
+      for (const w of Object.values(windows)) w.clear();
+      for (const k of Object.keys(readings) as Channel[]) delete readings[k];
+    }
   });
   useApiEvent('session.recording', (s) => setRecording(s));
-  useApiEvent('meter.live', (batch) => windows[batch.channel].push(batch));
+  useApiEvent('meter.live', (batch) => {
+    windows[batch.channel].push(batch);
+    Object.assign(readings, batch.latest);
+  });
 
   // The core repeats meter.status while a meter is connected, so counters stay current. Should
   // those stop arriving while a meter is active, ask instead, so the numbers never freeze silently.
@@ -68,8 +78,8 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
   }, [api, active]);
 
   const value = useMemo(
-    () => ({ meter, recording, windows, refresh, setMeter, setRecording }),
-    [meter, recording, windows, refresh],
+    () => ({ meter, recording, windows, readings, refresh, setMeter, setRecording }),
+    [meter, recording, windows, readings, refresh],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
