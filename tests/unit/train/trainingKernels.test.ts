@@ -44,7 +44,7 @@ function bnGrads(): Float32Array[] {
     const w = det([4, 5, 6, 3], 7);
     const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
       const m = tf.moments(xx, [0, 1, 2]);
-      return tf.sum(tf.mul(tf.batchNorm4d(xx as tf.Tensor4D, m.mean, m.variance, bb, gg, 1e-5), w));
+      return tf.sum(tf.mul(tf.batchNorm4d(xx as tf.Tensor4D, m.mean as tf.Tensor1D, m.variance as tf.Tensor1D, bb as tf.Tensor1D, gg as tf.Tensor1D, 1e-5), w));
     };
     return tf.grads(f)([x, gamma, beta]).map((g) => g.dataSync() as Float32Array);
   });

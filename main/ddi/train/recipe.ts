@@ -1,0 +1,113 @@
+/**
+ * Training recipes (shared/reference/ddi.md §2.9–2.10, adapted to 28×28 data on a CPU):
+ *   stage 1 "backbone": backbone + exits, every gate forced on (this alone gives the static model);
+ *   stage 2 "gates":    gates only, cost target 100 % (the sign-switching term then rewards
+ *                       executing more, so the gates start out "all on");
+ *   stage 3 "joint":    backbone + gates + exits at the target computation percentage.
+ * Defaults are documented in docs/models.md; every field can be overridden from the CLI.
+ */
+import { UserError } from '../../util/errors';
+import type { AugmentConfig } from './batches';
+import type { ScheduleConfig } from './schedule';
+import type { TrainGroup } from './step';
+
+export type StageName = 'backbone' | 'gates' | 'joint';
+
+export interface StageSpec {
+  name: StageName;
+  epochs: number;
+  /** Cap on steps per epoch (short stages, smoke runs); undefined = the whole training set. */
+  maxStepsPerEpoch?: number;
+  groups: TrainGroup[];
+  gates: 'all-on' | 'learned';
+  /** Target computation as a fraction of the full cost (1 = 100 %). */
+  target: number;
+  /** β of the sign-switching cost term (0 = off). */
+  beta: number;
+  schedule: ScheduleConfig;
+}
+
+export interface Recipe {
+  seed: number;
+  batchSize: number;
+  augment: AugmentConfig;
+  momentum: number;
+  weightDecay: number;
+  /** Weight of each exit's cross-entropy relative to the final classifier's. */
+  exitWeight: number;
+  stages: StageSpec[];
+}
+
+export const DEFAULTS = {
+  seed: 1,
+  batchSize: 128,
+  augment: { cropPad: 2, flip: true },
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  exitWeight: 1,
+  backboneEpochs: 12,
+  backboneLr: 0.1,
+  gateEpochs: 1,
+  gateLr: 0.01,
+  jointEpochs: 4,
+  jointLr: 0.01,
+  beta: 1,
+};
+
+export interface RecipeOptions {
+  /** Which stages to run: "all" for a gated model from scratch, or a comma list. */
+  stages?: StageName[];
+  target?: number;
+  seed?: number;
+  batchSize?: number;
+  backboneEpochs?: number;
+  gateEpochs?: number;
+  jointEpochs?: number;
+  lr?: number;
+  beta?: number;
+  schedule?: 'cosine' | 'step';
+  maxStepsPerEpoch?: number;
+  augment?: boolean;
+}
+
+function schedule(kind: 'cosine' | 'step' | 'constant', lr: number, epochs: number, warmup: number): ScheduleConfig {
+  return { kind, lr, warmupEpochs: warmup, milestones: [Math.round(epochs * 0.5), Math.round(epochs * 0.75)], gamma: 0.1, minFactor: 0.0 };
+}
+
+export function buildRecipe(o: RecipeOptions = {}): Recipe {
+  const target = o.target ?? 1;
+  if (!(target > 0 && target <= 1)) throw new UserError(`Target ${target} is outside (0, 1]; give the computation percentage as 1–100.`);
+  const stages = o.stages ?? ['backbone'];
+  const kind = o.schedule ?? 'cosine';
+  const spec: StageSpec[] = stages.map((name) => {
+    if (name === 'backbone') {
+      const epochs = o.backboneEpochs ?? DEFAULTS.backboneEpochs;
+      return { name, epochs, groups: ['backbone', 'exits'], gates: 'all-on', target: 1, beta: 0, schedule: schedule(kind, o.lr ?? DEFAULTS.backboneLr, epochs, epochs >= 4 ? 1 : 0) };
+    }
+    if (name === 'gates') {
+      const epochs = o.gateEpochs ?? DEFAULTS.gateEpochs;
+      return { name, epochs, groups: ['gates'], gates: 'learned', target: 1, beta: o.beta ?? DEFAULTS.beta, schedule: schedule('constant', DEFAULTS.gateLr, epochs, 0) };
+    }
+    const epochs = o.jointEpochs ?? DEFAULTS.jointEpochs;
+    return { name, epochs, groups: ['backbone', 'gates', 'exits'], gates: 'learned', target, beta: o.beta ?? DEFAULTS.beta, schedule: schedule(kind, o.lr && stages.length === 1 ? o.lr : DEFAULTS.jointLr, epochs, 0) };
+  });
+  for (const s of spec) if (o.maxStepsPerEpoch !== undefined) s.maxStepsPerEpoch = o.maxStepsPerEpoch;
+  return {
+    seed: o.seed ?? DEFAULTS.seed,
+    batchSize: o.batchSize ?? DEFAULTS.batchSize,
+    augment: o.augment === false ? { cropPad: 0, flip: false } : DEFAULTS.augment,
+    momentum: DEFAULTS.momentum,
+    weightDecay: DEFAULTS.weightDecay,
+    exitWeight: DEFAULTS.exitWeight,
+    stages: spec,
+  };
+}
+
+export function parseStages(s: string): StageName[] {
+  if (s === 'all') return ['backbone', 'gates', 'joint'];
+  const out = s.split(',').map((x) => x.trim());
+  for (const x of out) {
+    if (x !== 'backbone' && x !== 'gates' && x !== 'joint') throw new UserError(`Unknown stage "${x}"; use backbone, gates, joint (comma-separated) or all.`);
+  }
+  return out as StageName[];
+}

@@ -1,0 +1,295 @@
+/**
+ * The training loop: stages → epochs → steps, with a checkpoint after every epoch (and on
+ * interruption mid-epoch) from which `resume` continues bit-for-bit. Determinism comes from
+ * deriving every random stream from (seed, stage, epoch[, step]) instead of carrying RNG state,
+ * so the data order and augmentation of any step are the same whether or not the run resumed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelConfig } from '../config';
+import type { ImageDataset } from '../data/dataset';
+import { buildModel, DdiModel, normalizeImages, type InputNormalization } from '../model';
+import { batchLabels, batchTensor } from './batches';
+import { readCheckpoint, writeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { evaluateMasked } from './evaluate';
+import { SgdMomentum } from './optimizer';
+import { ProgressPrinter } from './progress';
+import type { Recipe } from './recipe';
+import { Rng } from './rng';
+import { learningRate } from './schedule';
+import { trainableByName, trainStep } from './step';
+import { UserError } from '../../util/errors';
+
+export interface Position {
+  stage: number;
+  epoch: number;
+  step: number;
+}
+
+export interface EpochRecord {
+  stage: string;
+  epoch: number;
+  steps: number;
+  trainLoss: number;
+  trainAcc: number;
+  trainCostPct: number;
+  evalAcc?: number;
+  evalExitAcc?: number[];
+  evalCostPct?: number;
+  lr: number;
+  seconds: number;
+  imgPerSec: number;
+}
+
+export interface RunMeta {
+  config: ModelConfig;
+  recipe: Recipe;
+  normalization: InputNormalization;
+  position: Position;
+  history: EpochRecord[];
+  wallSeconds: number;
+  dataset: string;
+  /** Where the initial weights came from (a static model for gated runs), if anywhere. */
+  initFrom?: string;
+  backend?: string;
+}
+
+export interface TrainOptions {
+  config: ModelConfig;
+  recipe: Recipe;
+  train: ImageDataset;
+  evalSet?: ImageDataset;
+  normalization: InputNormalization;
+  /** Folder for checkpoint.ckpt (gitignored runs live under .cache/runs/). */
+  runDir: string;
+  resume?: boolean;
+  /** Parameter values to start from (matching names are copied, e.g. a static backbone). */
+  init?: { values: ReadonlyMap<string, Float32Array>; from: string };
+  progress?: ProgressPrinter;
+  /** Polled after every step; true = checkpoint and stop (Ctrl-C). */
+  shouldStop?: () => boolean;
+  /** Stop after this many steps in this call (tests). */
+  maxSteps?: number;
+  backend?: string;
+}
+
+export interface TrainResult {
+  model: DdiModel;
+  meta: RunMeta;
+  interrupted: boolean;
+  checkpointPath: string;
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.ckpt';
+
+/** uint32 seed for the stream of (seed, a, b, c). */
+export function streamSeed(seed: number, a: number, b: number, c = 0): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const v of [a, b, c]) {
+    h = Math.imul(h ^ (v + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
+export function stepsPerEpoch(n: number, batchSize: number, cap?: number): number {
+  const full = Math.floor(n / batchSize);
+  return cap === undefined ? full : Math.min(full, cap);
+}
+
+function epochOrder(n: number, seed: number, stage: number, epoch: number): Uint32Array {
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  return new Rng(streamSeed(seed, stage, epoch)).shuffle(idx);
+}
+
+function shapesOf(model: DdiModel): Map<string, number[]> {
+  return new Map(model.specs.map((s) => [s.name, s.shape]));
+}
+
+export function saveRun(path: string, model: DdiModel, opt: SgdMomentum, meta: RunMeta): void {
+  writeCheckpoint(path, encodeCheckpoint(meta, model.readValuesSync(), opt.exportState(), shapesOf(model)));
+}
+
+/** Loads a run checkpoint into a fresh model and optimizer. */
+export function loadRun(path: string, momentum: number, weightDecay: number): { model: DdiModel; opt: SgdMomentum; meta: RunMeta } {
+  const ck = readCheckpoint<RunMeta>(path);
+  const model = new DdiModel(ck.meta.config, ck.params);
+  const opt = new SgdMomentum({ momentum, weightDecay });
+  opt.importState(ck.momentum, ck.shapes);
+  return { model, opt, meta: ck.meta };
+}
+
+/** Copies every parameter of `values` whose name and size match into the model. */
+export function copyMatching(model: DdiModel, values: ReadonlyMap<string, Float32Array>): { copied: number; skipped: string[] } {
+  let copied = 0;
+  const skipped: string[] = [];
+  for (const s of model.specs) {
+    const v = values.get(s.name);
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (v && v.length === n) {
+      const t = tf.tensor(v, s.shape, 'float32');
+      model.variable(s.name).assign(t);
+      t.dispose();
+      copied++;
+    } else skipped.push(s.name);
+  }
+  return { copied, skipped };
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const ckPath = join(o.runDir, CHECKPOINT_FILE);
+  const r = o.recipe;
+  let model: DdiModel;
+  let opt: SgdMomentum;
+  let meta: RunMeta;
+  if (o.resume) {
+    if (!existsSync(ckPath)) throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
+    ({ model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay));
+  } else {
+    model = buildModel(o.config, r.seed);
+    if (o.init) {
+      const { copied } = copyMatching(model, o.init.values);
+      if (copied === 0) throw new UserError(`None of the parameters of ${o.init.from} match this architecture; initialise from a model with the same backbone.`);
+    }
+    opt = new SgdMomentum({ momentum: r.momentum, weightDecay: r.weightDecay });
+    meta = {
+      config: o.config,
+      recipe: r,
+      normalization: o.normalization,
+      position: { stage: 0, epoch: 0, step: 0 },
+      history: [],
+      wallSeconds: 0,
+      dataset: o.train.name,
+      initFrom: o.init?.from,
+      backend: o.backend,
+    };
+  }
+  const recipe = meta.recipe;
+  const norm = meta.normalization;
+  const progress = o.progress ?? new ProgressPrinter();
+  let stepsThisCall = 0;
+  let interrupted = false;
+  const pos = meta.position;
+  let wallMark = performance.now();
+  const tickWall = () => {
+    const now = performance.now();
+    meta.wallSeconds += (now - wallMark) / 1000;
+    wallMark = now;
+  };
+
+  outer: while (pos.stage < recipe.stages.length) {
+    const stage = recipe.stages[pos.stage]!;
+    if (pos.epoch === 0 && pos.step === 0) opt.dispose(); // fresh momentum for every stage
+    const vars = trainableByName(model, stage.groups);
+    const steps = stepsPerEpoch(o.train.n, recipe.batchSize, stage.maxStepsPerEpoch);
+    if (steps < 1) throw new UserError(`The training set (${o.train.n} images) is smaller than one batch of ${recipe.batchSize}; lower --batch-size.`);
+    while (pos.epoch < stage.epochs) {
+      const order = epochOrder(o.train.n, recipe.seed, pos.stage, pos.epoch);
+      const t0 = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let costSum = 0;
+      let seen = 0;
+      let lr = 0;
+      const firstStep = pos.step;
+      while (pos.step < steps) {
+        const idx = order.subarray(pos.step * recipe.batchSize, (pos.step + 1) * recipe.batchSize);
+        const rng = new Rng(streamSeed(recipe.seed, pos.stage, pos.epoch, pos.step + 1));
+        const labels = batchLabels(o.train, idx);
+        lr = learningRate(stage.schedule, pos.epoch + pos.step / steps, stage.epochs);
+        const x = tf.tidy(() => normalizeImages(batchTensor(o.train, idx, recipe.augment, rng), norm));
+        const res = trainStep(
+          model,
+          opt,
+          x,
+          labels,
+          {
+            groups: stage.groups,
+            lr,
+            gates: stage.gates,
+            loss: { exitWeight: recipe.exitWeight, cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta } : undefined },
+          },
+          vars,
+        );
+        x.dispose();
+        if (!Number.isFinite(res.loss)) {
+          throw new Error(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; lower the learning rate.`);
+        }
+        lossSum += res.loss * idx.length;
+        correct += res.correct;
+        costSum += res.costFraction * idx.length;
+        seen += idx.length;
+        pos.step++;
+        stepsThisCall++;
+        const secs = (performance.now() - t0) / 1000;
+        const ips = seen / Math.max(1e-9, secs);
+        const remainingImgs = (steps - pos.step + (stage.epochs - pos.epoch - 1) * steps) * recipe.batchSize;
+        progress.update({
+          stage: stage.name,
+          epoch: pos.epoch + 1,
+          epochs: stage.epochs,
+          step: pos.step,
+          steps,
+          loss: lossSum / seen,
+          acc: correct / seen,
+          costPct: (100 * costSum) / seen,
+          imgPerSec: ips,
+          etaSeconds: remainingImgs / Math.max(1e-9, ips),
+          lr,
+        });
+        const stopNow = o.shouldStop?.() === true || (o.maxSteps !== undefined && stepsThisCall >= o.maxSteps);
+        if (stopNow && pos.step < steps) {
+          tickWall();
+          saveRun(ckPath, model, opt, meta);
+          interrupted = true;
+          progress.line(`checkpoint saved at ${stage.name} epoch ${pos.epoch + 1} step ${pos.step}: ${ckPath}`);
+          break outer;
+        }
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const rec: EpochRecord = {
+        stage: stage.name,
+        epoch: pos.epoch + 1,
+        steps: steps - firstStep,
+        trainLoss: seen ? lossSum / seen : NaN,
+        trainAcc: seen ? correct / seen : NaN,
+        trainCostPct: seen ? (100 * costSum) / seen : NaN,
+        lr,
+        seconds,
+        imgPerSec: seen / Math.max(1e-9, seconds),
+      };
+      if (o.evalSet) {
+        const ev = evaluateMasked(model, o.evalSet, norm, { gates: stage.gates });
+        rec.evalAcc = ev.accuracy;
+        rec.evalExitAcc = ev.exitAccuracy;
+        rec.evalCostPct = 100 * ev.meanCostFraction;
+      }
+      meta.history.push(rec);
+      pos.epoch++;
+      pos.step = 0;
+      if (pos.epoch >= stage.epochs) {
+        pos.stage++;
+        pos.epoch = 0;
+      }
+      tickWall();
+      saveRun(ckPath, model, opt, meta);
+      progress.line(
+        `${rec.stage} epoch ${rec.epoch}: loss ${rec.trainLoss.toFixed(4)} train acc ${(100 * rec.trainAcc).toFixed(2)}% cost ${rec.trainCostPct.toFixed(1)}%` +
+          (rec.evalAcc !== undefined ? ` | eval acc ${(100 * rec.evalAcc).toFixed(2)}% exits ${rec.evalExitAcc!.map((a) => (100 * a).toFixed(1)).join('/')} cost ${rec.evalCostPct!.toFixed(1)}%` : '') +
+          ` | ${rec.imgPerSec.toFixed(0)} img/s, ${rec.seconds.toFixed(0)} s`,
+      );
+      const stop = o.shouldStop?.() === true || (o.maxSteps !== undefined && stepsThisCall >= o.maxSteps);
+      if (stop && pos.stage < recipe.stages.length) {
+        interrupted = true;
+        break outer;
+      }
+      if (pos.epoch === 0) continue outer; // next stage
+    }
+  }
+  tickWall();
+  return { model, meta, interrupted, checkpointPath: ckPath };
+}

@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resnetConfig, type ModelConfig } from '../../../main/ddi/config';
+import { buildModel } from '../../../main/ddi/model';
+import type { ImageDataset } from '../../../main/ddi/data/dataset';
+import { crossEntropy } from '../../../main/ddi/train/loss';
+import { SgdMomentum } from '../../../main/ddi/train/optimizer';
+import { buildRecipe } from '../../../main/ddi/train/recipe';
+import { prepareTraining } from '../../../main/ddi/train/setup';
+import { trainStep } from '../../../main/ddi/train/step';
+import { train } from '../../../main/ddi/train/trainer';
+import { Rng } from '../../../main/ddi/train/rng';
+
+/** A toy 8×8 data set: class = which quadrant holds the bright blob (learnable in a few steps). */
+function toyDataset(n: number, seed: number): ImageDataset {
+  const rng = new Rng(seed);
+  const images = new Uint8Array(n * 64);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 4;
+    labels[i] = c;
+    const oy = c < 2 ? 0 : 4;
+    const ox = c % 2 === 0 ? 0 : 4;
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = rng.int(40);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) images[i * 64 + (oy + y) * 8 + ox + x] = 200 + rng.int(55);
+  }
+  return { name: 'toy', n, height: 8, width: 8, channels: 1, numClasses: 4, classNames: ['a', 'b', 'c', 'd'], images, labels };
+}
+
+const tinyConfig = (gated: boolean): ModelConfig =>
+  resnetConfig({
+    blocksPerStage: [2, 2, 2],
+    widths: [4, 8, 8],
+    input: { height: 8, width: 8, channels: 1 },
+    numClasses: 4,
+    gates: gated ? { layer: true, channel: true, groupSize: 2, channelHidden: 4, initBias: 1 } : { layer: false, channel: false },
+    exits: { afterUnit: [1], headWidth: 4 },
+    name: 'tiny',
+  });
+
+const norm = { mean: [0.2], std: [0.3] };
+const quiet = { update() {}, line() {} } as never;
+
+beforeAll(async () => {
+  prepareTraining();
+  await tf.setBackend('cpu');
+});
+
+describe('training', () => {
+  it('repeated steps on one tiny batch lower its loss, without leaking tensors', () => {
+    const ds = toyDataset(16, 1);
+    const model = buildModel(tinyConfig(false), 3);
+    const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 5e-4 });
+    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [16, 8, 8, 1]);
+    const labels = Int32Array.from(ds.labels);
+    const lossOf = () =>
+      tf.tidy(() => crossEntropy(model.forwardTrain(x, { training: true, updateStats: false, gates: 'all-on' }).logits, tf.tensor1d(labels, 'int32')).dataSync()[0]!);
+    const before = lossOf();
+    const o = { groups: ['backbone', 'exits'] as ('backbone' | 'exits')[], lr: 0.05, gates: 'all-on' as const, loss: { exitWeight: 1 } };
+    trainStep(model, opt, x, labels, o); // creates the momentum buffers
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) trainStep(model, opt, x, labels, o);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const after = lossOf();
+    expect(after).toBeLessThan(before * 0.8);
+    x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('the sign-switching cost term moves the achieved cost toward the target', () => {
+    const ds = toyDataset(32, 2);
+    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
+    const labels = Int32Array.from(ds.labels);
+    const run = (target: number) => {
+      const model = buildModel(tinyConfig(true), 5);
+      const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
+      const costs: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const r = trainStep(model, opt, x, labels, { groups: ['gates'], lr: 0.5, gates: 'learned', loss: { exitWeight: 1, cost: { target, beta: 5 } } });
+        costs.push(r.costFraction);
+      }
+      opt.dispose();
+      model.dispose();
+      return costs;
+    };
+    const down = run(0.4);
+    // Gates start all on (init bias 1), so the first batch runs at full cost, far above 40 %.
+    expect(down[0]).toBeGreaterThan(0.95);
+    expect(Math.min(...down.slice(-4))).toBeLessThan(0.8);
+    expect(Math.abs(down.at(-1)! - 0.4)).toBeLessThan(Math.abs(down[0]! - 0.4));
+    // At a 100 % target the term rewards computing, so nothing gets switched off.
+    const full = run(1);
+    expect(Math.min(...full)).toBeGreaterThan(0.95);
+    x.dispose();
+  });
+
+  it('resuming from an interrupted run reproduces the uninterrupted weights bit for bit', async () => {
+    const ds = toyDataset(64, 3);
+    const recipe = buildRecipe({ stages: ['backbone', 'gates', 'joint'], backboneEpochs: 1, gateEpochs: 1, jointEpochs: 1, batchSize: 16, target: 0.6, lr: 0.05 });
+    const base = { config: tinyConfig(true), recipe, train: ds, normalization: norm, progress: quiet };
+    const straight = await train({ ...base, runDir: mkdtempSync(join(tmpdir(), 'ddi-run-a-')) });
+    expect(straight.interrupted).toBe(false);
+    expect(straight.meta.history.map((h) => h.stage)).toEqual(['backbone', 'gates', 'joint']);
+
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-run-b-'));
+    const first = await train({ ...base, runDir: dir, maxSteps: 6 }); // stops mid-epoch in stage 2
+    expect(first.interrupted).toBe(true);
+    expect(first.meta.position).toEqual({ stage: 1, epoch: 0, step: 2 });
+    first.model.dispose();
+    const resumed = await train({ ...base, runDir: dir, resume: true });
+    expect(resumed.interrupted).toBe(false);
+
+    const a = straight.model.readValuesSync();
+    const b = resumed.model.readValuesSync();
+    let identical = 0;
+    for (const [name, v] of a) {
+      expect(Array.from(b.get(name)!), name).toEqual(Array.from(v));
+      identical++;
+    }
+    expect(identical).toBe(straight.model.specs.length);
+    // Something was actually trained in every stage (weights moved from their initial values).
+    const init = buildModel(tinyConfig(true), recipe.seed).readValuesSync();
+    expect(Array.from(a.get('gate/layer/out/bias')!)).not.toEqual(Array.from(init.get('gate/layer/out/bias')!));
+    expect(Array.from(a.get('stem/conv/kernel')!)).not.toEqual(Array.from(init.get('stem/conv/kernel')!));
+    straight.model.dispose();
+    resumed.model.dispose();
+  });
+});
