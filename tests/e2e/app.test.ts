@@ -256,7 +256,14 @@ describe('browser mode in Chromium', () => {
 
   it('still lists the session after the server restarts on the same database', async () => {
     expect(recorded, 'the recording test must have run first').not.toBeNull();
+    // A page left open while the server goes away says so and what to check.
+    const orphan = await openApp(server!.url);
     await server!.stop();
+    await orphan.getByTestId('connection-banner').waitFor();
+    expect(await orphan.getByTestId('connection-banner').textContent()).toMatch(/Cannot reach the DDI Profiler server/);
+    expect(await orphan.getByTestId('status-connection').getAttribute('data-state')).not.toBe('open');
+    await orphan.close();
+
     server = await startServe(dbPath);
     const page = await openApp(`${server.url}#/sessions`);
     const row = page.locator(`[data-testid="session-row"][data-session-id="${recorded!.id}"]`);

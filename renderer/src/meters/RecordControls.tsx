@@ -9,7 +9,7 @@ import { useLiveState } from '../shell/LiveState';
 /** Record a power-only session from the connected meter; Stop finishes it and links to it. */
 export function RecordControls() {
   const api = useApi();
-  const { meter, recording, setRecording } = useLiveState();
+  const { meter, recording, setRecording, recordingElapsedS } = useLiveState();
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -17,8 +17,7 @@ export function RecordControls() {
   const now = useNow(recording !== null);
 
   const canRecord = meter?.state === 'streaming';
-  const startedMs = recording ? Date.parse(recording.startedAt) : NaN;
-  const elapsedS = recording && Number.isFinite(startedMs) ? (now - startedMs) / 1000 : 0;
+  const elapsedS = recording ? recordingElapsedS(now) : 0;
 
   const start = async () => {
     setBusy(true);

@@ -1,3 +1,4 @@
+import { useApi, useConnection } from '../api/context';
 import { MetersPage } from '../meters/MetersPage';
 import { RunPage } from '../run/RunPage';
 import { SessionPage } from '../sessions/SessionPage';
@@ -34,6 +35,7 @@ export function App() {
             ))}
           </nav>
         </header>
+        <ConnectionBanner />
         <main className="content">
           {route.page === 'meters' ? <MetersPage /> : null}
           {route.page === 'sessions' ? <SessionsPage /> : null}
@@ -43,5 +45,18 @@ export function App() {
         <StatusBar />
       </div>
     </LiveStateProvider>
+  );
+}
+
+/** After a few failed attempts, say plainly that the server is gone and what to check. */
+function ConnectionBanner() {
+  const api = useApi();
+  const connection = useConnection();
+  if (api.transport !== 'browser' || connection.state === 'open' || connection.failures < 3) return null;
+  return (
+    <div className="banner" role="alert" data-testid="connection-banner">
+      Cannot reach the DDI Profiler server. Is <code>ddi-profiler serve</code> still running? If it was restarted, open
+      the new URL it printed (the token changes with every start). Retrying…
+    </div>
   );
 }

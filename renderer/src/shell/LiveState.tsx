@@ -7,6 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { Channel, MeterStatus, SessionSummary } from '../common/types';
 import { useApi, useApiEvent, useConnection } from '../api/context';
 import { LiveWindow } from '../meters/liveWindow';
+import { clockElapsedS, nextClock, type RecordingClock } from './recordingClock';
 
 export interface LiveState {
   meter: MeterStatus | null;
@@ -18,7 +19,10 @@ export interface LiveState {
   refresh: () => Promise<void>;
   setMeter: (m: MeterStatus | null) => void;
   setRecording: (s: SessionSummary | null) => void;
+  /** Seconds recorded so far at local time `nowMs` (0 when not recording). */
+  recordingElapsedS: (nowMs: number) => number;
 }
+
 
 const Ctx = createContext<LiveState | null>(null);
 
@@ -28,7 +32,13 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
   const api = useApi();
   const connection = useConnection();
   const [meter, setMeter] = useState<MeterStatus | null>(null);
-  const [recording, setRecording] = useState<SessionSummary | null>(null);
+  const [recording, setRecordingState] = useState<SessionSummary | null>(null);
+  const clock = useRef<RecordingClock | null>(null);
+  const setRecording = useCallback((s: SessionSummary | null) => {
+    clock.current = nextClock(clock.current, s, Date.now());
+    setRecordingState(s);
+  }, []);
+  const recordingElapsedS = useCallback((nowMs: number) => clockElapsedS(clock.current, nowMs), []);
   const windows = useMemo<Record<Channel, LiveWindow>>(
     () => ({ power: new LiveWindow(), current: new LiveWindow(), voltage: new LiveWindow() }),
     [],
@@ -43,7 +53,7 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
     ]);
     setMeter(status);
     setRecording(sessions.find((s) => s.status === 'recording') ?? null);
-  }, [api]);
+  }, [api, setRecording]);
 
   // Re-sync whenever the transport (re)opens: events sent while disconnected are gone.
   useEffect(() => {
@@ -78,8 +88,8 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
   }, [api, active]);
 
   const value = useMemo(
-    () => ({ meter, recording, windows, readings, refresh, setMeter, setRecording }),
-    [meter, recording, windows, readings, refresh],
+    () => ({ meter, recording, windows, readings, refresh, setMeter, setRecording, recordingElapsedS }),
+    [meter, recording, windows, readings, refresh, setRecording, recordingElapsedS],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -10,7 +10,7 @@ import { useLiveState } from './LiveState';
 export function StatusBar() {
   const api = useApi();
   const connection = useConnection();
-  const { meter, recording } = useLiveState();
+  const { meter, recording, recordingElapsedS } = useLiveState();
   const [info, setInfo] = useState<AppInfo | null>(null);
   const now = useNow(recording !== null, 500);
 
@@ -18,7 +18,6 @@ export function StatusBar() {
     if (connection.state === 'open' && !info) api.call('app.info', {}).then(setInfo, () => {});
   }, [api, connection.state, info]);
 
-  const startedMs = recording ? Date.parse(recording.startedAt) : NaN;
 
   return (
     <footer className="statusbar" data-testid="statusbar">
@@ -36,7 +35,7 @@ export function StatusBar() {
         {recording ? (
           <span className="rec">
             <span className="rec-dot" aria-hidden="true" /> REC {recording.name}
-            {Number.isFinite(startedMs) ? ` · ${stopwatch((now - startedMs) / 1000)}` : ''}
+            {` · ${stopwatch(recordingElapsedS(now))}`}
           </span>
         ) : (
           <span className="muted">Not recording</span>
@@ -58,8 +57,6 @@ export function StatusBar() {
 function connectionText(transport: 'electron' | 'browser', state: string, failures: number): string {
   if (transport === 'electron') return 'Desktop app';
   if (state === 'open') return 'Browser mode · connected';
-  if (failures >= 3) {
-    return 'Cannot reach the DDI Profiler server — is `ddi-profiler serve` running? Open the URL it printed (with its token). Retrying…';
-  }
+  if (failures >= 3) return 'Browser mode · disconnected, retrying…';
   return state === 'connecting' ? 'Browser mode · connecting…' : 'Browser mode · reconnecting…';
 }

@@ -4,6 +4,7 @@ import { initialValues, meterSpec, toOptions, type Setting } from '../../../rend
 import { exportOutcome } from '../../../renderer/src/sessions/exportSession';
 import { pointsForWidth, traceColumns, zoomRange } from '../../../renderer/src/sessions/traceData';
 import { parseRoute, routeHref } from '../../../renderer/src/shell/route';
+import { clockElapsedS, nextClock } from '../../../renderer/src/shell/recordingClock';
 
 const settings: Setting[] = [
   { key: 'rateHz', label: 'Sample rate', type: 'number', default: 10_000, unit: 'S/s', min: 1, max: 1_000_000 },
@@ -100,5 +101,20 @@ describe('formatting', () => {
     expect(count(32108)).toBe('32,108');
     expect(dateTime('not a date')).toBe('not a date');
     expect(dateTime(null)).toBe('—');
+  });
+});
+
+describe('recording stopwatch', () => {
+  const rec = (id: number, durationS: number) => ({ id, durationS }) as import('../../../renderer/src/common/types').SessionSummary;
+  it("runs on the viewer's clock from the first summary, without jumping on later ones", () => {
+    const c1 = nextClock(null, rec(1, 0.2), 10_000);
+    expect(clockElapsedS(c1, 12_000)).toBeCloseTo(2.2, 9);
+    // A later summary of the same session (its duration lagging a little) keeps the baseline.
+    const c2 = nextClock(c1, rec(1, 1.5), 12_000);
+    expect(c2).toBe(c1);
+    // A different session starts a new clock; none when recording stops.
+    expect(clockElapsedS(nextClock(c2, rec(2, 0), 20_000), 20_500)).toBeCloseTo(0.5, 9);
+    expect(nextClock(c2, null, 1)).toBeNull();
+    expect(clockElapsedS(null, 5)).toBe(0);
   });
 });
