@@ -134,3 +134,35 @@ describe('the sandboxed preload', () => {
     expect([...code.matchAll(/require\((['"])([^'"]+)\1\)/g)].map((m) => m[2])).toEqual(['electron']);
   });
 });
+
+describe('Electron anti-patterns (DESIGN.md) stay out of the shell and the preload', () => {
+  const shellFiles = [...walk(electronDir), ...walk(join(repo, 'preload'))];
+  // Code without comments (TypeScript's printer), so explanations like "never use file://" do not count.
+  const printer = ts.createPrinter({ removeComments: true });
+  const code = (f: string) => printer.printFile(ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
+  const text = shellFiles.map((f) => [relative(repo, f), code(f)] as const);
+
+  it.each([
+    ['nodeIntegration turned on', /nodeIntegration\w*\s*:\s*true/],
+    ['context isolation turned off', /contextIsolation\s*:\s*false/],
+    ['sandbox turned off', /sandbox\s*:\s*false/],
+    ['web security turned off', /webSecurity\s*:\s*false/],
+    ['insecure content allowed', /allowRunningInsecureContent\s*:\s*true/],
+    ['<webview> enabled', /webviewTag\s*:\s*true/],
+    ['blink features enabled', /enableBlinkFeatures/],
+    ['shell.openExternal (opens URLs the page might control)', /openExternal\s*\(/],
+    ['the file:// protocol for app content', /loadFile\s*\(|['"`]file:\/\//],
+    ['the CSP bypassed for a scheme', /bypassCSP\s*:\s*true/],
+    ['a --no-sandbox switch', /no-sandbox/],
+  ])('no %s', (_label, pattern) => {
+    const hits = text.filter(([, src]) => pattern.test(src)).map(([f]) => f);
+    expect(hits).toEqual([]);
+  });
+
+  it('the preload exposes exactly one object, and never ipcRenderer itself', () => {
+    const preload = readFileSync(join(repo, 'preload', 'index.ts'), 'utf8');
+    expect(preload.match(/exposeInMainWorld\(/g)).toHaveLength(1);
+    expect(preload).toMatch(/exposeInMainWorld\('ddi', createBridge\(ipcRenderer\)\)/);
+    expect(preload).not.toMatch(/exposeInMainWorld\([^)]*,\s*ipcRenderer\s*\)/);
+  });
+});
