@@ -110,6 +110,11 @@ describe('browser mode in Chromium', () => {
     await expect(page.getByTestId('meter-picker').getByTestId('sim-badge').textContent()).resolves.toBe('SIMULATED');
     expect(await page.getByTestId('setting-rateHz').inputValue()).toBe('10000');
 
+    // Rescan asks the core for serial ports again and reports what it found (none on CI machines).
+    await page.getByTestId('rescan').click();
+    await page.getByTestId('rescan').filter({ hasText: 'Rescan' }).waitFor();
+    expect(await page.getByTestId('port-count').textContent()).toMatch(/^(No serial ports found\.|\d+ serial ports? found\.)$/);
+
     // A bad value is caught in the form with a sentence, and nothing is sent.
     await page.getByTestId('setting-rateHz').fill('0');
     await page.getByTestId('connect').click();
