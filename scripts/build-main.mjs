@@ -2,6 +2,7 @@
 // tfjs wasm files) so they load from node_modules exactly as in tests.
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
+import { tfjsGradientsPlugin } from './esbuild-tfjs-gradients.mjs';
 
 import { readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -15,6 +16,8 @@ const common = {
   sourcemap: true,
   packages: 'external',
   logLevel: 'warning',
+  // tfjs-core's gradients exist only as ES modules; inline them (see the plugin's comment).
+  plugins: [tfjsGradientsPlugin],
 };
 
 const entries = [

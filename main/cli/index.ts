@@ -11,6 +11,7 @@ import { registerMetersCommand } from './commands/meters';
 import { registerRecordCommand } from './commands/record';
 import { registerServeCommand } from './commands/serve';
 import { registerSessionsCommand } from './commands/sessions';
+import { registerTrainCommand } from './commands/train';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSessionsCommand(program);
   registerExportCommand(program);
   registerServeCommand(program);
+  registerTrainCommand(program);
   return program;
 }
 

@@ -1,0 +1,172 @@
+/**
+ * `ddi-profiler train`: trains a (gated) DDI model with the staged recipe of main/ddi/train.
+ * Defaults and the zoo's exact commands are in docs/models.md.
+ */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { densenetConfig, resnetConfig, validateConfig, type ModelConfig } from '../../ddi/config';
+import { initBackend } from '../../ddi/backend';
+import { buildRecipe, DEFAULTS, parseStages } from '../../ddi/train/recipe';
+import { runTraining } from '../../ddi/train/run';
+import { prepareTraining } from '../../ddi/train/setup';
+import { UserError } from '../../util/errors';
+
+interface TrainFlags {
+  name: string;
+  arch: string;
+  config?: string;
+  blocks?: string;
+  widths?: string;
+  growth?: string;
+  gates: string;
+  groupSize?: string;
+  exits?: string;
+  target: string;
+  stages?: string;
+  init?: string;
+  epochs?: string;
+  gateEpochs?: string;
+  jointEpochs?: string;
+  maxStepsPerEpoch?: string;
+  batchSize?: string;
+  lr?: string;
+  beta?: string;
+  schedule: string;
+  seed?: string;
+  augment: boolean;
+  dataset: string;
+  evalDataset?: string;
+  runDir?: string;
+  out?: string;
+  resume?: boolean;
+  backend: string;
+  finalEval: boolean;
+  description?: string;
+}
+
+function ints(s: string | undefined, what: string): number[] | undefined {
+  if (s === undefined) return undefined;
+  const v = s.split(',').map((x) => Number(x.trim()));
+  if (v.some((x) => !Number.isInteger(x) || x < 0)) throw new UserError(`--${what} "${s}" must be comma-separated non-negative integers, e.g. 2,2,2.`);
+  return v;
+}
+
+function num(s: string | undefined, what: string): number | undefined {
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (!Number.isFinite(v)) throw new UserError(`--${what} "${s}" is not a number; pass e.g. --${what} 0.1.`);
+  return v;
+}
+
+/** Builds the model config from the flags (exported for tests). */
+export function configFromFlags(f: Pick<TrainFlags, 'arch' | 'config' | 'blocks' | 'widths' | 'growth' | 'gates' | 'groupSize' | 'exits' | 'name'>): ModelConfig {
+  if (f.config) {
+    let c: ModelConfig;
+    try {
+      c = JSON.parse(readFileSync(f.config, 'utf8')) as ModelConfig;
+    } catch (e) {
+      throw new UserError(`Cannot read the config ${f.config} (${(e as Error).message}); pass a JSON model config.`);
+    }
+    validateConfig(c);
+    return c;
+  }
+  const gateKinds: Record<string, { layer: boolean; channel: boolean }> = {
+    none: { layer: false, channel: false },
+    layer: { layer: true, channel: false },
+    channel: { layer: false, channel: true },
+    both: { layer: true, channel: true },
+  };
+  const g = gateKinds[f.gates];
+  if (!g) throw new UserError(`--gates "${f.gates}" is not one of none, layer, channel, both.`);
+  const groupSize = num(f.groupSize, 'group-size');
+  const exitList = f.exits === 'none' ? [] : ints(f.exits, 'exits');
+  const exits = exitList ? { afterUnit: exitList } : undefined;
+  const gates = { ...g, ...(groupSize ? { groupSize } : {}) };
+  const m = /^resnet(\d+)$/.exec(f.arch);
+  if (m) {
+    const blocks = ints(f.blocks, 'blocks') as [number, number, number] | undefined;
+    const widths = ints(f.widths, 'widths') as [number, number, number] | undefined;
+    return resnetConfig({ depth: blocks ? undefined : Number(m[1]), blocksPerStage: blocks, widths, gates, exits, name: f.name });
+  }
+  if (f.arch === 'densenet') {
+    if (g.layer) throw new UserError('DenseNet has no layer gates; use --gates channel or none.');
+    return densenetConfig({ blockConfig: ints(f.blocks, 'blocks'), growthRate: num(f.growth, 'growth'), gates, exits, name: f.name });
+  }
+  throw new UserError(`--arch "${f.arch}" is not resnetN (6n+2, e.g. resnet14, resnet20) or densenet; or pass --config FILE.`);
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('Train a DDI model (stage 1 backbone, stage 2 gates at 100 %, stage 3 joint at the target)')
+    .requiredOption('--name <name>', 'model name (also the default run folder and output folder name)')
+    .option('--arch <arch>', 'resnetN (6n+2) or densenet', 'resnet20')
+    .option('--config <file>', 'JSON model config instead of --arch and the shape flags')
+    .option('--blocks <list>', 'blocks per stage (ResNet, e.g. 2,2,2) or dense layers per block (DenseNet)')
+    .option('--widths <list>', 'ResNet stage widths, e.g. 16,32,64')
+    .option('--growth <k>', 'DenseNet growth rate')
+    .option('--gates <kind>', 'none | layer | channel | both', 'none')
+    .option('--group-size <n>', 'channels per channel-gate bit')
+    .option('--exits <list>', 'units after which exits sit (comma list), or none', undefined)
+    .option('--target <percent>', 'target computation percentage for stage 3', '100')
+    .option('--stages <list>', 'backbone,gates,joint or all (default: backbone for --gates none, else gates,joint with --init or all)')
+    .option('--init <dir>', 'start from this model folder or checkpoint (matching parameters are copied)')
+    .option('--epochs <n>', `stage-1 epochs (default ${DEFAULTS.backboneEpochs})`)
+    .option('--gate-epochs <n>', `stage-2 epochs (default ${DEFAULTS.gateEpochs})`)
+    .option('--joint-epochs <n>', `stage-3 epochs (default ${DEFAULTS.jointEpochs})`)
+    .option('--max-steps-per-epoch <n>', 'cap steps per epoch (quick runs)')
+    .option('--batch-size <n>', `batch size (default ${DEFAULTS.batchSize})`)
+    .option('--lr <lr>', `peak learning rate (default ${DEFAULTS.backboneLr} for stage 1, ${DEFAULTS.jointLr} for stage 3)`)
+    .option('--beta <beta>', `weight of the sign-switching cost term (default ${DEFAULTS.beta})`)
+    .option('--schedule <kind>', 'cosine | step', 'cosine')
+    .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
+    .option('--no-augment', 'disable random crop and flip')
+    .option('--dataset <spec>', 'fashion-mnist | IDX folder | folder of class folders', 'fashion-mnist')
+    .option('--eval-dataset <spec>', 'per-epoch evaluation set: sample | DIR | none (default: sample for fashion-mnist, else none)')
+    .option('--run-dir <dir>', 'checkpoint folder (default .cache/runs/<name>)')
+    .option('--out <dir>', 'save the finished model here (default data/models/<name> is NOT assumed; pass it)')
+    .option('--resume', 'continue the run in --run-dir from its checkpoint')
+    .option('--backend <name>', 'wasm | cpu | tensorflow', 'wasm')
+    .option('--no-final-eval', 'skip the evaluation on the full test split at the end')
+    .option('--description <text>', 'one line for the model card')
+    .action(async (f: TrainFlags) => {
+      const config = configFromFlags(f);
+      const gated = config.gates.layer || config.gates.channel;
+      const stages = f.stages ? parseStages(f.stages) : gated ? (f.init ? parseStages('gates,joint') : parseStages('all')) : parseStages('backbone');
+      const target = (num(f.target, 'target') ?? 100) / 100;
+      const schedule = f.schedule === 'step' ? 'step' : f.schedule === 'cosine' ? 'cosine' : undefined;
+      if (!schedule) throw new UserError(`--schedule "${f.schedule}" is not cosine or step.`);
+      const recipe = buildRecipe({
+        stages,
+        target,
+        seed: num(f.seed, 'seed'),
+        batchSize: num(f.batchSize, 'batch-size'),
+        backboneEpochs: num(f.epochs, 'epochs'),
+        gateEpochs: num(f.gateEpochs, 'gate-epochs'),
+        jointEpochs: num(f.jointEpochs, 'joint-epochs'),
+        lr: num(f.lr, 'lr'),
+        beta: num(f.beta, 'beta'),
+        schedule,
+        maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
+        augment: f.augment,
+      });
+      const info = await initBackend(f.backend as 'wasm' | 'cpu' | 'tensorflow');
+      prepareTraining();
+      process.stderr.write(`backend ${info.name}; model ${config.name}; stages ${stages.join(' → ')}; target ${(100 * target).toFixed(0)} %\n`);
+      await runTraining({
+        name: f.name,
+        config,
+        recipe,
+        dataset: f.dataset,
+        evalDataset: f.evalDataset ?? (f.dataset === 'fashion-mnist' ? 'sample' : 'none'),
+        runDir: f.runDir ?? join('.cache', 'runs', f.name),
+        resume: f.resume === true,
+        init: f.init,
+        out: f.out,
+        description: f.description,
+        backend: info.name,
+        finalEval: f.finalEval,
+      });
+    });
+}

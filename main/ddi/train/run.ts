@@ -1,0 +1,134 @@
+/**
+ * One training run end to end, as the `train` command and the zoo scripts use it: load data,
+ * build or resume the run, train with Ctrl-C handling, evaluate, save model.json + weights.bin
+ * with the training metadata, and write the model card.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelConfig } from '../config';
+import { loadDataset, type ImageDataset } from '../data/dataset';
+import { loadModel, saveModel } from '../io';
+import { UserError } from '../../util/errors';
+import { channelStats } from './batches';
+import { readCheckpoint } from './checkpoint';
+import { writeModelCard, type CardEval } from './card';
+import { evaluateMasked } from './evaluate';
+import { ProgressPrinter } from './progress';
+import type { Recipe } from './recipe';
+import { CHECKPOINT_FILE, train, type RunMeta, type TrainResult } from './trainer';
+
+export interface RunOptions {
+  name: string;
+  config: ModelConfig;
+  recipe: Recipe;
+  dataset: string;
+  /** Per-epoch evaluation set: "sample", a dataset spec, or "none". */
+  evalDataset: string;
+  runDir: string;
+  resume: boolean;
+  /** Model folder or checkpoint file to initialise matching parameters from. */
+  init?: string;
+  /** Where to save the finished model (model.json, weights.bin, card.md); undefined = only the checkpoint. */
+  out?: string;
+  description?: string;
+  backend: string;
+  /** Evaluate the finished model on the full test split of the dataset (slow on big test sets). */
+  finalEval: boolean;
+  log?: (s: string) => void;
+}
+
+function loadInit(spec: string): { values: Map<string, Float32Array>; from: string } {
+  if (existsSync(join(spec, 'model.json'))) {
+    const m = loadModel(spec);
+    const values = m.model.readValuesSync();
+    m.model.dispose();
+    return { values, from: spec };
+  }
+  const ckFile = existsSync(join(spec, CHECKPOINT_FILE)) ? join(spec, CHECKPOINT_FILE) : spec;
+  if (!existsSync(ckFile)) throw new UserError(`--init ${spec} is neither a model folder (model.json) nor a training checkpoint; pass one of those.`);
+  return { values: readCheckpoint<RunMeta>(ckFile).params, from: ckFile };
+}
+
+export interface RunResult extends TrainResult {
+  evals: CardEval[];
+}
+
+export async function runTraining(o: RunOptions): Promise<RunResult> {
+  const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const trainSet = loadDataset(o.dataset, 'train');
+  const evalSet: ImageDataset | undefined = o.evalDataset === 'none' ? undefined : loadDataset(o.evalDataset, 'test');
+  if (trainSet.height !== o.config.input.height || trainSet.width !== o.config.input.width || trainSet.channels !== o.config.input.channels) {
+    throw new UserError(
+      `The data set is ${trainSet.height}×${trainSet.width}×${trainSet.channels} but the model expects ${o.config.input.height}×${o.config.input.width}×${o.config.input.channels}; pick a matching architecture.`,
+    );
+  }
+  const normalization = channelStats(trainSet);
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130); // second Ctrl-C: give up immediately
+    stop = true;
+    log('\nCtrl-C: finishing this step and saving a checkpoint (press again to quit at once)');
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let res: TrainResult;
+  try {
+    res = await train({
+      config: o.config,
+      recipe: o.recipe,
+      train: trainSet,
+      evalSet,
+      normalization,
+      runDir: o.runDir,
+      resume: o.resume,
+      init: o.init && !o.resume ? loadInit(o.init) : undefined,
+      progress: new ProgressPrinter(),
+      shouldStop: () => stop,
+      backend: o.backend,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  const evals: CardEval[] = [];
+  if (res.interrupted) {
+    log(`Interrupted. Resume with the same command plus --resume (checkpoint: ${res.checkpointPath}).`);
+    return { ...res, evals };
+  }
+  if (o.out) {
+    const gates = res.meta.recipe.stages.at(-1)?.gates ?? 'all-on';
+    const sets: [string, string][] = [['sample', 'sample']];
+    if (o.finalEval) sets.unshift([o.dataset === 'fashion-mnist' ? 'fashion-mnist test (10000)' : `${o.dataset} test`, o.dataset]);
+    for (const [label, spec] of sets) {
+      let ds: ImageDataset;
+      try {
+        ds = loadDataset(spec, 'test');
+      } catch {
+        continue; // e.g. the sample for a non-Fashion-MNIST data set
+      }
+      if (ds.height !== o.config.input.height || ds.channels !== o.config.input.channels) continue;
+      const ev = evaluateMasked(res.model, ds, res.meta.normalization, { gates });
+      const meanMacs = ev.costs.reduce((a, b) => a + b, 0) / ev.n;
+      evals.push({ dataset: label, n: ev.n, accuracy: ev.accuracy, exitAccuracy: ev.exitAccuracy, meanMacs, fullMacs: ev.fullCost, gateOnRate: ev.gateOnRate });
+      log(`${label}: top-1 ${(100 * ev.accuracy).toFixed(2)}%, mean ${(meanMacs / 1e6).toFixed(2)} M MACs (${(100 * ev.meanCostFraction).toFixed(1)}% of ${(ev.fullCost / 1e6).toFixed(2)} M)`);
+    }
+    const classes = trainSet.classNames;
+    await saveModel(res.model, o.out, {
+      name: o.name,
+      description: o.description,
+      dataset: { name: o.dataset === 'fashion-mnist' ? 'fashion-mnist' : trainSet.name, classes },
+      normalization: res.meta.normalization,
+      training: {
+        recipe: res.meta.recipe,
+        initFrom: res.meta.initFrom,
+        wallSeconds: Math.round(res.meta.wallSeconds),
+        backend: res.meta.backend,
+        history: res.meta.history,
+        evaluations: evals,
+      },
+    });
+    writeModelCard(o.out, { name: o.name, description: o.description, meta: res.meta, evals });
+    log(`Saved ${o.out}`);
+  }
+  return { ...res, evals };
+}
