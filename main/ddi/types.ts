@@ -35,6 +35,8 @@ export interface InferenceRecord {
   predictedClass: number;
   /** Softmax probability of the predicted class. */
   confidence: number;
+  /** Logits of the exit that answered. */
+  logits: number[];
   /** Exit that answered: index of the early exit, or null for the final classifier. */
   exit: number | null;
   /** "exit0".."exitN" or "classifier". */

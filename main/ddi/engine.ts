@@ -1,0 +1,229 @@
+/**
+ * DdiEngine: the in-process engine used by the CLI, the tests and the worker. One loaded model at a
+ * time: load → infer (modes, budgets, records) → profile latency. Raw images are pixels in [0,1],
+ * NHWC; the model's stored normalisation is applied here.
+ */
+import type { DdiModel, InputNormalization } from './model';
+import { initBackend, currentBackendInfo, type BackendInfo, type BackendName } from './backend';
+import { listModels, loadModel, updateCostTables, type ListModelsResult, type ModelMetadata } from './io';
+import { ENERGY_PRESETS, energyTable, macTable, summarizeCost, type CostKind, type CostTable } from './cost';
+import { HostGates } from './gates';
+import { TfjsRuntime } from './runtime/tfjs';
+import { DdiController, type RunOptions } from './infer';
+import { profileLatency } from './profile';
+import type { Budget, InferenceMode, InferenceRecord } from './types';
+import { UserError } from '../util/errors';
+
+export interface LoadedModelInfo {
+  dir: string | null;
+  name: string;
+  kind: 'resnet' | 'densenet';
+  architecture: string;
+  input: { height: number; width: number; channels: number };
+  numClasses: number;
+  classes?: string[];
+  dataset?: string;
+  randomWeights: boolean;
+  params: number;
+  backboneMacs: number;
+  gateMacs: number;
+  exitMacs: number;
+  exits: number;
+  layers: number;
+  costTables: { name: string; kind: CostKind; unit: string; source: string }[];
+  /** Smallest accepted budget per mode and table kind (null if no such table). */
+  minimumBudgets: Record<'radi' | 'ddi', Record<CostKind, number | null>>;
+}
+
+export interface EngineInferOptions {
+  mode: InferenceMode;
+  budget?: Budget | null;
+  /** Rows per runtime call (default 1: per-sample latency, what the profiler measures). */
+  batchSize?: number;
+  labels?: (number | undefined)[];
+  datasetIndices?: (number | undefined)[];
+  forced?: RunOptions['forced'];
+}
+
+interface Loaded {
+  dir: string | null;
+  model: DdiModel;
+  metadata: ModelMetadata;
+  runtime: TfjsRuntime;
+  controller: DdiController;
+  gates: HostGates;
+  normalization: InputNormalization | null;
+}
+
+export class DdiEngine {
+  private loaded: Loaded | null = null;
+  private constructor(private backend: BackendInfo) {}
+
+  static async create(opts: { backend?: BackendName; strict?: boolean } = {}): Promise<DdiEngine> {
+    return new DdiEngine(await initBackend(opts.backend, { strict: opts.strict }));
+  }
+
+  backendInfo(): BackendInfo {
+    return { ...currentBackendInfo(this.backend.notes) };
+  }
+
+  listModels(dirs: string[]): ListModelsResult {
+    return listModels(dirs);
+  }
+
+  /** Loads a model directory (replacing the current model). */
+  loadModel(dir: string): LoadedModelInfo {
+    const l = loadModel(dir);
+    try {
+      return this.attach(l.model, l.metadata, l.dir);
+    } catch (e) {
+      l.model.dispose();
+      throw e;
+    }
+  }
+
+  /** Uses an in-memory model (tests, training evaluation). The engine takes ownership of it. */
+  useModel(model: DdiModel, metadata: ModelMetadata = {}): LoadedModelInfo {
+    return this.attach(model, metadata, null);
+  }
+
+  private attach(model: DdiModel, metadata: ModelMetadata, dir: string | null): LoadedModelInfo {
+    const runtime = new TfjsRuntime(model);
+    const gates = new HostGates(model);
+    const tables = {
+      macs: macTable(model.layout),
+      latency: (metadata.costTables ?? []).find((t) => t.kind === 'latency' && t.backend?.name === this.backend.name) ?? null,
+      energy: (metadata.costTables ?? []).find((t) => t.kind === 'energy') ?? energyTable(model.layout, ENERGY_PRESETS['horowitz-45nm']!),
+    };
+    const controller = new DdiController(model, runtime, gates, tables, metadata.name ?? model.config.name);
+    const norm = metadata.normalization ?? null;
+    if (norm && (norm.mean.length !== model.config.input.channels || norm.std.length !== model.config.input.channels)) {
+      runtime.dispose();
+      throw new UserError(`Model ${metadata.name ?? model.config.name}: normalization has ${norm.mean.length} means for ${model.config.input.channels} input channels.`, 'bad-model-file');
+    }
+    this.unload();
+    this.loaded = { dir, model, metadata, runtime, controller, gates, normalization: norm };
+    return this.info();
+  }
+
+  private require(): Loaded {
+    if (!this.loaded) throw new UserError('No model is loaded; load one first (--model DIR).', 'no-model');
+    return this.loaded;
+  }
+
+  get model(): DdiModel {
+    return this.require().model;
+  }
+
+  info(): LoadedModelInfo {
+    const l = this.require();
+    const cfg = l.model.config;
+    const sum = summarizeCost(l.model.layout);
+    const t = l.controller.tables;
+    const mins = (mode: 'radi' | 'ddi') => ({
+      macs: l.controller.minimumBudget(t.macs, mode),
+      latency: t.latency ? l.controller.minimumBudget(t.latency, mode) : null,
+      energy: t.energy ? l.controller.minimumBudget(t.energy, mode) : null,
+    });
+    return {
+      dir: l.dir,
+      name: l.metadata.name ?? cfg.name,
+      kind: cfg.kind,
+      architecture: cfg.name,
+      input: cfg.input,
+      numClasses: cfg.numClasses,
+      classes: l.metadata.dataset?.classes,
+      dataset: l.metadata.dataset?.name,
+      randomWeights: l.metadata.randomWeights ?? false,
+      params: sum.params,
+      backboneMacs: sum.backboneMacs,
+      gateMacs: sum.gateMacs,
+      exitMacs: sum.exitMacs,
+      exits: l.model.layout.exits.length,
+      layers: l.model.layout.numLayers,
+      costTables: [t.macs, t.latency, t.energy].filter((x): x is CostTable => x !== null).map((x) => ({ name: x.name, kind: x.kind, unit: x.unit, source: x.source })),
+      minimumBudgets: { radi: mins('radi'), ddi: mins('ddi') },
+    };
+  }
+
+  /** Normalises raw [0,1] NHWC pixels with the model's stored normalisation. */
+  normalize(images: Float32Array): Float32Array {
+    const l = this.require();
+    if (!l.normalization) return images;
+    const C = l.model.config.input.channels;
+    const out = new Float32Array(images.length);
+    for (let i = 0; i < images.length; i++) out[i] = (images[i]! - l.normalization.mean[i % C]!) / l.normalization.std[i % C]!;
+    return out;
+  }
+
+  /** Runs `n` raw images (pixels in [0,1], NHWC, concatenated); one record per image. */
+  infer(images: Float32Array, n: number, opts: EngineInferOptions): InferenceRecord[] {
+    const l = this.require();
+    const { height, width, channels } = l.model.config.input;
+    const per = height * width * channels;
+    if (images.length !== n * per) {
+      throw new UserError(`Expected ${n} image(s) of ${height}×${width}×${channels} (${n * per} values) but got ${images.length} values; resize the input to the model's input shape.`, 'bad-input');
+    }
+    const bs = Math.max(1, Math.floor(opts.batchSize ?? 1));
+    const norm = this.normalize(images);
+    const out: InferenceRecord[] = [];
+    for (let s = 0; s < n; s += bs) {
+      const m = Math.min(bs, n - s);
+      const recs = l.controller.run(norm.subarray(s * per, (s + m) * per), m, {
+        mode: opts.mode,
+        budget: opts.budget,
+        forced: opts.forced?.slice(s, s + m),
+        labels: opts.labels?.slice(s, s + m),
+        datasetIndices: opts.datasetIndices?.slice(s, s + m),
+      });
+      for (const r of recs) {
+        r.sampleIndex += s;
+        out.push(r);
+      }
+    }
+    return out;
+  }
+
+  minimumBudget(kind: CostKind, mode: 'radi' | 'ddi'): number {
+    const l = this.require();
+    const t = l.controller.tableFor(kind);
+    if (!t) throw new UserError(`No ${kind} cost table for this model on ${this.backend.name}.`, 'bad-budget');
+    return l.controller.minimumBudget(t, mode);
+  }
+
+  /**
+   * Measures the latency table on the running backend, activates it and, when the model came from a
+   * directory and `save` is true, stores it in model.json (replacing an older table of this backend).
+   */
+  profileLatency(opts: { reps?: number; save?: boolean } = {}): CostTable {
+    const l = this.require();
+    const table = profileLatency(l.model, l.runtime, l.gates, this.backend, opts.reps ?? 15);
+    (l.controller.tables as { latency: CostTable | null }).latency = table;
+    const others = (l.metadata.costTables ?? []).filter((t) => !(t.kind === 'latency' && t.backend?.name === table.backend?.name));
+    l.metadata.costTables = [...others, table];
+    if (opts.save && l.dir) updateCostTables(l.dir, l.metadata.costTables);
+    return table;
+  }
+
+  /** Ensures a latency table exists for this backend (profiles once if missing). */
+  ensureLatencyTable(save = true): CostTable {
+    const l = this.require();
+    return l.controller.tables.latency ?? this.profileLatency({ save });
+  }
+
+  /** Frees cached gathered kernels (bounded anyway; used by leak tests and after profiling). */
+  clearCaches(): void {
+    this.loaded?.runtime.clearCache();
+  }
+
+  unload(): void {
+    if (!this.loaded) return;
+    this.loaded.runtime.dispose();
+    this.loaded.model.dispose();
+    this.loaded = null;
+  }
+
+  dispose(): void {
+    this.unload();
+  }
+}

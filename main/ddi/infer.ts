@@ -1,0 +1,316 @@
+/**
+ * DDI control logic: modes, gate decisions, the per-sample running cost counter and hard-budget
+ * halting. It drives a UnitRuntime (runtime/types.ts) and never touches tensors.
+ *
+ * Halting rule (RADI / DDI), per sample, with costs from the budget's cost table:
+ * - Up front the budget must cover the worst case up to and including the first exit head
+ *   (minimumBudget); otherwise the call is rejected with a UserError stating that minimum.
+ * - A sample is "guaranteed" once spent + worst-case cost of everything left to the final
+ *   classifier fits the budget; it then runs on without exit heads or further checks.
+ * - Otherwise, before each unit (its gates included): if spent + worst(unit) + head(next exit)
+ *   would exceed the budget, the sample halts and answers from the deepest exit computed so far.
+ * - A not-guaranteed sample computes each exit head it passes (so it always has an answer).
+ * Every unit is only started when its worst case fits, so spent ≤ budget by construction.
+ */
+import type { DdiModel, GatePattern } from './model';
+import type { CostTable, UnitCost } from './cost';
+import { unitCost } from './cost';
+import { keptChannelIndices } from './layout';
+import type { HostGates, LstmState } from './gates';
+import type { ExecPlan, UnitRuntime } from './runtime/types';
+import type { Budget, ChannelsKept, InferenceMode, InferenceRecord } from './types';
+import { UserError } from '../util/errors';
+import { monotonicNs } from '../util/clock';
+import { formatCost } from './cost';
+
+export interface CostTables {
+  macs: CostTable;
+  latency: CostTable | null;
+  energy: CostTable | null;
+}
+
+export interface RunOptions {
+  mode: InferenceMode;
+  budget?: Budget | null;
+  /** Force gate decisions per sample (tests, ablations). Gates are then not evaluated but still charged. */
+  forced?: GatePattern[];
+  labels?: (number | undefined)[];
+  datasetIndices?: (number | undefined)[];
+}
+
+interface RowState {
+  spent: number;
+  macs: number;
+  latency: number;
+  energy: number;
+  active: boolean;
+  halted: boolean;
+  guaranteed: boolean;
+  answer: { exit: number; logits: Float32Array } | null;
+  lstm: LstmState;
+  executed: number[];
+  skipped: number[];
+  notReached: number[];
+  channels: ChannelsKept[];
+}
+
+const usesGates = (m: InferenceMode) => m === 'iadi' || m === 'ddi';
+const usesBudget = (m: InferenceMode) => m === 'radi' || m === 'ddi';
+
+export class DdiController {
+  private readonly unitIdx: Map<string, number>;
+
+  constructor(
+    readonly model: DdiModel,
+    readonly runtime: UnitRuntime<unknown>,
+    readonly gates: HostGates,
+    readonly tables: CostTables,
+    readonly modelName: string,
+  ) {
+    this.unitIdx = new Map(model.units.map((u, i) => [u.id, i]));
+  }
+
+  tableFor(kind: Budget['kind']): CostTable | null {
+    return kind === 'macs' ? this.tables.macs : kind === 'latency' ? this.tables.latency : this.tables.energy;
+  }
+
+  private entry(table: CostTable, id: string): UnitCost {
+    const e = table.entries[id];
+    if (!e) throw new Error(`Cost table ${table.name} has no entry for unit ${id}.`);
+    return e;
+  }
+
+  /** Worst-case cost of trunk unit ti including the gates the mode runs. */
+  private worstTrunk(table: CostTable, ti: number, mode: InferenceMode): number {
+    const u = this.model.layout.trunk[ti]!;
+    const info = this.model.units[this.unitIdx.get(u.id)!]!;
+    let c = unitCost(this.entry(table, u.id), info.channels);
+    if (usesGates(mode)) {
+      if (u.layerGated) c += this.entry(table, `gate.layer${u.layer}`).fixed;
+      if (u.groups > 0) c += this.entry(table, `gate.channel${u.layer}`).fixed;
+    }
+    return c;
+  }
+
+  /** Smallest budget that guarantees an answer: worst case through the first exit head (or the classifier). */
+  minimumBudget(table: CostTable, mode: InferenceMode): number {
+    const lay = this.model.layout;
+    const first = lay.exits[0];
+    const last = first ? first.afterTrunk : lay.trunk.length - 1;
+    let c = 0;
+    for (let ti = 0; ti <= last; ti++) c += this.worstTrunk(table, ti, mode);
+    c += this.entry(table, first ? first.id : 'classifier').fixed;
+    return c;
+  }
+
+  /** Worst case from trunk unit `from` (inclusive) to the end, classifier included, no exit heads. */
+  private worstRemaining(table: CostTable, from: number, mode: InferenceMode): number {
+    let c = this.entry(table, 'classifier').fixed;
+    for (let ti = from; ti < this.model.layout.trunk.length; ti++) c += this.worstTrunk(table, ti, mode);
+    return c;
+  }
+
+  /** Runs one batch of normalised NHWC images. */
+  run(images: Float32Array, n: number, opts: RunOptions): InferenceRecord[] {
+    const { mode } = opts;
+    const lay = this.model.layout;
+    const cfg = this.model.config;
+    const gating = usesGates(mode);
+    const budgeted = usesBudget(mode);
+    const budget = budgeted ? (opts.budget ?? null) : null;
+    let btable: CostTable | null = null;
+    if (budgeted) {
+      if (!budget) throw new UserError(`Mode ${mode} needs a budget; pass one like --budget 20MMAC, 3ms or 1.5mJ.`, 'bad-budget');
+      btable = this.tableFor(budget.kind);
+      if (!btable) {
+        throw new UserError(`No ${budget.kind} cost table is available for this model on backend ${this.runtime.backend}; profile latency first or use a MAC budget.`, 'bad-budget');
+      }
+      const min = this.minimumBudget(btable, mode);
+      if (!(budget.value >= min)) {
+        throw new UserError(
+          `Budget ${budget.text ?? formatCost(budget.value, budget.kind)} is below the minimum of ${formatCost(min, budget.kind)} needed to reach the first exit in ${mode} mode; raise the budget to at least that.`,
+          'budget-too-small',
+        );
+      }
+    }
+    if (opts.forced && opts.forced.length !== n) throw new Error(`forced has ${opts.forced.length} patterns for ${n} images.`);
+    const start = monotonicNs();
+    const rows: RowState[] = Array.from({ length: n }, () => ({
+      spent: 0,
+      macs: 0,
+      latency: 0,
+      energy: 0,
+      active: true,
+      halted: false,
+      guaranteed: !budgeted,
+      answer: null,
+      lstm: this.gates.initialState(),
+      executed: [],
+      skipped: [],
+      notReached: [],
+      channels: [],
+    }));
+    const charge = (r: RowState, id: string, kept: number) => {
+      r.macs += unitCost(this.entry(this.tables.macs, id), kept);
+      if (this.tables.latency) r.latency += unitCost(this.entry(this.tables.latency, id), kept);
+      if (this.tables.energy) r.energy += unitCost(this.entry(this.tables.energy, id), kept);
+      if (btable) r.spent += unitCost(this.entry(btable, id), kept);
+    };
+    const exitAt = new Map(lay.exits.map((e) => [e.afterTrunk, e]));
+    const nextExitCost = (ti: number): number => {
+      const e = lay.exits.find((x) => x.afterTrunk >= ti);
+      return this.entry(btable!, e ? e.id : 'classifier').fixed;
+    };
+
+    let x = this.runtime.input(images, n);
+    try {
+      for (let ti = 0; ti < lay.trunk.length; ti++) {
+        const u = lay.trunk[ti]!;
+        if (budgeted) {
+          const worst = this.worstTrunk(btable!, ti, mode);
+          const reserve = nextExitCost(ti);
+          const remaining = this.worstRemaining(btable!, ti, mode);
+          for (const r of rows) {
+            if (!r.active || r.guaranteed) continue;
+            if (r.spent + remaining <= budget!.value) {
+              r.guaranteed = true;
+              continue;
+            }
+            if (r.answer && r.spent + worst + reserve > budget!.value) {
+              r.active = false;
+              r.halted = true;
+            }
+          }
+        }
+        const active = rows.map((r, i) => (r.active ? i : -1)).filter((i) => i >= 0);
+        if (active.length === 0) {
+          for (const r of rows) for (let tj = ti; tj < lay.trunk.length; tj++) if (lay.trunk[tj]!.layer >= 0) r.notReached.push(lay.trunk[tj]!.layer);
+          break;
+        }
+        for (const r of rows) if (!r.active && u.layer >= 0) r.notReached.push(u.layer);
+
+        const plan: ExecPlan = { rows: [], channels: null };
+        const gated = gating && (u.layerGated || u.groups > 0);
+        if (!gated) {
+          plan.rows = active;
+          for (const i of active) {
+            const r = rows[i]!;
+            charge(r, u.id, this.model.units[this.unitIdx.get(u.id)!]!.channels);
+            if (u.layer >= 0) r.executed.push(u.layer);
+          }
+        } else {
+          const needPool = !opts.forced;
+          const pooled = needPool ? this.runtime.pool(x) : null;
+          const C = u.inC;
+          const chans: number[][] = [];
+          for (const i of active) {
+            const r = rows[i]!;
+            const forced = opts.forced?.[i];
+            let run = true;
+            if (u.layerGated) {
+              charge(r, `gate.layer${u.layer}`, 0);
+              if (forced) run = forced.layer[u.layer] !== false;
+              else run = this.gates.layerLogit(u.stage, pooled!, i * C, r.lstm) > 0;
+            }
+            if (!run) {
+              r.skipped.push(u.layer);
+              continue;
+            }
+            let keptIdx: number[] | null = null;
+            if (u.groups > 0) {
+              charge(r, `gate.channel${u.layer}`, 0);
+              let flags: boolean[];
+              if (forced) flags = Array.from({ length: u.groups }, (_, g) => forced.channel[u.layer]?.[g] !== false);
+              else flags = Array.from(this.gates.channelLogits(u.layer, pooled!, i * C), (z) => z > 0);
+              keptIdx = keptChannelIndices(u.gatedChannels, cfg.gates.groupSize, flags);
+              r.channels.push({ layer: u.layer, kept: keptIdx.length, total: u.gatedChannels });
+            }
+            const kept = keptIdx ? keptIdx.length : this.model.units[this.unitIdx.get(u.id)!]!.channels;
+            // A dense layer with no kept channel is skipped whole.
+            if (u.kind === 'dense' && kept === 0) {
+              r.skipped.push(u.layer);
+              continue;
+            }
+            charge(r, u.id, kept);
+            r.executed.push(u.layer);
+            plan.rows.push(i);
+            chans.push(keptIdx ?? Array.from({ length: u.gatedChannels || kept }, (_, c) => c));
+          }
+          plan.channels = u.groups > 0 ? chans : null;
+        }
+        const y = this.runtime.trunk(ti, x, plan);
+        if (y !== x) this.runtime.release(x);
+        x = y;
+
+        const e = exitAt.get(ti);
+        if (e && budgeted) {
+          const need = rows.map((r, i) => (r.active && !r.guaranteed ? i : -1)).filter((i) => i >= 0);
+          if (need.length > 0) {
+            const logits = this.runtime.head(e.index, x, need);
+            need.forEach((i, j) => {
+              const r = rows[i]!;
+              charge(r, e.id, 0);
+              r.answer = { exit: e.index, logits: logits.subarray(j * cfg.numClasses, (j + 1) * cfg.numClasses) };
+            });
+          }
+        }
+      }
+      const fin = rows.map((r, i) => (r.active ? i : -1)).filter((i) => i >= 0);
+      if (fin.length > 0) {
+        const logits = this.runtime.head(-1, x, fin);
+        fin.forEach((i, j) => {
+          const r = rows[i]!;
+          charge(r, 'classifier', 0);
+          r.answer = { exit: -1, logits: logits.subarray(j * cfg.numClasses, (j + 1) * cfg.numClasses) };
+        });
+      }
+    } finally {
+      this.runtime.release(x);
+    }
+    const end = monotonicNs();
+    const staticMacs = this.model.units
+      .filter((u) => u.kind !== 'exit' && u.kind !== 'layer-gate' && u.kind !== 'channel-gate')
+      .reduce((s, u) => s + unitCost(u.macs, u.channels), 0);
+    return rows.map((r, i) => {
+      const a = r.answer!;
+      const { cls, conf } = argmaxSoftmax(a.logits);
+      return {
+        mode,
+        budget,
+        model: this.modelName,
+        backend: this.runtime.backend,
+        batchSize: n,
+        sampleIndex: i,
+        datasetIndex: opts.datasetIndices?.[i],
+        label: opts.labels?.[i],
+        predictedClass: cls,
+        confidence: conf,
+        logits: Array.from(a.logits),
+        exit: a.exit >= 0 ? a.exit : null,
+        exitId: a.exit >= 0 ? `exit${a.exit}` : 'classifier',
+        halted: r.halted,
+        blocksExecuted: r.executed,
+        blocksSkipped: r.skipped,
+        blocksNotReached: r.notReached,
+        channelsKept: r.channels,
+        macs: r.macs,
+        staticMacs,
+        predictedLatencyS: this.tables.latency ? r.latency : null,
+        latencyTable: this.tables.latency?.name ?? null,
+        predictedEnergyJ: this.tables.energy ? r.energy : null,
+        energyTable: this.tables.energy?.name ?? null,
+        budgetSpent: btable ? r.spent : null,
+        startNs: start,
+        endNs: end,
+      };
+    });
+  }
+}
+
+export function argmaxSoftmax(logits: ArrayLike<number>): { cls: number; conf: number } {
+  let cls = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[cls]!) cls = i;
+  let s = 0;
+  for (let i = 0; i < logits.length; i++) s += Math.exp(logits[i]! - logits[cls]!);
+  return { cls, conf: 1 / s };
+}

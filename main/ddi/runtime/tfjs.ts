@@ -1,0 +1,376 @@
+/**
+ * TensorFlow.js implementation of UnitRuntime with real skipping:
+ * - BN folded into the convs; tf.fused.conv2d with bias (+ ReLU) to keep per-op overhead low;
+ * - a channel-gated conv runs only the kept output filters (conv1) and kept input filters (conv2),
+ *   gathered once per channel pattern and cached;
+ * - batches: a unit runs on the subset of rows that need it (gather → unit → tensorScatterUpdate)
+ *   when that subset is small enough to be cheaper, else on the full batch with a row select.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DdiModel } from '../model';
+import { BN_EPSILON } from '../model';
+import type { TrunkUnit } from '../layout';
+import type { ExecPlan, UnitRuntime } from './types';
+
+type T4 = tf.Tensor4D;
+
+interface Folded {
+  kernel: T4;
+  bias: tf.Tensor1D | null;
+}
+interface Affine {
+  scale: tf.Tensor1D;
+  shift: tf.Tensor1D;
+}
+interface ResBlockW {
+  conv1: Folded;
+  conv2: Folded;
+  proj: Folded | null;
+}
+interface DenseW {
+  bn1: Affine;
+  conv1: Folded;
+  conv2: T4;
+}
+interface TransitionW {
+  bn: Affine;
+  conv: T4;
+}
+interface HeadW {
+  conv: Folded | null;
+  bn: Affine | null;
+  fcKernel: tf.Tensor2D;
+  fcBias: tf.Tensor1D;
+}
+interface SubsetW {
+  k1: T4;
+  b1: tf.Tensor1D | null;
+  k2: T4 | null;
+  /** Dense layer: index map putting the kept channels back into k slots (zero column at the end). */
+  place: tf.Tensor1D | null;
+}
+
+/** Fraction of active rows below which gather/scatter beats running the whole batch (tfjs.md §5). */
+export const SUBSET_THRESHOLD: Record<string, number> = { wasm: 0.5, cpu: 0.9, tensorflow: 0.5 };
+/** Cached channel patterns per unit (each holds gathered kernels). */
+export const CHANNEL_CACHE_PER_UNIT = 16;
+
+function subsetTensors(w: SubsetW): tf.Tensor[] {
+  return [w.k1, w.b1, w.k2, w.place].filter((t): t is NonNullable<typeof t> => t !== null);
+}
+
+export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
+  readonly backend: string;
+  private readonly trunkUnits: TrunkUnit[];
+  private readonly stem: Folded;
+  private readonly blocks = new Map<number, ResBlockW | DenseW | TransitionW>();
+  private readonly heads: HeadW[] = [];
+  private readonly classifier: HeadW;
+  private readonly cache = new Map<number, Map<string, SubsetW>>();
+  private readonly zeros = new Map<string, T4>();
+  private readonly kind: 'resnet' | 'densenet';
+  private readonly subsetThreshold: number;
+  private disposed = false;
+
+  constructor(model: DdiModel) {
+    this.backend = tf.getBackend();
+    this.subsetThreshold = SUBSET_THRESHOLD[this.backend] ?? 0.5;
+    this.kind = model.config.kind;
+    this.trunkUnits = model.layout.trunk;
+    const vals = model.readValuesSync();
+    const get = (n: string) => {
+      const v = vals.get(n);
+      if (!v) throw new Error(`missing parameter ${n}`);
+      return v;
+    };
+    const spec = (n: string) => model.specs.find((s) => s.name === n)!.shape;
+    const bnScaleShift = (name: string) => {
+      const g = get(`${name}/gamma`);
+      const b = get(`${name}/beta`);
+      const m = get(`${name}/mean`);
+      const v = get(`${name}/variance`);
+      const scale = new Float32Array(g.length);
+      const shift = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) {
+        scale[i] = g[i]! / Math.sqrt(v[i]! + BN_EPSILON);
+        shift[i] = b[i]! - m[i]! * scale[i]!;
+      }
+      return { scale, shift };
+    };
+    const affine = (name: string): Affine => {
+      const { scale, shift } = bnScaleShift(name);
+      return { scale: tf.tensor1d(scale), shift: tf.tensor1d(shift) };
+    };
+    const conv = (name: string, bn?: string): Folded => {
+      const k = get(`${name}/kernel`);
+      const shape = spec(`${name}/kernel`) as [number, number, number, number];
+      if (!bn) return { kernel: tf.tensor4d(k, shape), bias: null };
+      const { scale, shift } = bnScaleShift(bn);
+      const out = shape[3];
+      const folded = new Float32Array(k.length);
+      for (let i = 0; i < k.length; i++) folded[i] = k[i]! * scale[i % out]!;
+      return { kernel: tf.tensor4d(folded, shape), bias: tf.tensor1d(shift) };
+    };
+    const fc = (name: string) => ({
+      fcKernel: tf.tensor2d(get(`${name}/kernel`), spec(`${name}/kernel`) as [number, number]),
+      fcBias: tf.tensor1d(get(`${name}/bias`)),
+    });
+    const resnet = this.kind === 'resnet';
+    this.stem = conv('stem/conv', resnet ? 'stem/bn' : undefined);
+    this.trunkUnits.forEach((u, i) => {
+      if (u.kind === 'block') {
+        this.blocks.set(i, {
+          conv1: conv(`${u.id}/conv1`, `${u.id}/bn1`),
+          conv2: conv(`${u.id}/conv2`, `${u.id}/bn2`),
+          proj: u.projection ? conv(`${u.id}/proj`, `${u.id}/projbn`) : null,
+        });
+      } else if (u.kind === 'dense') {
+        this.blocks.set(i, { bn1: affine(`${u.id}/bn1`), conv1: conv(`${u.id}/conv1`, `${u.id}/bn2`), conv2: conv(`${u.id}/conv2`).kernel });
+      } else if (u.kind === 'transition') {
+        this.blocks.set(i, { bn: affine(`${u.id}/bn`), conv: conv(`${u.id}/conv`).kernel });
+      }
+    });
+    for (const e of model.layout.exits) this.heads.push({ conv: conv(`${e.id}/conv`, `${e.id}/bn`), bn: null, ...fc(`${e.id}/fc`) });
+    this.classifier = { conv: null, bn: resnet ? null : affine('classifier/bn'), ...fc('classifier/fc') };
+  }
+
+  batchOf(x: T4): number {
+    return x.shape[0];
+  }
+
+  input(data: Float32Array, n: number): T4 {
+    const u = this.trunkUnits[0]!;
+    return tf.tensor4d(data, [n, u.inH, u.inW, u.inC]);
+  }
+
+  trunk(index: number, x: T4, plan: ExecPlan): T4 {
+    const u = this.trunkUnits[index]!;
+    if (u.kind === 'stem') {
+      return tf.tidy(() =>
+        tf.fused.conv2d({ x, filter: this.stem.kernel, strides: 1, pad: 'same', bias: this.stem.bias ?? undefined, activation: this.kind === 'resnet' ? 'relu' : 'linear' }),
+      );
+    }
+    if (u.kind === 'transition') {
+      const w = this.blocks.get(index) as TransitionW;
+      return tf.tidy(() => {
+        const a = tf.relu(tf.add(tf.mul(x, w.bn.scale), w.bn.shift)) as T4;
+        return tf.avgPool(tf.conv2d(a, w.conv, 1, 'same'), 2, 2, 'valid');
+      });
+    }
+    const B = x.shape[0];
+    if (u.kind === 'block') {
+      if (plan.rows.length === 0) return x;
+      return tf.tidy(() => this.rowsApply(x, plan, (xs, chans, mask) => this.resBlock(index, u, xs, chans, mask)));
+    }
+    // Dense layer: rows that do not run (or keep no channel) get zero new channels.
+    const k = u.outC - u.inC;
+    return tf.tidy(() => {
+      const newFeat = this.denseNew(index, u, x, plan, k, B);
+      return tf.concat([x, newFeat], 3);
+    });
+  }
+
+  /**
+   * Runs `f` on the planned rows: the whole batch when every row runs, a gathered subset when few
+   * rows run, else the whole batch with a row select. `f` gets the union of kept channels and a
+   * [n,1,1,|union|] mask when rows keep different channels.
+   */
+  private rowsApply(x: T4, plan: ExecPlan, f: (xs: T4, chans: number[] | null, mask: T4 | null) => T4): T4 {
+    const B = x.shape[0];
+    const n = plan.rows.length;
+    const subset = n < B && n / B < this.subsetThreshold;
+    const runRows = n === B || subset ? plan.rows : [...Array(B).keys()];
+    const { union, mask } = this.channelUnion(plan, runRows);
+    if (n === B) return f(x, union, mask);
+    if (subset) {
+      const idx = tf.tensor1d(plan.rows, 'int32');
+      const ys = f(tf.gather(x, idx), union, mask);
+      return tf.tensorScatterUpdate(x, tf.reshape(idx, [n, 1]), ys) as T4;
+    }
+    const y = f(x, union, mask);
+    const sel = new Array<boolean>(B).fill(false);
+    for (const r of plan.rows) sel[r] = true;
+    return tf.where(tf.tensor4d(sel, [B, 1, 1, 1], 'bool'), y, x) as T4;
+  }
+
+  /** Union of kept channels over the executing rows, and a per-row mask if rows differ. */
+  private channelUnion(plan: ExecPlan, runRows: number[]): { union: number[] | null; mask: T4 | null } {
+    if (!plan.channels) return { union: null, mask: null };
+    const byRow = new Map<number, number[]>();
+    plan.rows.forEach((r, i) => byRow.set(r, plan.channels![i]!));
+    const set = new Set<number>();
+    for (const c of plan.channels) for (const ch of c) set.add(ch);
+    const union = [...set].sort((a, b) => a - b);
+    const same = plan.channels.every((c) => c.length === union.length) && runRows.length === plan.rows.length;
+    if (same || union.length === 0) return { union, mask: null };
+    const m = new Float32Array(runRows.length * union.length);
+    runRows.forEach((r, i) => {
+      const kept = new Set(byRow.get(r) ?? []);
+      union.forEach((ch, j) => {
+        if (kept.has(ch)) m[i * union.length + j] = 1;
+      });
+    });
+    return { union, mask: tf.tensor4d(m, [runRows.length, 1, 1, union.length]) };
+  }
+
+  private subsetWeights(index: number, chans: number[], build: () => SubsetW): SubsetW {
+    let m = this.cache.get(index);
+    if (!m) {
+      m = new Map();
+      this.cache.set(index, m);
+    }
+    const key = chans.join(',');
+    let w = m.get(key);
+    if (w) {
+      // LRU: move to the end.
+      m.delete(key);
+      m.set(key, w);
+      return w;
+    }
+    const built = tf.tidy(build as unknown as () => tf.TensorContainer) as unknown as SubsetW;
+    subsetTensors(built).forEach((t) => tf.keep(t));
+    m.set(key, built);
+    if (m.size > CHANNEL_CACHE_PER_UNIT) {
+      const [oldKey, old] = m.entries().next().value as [string, SubsetW];
+      m.delete(oldKey);
+      tf.dispose(subsetTensors(old));
+    }
+    return built;
+  }
+
+  private resBlock(index: number, u: TrunkUnit, x: T4, chans: number[] | null, mask: T4 | null): T4 {
+    const w = this.blocks.get(index) as ResBlockW;
+    const sc = w.proj ? tf.fused.conv2d({ x, filter: w.proj.kernel, strides: u.stride, pad: 'same', bias: w.proj.bias! }) : x;
+    if (chans && chans.length === 0) return tf.relu(tf.add(sc, w.conv2.bias!)) as T4;
+    let k1 = w.conv1.kernel;
+    let b1 = w.conv1.bias!;
+    let k2 = w.conv2.kernel;
+    if (chans && chans.length < u.mid) {
+      const s = this.subsetWeights(index, chans, () => {
+        const idx = tf.tensor1d(chans, 'int32');
+        // A fresh rank-1 bias: wasm's Gather returns data stored with a 4-D shape, which its
+        // FusedConv2D rejects as a bias ("only supports rank-1 bias").
+        const b1 = tf.tensor1d(tf.gather(w.conv1.bias!, idx).dataSync() as Float32Array);
+        return { k1: tf.gather(w.conv1.kernel, idx, 3), b1, k2: tf.gather(w.conv2.kernel, idx, 2), place: null };
+      });
+      k1 = s.k1;
+      b1 = s.b1!;
+      k2 = s.k2!;
+    }
+    let a = tf.fused.conv2d({ x, filter: k1, strides: u.stride, pad: 'same', bias: b1, activation: 'relu' });
+    if (mask) a = tf.mul(a, mask);
+    const y = tf.fused.conv2d({ x: a, filter: k2, strides: 1, pad: 'same', bias: w.conv2.bias! });
+    return tf.relu(tf.add(y, sc)) as T4;
+  }
+
+  private zerosOf(shape: number[]): T4 {
+    const key = shape.join('x');
+    let z = this.zeros.get(key);
+    if (!z) {
+      z = tf.keep(tf.zeros(shape as [number, number, number, number])) as T4;
+      this.zeros.set(key, z);
+    }
+    return z;
+  }
+
+  private denseNew(index: number, u: TrunkUnit, x: T4, plan: ExecPlan, k: number, B: number): T4 {
+    const w = this.blocks.get(index) as DenseW;
+    const n = plan.rows.length;
+    const zeroShape = (rows: number) => [rows, u.outH, u.outW, k];
+    const allEmpty = plan.channels !== null && plan.channels.every((c) => c.length === 0);
+    if (n === 0 || allEmpty) return this.zerosOf(zeroShape(B));
+    const compute = (xs: T4, chans: number[] | null, mask: T4 | null): T4 => {
+      const a = tf.relu(tf.add(tf.mul(xs, w.bn1.scale), w.bn1.shift)) as T4;
+      const b = tf.fused.conv2d({ x: a, filter: w.conv1.kernel, strides: 1, pad: 'same', bias: w.conv1.bias!, activation: 'relu' });
+      if (!chans || chans.length === k) {
+        const y = tf.conv2d(b, w.conv2, 1, 'same');
+        return mask ? (tf.mul(y, mask) as T4) : y;
+      }
+      const s = this.subsetWeights(index, chans, () => {
+        const idx = tf.tensor1d(chans, 'int32');
+        // place[c] = position of channel c among the kept ones, or the zero column appended last.
+        const place = new Int32Array(k).fill(chans.length);
+        chans.forEach((ch, j) => (place[ch] = j));
+        return { k1: tf.gather(w.conv2, idx, 3), b1: null, k2: null, place: tf.tensor1d(place, 'int32') };
+      });
+      let y = tf.conv2d(b, s.k1, 1, 'same');
+      if (mask) y = tf.mul(y, mask);
+      const z = this.zerosOf([xs.shape[0], u.outH, u.outW, 1]);
+      return tf.gather(tf.concat([y, z], 3), s.place!, 3);
+    };
+    const subset = n < B && n / B < this.subsetThreshold;
+    const rowsRun = n === B || subset ? plan.rows : [...Array(B).keys()];
+    const { union, mask } = this.channelUnion(plan, rowsRun);
+    if (n === B) return compute(x, union, mask);
+    if (subset) {
+      const idx = tf.tensor1d(plan.rows, 'int32');
+      const ys = compute(tf.gather(x, idx), union, mask);
+      return tf.tensorScatterUpdate(this.zerosOf(zeroShape(B)), tf.reshape(idx, [n, 1]), ys) as T4;
+    }
+    const y = compute(x, union, mask);
+    const sel = new Float32Array(B);
+    for (const r of plan.rows) sel[r] = 1;
+    return tf.mul(y, tf.tensor4d(sel, [B, 1, 1, 1])) as T4;
+  }
+
+  pool(x: T4): Float32Array {
+    const t = tf.mean(x, [1, 2]);
+    const out = t.dataSync() as Float32Array;
+    t.dispose();
+    return Float32Array.from(out);
+  }
+
+  head(exit: number, x: T4, rows: number[]): Float32Array {
+    const w = exit < 0 ? this.classifier : this.heads[exit];
+    if (!w) throw new Error(`no exit ${exit}`);
+    const t = tf.tidy(() => {
+      let xs = rows.length === x.shape[0] ? x : tf.gather(x, tf.tensor1d(rows, 'int32'));
+      if (w.bn) xs = tf.relu(tf.add(tf.mul(xs, w.bn.scale), w.bn.shift)) as T4;
+      if (w.conv) xs = tf.fused.conv2d({ x: xs, filter: w.conv.kernel, strides: 2, pad: 'same', bias: w.conv.bias!, activation: 'relu' });
+      const pooled = tf.mean(xs, [1, 2]) as tf.Tensor2D;
+      return tf.fused.matMul({ a: pooled, b: w.fcKernel, bias: w.fcBias });
+    });
+    const out = Float32Array.from(t.dataSync() as Float32Array);
+    t.dispose();
+    return out;
+  }
+
+  release(x: T4): void {
+    for (const z of this.zeros.values()) if (z === x) return;
+    x.dispose();
+  }
+
+  clearCache(): void {
+    for (const m of this.cache.values()) for (const w of m.values()) tf.dispose(subsetTensors(w));
+    this.cache.clear();
+    for (const z of this.zeros.values()) z.dispose();
+    this.zeros.clear();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clearCache();
+    const all: tf.Tensor[] = [];
+    const folded = (f: Folded | null) => {
+      if (f) all.push(f.kernel, ...(f.bias ? [f.bias] : []));
+    };
+    folded(this.stem);
+    for (const w of this.blocks.values()) {
+      if ('proj' in w) {
+        folded(w.conv1);
+        folded(w.conv2);
+        folded(w.proj);
+      } else if ('bn1' in w) {
+        all.push(w.bn1.scale, w.bn1.shift, w.conv2);
+        folded(w.conv1);
+      } else all.push(w.bn.scale, w.bn.shift, w.conv);
+    }
+    for (const h of [...this.heads, this.classifier]) {
+      folded(h.conv);
+      if (h.bn) all.push(h.bn.scale, h.bn.shift);
+      all.push(h.fcKernel, h.fcBias);
+    }
+    tf.dispose(all);
+  }
+}
