@@ -1,61 +1,17 @@
 /**
  * The app:// protocol: the only way content reaches the window. It serves files from the built
- * renderer folder and nothing else; which file (if any) a URL maps to is decided by the tested
- * resolveAppFile() in security-rules.ts.
+ * renderer folder and nothing else (app-files.ts; which file a URL maps to is decided by the
+ * tested resolveAppFile() in security-rules.ts).
  */
 import { protocol, type Session } from 'electron';
-import { readFile, realpath } from 'node:fs/promises';
-import { extname } from 'node:path';
-import {
-  APP_SCHEME,
-  APP_SCHEME_PRIVILEGES,
-  contentTypeFor,
-  isInside,
-  resolveAppFile,
-  responseSecurityHeaders,
-} from './security-rules';
+import { createAppFileHandler } from './app-files';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES } from './security-rules';
 
 /** Must run before app 'ready' (Electron's rule for privileged schemes). */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
 }
 
-function notFound(): Response {
-  return new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...responseSecurityHeaders() } });
-}
-
-async function readInside(root: string, file: string): Promise<Buffer | null> {
-  try {
-    // A symlink inside the folder must not lead outside it: compare real paths, not just names.
-    const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
-    if (!isInside(realRoot, realFile)) return null;
-    return await readFile(realFile);
-  } catch {
-    return null;
-  }
-}
-
 export function serveAppFiles(ses: Session, rendererRoot: string): void {
-  ses.protocol.handle(APP_SCHEME, async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return new Response('Method not allowed', { status: 405, headers: responseSecurityHeaders() });
-    }
-    const file = resolveAppFile(rendererRoot, request.url);
-    if (!file) return notFound();
-    let served = file;
-    let body = await readInside(rendererRoot, file);
-    // Client-side routes ("/sessions/3") have no extension: give them the app shell.
-    if (!body && extname(file) === '') {
-      const index = resolveAppFile(rendererRoot, new URL('/index.html', request.url).toString());
-      if (index) {
-        served = index;
-        body = await readInside(rendererRoot, index);
-      }
-    }
-    if (!body) return notFound();
-    return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
-      status: 200,
-      headers: { 'Content-Type': contentTypeFor(served), ...responseSecurityHeaders() },
-    });
-  });
+  ses.protocol.handle(APP_SCHEME, createAppFileHandler(rendererRoot));
 }

@@ -5,7 +5,7 @@
  * sender check, events to the window, and a clean core shutdown.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -272,24 +272,17 @@ describe('Electron main wiring', () => {
 });
 
 describe('app:// file serving', () => {
-  afterEach(() => {
-    vi.doUnmock('electron');
-    vi.resetModules();
-  });
-
   it('serves files under the root with types and CSP, and nothing outside it', async () => {
-    vi.resetModules();
-    vi.doMock('electron', () => ({ protocol: { registerSchemesAsPrivileged: vi.fn() } }));
-    const { serveAppFiles } = await import('../../../main/electron/app-protocol');
+    const { createAppFileHandler } = await import('../../../main/electron/app-files');
     const base = mkdtempSync(join(tmpdir(), 'ddi-serve-'));
     const root = join(base, 'renderer');
     mkdirSync(join(root, 'assets'), { recursive: true });
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>DDI</title>');
     writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1)');
     writeFileSync(join(base, 'secret.txt'), 'do not serve');
-    let handler: Fn = () => {};
-    serveAppFiles({ protocol: { handle: (_s: string, h: Fn) => (handler = h) } } as never, root);
-
+    // A symlink inside the folder pointing outside it is refused by its real path.
+    symlinkSync(join(base, 'secret.txt'), join(root, 'assets', 'link.txt'));
+    const handler = createAppFileHandler(root);
     const index: Response = await handler(new Request('app://ddi/'));
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toMatch(/^text\/html/);
@@ -303,7 +296,7 @@ describe('app:// file serving', () => {
     // A client-side route gets the shell; a missing asset does not.
     expect(await (await handler(new Request('app://ddi/sessions/3'))).text()).toContain('<title>DDI</title>');
     expect((await handler(new Request('app://ddi/assets/missing.js'))).status).toBe(404);
-    for (const url of ['app://ddi/..%2fsecret.txt', 'app://ddi/../secret.txt', 'app://other/index.html']) {
+    for (const url of ['app://ddi/..%2fsecret.txt', 'app://ddi/../secret.txt', 'app://other/index.html', 'app://ddi/assets/link.txt']) {
       const res: Response = await handler(new Request(url));
       expect(res.status, url).toBe(404);
       expect(await res.text()).not.toContain('do not serve');
