@@ -140,7 +140,8 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
 
   input(data: Float32Array, n: number): T4 {
     const u = this.trunkUnits[0]!;
-    return tf.tensor4d(data, [n, u.inH, u.inW, u.inC]);
+    // Copy: the cpu backend keeps the caller's array as tensor storage.
+    return tf.tensor4d(Float32Array.from(data), [n, u.inH, u.inW, u.inC]);
   }
 
   trunk(index: number, x: T4, plan: ExecPlan): T4 {
@@ -185,6 +186,7 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     if (subset) {
       const idx = tf.tensor1d(plan.rows, 'int32');
       const ys = f(tf.gather(x, idx), union, mask);
+      // Note: on cpu TensorScatterUpdate writes into x's buffer; x is dead after trunk() (see types.ts).
       return tf.tensorScatterUpdate(x, tf.reshape(idx, [n, 1]), ys) as T4;
     }
     const y = f(x, union, mask);
@@ -305,7 +307,8 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     if (subset) {
       const idx = tf.tensor1d(plan.rows, 'int32');
       const ys = compute(tf.gather(x, idx), union, mask);
-      return tf.tensorScatterUpdate(this.zerosOf(zeroShape(B)), tf.reshape(idx, [n, 1]), ys) as T4;
+      // Fresh zeros: the cpu backend's TensorScatterUpdate writes into its input tensor's buffer.
+      return tf.tensorScatterUpdate(tf.zeros(zeroShape(B) as [number, number, number, number]), tf.reshape(idx, [n, 1]), ys) as T4;
     }
     const y = compute(x, union, mask);
     const sel = new Float32Array(B);

@@ -21,7 +21,11 @@ export interface UnitRuntime<A = unknown> {
   batchOf(x: A): number;
   /** Uploads normalised NHWC images [n, H, W, C]. */
   input(data: Float32Array, n: number): A;
-  /** Runs trunk unit `index` (stem, block, dense layer, transition) on the planned rows. */
+  /**
+   * Runs trunk unit `index` (stem, block, dense layer, transition) on the planned rows. When the
+   * result is a different handle, `x` must not be read again (an implementation may reuse its
+   * storage); release it. When no row runs, a block may return `x` itself.
+   */
   trunk(index: number, x: A, plan: ExecPlan): A;
   /** Global-average-pooled features [n × C], read back to the host (gate input). */
   pool(x: A): Float32Array;

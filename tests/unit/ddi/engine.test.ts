@@ -43,7 +43,8 @@ function maxAbsDiff(a: number[], b: number[]): number {
   return Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 }
 
-describe('real skipping equals the masked training path', () => {
+function realSkipSuite(backend: string): void {
+ describe(`real skipping equals the masked training path (${backend})`, () => {
   for (const [label, mk] of [['ResNet', tinyResnet], ['DenseNet', tinyDensenet]] as const) {
     for (const batch of [1, 3, 8]) {
       it(`${label}, batch ${batch}, random gate patterns: logits within 1e-5 and MACs equal the training cost`, () => {
@@ -87,6 +88,9 @@ describe('real skipping equals the masked training path', () => {
     expect(exitsSeen.size).toBeGreaterThan(1);
   });
 });
+}
+
+realSkipSuite(BACKEND);
 
 describe('modes', () => {
   it('static and ddi with all gates forced on and an infinite budget give identical outputs', () => {
@@ -186,3 +190,16 @@ describe('memory', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+// Same equivalence on the other pure-JS backend; runs last because it switches the global backend.
+describe('other backend', () => {
+  const other = BACKEND === 'wasm' ? 'cpu' : 'wasm';
+  beforeAll(async () => {
+    engine.dispose();
+    engine = await DdiEngine.create({ backend: other, strict: true });
+  });
+  it(`runs on ${other}`, () => {
+    expect(engine.backendInfo().name).toBe(other);
+  });
+});
+realSkipSuite(BACKEND === 'wasm' ? 'cpu' : 'wasm');
