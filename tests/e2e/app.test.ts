@@ -237,6 +237,7 @@ describe('browser mode in Chromium', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain(SESSION_NAME);
     expect(await row.getByTestId('sim-badge').isVisible()).toBe(true);
+    if (screenshotsWanted) await page.screenshot({ path: join(SCREENSHOT_DIR, 'sessions.png') });
 
     // API errors reach the user as the core's one sentence.
     await page.goto(`${server!.url}#/sessions/999999`);

@@ -50,10 +50,16 @@ export function LivePanel() {
           </span>
         )}
       </div>
-      {meter?.state === 'error' && meter.message ? (
-        <p className="error" role="alert" data-testid="meter-status-error">
-          {meter.message}
-        </p>
+      {meter?.message ? (
+        meter.state === 'error' ? (
+          <p className="error" role="alert" data-testid="meter-status-error">
+            {meter.message}
+          </p>
+        ) : (
+          <p className="note" data-testid="meter-status-message">
+            {meter.message}
+          </p>
+        )
       ) : null}
       {meter?.simulated ? (
         <p className="sim-note" data-testid="sim-note">

@@ -18,6 +18,7 @@ export function SessionsPage() {
           </p>
         ) : null}
         {sessions && sessions.length > 0 ? (
+          <div className="table-scroll">
           <table className="sessions-table" data-testid="sessions-table">
             <thead>
               <tr>
@@ -70,6 +71,7 @@ export function SessionsPage() {
               ))}
             </tbody>
           </table>
+          </div>
         ) : null}
       </section>
     </div>
