@@ -4,6 +4,7 @@
  * is a tested pure function in security-rules.ts. See docs/electron.md.
  */
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppCore } from '../core/app-core';
 import { defaultDatabasePath } from '../store/database';
@@ -11,7 +12,7 @@ import { registerAppScheme, serveAppFiles } from './app-protocol';
 import { createDeliverExport, type ExportFormat } from './export-flow';
 import { hardenSession, hardenWebContents } from './harden';
 import { forwardEvents, registerIpc } from './ipc';
-import { bundlePaths, dbPathFromArgv, sqliteNativeBinding } from './runtime-paths';
+import { bundlePaths, dbPathFromArgv, sqliteNativeBinding, startupErrorSentence } from './runtime-paths';
 import { APP_ENTRY_URL, SECURE_WEB_PREFERENCES } from './security-rules';
 
 const log = (message: string) => console.error(`[ddi-profiler] ${message}`);
@@ -96,12 +97,7 @@ function start(): void {
   try {
     core = AppCore.open({ dbPath, transport: 'electron', nativeBinding, deliverExport });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    // A binding built for Node rather than Electron is a set-up problem with a known fix.
-    const hint = /NODE_MODULE_VERSION|better_sqlite3\.node/.test(message)
-      ? ' Start the app with "npm start", which rebuilds the database module for Electron.'
-      : '';
-    fail(`${message}${hint}`);
+    fail(startupErrorSentence(e instanceof Error ? e.message : String(e), nativeBinding, existsSync(nativeBinding)));
     return;
   }
   const openedCore = core;

@@ -65,3 +65,17 @@ export function bundlePaths(mainDir: string): { rendererRoot: string; preload: s
     preload: join(mainDir, '..', 'preload', 'index.cjs'),
   };
 }
+
+/**
+ * The sentence shown when the core cannot start. A binding for the wrong runtime or a missing one
+ * is a set-up problem with one fix; Node's own text for it spans several lines of loader detail.
+ */
+export function startupErrorSentence(message: string, binding: string, bindingExists: boolean): string {
+  if (!bindingExists) {
+    return `The database module built for Electron is missing (${binding}); start the app with "npm start", which builds it.`;
+  }
+  if (/NODE_MODULE_VERSION|compiled against a different Node\.js version|not a valid Win32 application|invalid ELF header|wrong ELF class/i.test(message)) {
+    return `The database module at ${binding} was built for another runtime; start the app with "npm start", which rebuilds it for Electron.`;
+  }
+  return message;
+}
