@@ -20,6 +20,15 @@ export interface MeterCapabilities {
   deviceClock: boolean;
   /** True only for simulated meters; shown in every UI, CLI output and stored session. */
   simulated: boolean;
+  /** Names of the digital inputs, index = bit in SampleChunk.digital (e.g. "D0".."D7" on a PPK2). */
+  digitalNames?: string[];
+  /** Unit of SampleChunk.deviceTime: device microseconds, or a device sample index. */
+  deviceTimeUnit?: 'us' | 'samples';
+  /**
+   * Supply voltage the DUT runs at when the meter measures current only (PPK2 source mode set-point,
+   * or a value the user gave). It is a set-point, not a measurement: record it as the voltage source.
+   */
+  nominalVoltageV?: number;
 }
 
 /**
@@ -36,6 +45,11 @@ export interface SampleChunk {
   digital?: Uint8Array;
   /** Device clock (µs) or sample counter of the first sample, when the device has one. */
   deviceTime?: number;
+  /**
+   * Device-side values that are not sample channels, read with this chunk: accumulators and status
+   * (e.g. energyJ, chargeC, temperatureC, outputOn). Keys carry their SI unit; consumers may ignore them.
+   */
+  aux?: Record<string, number>;
 }
 
 /** A stretch of time with no data: lost samples, an unplugged cable, a reconnect. */
@@ -51,8 +65,13 @@ export type MeterState = 'idle' | 'connecting' | 'streaming' | 'error' | 'closed
 
 export interface MeterStateEvent {
   state: MeterState;
-  /** For 'error': one sentence naming the problem and the fix. */
+  /** For 'error': one sentence naming the problem and the fix. Other states may carry a notice. */
   message?: string;
+  /**
+   * For 'error': false when retrying cannot help (a different device answers on the port); the
+   * reconnect wrapper then stays in error instead of retrying. Default true (cable pulled, port gone).
+   */
+  retryable?: boolean;
 }
 
 export interface MeterCounters {

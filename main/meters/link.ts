@@ -1,0 +1,274 @@
+/**
+ * Byte transports for meter drivers: a serial port (USB CDC, USB-serial, Bluetooth SPP, pty) or a
+ * raw TCP socket (SCPI on port 5025). Drivers talk to a ByteLink only, so parsing never touches
+ * port I/O and both transports behave the same way: bytes in (optionally batched), bytes out, and
+ * one 'lost' notification when the other end goes away.
+ */
+import { connect, type Socket } from 'node:net';
+import { SerialPort } from 'serialport';
+import { TypedEmitter } from '../util/emitter';
+import { UserError, errorMessage } from '../util/errors';
+
+export interface LinkEvents {
+  data: Buffer;
+  /** The port or socket went away without close() (cable pulled, device reset, peer closed). */
+  lost: string;
+}
+
+export interface ByteLink extends Pick<TypedEmitter<LinkEvents>, 'on' | 'off'> {
+  readonly description: string;
+  open(): Promise<void>;
+  write(bytes: Uint8Array | string): Promise<void>;
+  /** Drops bytes received but not yet delivered (used before a handshake). */
+  discardInput(): void;
+  close(): Promise<void>;
+  readonly isOpen: boolean;
+}
+
+export interface SerialLinkOptions {
+  path: string;
+  baudRate?: number;
+  /**
+   * Deliver received bytes at most every batchMs (0 = as they arrive). Streaming drivers use ~30 ms
+   * so parsing and everything downstream runs in batches, as in Nordic's PPK app.
+   */
+  batchMs?: number;
+  rtscts?: boolean;
+}
+
+/** Collects bytes and hands them over in batches, so high-rate streams cost one callback per batch. */
+class Batcher {
+  private parts: Buffer[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly batchMs: number,
+    private readonly deliver: (data: Buffer) => void,
+  ) {}
+  push(data: Buffer): void {
+    if (this.batchMs <= 0) {
+      this.deliver(data);
+      return;
+    }
+    this.parts.push(data);
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.batchMs);
+  }
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.parts.length === 0) return;
+    const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    this.parts = [];
+    this.deliver(data);
+  }
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.parts = [];
+  }
+}
+
+export class SerialLink extends TypedEmitter<LinkEvents> implements ByteLink {
+  private port: SerialPort | undefined;
+  private closing = false;
+  private readonly batcher: Batcher;
+
+  constructor(private readonly options: SerialLinkOptions) {
+    super();
+    this.batcher = new Batcher(options.batchMs ?? 0, (d) => this.emit('data', d));
+  }
+
+  get description(): string {
+    return this.options.path;
+  }
+
+  get isOpen(): boolean {
+    return this.port?.isOpen ?? false;
+  }
+
+  open(): Promise<void> {
+    this.closing = false;
+    return new Promise((resolve, reject) => {
+      const port = new SerialPort({
+        path: this.options.path,
+        baudRate: this.options.baudRate ?? 115200,
+        rtscts: this.options.rtscts ?? false,
+        autoOpen: false,
+      });
+      port.open((err) => {
+        if (err) {
+          reject(openError(this.options.path, err));
+          return;
+        }
+        this.port = port;
+        port.on('data', (d: Buffer) => this.batcher.push(d));
+        port.on('close', (e?: Error & { disconnected?: boolean }) => {
+          this.batcher.flush();
+          if (this.closing) return;
+          this.port = undefined;
+          this.emit('lost', `the port ${this.options.path} closed unexpectedly${e ? ` (${e.message})` : ''}`);
+        });
+        // Errors after open also surface as 'close'; listening here keeps them from being unhandled.
+        port.on('error', () => undefined);
+        resolve();
+      });
+    });
+  }
+
+  write(bytes: Uint8Array | string): Promise<void> {
+    const port = this.port;
+    if (!port) return Promise.reject(new Error(`the port ${this.options.path} is not open`));
+    return new Promise((resolve, reject) => {
+      port.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes), (err) =>
+        err ? reject(err) : resolve(),
+      );
+    });
+  }
+
+  discardInput(): void {
+    this.batcher.clear();
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    this.batcher.clear();
+    const port = this.port;
+    this.port = undefined;
+    if (!port || !port.isOpen) return Promise.resolve();
+    return new Promise((resolve) => port.close(() => resolve()));
+  }
+}
+
+function openError(path: string, err: Error): UserError {
+  const msg = errorMessage(err);
+  if (/ENOENT|No such file/i.test(msg)) {
+    return new UserError(`The port ${path} does not exist; plug the meter in or pick a port from "ddi-profiler meters".`, 'port-missing');
+  }
+  if (/EACCES|Permission denied/i.test(msg)) {
+    return new UserError(
+      `No permission to open ${path}; add yourself to the "dialout" group (or install the udev rules) and log in again.`,
+      'port-permission',
+    );
+  }
+  if (/busy|lock/i.test(msg)) {
+    return new UserError(`The port ${path} is in use by another program; close it there and try again.`, 'port-busy');
+  }
+  return new UserError(`Cannot open ${path} (${msg}); check the cable and the port name.`, 'port-open');
+}
+
+export interface TcpLinkOptions {
+  host: string;
+  port: number;
+  connectTimeoutMs?: number;
+  batchMs?: number;
+}
+
+export class TcpLink extends TypedEmitter<LinkEvents> implements ByteLink {
+  private socket: Socket | undefined;
+  private closing = false;
+  private readonly batcher: Batcher;
+
+  constructor(private readonly options: TcpLinkOptions) {
+    super();
+    this.batcher = new Batcher(options.batchMs ?? 0, (d) => this.emit('data', d));
+  }
+
+  get description(): string {
+    return `tcp://${this.options.host}:${this.options.port}`;
+  }
+
+  get isOpen(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed;
+  }
+
+  open(): Promise<void> {
+    this.closing = false;
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.options.host, port: this.options.port });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new UserError(`No answer from ${this.description} within ${this.options.connectTimeoutMs ?? 3000} ms; check the address and that the instrument's LAN/SCPI socket is enabled.`, 'tcp-timeout'));
+      }, this.options.connectTimeoutMs ?? 3000);
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new UserError(`Cannot connect to ${this.description} (${err.message}); check the address, port and network.`, 'tcp-connect'));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        this.socket = socket;
+        socket.removeAllListeners('error');
+        socket.on('error', () => undefined); // reported through 'close'
+        socket.on('data', (d) => this.batcher.push(d));
+        socket.on('close', () => {
+          this.batcher.flush();
+          if (this.closing) return;
+          this.socket = undefined;
+          this.emit('lost', `the connection to ${this.description} closed unexpectedly`);
+        });
+        resolve();
+      });
+    });
+  }
+
+  write(bytes: Uint8Array | string): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error(`${this.description} is not connected`));
+    return new Promise((resolve, reject) => {
+      socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  discardInput(): void {
+    this.batcher.clear();
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    this.batcher.clear();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket || socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+      setTimeout(() => socket.destroy(), 200).unref();
+    });
+  }
+}
+
+/**
+ * Waits for bytes from a link until `done(buffer)` says the reply is complete, or times out.
+ * Used for handshakes and request/response protocols; the collected bytes are returned.
+ */
+export function readReply(
+  link: ByteLink,
+  done: (received: Buffer) => boolean,
+  timeoutMs: number,
+  idleMs?: number,
+): Promise<{ data: Buffer; complete: boolean }> {
+  return new Promise((resolve) => {
+    let data: Buffer = Buffer.alloc(0);
+    let idleTimer: NodeJS.Timeout | undefined;
+    const finish = (complete: boolean) => {
+      clearTimeout(timer);
+      if (idleTimer) clearTimeout(idleTimer);
+      link.off('data', onData);
+      link.off('lost', onLost);
+      resolve({ data, complete });
+    };
+    const onData = (d: Buffer) => {
+      data = data.length === 0 ? d : Buffer.concat([data, d]);
+      if (done(data)) return finish(true);
+      if (idleMs !== undefined) {
+        if (idleTimer) clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => finish(false), idleMs);
+      }
+    };
+    const onLost = () => finish(false);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    link.on('data', onData);
+    link.on('lost', onLost);
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
