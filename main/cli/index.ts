@@ -12,6 +12,8 @@ import { registerRecordCommand } from './commands/record';
 import { registerServeCommand } from './commands/serve';
 import { registerSessionsCommand } from './commands/sessions';
 import { registerTrainCommand } from './commands/train';
+import { registerEvalCommand } from './commands/eval';
+import { registerInferCommand } from './commands/infer';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerServeCommand(program);
   registerTrainCommand(program);
+  registerEvalCommand(program);
+  registerInferCommand(program);
   return program;
 }
 

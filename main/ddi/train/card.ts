@@ -47,7 +47,7 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
     );
   }
   lines.push(`- Wall time ${formatDuration(m.wallSeconds)} on backend ${m.backend ?? '?'} (2-core x86-64, shared)`, '');
-  lines.push('## Results (masked evaluation, MAC cost table)', '');
+  lines.push('## Results (masked evaluation; MACs include gates, exclude exit heads, as in the static/iadi modes)', '');
   if (o.evals.length === 0) lines.push('Not evaluated.', '');
   else {
     lines.push('| Data | Images | Top-1 | Mean MACs | % of full | Exit accuracies |', '|---|---|---|---|---|---|');

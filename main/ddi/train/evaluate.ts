@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageDataset } from '../data/dataset';
+import { macTable } from '../cost';
 import { normalizeImages, type DdiModel, type InputNormalization } from '../model';
 import { batchLabels, batchTensor } from './batches';
 
@@ -19,6 +20,11 @@ export interface MaskedEvalResult {
   /** Per-sample cost in the table's unit (MACs by default). */
   costs: Float64Array;
   fullCost: number;
+  /**
+   * MACs of all exit heads together. The masked pass always computes every exit, but the engine's
+   * static and iadi modes run none, so "static MACs" = fullCost − exitCost.
+   */
+  exitCost: number;
   /** gate id → mean decision (layer: fraction of samples running the block; channel: fraction of groups kept). */
   gateOnRate: Record<string, number>;
 }
@@ -71,8 +77,11 @@ export function evaluateMasked(
   for (const c of costs) costSum += c;
   const gateOnRate: Record<string, number> = {};
   for (const [k, v] of Object.entries(gateSum)) gateOnRate[k] = v / n;
+  const table = macTable(model.layout);
+  const exitCost = model.layout.exits.reduce((a, e) => a + (table.entries[e.id]?.fixed ?? 0), 0);
   return {
     n,
+    exitCost,
     accuracy: correct / n,
     exitAccuracy: exitCorrect.map((c) => c / n),
     meanCostFraction: fullCost > 0 ? costSum / n / fullCost : 1,

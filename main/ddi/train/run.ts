@@ -108,9 +108,11 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       }
       if (ds.height !== o.config.input.height || ds.channels !== o.config.input.channels) continue;
       const ev = evaluateMasked(res.model, ds, res.meta.normalization, { gates });
-      const meanMacs = ev.costs.reduce((a, b) => a + b, 0) / ev.n;
-      evals.push({ dataset: label, n: ev.n, accuracy: ev.accuracy, exitAccuracy: ev.exitAccuracy, meanMacs, fullMacs: ev.fullCost, gateOnRate: ev.gateOnRate });
-      log(`${label}: top-1 ${(100 * ev.accuracy).toFixed(2)}%, mean ${(meanMacs / 1e6).toFixed(2)} M MACs (${(100 * ev.meanCostFraction).toFixed(1)}% of ${(ev.fullCost / 1e6).toFixed(2)} M)`);
+      // MACs as the engine's iadi/static modes count them: gates included, exit heads not run.
+      const meanMacs = ev.costs.reduce((a, b) => a + b, 0) / ev.n - ev.exitCost;
+      const fullMacs = ev.fullCost - ev.exitCost;
+      evals.push({ dataset: label, n: ev.n, accuracy: ev.accuracy, exitAccuracy: ev.exitAccuracy, meanMacs, fullMacs, gateOnRate: ev.gateOnRate });
+      log(`${label}: top-1 ${(100 * ev.accuracy).toFixed(2)}%, mean ${(meanMacs / 1e6).toFixed(2)} M MACs (${((100 * meanMacs) / fullMacs).toFixed(1)}% of ${(fullMacs / 1e6).toFixed(2)} M, exit heads excluded)`);
     }
     const classes = trainSet.classNames;
     await saveModel(res.model, o.out, {

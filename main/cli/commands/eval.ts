@@ -1,0 +1,118 @@
+/**
+ * `ddi-profiler eval`: accuracy and cost of a model on a data set under an inference mode, with
+ * real skipping and hard-budget halting (the engine's runtime), plus every exit's accuracy from a
+ * masked pass. `--sweep` evaluates a list of budgets and prints the accuracy-vs-cost curve.
+ */
+import type { Command } from 'commander';
+import { loadDataset, type Split } from '../../ddi/data/dataset';
+import { DdiEngine } from '../../ddi/engine';
+import { datasetImages } from '../../ddi/images';
+import { readModelFile } from '../../ddi/io';
+import { parseBudget } from '../../ddi/budget';
+import type { Budget, InferenceMode } from '../../ddi/types';
+import { INFERENCE_MODES } from '../../ddi/types';
+import { evaluateMasked } from '../../ddi/train/evaluate';
+import { formatReport, summarizeRecords, type EvalReport } from '../../ddi/train/evalReport';
+import { UserError } from '../../util/errors';
+
+interface EvalFlags {
+  model: string;
+  dataset: string;
+  split: string;
+  mode?: string;
+  budget?: string;
+  sweep?: string;
+  json?: boolean;
+  batchSize: string;
+  limit?: string;
+  backend: string;
+}
+
+/** Budgets for --sweep: explicit values ("10MMAC,15MMAC") or percentages of the static MACs ("30%,50%"). */
+export function sweepBudgets(spec: string, staticMacs: number, minimum: number): Budget[] {
+  const items = spec === 'auto' ? ['20%', '30%', '40%', '50%', '60%', '70%', '80%', '90%', '100%'] : spec.split(',').map((s) => s.trim());
+  const out: Budget[] = [];
+  for (const it of items) {
+    if (it.endsWith('%')) {
+      const f = Number(it.slice(0, -1));
+      if (!(f > 0)) throw new UserError(`--sweep entry "${it}" is not a positive percentage; write e.g. 30%.`);
+      const value = (f / 100) * staticMacs;
+      if (value < minimum) continue; // below the first exit: infeasible, skipped (reported by the curve's start)
+      out.push({ kind: 'macs', value, text: `${it} (${(value / 1e6).toFixed(2)}MMAC)` });
+    } else out.push(parseBudget(it));
+  }
+  if (out.length === 0) throw new UserError(`No budget in --sweep "${spec}" is at or above the minimum of ${(minimum / 1e6).toFixed(2)} MMAC; raise the budgets.`);
+  return out;
+}
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('Evaluate a model: top-1, MACs distribution, per-exit accuracy, skip rates, channels kept')
+    .requiredOption('--model <dir>', 'model folder (model.json + weights.bin)')
+    .option('--dataset <spec>', 'sample | fashion-mnist | IDX folder | folder of class folders', 'sample')
+    .option('--split <split>', 'test | train', 'test')
+    .option('--mode <mode>', `one of ${INFERENCE_MODES.join(', ')} (default: iadi for gated models, static otherwise; ddi/radi with --budget)`)
+    .option('--budget <budget>', 'hard per-image budget for radi/ddi, e.g. 12MMAC')
+    .option('--sweep <list>', 'budgets to sweep (e.g. 8MMAC,12MMAC or 30%,50%,70% of static, or auto); prints the accuracy-vs-cost curve')
+    .option('--json', 'print JSON instead of text')
+    .option('--batch-size <n>', 'images per engine call', '32')
+    .option('--limit <n>', 'evaluate only the first N images')
+    .option('--backend <name>', 'wasm | cpu | tensorflow', 'wasm')
+    .action(async (f: EvalFlags) => {
+      if (f.split !== 'test' && f.split !== 'train') throw new UserError(`--split "${f.split}" is not test or train.`);
+      const engine = await DdiEngine.create({ backend: f.backend as 'wasm' });
+      try {
+        const info = engine.loadModel(f.model);
+        const model = engine.model;
+        const gated = model.config.gates.layer || model.config.gates.channel;
+        const ds = loadDataset(f.dataset, f.split as Split);
+        const limit = f.limit ? Number(f.limit) : ds.n;
+        if (!(limit > 0)) throw new UserError(`--limit "${f.limit}" must be a positive number.`);
+        const n = Math.min(ds.n, limit);
+        const indices = Array.from({ length: n }, (_, i) => i);
+        const images = datasetImages(ds, indices, model.config.input);
+        const labels = Array.from(ds.labels.subarray(0, n));
+        const bs = Number(f.batchSize);
+        const run = (mode: InferenceMode, budget: Budget | null): EvalReport => {
+          if (budget) engine.checkBudget(mode, budget);
+          const recs = engine.infer(images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices });
+          return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers });
+        };
+        if (f.sweep) {
+          const mode = (f.mode ?? (gated ? 'ddi' : 'radi')) as InferenceMode;
+          if (mode !== 'radi' && mode !== 'ddi') throw new UserError(`--sweep needs a budgeted mode (radi or ddi), not ${mode}.`);
+          const budgets = sweepBudgets(f.sweep, info.backboneMacs, engine.minimumBudget('macs', mode));
+          const reports = budgets.map((b) => run(mode, b));
+          if (f.json) process.stdout.write(`${JSON.stringify({ model: info.name, mode, curve: reports }, null, 2)}\n`);
+          else {
+            process.stdout.write(`${info.name} on ${ds.name}, mode ${mode}: accuracy vs cost\n`);
+            process.stdout.write(`${'budget'.padEnd(26)} ${'top-1'.padStart(8)} ${'mean MACs'.padStart(11)} ${'% static'.padStart(9)} ${'within'.padStart(8)}\n`);
+            for (const r of reports) {
+              process.stdout.write(
+                `${(r.budget ?? '').padEnd(26)} ${(100 * r.accuracy).toFixed(2).padStart(7)}% ${(r.macs.mean / 1e6).toFixed(2).padStart(9)} M ${r.macs.meanPct.toFixed(1).padStart(8)}% ${(100 * (r.withinBudget ?? 1)).toFixed(1).padStart(7)}%\n`,
+              );
+            }
+          }
+          return;
+        }
+        const budget = f.budget ? parseBudget(f.budget) : null;
+        const mode = (f.mode ?? (budget ? (gated ? 'ddi' : 'radi') : gated ? 'iadi' : 'static')) as InferenceMode;
+        if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${f.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
+        const report = run(mode, budget);
+        const C = model.config.input.channels;
+        const norm = readModelFile(f.model).normalization ?? { mean: new Array<number>(C).fill(0), std: new Array<number>(C).fill(1) };
+        const masked = evaluateMasked(model, ds, norm, {
+          gates: gated && (mode === 'iadi' || mode === 'ddi') ? 'learned' : 'all-on',
+          limit: n,
+        });
+        report.exitAccuracy = [
+          ...masked.exitAccuracy.map((a, i) => ({ exit: `exit${i}`, accuracy: a })),
+          { exit: 'classifier', accuracy: masked.accuracy },
+        ];
+        process.stdout.write(f.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+      } finally {
+        engine.dispose();
+      }
+    });
+}
