@@ -3,12 +3,13 @@
  * appears in discovery, the CLI (`--meter NAME:PORT`) and the Meters page.
  */
 import { UserError } from '../util/errors';
+import { inaDriver } from './ina';
 import { ppk2Driver } from './ppk2';
 import { simDriver } from './sim';
 import { parseMeterSpec } from './spec';
 import type { DriverInfo, MeterDriver, PowerMeter } from './types';
 
-const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver];
+const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver, inaDriver];
 
 export function listDrivers(): DriverInfo[] {
   return DRIVERS.map(({ name, description, simulated, needsPort, settings }) => ({
