@@ -36,7 +36,10 @@ describe('INA parser fuzz', () => {
         (values, corruptions) => {
           const frames = values.map((x, k) => encodeInaFrame({ seq: k, tUs: k * 1000, flags: 0, voltageV: x.v, currentA: x.i }));
           const originals = frames.map((f) => Buffer.from(f).toString('hex'));
-          for (const c of corruptions) frames[c.frame % frames.length]![c.byte] ^= c.xor;
+          for (const c of corruptions) {
+            const f = frames[c.frame % frames.length]!;
+            f[c.byte] = f[c.byte]! ^ c.xor;
+          }
           // Two flips of the same bit cancel out: compare with the original bytes.
           const corrupted = new Set(frames.map((f, k) => (Buffer.from(f).toString('hex') === originals[k] ? -1 : k)));
           const p = new InaStreamParser();
