@@ -4,13 +4,14 @@
  */
 import { UserError } from '../util/errors';
 import { inaDriver } from './ina';
+import { koradDriver } from './korad';
 import { ppk2Driver } from './ppk2';
 import { simDriver } from './sim';
 import { umDriver } from './um';
 import { parseMeterSpec } from './spec';
 import type { DriverInfo, MeterDriver, PowerMeter } from './types';
 
-const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver, inaDriver, umDriver];
+const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver, inaDriver, umDriver, koradDriver];
 
 export function listDrivers(): DriverInfo[] {
   return DRIVERS.map(({ name, description, simulated, needsPort, settings }) => ({
