@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { densenetConfig, resnetConfig, validateConfig, type ModelConfig } from '../../ddi/config';
 import { initBackend } from '../../ddi/backend';
 import { buildRecipe, DEFAULTS, parseStages } from '../../ddi/train/recipe';
-import { runTraining } from '../../ddi/train/run';
+import { exportCheckpoint, runTraining } from '../../ddi/train/run';
 import { prepareTraining } from '../../ddi/train/setup';
 import { UserError } from '../../util/errors';
 
@@ -43,6 +43,7 @@ interface TrainFlags {
   backend: string;
   finalEval: boolean;
   description?: string;
+  export?: boolean;
 }
 
 function ints(s: string | undefined, what: string): number[] | undefined {
@@ -130,7 +131,17 @@ export function registerTrainCommand(program: Command): void {
     .option('--backend <name>', 'wasm | cpu | tensorflow', 'wasm')
     .option('--no-final-eval', 'skip the evaluation on the full test split at the end')
     .option('--description <text>', 'one line for the model card')
+    .option('--export', "don't train: save the run's latest checkpoint as a model folder (--out), marked in progress if unfinished")
     .action(async (f: TrainFlags) => {
+      const runDir = f.runDir ?? join('.cache', 'runs', f.name);
+      if (f.export) {
+        if (!f.out) throw new UserError('--export needs --out DIR for the model folder.');
+        const info = await initBackend(f.backend as 'wasm' | 'cpu' | 'tensorflow');
+        prepareTraining();
+        process.stderr.write(`backend ${info.name}; exporting ${runDir}\n`);
+        await exportCheckpoint(runDir, { name: f.name, out: f.out, dataset: f.dataset, finalEval: f.finalEval, description: f.description });
+        return;
+      }
       const config = configFromFlags(f);
       const gated = config.gates.layer || config.gates.channel;
       const stages = f.stages ? parseStages(f.stages) : gated ? (f.init ? parseStages('gates,joint') : parseStages('all')) : parseStages('backbone');
@@ -160,7 +171,7 @@ export function registerTrainCommand(program: Command): void {
         recipe,
         dataset: f.dataset,
         evalDataset: f.evalDataset ?? (f.dataset === 'fashion-mnist' ? 'sample' : 'none'),
-        runDir: f.runDir ?? join('.cache', 'runs', f.name),
+        runDir,
         resume: f.resume === true,
         init: f.init,
         out: f.out,

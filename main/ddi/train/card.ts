@@ -16,6 +16,8 @@ export interface CardEval {
   meanMacs: number;
   fullMacs: number;
   gateOnRate: Record<string, number>;
+  /** Gate setting of the masked pass ('all-on' for static / backbone-only checkpoints). */
+  gates: 'learned' | 'all-on';
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;

@@ -15,7 +15,8 @@ import { writeModelCard, type CardEval } from './card';
 import { evaluateMasked } from './evaluate';
 import { ProgressPrinter } from './progress';
 import type { Recipe } from './recipe';
-import { CHECKPOINT_FILE, train, type RunMeta, type TrainResult } from './trainer';
+import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
+import type { DdiModel } from '../model';
 
 export interface RunOptions {
   name: string;
@@ -95,42 +96,85 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     log(`Interrupted. Resume with the same command plus --resume (checkpoint: ${res.checkpointPath}).`);
     return { ...res, evals };
   }
-  if (o.out) {
-    const gates = res.meta.recipe.stages.at(-1)?.gates ?? 'all-on';
-    const sets: [string, string][] = [['sample', 'sample']];
-    if (o.finalEval) sets.unshift([o.dataset === 'fashion-mnist' ? 'fashion-mnist test (10000)' : `${o.dataset} test`, o.dataset]);
-    for (const [label, spec] of sets) {
-      let ds: ImageDataset;
-      try {
-        ds = loadDataset(spec, 'test');
-      } catch {
-        continue; // e.g. the sample for a non-Fashion-MNIST data set
-      }
-      if (ds.height !== o.config.input.height || ds.channels !== o.config.input.channels) continue;
-      const ev = evaluateMasked(res.model, ds, res.meta.normalization, { gates });
-      // MACs as the engine's iadi/static modes count them: gates included, exit heads not run.
-      const meanMacs = ev.costs.reduce((a, b) => a + b, 0) / ev.n - ev.exitCost;
-      const fullMacs = ev.fullCost - ev.exitCost;
-      evals.push({ dataset: label, n: ev.n, accuracy: ev.accuracy, exitAccuracy: ev.exitAccuracy, meanMacs, fullMacs, gateOnRate: ev.gateOnRate });
-      log(`${label}: top-1 ${(100 * ev.accuracy).toFixed(2)}%, mean ${(meanMacs / 1e6).toFixed(2)} M MACs (${((100 * meanMacs) / fullMacs).toFixed(1)}% of ${(fullMacs / 1e6).toFixed(2)} M, exit heads excluded)`);
-    }
-    const classes = trainSet.classNames;
-    await saveModel(res.model, o.out, {
-      name: o.name,
-      description: o.description,
-      dataset: { name: o.dataset === 'fashion-mnist' ? 'fashion-mnist' : trainSet.name, classes },
-      normalization: res.meta.normalization,
-      training: {
-        recipe: res.meta.recipe,
-        initFrom: res.meta.initFrom,
-        wallSeconds: Math.round(res.meta.wallSeconds),
-        backend: res.meta.backend,
-        history: res.meta.history,
-        evaluations: evals,
-      },
-    });
-    writeModelCard(o.out, { name: o.name, description: o.description, meta: res.meta, evals });
-    log(`Saved ${o.out}`);
-  }
+  if (o.out) evals.push(...(await exportModel(res.model, res.meta, { ...o, out: o.out, log })));
   return { ...res, evals };
+}
+
+export interface ExportOptions {
+  name: string;
+  out: string;
+  dataset: string;
+  finalEval: boolean;
+  description?: string;
+  log?: (s: string) => void;
+}
+
+/** Where a run stands, in words, for the card of a model exported mid-run. */
+export function progressNote(meta: RunMeta): string | undefined {
+  const st = meta.recipe.stages;
+  const p = meta.position;
+  if (p.stage >= st.length) return undefined;
+  const done = meta.history.length;
+  const total = st.reduce((a, s) => a + s.epochs, 0);
+  return `Training in progress: ${done} of ${total} epochs done (next: stage ${st[p.stage]!.name} epoch ${p.epoch + 1}${p.step ? ` step ${p.step + 1}` : ''}); the weights are the latest checkpoint, not the final model.`;
+}
+
+/** Evaluates a trained (or in-progress) model and saves model.json + weights.bin + card.md. */
+export async function exportModel(model: DdiModel, meta: RunMeta, o: ExportOptions): Promise<CardEval[]> {
+  const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const evals: CardEval[] = [];
+  const gates = meta.recipe.stages[Math.min(meta.position.stage, meta.recipe.stages.length - 1)]?.gates ?? 'all-on';
+  const sets: [string, string][] = [['sample', 'sample']];
+  if (o.finalEval) sets.unshift([o.dataset === 'fashion-mnist' ? 'fashion-mnist test (10000)' : `${o.dataset} test`, o.dataset]);
+  let classes: string[] | undefined;
+  for (const [label, spec] of sets) {
+    let ds: ImageDataset;
+    try {
+      ds = loadDataset(spec, 'test');
+    } catch {
+      continue; // e.g. the Fashion-MNIST sample for a model of another data set
+    }
+    if (ds.height !== model.config.input.height || ds.width !== model.config.input.width || ds.channels !== model.config.input.channels) continue;
+    classes ??= ds.classNames;
+    const ev = evaluateMasked(model, ds, meta.normalization, { gates });
+    // MACs as the engine's iadi/static modes count them: gates included, exit heads not run.
+    const meanMacs = ev.costs.reduce((a, b) => a + b, 0) / ev.n - ev.exitCost;
+    const fullMacs = ev.fullCost - ev.exitCost;
+    evals.push({ dataset: label, n: ev.n, accuracy: ev.accuracy, exitAccuracy: ev.exitAccuracy, meanMacs, fullMacs, gateOnRate: ev.gateOnRate, gates });
+    log(`${label}: top-1 ${(100 * ev.accuracy).toFixed(2)}%, mean ${(meanMacs / 1e6).toFixed(2)} M MACs (${((100 * meanMacs) / fullMacs).toFixed(1)}% of ${(fullMacs / 1e6).toFixed(2)} M, exit heads excluded)`);
+  }
+  const note = progressNote(meta);
+  const description = [o.description, note].filter(Boolean).join(' ');
+  await saveModel(model, o.out, {
+    name: o.name,
+    description: description || undefined,
+    dataset: { name: o.dataset === 'fashion-mnist' ? 'fashion-mnist' : meta.dataset, classes },
+    normalization: meta.normalization,
+    training: {
+      inProgress: note !== undefined,
+      position: meta.position,
+      recipe: meta.recipe,
+      initFrom: meta.initFrom,
+      wallSeconds: Math.round(meta.wallSeconds),
+      backend: meta.backend,
+      history: meta.history,
+      evaluations: evals,
+    },
+  });
+  writeModelCard(o.out, { name: o.name, description: description || undefined, meta, evals });
+  log(`Saved ${o.out}`);
+  return evals;
+}
+
+/** Exports the latest checkpoint of a run folder as a model folder (no training). */
+export async function exportCheckpoint(runDir: string, o: ExportOptions): Promise<CardEval[]> {
+  const path = join(runDir, CHECKPOINT_FILE);
+  if (!existsSync(path)) throw new UserError(`No checkpoint at ${path}; train first or pass the run folder that holds it.`, 'bad-checkpoint');
+  const { model, opt, meta } = loadRun(path, 0.9, 0);
+  opt.dispose();
+  try {
+    return await exportModel(model, meta, o);
+  } finally {
+    model.dispose();
+  }
 }
