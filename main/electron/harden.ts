@@ -27,6 +27,8 @@ export function hardenSession(ses: Session, log: Log): void {
     event.preventDefault();
     callback();
   });
+  // Chromium's spellchecker would fetch Hunspell dictionaries from Google's servers.
+  ses.setSpellCheckerEnabled(false);
   // No remote content: every request that is not the app's own (or inline/devtools) is cancelled.
   ses.webRequest.onBeforeRequest((details, callback) => {
     const allowed = isRequestAllowed(details.url);

@@ -52,6 +52,10 @@ function makeFakeElectron(opts: { gotLock: boolean }) {
     setDevicePermissionHandler(h: Fn) {
       this.devicePermission = h;
     },
+    spellChecker: true,
+    setSpellCheckerEnabled(on: boolean) {
+      this.spellChecker = on;
+    },
     webRequest: {
       onBeforeRequest: (h: Fn) => {
         defaultSession.beforeRequest = h;
@@ -189,6 +193,8 @@ describe('Electron main wiring', () => {
     expect(granted).toEqual([false]);
     expect(defaultSession.permissionCheck!(win.webContents, 'serial', 'app://ddi', {})).toBe(false);
     expect(defaultSession.devicePermission!({})).toBe(false);
+    // No dictionary downloads from Google's servers.
+    expect(defaultSession.spellChecker).toBe(false);
 
     const decide = (url: string) => {
       let response: unknown;
