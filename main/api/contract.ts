@@ -114,6 +114,72 @@ export const AppInfoSchema = z.object({
   databasePath: z.string(),
 });
 
+export const InferenceModeSchema = z.enum(['static', 'iadi', 'radi', 'ddi']);
+
+export const ModelSummarySchema = z.object({
+  /** The model's folder name: what calls and the CLI use to name it. */
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['resnet', 'densenet']),
+  architecture: z.string(),
+  dataset: z.string().optional(),
+  randomWeights: z.boolean(),
+  description: z.string().optional(),
+  params: z.number(),
+  backboneMacs: z.number(),
+  exits: z.number(),
+  layerGates: z.boolean(),
+  channelGates: z.boolean(),
+  costTables: z.array(z.object({ name: z.string(), kind: z.string(), backend: z.string().optional() })),
+  createdAt: z.string(),
+});
+
+export const BackendInfoSchema = z.object({ name: z.string(), version: z.string(), notes: z.array(z.string()) });
+
+export const InferenceRecordSchema = z.object({
+  mode: InferenceModeSchema,
+  budget: z.object({ kind: z.string(), value: z.number(), text: z.string().optional() }).nullable(),
+  model: z.string(),
+  backend: z.string(),
+  batchSize: z.number(),
+  sampleIndex: z.number(),
+  datasetIndex: z.number().optional(),
+  label: z.number().optional(),
+  predictedClass: z.number(),
+  confidence: z.number(),
+  exit: z.number().nullable(),
+  exitId: z.string(),
+  halted: z.boolean(),
+  blocksExecuted: z.array(z.number()),
+  blocksSkipped: z.array(z.number()),
+  blocksNotReached: z.array(z.number()),
+  channelsKept: z.array(z.object({ layer: z.number(), kept: z.number(), total: z.number() })),
+  macs: z.number(),
+  staticMacs: z.number(),
+  predictedLatencyS: z.number().nullable(),
+  predictedEnergyJ: z.number().nullable(),
+  budgetSpent: z.number().nullable(),
+  startNs: z.number(),
+  endNs: z.number(),
+});
+
+export const InferenceRunSchema = z.object({
+  model: z.string(),
+  backend: z.string(),
+  mode: InferenceModeSchema,
+  budget: z.string().nullable(),
+  dataset: z.string(),
+  count: z.number(),
+  correct: z.number(),
+  meanMacs: z.number(),
+  staticMacs: z.number(),
+  /** Share of inferences whose accounted cost stayed within the budget (1 when there is none). */
+  withinBudget: z.number(),
+  exitCounts: z.record(z.string(), z.number()),
+  meanWallS: z.number(),
+  records: z.array(InferenceRecordSchema),
+});
+
 const Empty = z.object({}).strict();
 const SessionId = z.object({ id: z.number().int().positive() }).strict();
 
@@ -163,6 +229,26 @@ export const calls = {
       cancelled: z.boolean().optional(),
     }),
   },
+  'models.list': {
+    input: Empty,
+    output: z.object({
+      models: z.array(ModelSummarySchema),
+      invalid: z.array(z.object({ dir: z.string(), error: z.string() })),
+    }),
+  },
+  'models.run': {
+    input: z
+      .object({
+        model: z.string().min(1).max(200),
+        mode: InferenceModeSchema,
+        /** A number and a unit: 20MMAC, 3ms, 1.5mJ (see main/ddi/budget.ts). */
+        budget: z.string().max(40).optional(),
+        limit: z.number().int().min(1).max(1000),
+      })
+      .strict(),
+    output: InferenceRunSchema,
+  },
+  'engine.info': { input: Empty, output: BackendInfoSchema },
 } as const;
 
 // ---------- events (main → renderer) ----------
@@ -189,6 +275,9 @@ export type SessionSummary = z.output<typeof SessionSummarySchema>;
 export type Trace = z.output<typeof TraceSchema>;
 export type LiveBatch = z.output<typeof LiveBatchSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
+export type ModelSummaryDto = z.output<typeof ModelSummarySchema>;
+export type InferenceRun = z.output<typeof InferenceRunSchema>;
+export type InferenceRecordDto = z.output<typeof InferenceRecordSchema>;
 
 export const CALL_NAMES = Object.keys(calls) as CallName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];

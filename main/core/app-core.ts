@@ -29,6 +29,7 @@ import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { UserError, errorMessage, isUserError } from '../util/errors';
 import { LiveFeed } from './live-feed';
+import { ModelRunner } from './model-runner';
 import { APP_VERSION } from './version';
 
 export type Transport = 'electron' | 'browser';
@@ -65,6 +66,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   private recorder: SessionRecorder | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly models = new ModelRunner();
 
   private constructor(
     readonly db: Db,
@@ -149,6 +151,9 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       }
       return this.options.deliverExport(id, format, exportFileName(id, format));
     },
+    'models.list': () => this.models.list(),
+    'models.run': (input) => this.models.run(input),
+    'engine.info': () => this.models.backend(),
   };
 
   async connect(spec: string, options?: Record<string, unknown>): Promise<MeterStatus> {
@@ -254,6 +259,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     if (this.closed) return;
     this.closed = true;
     await this.disconnect();
+    await this.models.close();
     this.removeAllListeners();
     this.db.close();
   }

@@ -1,0 +1,103 @@
+/**
+ * The core's door to the DDI engine: one engine worker thread (started on first use, so the app
+ * opens instantly and meter I/O never waits for inference), model lookup by folder name, and quick
+ * inference runs on the shipped sample with a summary the Run page and profiling runs build on.
+ */
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { CallOutput, InferenceRun } from '../api/contract';
+import { parseBudget } from '../ddi/budget';
+import { modelsDir } from '../ddi/data/paths';
+import type { ModelSummary } from '../ddi/io';
+import type { InferenceMode } from '../ddi/types';
+import { EngineWorkerHost } from '../ddi/worker/host';
+import { UserError } from '../util/errors';
+
+export function modelSearchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs = [modelsDir()];
+  // Users' own trained models: DDI_MODELS_DIR, else beside the default database in the app-data folder.
+  dirs.push(env.DDI_MODELS_DIR ?? join(homedir(), '.config', 'DDI Profiler', 'models'));
+  return dirs;
+}
+
+export class ModelRunner {
+  private host: EngineWorkerHost | undefined;
+  private loadedDir: string | undefined;
+
+  private engine(): EngineWorkerHost {
+    this.host ??= new EngineWorkerHost();
+    return this.host;
+  }
+
+  async backend(): Promise<CallOutput<'engine.info'>> {
+    const b = await this.engine().start();
+    return { name: b.name, version: b.version, notes: b.notes };
+  }
+
+  async list(): Promise<CallOutput<'models.list'>> {
+    const { models, invalid } = await this.engine().listModels(modelSearchDirs());
+    return { models: models.map(toDto), invalid };
+  }
+
+  private async resolve(id: string): Promise<ModelSummary> {
+    const { models } = await this.engine().listModels(modelSearchDirs());
+    const found = models.find((m) => basename(m.dir) === id || m.name === id);
+    if (!found) {
+      const known = models.map((m) => basename(m.dir)).join(', ') || 'none';
+      throw new UserError(`There is no model "${id}"; installed models: ${known}.`, 'no-model');
+    }
+    return found;
+  }
+
+  async run(input: { model: string; mode: InferenceMode; budget?: string | undefined; limit: number }): Promise<InferenceRun> {
+    const budget = input.budget ? parseBudget(input.budget) : null;
+    if (budget && input.mode !== 'radi' && input.mode !== 'ddi') {
+      throw new UserError(`A budget only applies to the radi and ddi modes; drop it or choose --mode radi/ddi.`, 'bad-budget');
+    }
+    const model = await this.resolve(input.model);
+    const host = this.engine();
+    if (this.loadedDir !== model.dir) {
+      await host.loadModel(model.dir);
+      this.loadedDir = model.dir;
+    }
+    const indices = Array.from({ length: input.limit }, (_, i) => i);
+    const started = process.hrtime.bigint();
+    const records = await host.inferDataset('sample', indices, { mode: input.mode, budget, batchSize: 1 });
+    const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+    const b = await host.start();
+    const exitCounts: Record<string, number> = {};
+    let correct = 0;
+    let macs = 0;
+    let within = 0;
+    for (const r of records) {
+      exitCounts[r.exitId] = (exitCounts[r.exitId] ?? 0) + 1;
+      if (r.label !== undefined && r.label === r.predictedClass) correct++;
+      macs += r.macs;
+      if (!budget || (r.budgetSpent ?? Infinity) <= budget.value) within++;
+    }
+    return {
+      model: basename(model.dir),
+      backend: b.name,
+      mode: input.mode,
+      budget: input.budget ?? null,
+      dataset: 'sample',
+      count: records.length,
+      correct,
+      meanMacs: records.length ? macs / records.length : 0,
+      staticMacs: records[0]?.staticMacs ?? model.backboneMacs,
+      withinBudget: records.length ? within / records.length : 1,
+      exitCounts,
+      meanWallS: records.length ? wallS / records.length : 0,
+      records,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.host?.close();
+    this.host = undefined;
+  }
+}
+
+function toDto(m: ModelSummary): CallOutput<'models.list'>['models'][number] {
+  return { ...m, id: basename(m.dir) };
+}
