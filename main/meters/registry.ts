@@ -6,12 +6,13 @@ import { UserError } from '../util/errors';
 import { inaDriver } from './ina';
 import { koradDriver } from './korad';
 import { ppk2Driver } from './ppk2';
+import { scpiDriver } from './scpi';
 import { simDriver } from './sim';
 import { umDriver } from './um';
 import { parseMeterSpec } from './spec';
 import type { DriverInfo, MeterDriver, PowerMeter } from './types';
 
-const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver, inaDriver, umDriver, koradDriver];
+const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver, inaDriver, umDriver, koradDriver, scpiDriver];
 
 export function listDrivers(): DriverInfo[] {
   return DRIVERS.map(({ name, description, simulated, needsPort, settings }) => ({

@@ -32,6 +32,7 @@ export class KoradMeter extends PolledMeter {
   private lastCommandNs = 0;
   private polls = 0;
   private lastStatus: number | undefined;
+  private unsub: Array<() => void> = [];
   identity: string | undefined;
 
   constructor(
@@ -81,7 +82,7 @@ export class KoradMeter extends PolledMeter {
     const link = this.options.link ?? new SerialLink({ path: this.path, baudRate: this.options.baudRate ?? 9600 });
     this.link = link;
     await link.open();
-    link.on('lost', (why) => this.fail(`The Korad supply on ${this.path} was disconnected (${why}); plug it back in.`));
+    this.unsub.push(link.on('lost', (why) => this.fail(`The Korad supply on ${this.path} was disconnected (${why}); plug it back in.`)));
     this.lastCommandNs = 0;
     const idn = await this.query('*IDN?', 'idle');
     const identity = parseKoradIdn(idn);
@@ -98,6 +99,8 @@ export class KoradMeter extends PolledMeter {
   }
 
   protected async disconnect(): Promise<void> {
+    for (const u of this.unsub) u();
+    this.unsub = [];
     const link = this.link;
     this.link = undefined;
     await link?.close();
