@@ -122,6 +122,9 @@ export async function initBackend(prefer?: BackendName, opts: { strict?: boolean
   if (prefer && !ORDER.includes(prefer)) {
     throw new UserError(`Unknown backend "${prefer}"; choose tensorflow, wasm or cpu.`);
   }
+  // PROD only silences tfjs console banners ("install tfjs-node" on cpu), which would otherwise
+  // land in CLI output and --json streams; it changes no numerics.
+  tf.env().set('PROD', true);
   const order = prefer ? [prefer, ...ORDER.filter((b) => b !== prefer)] : ORDER;
   const notes: string[] = [];
   for (const name of order) {

@@ -184,6 +184,11 @@ export class DdiEngine {
     return out;
   }
 
+  /** Throws the UserError that infer would throw for this mode and budget (checked before any work). */
+  checkBudget(mode: InferenceMode, budget: Budget | null | undefined): void {
+    this.require().controller.checkBudget(mode, budget);
+  }
+
   minimumBudget(kind: CostKind, mode: 'radi' | 'ddi'): number {
     const l = this.require();
     const t = l.controller.tableFor(kind);

@@ -110,6 +110,27 @@ export class DdiController {
     return c;
   }
 
+  /**
+   * Validates a budget for a mode: present for radi/ddi, a table of its kind exists, and it covers
+   * the worst case to the first exit. Returns the budget's cost table (null for static / iadi).
+   */
+  checkBudget(mode: InferenceMode, budget: Budget | null | undefined): CostTable | null {
+    if (!usesBudget(mode)) return null;
+    if (!budget) throw new UserError(`Mode ${mode} needs a budget; pass one like --budget 20MMAC, 3ms or 1.5mJ.`, 'bad-budget');
+    const btable = this.tableFor(budget.kind);
+    if (!btable) {
+      throw new UserError(`No ${budget.kind} cost table is available for this model on backend ${this.runtime.backend}; profile latency first or use a MAC budget.`, 'bad-budget');
+    }
+    const min = this.minimumBudget(btable, mode);
+    if (!(budget.value >= min)) {
+      throw new UserError(
+        `Budget ${budget.text ?? formatCost(budget.value, budget.kind)} is below the minimum of ${formatCost(min, budget.kind)} needed to reach the first exit in ${mode} mode; raise the budget to at least that.`,
+        'budget-too-small',
+      );
+    }
+    return btable;
+  }
+
   /** Runs one batch of normalised NHWC images. */
   run(images: Float32Array, n: number, opts: RunOptions): InferenceRecord[] {
     const { mode } = opts;
@@ -118,21 +139,7 @@ export class DdiController {
     const gating = usesGates(mode);
     const budgeted = usesBudget(mode);
     const budget = budgeted ? (opts.budget ?? null) : null;
-    let btable: CostTable | null = null;
-    if (budgeted) {
-      if (!budget) throw new UserError(`Mode ${mode} needs a budget; pass one like --budget 20MMAC, 3ms or 1.5mJ.`, 'bad-budget');
-      btable = this.tableFor(budget.kind);
-      if (!btable) {
-        throw new UserError(`No ${budget.kind} cost table is available for this model on backend ${this.runtime.backend}; profile latency first or use a MAC budget.`, 'bad-budget');
-      }
-      const min = this.minimumBudget(btable, mode);
-      if (!(budget.value >= min)) {
-        throw new UserError(
-          `Budget ${budget.text ?? formatCost(budget.value, budget.kind)} is below the minimum of ${formatCost(min, budget.kind)} needed to reach the first exit in ${mode} mode; raise the budget to at least that.`,
-          'budget-too-small',
-        );
-      }
-    }
+    const btable = this.checkBudget(mode, budget);
     if (opts.forced && opts.forced.length !== n) throw new Error(`forced has ${opts.forced.length} patterns for ${n} images.`);
     const start = monotonicNs();
     const rows: RowState[] = Array.from({ length: n }, () => ({

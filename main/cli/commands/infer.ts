@@ -1,0 +1,129 @@
+/**
+ * `ddi-profiler infer`: runs a DDI model on one image or a dataset in a chosen mode and prints each
+ * prediction with its per-inference record (`--json`: one JSON object per line).
+ */
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DdiEngine } from '../../ddi/engine';
+import { parseBudget } from '../../ddi/budget';
+import { formatCost } from '../../ddi/cost';
+import { INFERENCE_MODES, type InferenceMode, type InferenceRecord } from '../../ddi/types';
+import { loadPngImage, datasetImages } from '../../ddi/images';
+import { loadDataset } from '../../ddi/data/dataset';
+import { modelsDir } from '../../ddi/data/paths';
+import type { BackendName } from '../../ddi/backend';
+import { UserError } from '../../util/errors';
+
+interface InferFlags {
+  model: string;
+  input?: string;
+  dataset?: string;
+  limit?: string;
+  offset?: string;
+  mode: string;
+  budget?: string;
+  json?: boolean;
+  backend?: string;
+  batchSize?: string;
+}
+
+/** A model directory, or the name of a model in data/models. */
+export function resolveModelDir(spec: string): string {
+  if (existsSync(join(spec, 'model.json'))) return spec;
+  const named = join(modelsDir(), spec);
+  if (existsSync(join(named, 'model.json'))) return named;
+  throw new UserError(`No model at "${spec}" (no model.json there or in ${modelsDir()}); pass a model directory or a name from \`ddi-profiler infer --help\`.`, 'bad-model-file');
+}
+
+function posInt(s: string | undefined, what: string, dflt: number): number {
+  if (s === undefined) return dflt;
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < 0) throw new UserError(`--${what} "${s}" must be a non-negative integer.`);
+  return v;
+}
+
+function describe(r: InferenceRecord, classes?: string[]): string {
+  const cls = classes?.[r.predictedClass] ?? String(r.predictedClass);
+  const label = r.label === undefined ? '' : ` label=${classes?.[r.label] ?? r.label}${r.label === r.predictedClass ? ' ✓' : ' ✗'}`;
+  const idx = r.datasetIndex ?? r.sampleIndex;
+  const kept = r.channelsKept.length ? ` channels=${r.channelsKept.reduce((s, c) => s + c.kept, 0)}/${r.channelsKept.reduce((s, c) => s + c.total, 0)}` : '';
+  const lat = r.predictedLatencyS === null ? '' : ` pred.latency=${formatCost(r.predictedLatencyS, 'latency')}`;
+  const en = r.predictedEnergyJ === null ? '' : ` pred.energy=${formatCost(r.predictedEnergyJ, 'energy')}`;
+  const wall = ((r.endNs - r.startNs) / 1e6).toFixed(3);
+  return (
+    `#${idx} ${cls} (${(r.confidence * 100).toFixed(1)}%)${label} exit=${r.exitId}${r.halted ? ' (halted)' : ''}` +
+    ` blocks=${r.blocksExecuted.length}/${r.blocksExecuted.length + r.blocksSkipped.length + r.blocksNotReached.length}${kept}` +
+    ` MACs=${formatCost(r.macs, 'macs')} (${((100 * r.macs) / r.staticMacs).toFixed(1)}% of static)${lat}${en} wall=${wall} ms`
+  );
+}
+
+export function registerInferCommand(program: Command): void {
+  program
+    .command('infer')
+    .description('Run a DDI model on an image or a dataset and print each prediction with its inference record')
+    .requiredOption('--model <dir>', 'model directory (model.json + weights.bin) or a name in data/models')
+    .option('--input <image>', 'a PNG image of the model input size')
+    .option('--dataset <spec>', 'sample | fashion-mnist | DIR (test split)')
+    .option('--limit <n>', 'number of dataset images (default 20)')
+    .option('--offset <n>', 'first dataset index (default 0)')
+    .option('--mode <mode>', 'static | iadi | radi | ddi', 'ddi')
+    .option('--budget <budget>', 'hard per-sample budget for radi/ddi: 20MMAC, 3ms, 1.5mJ, ...')
+    .option('--json', 'one JSON object per inference (with the MACs it spent)')
+    .option('--backend <name>', 'tensorflow | wasm | cpu (default: best available)')
+    .option('--batch-size <n>', 'images per engine call (default 1)')
+    .action(async (flags: InferFlags) => {
+      const mode = flags.mode as InferenceMode;
+      if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${flags.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
+      if (!!flags.input === !!flags.dataset) throw new UserError('Pass exactly one of --input IMAGE or --dataset sample|fashion-mnist|DIR.');
+      const budget = flags.budget ? parseBudget(flags.budget) : null;
+      if ((mode === 'radi' || mode === 'ddi') && !budget) throw new UserError(`Mode ${mode} needs --budget, e.g. --budget 20MMAC, 3ms or 1.5mJ.`);
+      if ((mode === 'static' || mode === 'iadi') && budget) throw new UserError(`Mode ${mode} ignores budgets; use --mode radi or ddi with --budget.`);
+      const dir = resolveModelDir(flags.model);
+      const engine = await DdiEngine.create({ backend: flags.backend as BackendName | undefined });
+      try {
+        const info = engine.loadModel(dir);
+        if (budget?.kind === 'latency') engine.ensureLatencyTable(true);
+        engine.checkBudget(mode, budget);
+        let images: Float32Array;
+        let n: number;
+        let labels: (number | undefined)[] | undefined;
+        let indices: (number | undefined)[] | undefined;
+        if (flags.input) {
+          images = loadPngImage(flags.input, info.input);
+          n = 1;
+        } else {
+          const ds = loadDataset(flags.dataset!, 'test');
+          const offset = posInt(flags.offset, 'offset', 0);
+          const limit = posInt(flags.limit, 'limit', 20);
+          const idx = Array.from({ length: Math.max(0, Math.min(limit, ds.n - offset)) }, (_, i) => offset + i);
+          if (idx.length === 0) throw new UserError(`--offset ${offset} is past the end of ${ds.name}.`);
+          images = datasetImages(ds, idx, info.input);
+          n = idx.length;
+          labels = idx.map((i) => ds.labels[i]);
+          indices = idx;
+        }
+        const backend = engine.backendInfo();
+        if (!flags.json) {
+          process.stdout.write(
+            `model ${info.name} (${info.architecture}${info.randomWeights ? ', RANDOM WEIGHTS — not trained' : ''}) on ${backend.name} ${backend.version}; mode ${mode}` +
+              `${budget ? `, budget ${budget.text}` : ''}; static network ${formatCost(info.backboneMacs, 'macs')} (FLOPs = 2×MACs)\n`,
+          );
+        }
+        const recs = engine.infer(images, n, { mode, budget, labels, datasetIndices: indices, batchSize: posInt(flags.batchSize, 'batch-size', 1) || 1 });
+        for (const r of recs) process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${describe(r, info.classes)}\n`);
+        if (!flags.json && recs.length > 1) {
+          const withLabel = recs.filter((r) => r.label !== undefined);
+          const acc = withLabel.length ? withLabel.filter((r) => r.label === r.predictedClass).length / withLabel.length : null;
+          const meanMacs = recs.reduce((s, r) => s + r.macs, 0) / recs.length;
+          const within = budget ? recs.filter((r) => (r.budgetSpent ?? 0) <= budget.value).length : recs.length;
+          process.stdout.write(
+            `${recs.length} images${acc === null ? '' : `, accuracy ${(acc * 100).toFixed(1)}%`}, mean ${formatCost(meanMacs, 'macs')} ` +
+              `(${((100 * meanMacs) / recs[0]!.staticMacs).toFixed(1)}% of static)${budget ? `, within budget ${within}/${recs.length}` : ''}\n`,
+          );
+        }
+      } finally {
+        engine.dispose();
+      }
+    });
+}
