@@ -88,17 +88,8 @@ export function paramSpecs(layout: Layout): ParamSpec[] {
   return specs;
 }
 
-/** Deterministic PRNG (mulberry32) so buildModel(config, seed) gives identical weights on every backend. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** buildModel(config, seed) gives identical weights on every backend: the PRNG is deterministic. */
+export { mulberry32 } from '../util/prng';
 
 export function initValues(spec: ParamSpec, rand: () => number): Float32Array {
   const n = spec.shape.reduce((a, b) => a * b, 1);

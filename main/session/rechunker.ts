@@ -3,17 +3,10 @@
  * duration. A discontinuity (gap, different rate or channel set) closes the current chunk early, so
  * every stored chunk is evenly sampled and t0 + i·period is exact for each of its samples.
  */
-import type { Channel, SampleChunk } from '../meters/types';
+import type { SampleChunk } from '../meters/types';
 
-export interface StorageChunk {
-  t0Ns: number;
-  periodNs: number;
-  count: number;
-  channels: Channel[];
-  data: Float32Array[];
-  digital?: Uint8Array;
-  deviceTime?: number;
-}
+/** A chunk as stored: same shape as a driver's batch, cut to the storage duration. */
+export type StorageChunk = SampleChunk;
 
 export class Rechunker {
   private pieces: SampleChunk[] = [];

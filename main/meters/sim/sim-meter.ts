@@ -6,6 +6,7 @@
 import { monotonicNs } from '../../util/clock';
 import { TypedEmitter } from '../../util/emitter';
 import { UserError } from '../../util/errors';
+import { gaussian, mulberry32 } from '../../util/prng';
 import type {
   MeterCapabilities,
   MeterCounters,
@@ -115,8 +116,8 @@ export class SimMeter extends TypedEmitter<MeterEvents> implements PowerMeter {
     for (let i = 0; i < due; i++) {
       this.lastPower += alpha * (target - this.lastPower);
       const t = (this.emitted + i) / this.rateHz;
-      const p = Math.max(0, this.lastPower * (1 + 0.02 * Math.sin(2 * Math.PI * 1000 * t)) + 0.03 * gauss(this.rng));
-      const v = NOMINAL_V - 0.05 * (p / (this.idleW + this.busyW)) + 0.002 * gauss(this.rng);
+      const p = Math.max(0, this.lastPower * (1 + 0.02 * Math.sin(2 * Math.PI * 1000 * t)) + 0.03 * gaussian(this.rng));
+      const v = NOMINAL_V - 0.05 * (p / (this.idleW + this.busyW)) + 0.002 * gaussian(this.rng);
       power[i] = p;
       voltage[i] = v;
       current[i] = p / v;
@@ -149,20 +150,4 @@ export function processCpuLoad(): () => number {
     lastLoad = (cpu.user + cpu.system) / dtUs;
     return lastLoad;
   };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gauss(rng: () => number): number {
-  const u = Math.max(rng(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
 }
