@@ -8,11 +8,12 @@ import { koradDriver } from './korad';
 import { ppk2Driver } from './ppk2';
 import { scpiDriver } from './scpi';
 import { simDriver } from './sim';
+import { hwmonDriver, powercapDriver } from './sysfs';
 import { umDriver } from './um';
 import { parseMeterSpec } from './spec';
 import type { DriverInfo, MeterDriver, PowerMeter } from './types';
 
-const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver, inaDriver, umDriver, koradDriver, scpiDriver];
+const DRIVERS: MeterDriver[] = [simDriver, ppk2Driver, inaDriver, umDriver, koradDriver, scpiDriver, powercapDriver, hwmonDriver];
 
 export function listDrivers(): DriverInfo[] {
   return DRIVERS.map(({ name, description, simulated, needsPort, settings }) => ({
