@@ -32,7 +32,7 @@ export interface CostTables {
 export interface RunOptions {
   mode: InferenceMode;
   budget?: Budget | null;
-  /** Force gate decisions per sample (tests, ablations). Gates are then not evaluated but still charged. */
+  /** Force gate decisions per sample (tests, ablations, benchmarks). Gates still run and are charged. */
   forced?: GatePattern[];
   labels?: (number | undefined)[];
   datasetIndices?: (number | undefined)[];
@@ -206,8 +206,9 @@ export class DdiController {
             if (u.layer >= 0) r.executed.push(u.layer);
           }
         } else {
-          const needPool = !opts.forced;
-          const pooled = needPool ? this.runtime.pool(x) : null;
+          // Gates run even when decisions are forced, so forced runs (tests, ablations, benchmarks)
+          // pay the real gate overhead; the forced pattern then overrides the decision.
+          const pooled = this.runtime.pool(x);
           const C = u.inC;
           const chans: number[][] = [];
           for (const i of active) {
@@ -216,8 +217,8 @@ export class DdiController {
             let run = true;
             if (u.layerGated) {
               charge(r, `gate.layer${u.layer}`, 0);
+              run = this.gates.layerLogit(u.stage, pooled, i * C, r.lstm) > 0;
               if (forced) run = forced.layer[u.layer] !== false;
-              else run = this.gates.layerLogit(u.stage, pooled!, i * C, r.lstm) > 0;
             }
             if (!run) {
               r.skipped.push(u.layer);
@@ -227,8 +228,8 @@ export class DdiController {
             if (u.groups > 0) {
               charge(r, `gate.channel${u.layer}`, 0);
               let flags: boolean[];
+              flags = Array.from(this.gates.channelLogits(u.layer, pooled, i * C), (z) => z > 0);
               if (forced) flags = Array.from({ length: u.groups }, (_, g) => forced.channel[u.layer]?.[g] !== false);
-              else flags = Array.from(this.gates.channelLogits(u.layer, pooled!, i * C), (z) => z > 0);
               keptIdx = keptChannelIndices(u.gatedChannels, cfg.gates.groupSize, flags);
               r.channels.push({ layer: u.layer, kept: keptIdx.length, total: u.gatedChannels });
             }
