@@ -51,7 +51,7 @@ export const DEFAULTS = {
   gateLr: 0.01,
   jointEpochs: 4,
   jointLr: 0.01,
-  beta: 1,
+  beta: 5,
 };
 
 export interface RecipeOptions {
