@@ -56,3 +56,13 @@ export {
 export { initBackend, currentBackendInfo, wasmDirectory, type BackendInfo, type BackendName } from './backend';
 export type { Budget, ChannelsKept, InferenceMode, InferenceRecord } from './types';
 export { INFERENCE_MODES } from './types';
+export { parseBudget } from './budget';
+export { DdiEngine, type EngineInferOptions, type LoadedModelInfo } from './engine';
+export { DdiController, argmaxSoftmax, type CostTables, type RunOptions } from './infer';
+export { HostGates } from './gates';
+export { TfjsRuntime, SUBSET_THRESHOLD } from './runtime/tfjs';
+export type { ExecPlan, UnitRuntime } from './runtime/types';
+export { profileLatency } from './profile';
+export { loadPngImage, datasetImages } from './images';
+export { EngineWorkerHost, defaultWorkerPath } from './worker/host';
+export type { InferParams, WorkerMethods } from './worker/protocol';
