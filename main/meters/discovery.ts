@@ -124,3 +124,5 @@ function readTrim(path: string): string | undefined {
     return undefined;
   }
 }
+
+export { probePort, type ProbeResult } from './probe';

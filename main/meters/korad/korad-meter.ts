@@ -60,7 +60,8 @@ export class KoradMeter extends PolledMeter {
     if (!link) return Buffer.alloc(0);
     const spacingNs = (this.options.minSpacingMs ?? 80) * 1e6;
     const wait = (this.lastCommandNs + spacingNs - monotonicNs()) / 1e6;
-    if (wait > 0) await sleep(wait);
+    // Timers work in whole milliseconds and may round down: round up, plus a little margin.
+    if (wait > 0) await sleep(Math.ceil(wait) + 2);
     link.discardInput();
     const reply = readReply(
       link,

@@ -21,14 +21,13 @@ export class KoradEmulator extends DevicePort {
   protected onBytes(data: Buffer): void {
     this.buf += data.toString('latin1');
     for (;;) {
-      const m = /^(\*IDN\?|IOUT1\?|VOUT1\?|ISET1\?|VSET1\?|STATUS\?|ISET1:\d\.\d{3}|VSET1:\d\d\.\d\d|OUT[01]|BEEP[01])/.exec(this.buf);
+      const m = /(\*IDN\?|IOUT1\?|VOUT1\?|ISET1\?|VSET1\?|STATUS\?|ISET1:\d\.\d{3}|VSET1:\d\d\.\d\d|OUT[01]|BEEP[01])/.exec(this.buf);
       if (!m) {
-        // Drop one char at a time until a command lines up (the device is just as forgiving).
-        if (this.buf.length > 16) this.buf = this.buf.slice(1);
-        else return;
-        continue;
+        // Keep only a tail that could still become a command; junk before a command is skipped.
+        if (this.buf.length > 16) this.buf = this.buf.slice(-16);
+        return;
       }
-      this.buf = this.buf.slice(m[0].length);
+      this.buf = this.buf.slice(m.index + m[0].length);
       this.handle(m[0]);
     }
   }
