@@ -252,9 +252,9 @@ describe('browser mode in Chromium', () => {
     await page.getByTestId('connect').waitFor();
     expect(await page.getByTestId('status-meter').textContent()).toContain('No meter');
 
-    // The Run page says what will come.
+    // The Run page lists the installed models (its own walk-through is tests/e2e/run-page.test.ts).
     await page.getByTestId('nav-run').click();
-    expect(await page.getByTestId('run-placeholder').textContent()).toMatch(/not available yet/i);
+    await page.locator('[data-testid="model-card"][data-model-id="tiny-random-test"]').waitFor();
 
     expectNoProblems(page);
     await page.close();

@@ -1,19 +1,147 @@
-/** Placeholder until the DDI engine and profiler land (later issues); says what will be here. */
+import { useEffect, useState } from 'react';
+import { useApi } from '../api/context';
+import { ErrorMessage } from '../common/ErrorMessage';
+import { ModelCards } from './ModelCards';
+import { RunForm } from './RunForm';
+import { RunHistory } from './RunHistory';
+import { RunResults } from './RunResults';
+import { budgetApplies, DEFAULT_LIMIT, suggestedBudget, toRunInput, type RunFormValues } from './runForm';
+import { runStore, useRunState } from './runStore';
+import { useModels, type BackendInfo } from './useModels';
+import './run.css';
+
+/**
+ * The Run page: the installed DDI models, a form to run one of them on the shipped sample in a
+ * chosen mode and budget, and what came out (with the last few runs kept to compare).
+ */
 export function RunPage() {
+  const api = useApi();
+  const { list, listError, backend, backendError, loading, reload } = useModels();
+  const state = useRunState();
+  const models = list?.models ?? [];
+  const [form, setForm] = useState<RunFormValues>({ model: '', mode: 'static', budgetValue: '', budgetUnit: 'MMAC', limit: String(DEFAULT_LIMIT) });
+  const [formError, setFormError] = useState<string | null>(null);
+
+  // Pick a model once the list arrives (or again if the chosen one disappeared on a rescan).
+  useEffect(() => {
+    if (models.length > 0 && !models.some((m) => m.id === form.model)) setForm((f) => ({ ...f, model: models[0]!.id }));
+  }, [models, form.model]);
+
+  const change = (patch: Partial<RunFormValues>) => {
+    setFormError(null);
+    runStore.clearError();
+    setForm((f) => {
+      const next = { ...f, ...patch };
+      // Entering a budgeted mode with no budget yet: offer half the model's static cost.
+      if (patch.mode && budgetApplies(patch.mode) && next.budgetValue.trim() === '') {
+        const card = models.find((m) => m.id === next.model);
+        if (card) Object.assign(next, { budgetValue: suggestedBudget(card.backboneMacs).value, budgetUnit: suggestedBudget(card.backboneMacs).unit });
+      }
+      return next;
+    });
+  };
+
+  const submit = () => {
+    const parsed = toRunInput(form);
+    if ('error' in parsed) return setFormError(parsed.error);
+    setFormError(null);
+    void runStore.run(api, parsed.input, models.find((m) => m.id === parsed.input.model));
+  };
+
+  const selected = state.runs.find((r) => r.seq === state.selected) ?? state.runs[0];
+
   return (
     <div className="page" data-testid="page-run">
       <section className="card">
-        <h2>Run</h2>
-        <p>
-          Profiling runs of Dual Dynamic Inference models will live here: pick a model and a dataset, choose the
-          inference mode and backend, and run it while the connected meter records, so every inference gets its
-          measured energy next to its predicted cost and the budget it has to meet.
+        <div className="card-head">
+          <h2>Run</h2>
+          <BackendBadge backend={backend} error={backendError} />
+        </div>
+        <p className="muted run-intro">
+          Run a Dual Dynamic Inference model on the shipped Fashion-MNIST test sample and see what each mode costs: MACs
+          per inference, where inferences exit, which blocks the gates skip, and whether a hard budget held.
         </p>
-        <p className="muted" data-testid="run-placeholder">
-          Not available yet — this page is wired up once the DDI engine and the profiler exist. For now, record
-          power-only sessions on the Meters page.
+        <p className="note" data-testid="energy-note">
+          Energy per inference measured with a power meter comes with profiling runs (next release). This page runs
+          inferences without recording power; costs here are counted MACs and timed wall clock.
         </p>
       </section>
+
+      <section className="card" data-testid="models-section">
+        <div className="card-head">
+          <h2>Models</h2>
+          <span className="muted" data-testid="model-count">
+            {list ? `${models.length} installed` : loading ? 'Loading…' : ''}
+          </span>
+          <div className="spacer" />
+          <button type="button" className="small" onClick={reload} disabled={loading} data-testid="models-rescan">
+            {loading ? 'Scanning…' : 'Rescan'}
+          </button>
+        </div>
+        <ErrorMessage error={listError} testId="models-error" />
+        {list && models.length === 0 ? (
+          <p className="muted" data-testid="models-empty">
+            No models installed. Trained models go in data/models/ or your models folder (DDI_MODELS_DIR).
+          </p>
+        ) : null}
+        <ModelCards models={models} selected={form.model} onSelect={(id) => change({ model: id })} />
+        {list && list.invalid.length > 0 ? (
+          <ul className="invalid-models" data-testid="models-invalid">
+            {list.invalid.map((i) => (
+              <li key={i.dir}>
+                <code>{i.dir}</code> was skipped: {i.error}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+
+      <div className="run-layout">
+        <div className="run-side">
+          <RunForm
+            models={models}
+            values={form}
+            onChange={change}
+            onSubmit={submit}
+            busy={state.pending !== null}
+            busyText={state.pending ? `Running ${state.pending.limit} image${state.pending.limit === 1 ? '' : 's'}…` : 'Run'}
+            formError={formError}
+          />
+          <ErrorMessage error={state.error} testId="run-error" />
+        </div>
+        <div className="run-main">
+          <RunHistory runs={state.runs} selected={selected?.seq ?? null} onSelect={runStore.select} />
+          {selected ? (
+            <RunResults key={selected.seq} entry={selected} />
+          ) : (
+            <section className="card muted" data-testid="run-empty">
+              No runs yet. Choose a model and a mode and press Run.
+            </section>
+          )}
+        </div>
+      </div>
     </div>
+  );
+}
+
+function BackendBadge({ backend, error }: { backend: BackendInfo | null; error: unknown }) {
+  if (error) return <ErrorMessage error={error} testId="backend-error" />;
+  if (!backend) return <span className="muted" data-testid="backend-loading">Starting the inference engine…</span>;
+  return (
+    <>
+      <span
+        className="badge badge-backend"
+        data-testid="backend-badge"
+        data-backend={backend.name}
+        title={`TensorFlow.js ${backend.version}, ${backend.name} backend${backend.notes.length ? `\n${backend.notes.join('\n')}` : ''}`}
+      >
+        {backend.name.toUpperCase()} · tfjs {backend.version}
+      </span>
+      {backend.notes.length > 0 ? (
+        <span className="muted small-print" data-testid="backend-notes">
+          {backend.notes.join(' · ')}
+        </span>
+      ) : null}
+    </>
   );
 }

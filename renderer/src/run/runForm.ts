@@ -1,0 +1,75 @@
+/**
+ * The run form's pure logic: modes and their one-line meaning, budget units, and turning what the
+ * user typed into a `models.run` input (or a sentence saying what to fix, before anything is sent).
+ */
+import type { CallInput } from '../../../main/api/contract';
+
+export type Mode = CallInput<'models.run'>['mode'];
+export type RunInput = CallInput<'models.run'>;
+
+export const MODES: Array<{ mode: Mode; label: string; explain: string }> = [
+  { mode: 'static', label: 'static', explain: 'Full network: every block, every channel, the final classifier.' },
+  { mode: 'iadi', label: 'iadi', explain: 'Input-adaptive: gates skip blocks and channels per input; no budget.' },
+  { mode: 'radi', label: 'radi', explain: 'Resource-aware: a hard budget; inference halts at an exit before exceeding it.' },
+  { mode: 'ddi', label: 'ddi', explain: 'Dual dynamic: gated skipping and budget halting at exits, both at once.' },
+];
+
+/** Only the halting modes take a budget; the core rejects one elsewhere (code bad-budget). */
+export const budgetApplies = (mode: Mode): boolean => mode === 'radi' || mode === 'ddi';
+
+export type BudgetKind = 'macs' | 'latency' | 'energy';
+
+/** The units the core's budget parser accepts, spelled as it spells them, grouped for a <select>. */
+export const BUDGET_UNITS: Array<{ kind: BudgetKind; label: string; units: string[] }> = [
+  { kind: 'macs', label: 'Compute', units: ['MAC', 'kMAC', 'MMAC'] },
+  { kind: 'latency', label: 'Latency', units: ['us', 'ms', 's'] },
+  { kind: 'energy', label: 'Energy', units: ['uJ', 'mJ', 'J'] },
+];
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+export interface RunFormValues {
+  model: string;
+  mode: Mode;
+  budgetValue: string;
+  budgetUnit: string;
+  limit: string;
+}
+
+/** "2.5" + "MMAC" → "2.5MMAC", the form the core parses; or why it is not a budget. */
+export function budgetText(value: string, unit: string): { text: string } | { error: string } {
+  const v = value.trim();
+  if (v === '') return { error: 'Enter a budget: a number and a unit, e.g. 2.5 MMAC or 3 ms.' };
+  // Plain decimal only: the user sees and edits this; exponents or signs would only confuse.
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v)) return { error: `"${v}" is not a number; write the budget like 2.5 or 800.` };
+  const n = Number(v);
+  if (!(n > 0)) return { error: 'A budget must be more than zero.' };
+  if (!BUDGET_UNITS.some((g) => g.units.includes(unit))) return { error: `Unknown budget unit "${unit}".` };
+  return { text: `${v}${unit}` };
+}
+
+/** The form as a `models.run` input, or the first problem as one sentence. */
+export function toRunInput(f: RunFormValues): { input: RunInput } | { error: string } {
+  if (!f.model) return { error: 'Choose a model to run.' };
+  const limitText = f.limit.trim();
+  const limit = Number(limitText);
+  if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_LIMIT) {
+    return { error: `Number of images must be a whole number from 1 to ${MAX_LIMIT}.` };
+  }
+  if (!budgetApplies(f.mode)) return { input: { model: f.model, mode: f.mode, limit } };
+  const b = budgetText(f.budgetValue, f.budgetUnit);
+  if ('error' in b) return { error: `Mode ${f.mode} needs a hard budget. ${b.error}` };
+  return { input: { model: f.model, mode: f.mode, budget: b.text, limit } };
+}
+
+/**
+ * A starting budget for a model: half its static MACs, 3 significant digits, in the largest MAC
+ * unit that keeps the number ≥ 1, so switching to radi/ddi gives a runnable example rather than
+ * an empty field.
+ */
+export function suggestedBudget(staticMacs: number): { value: string; unit: string } {
+  const half = Math.max(1, staticMacs / 2);
+  const [scale, unit] = half >= 1e6 ? [1e6, 'MMAC'] : half >= 1e3 ? [1e3, 'kMAC'] : [1, 'MAC'];
+  return { value: String(Number((half / scale).toPrecision(3))), unit };
+}
