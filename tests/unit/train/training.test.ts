@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ const quiet = { update() {}, line() {} } as never;
 
 beforeAll(async () => {
   prepareTraining();
-  await tf.setBackend('cpu');
+  await tf.setBackend('wasm');
 });
 
 describe('training', () => {
