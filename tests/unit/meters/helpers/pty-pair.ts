@@ -20,6 +20,11 @@ export class PtyPair {
     this.devicePath = join(this.dir, 'device');
   }
 
+  /** socat's process id (for CPU accounting in the ingest benchmark). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   static async create(): Promise<PtyPair> {
     const pair = new PtyPair();
     await pair.replug();
