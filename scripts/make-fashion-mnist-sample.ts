@@ -1,6 +1,6 @@
 // Writes data/samples/fashion-mnist-1000/: a stratified, seeded 1000-image sample (100 per class)
 // of the Fashion-MNIST test set as gzipped IDX, plus the indices it was drawn from.
-// Run: npx esbuild scripts/make-fashion-mnist-sample.ts --bundle --platform=node --packages=external --outfile=.cache/make-sample.cjs && node .cache/make-sample.cjs
+// Run: node scripts/run-ts.mjs scripts/make-fashion-mnist-sample.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
