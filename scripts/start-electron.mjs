@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { electronBinary, installedVersion, isBuildStale, prepareElectronNative } from './lib/electron-native.mjs';
+import { dropForeignBuildTarget, electronBinary, installedVersion, isBuildStale, prepareElectronNative } from './lib/electron-native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -50,7 +50,10 @@ if (!prepareOnly && !binary.installed) {
   }
 }
 
-// 3. better-sqlite3 for Electron's ABI, in .native-electron/.
+// 3. better-sqlite3 for Electron's ABI, in .native-electron/. Under `npm start`, npm's own config
+// (e.g. a nodedir pointing at the system Node's headers) must not steer the Electron build.
+const dropped = dropForeignBuildTarget();
+if (dropped.length > 0) console.log(`Ignoring ${dropped.join(', ')} for the Electron build.`);
 let binding;
 try {
   const { rebuild } = await import('@electron/rebuild');

@@ -34,3 +34,5 @@ export declare function prepareElectronNative(options: {
   arch?: string;
   log?: (message: string) => void;
 }): Promise<{ binding: string; rebuilt: boolean }>;
+export declare function isForeignBuildTargetVar(name: string): boolean;
+export declare function dropForeignBuildTarget(env?: Record<string, string | undefined>): string[];

@@ -66,6 +66,26 @@ export function electronBinary(root) {
   return { installed: existsSync(exe), path: exe };
 }
 
+/**
+ * npm passes its config to scripts as npm_config_* variables, and node-gyp (run by
+ * @electron/rebuild) reads them. A `nodedir` there (set on machines that build native modules
+ * offline against the system Node's headers) would make the "Electron" build silently compile
+ * against Node's headers instead: a binary Electron then refuses. The same goes for a pinned
+ * target, runtime or header URL. These keys are removed from the rebuild's environment.
+ */
+const FOREIGN_TARGET_KEYS = /^npm_config_(nodedir|target|runtime|disturl|dist_url)$/i;
+
+export function isForeignBuildTargetVar(name) {
+  return FOREIGN_TARGET_KEYS.test(name);
+}
+
+/** Deletes those variables from `env` (process.env by default); returns the names removed. */
+export function dropForeignBuildTarget(env = process.env) {
+  const removed = Object.keys(env).filter(isForeignBuildTargetVar);
+  for (const k of removed) delete env[k];
+  return removed;
+}
+
 function sha256(path) {
   return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : null;
 }

@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { NATIVE_ELECTRON_DIR, sqliteBindingIn as mainSideBinding } from '../../../main/electron/runtime-paths';
 import {
   NATIVE_DIR,
+  dropForeignBuildTarget,
   electronBinary,
+  isForeignBuildTargetVar,
   isBuildStale,
   prepareElectronNative,
   sqliteBindingIn,
@@ -160,5 +162,22 @@ describe('package.json', () => {
     expect(pkg.devDependencies.electron).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.devDependencies['@electron/rebuild']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.devDependencies['electron-builder']).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe("npm's build-target variables", () => {
+  it('are dropped before the Electron rebuild, nothing else is', () => {
+    const env: Record<string, string | undefined> = {
+      npm_config_nodedir: '/usr',
+      NPM_CONFIG_TARGET: '20.20.2',
+      npm_config_runtime: 'node',
+      npm_config_disturl: 'https://nodejs.org/dist',
+      npm_config_cache: '/root/.npm',
+      npm_config_cafile: '/etc/ssl/certs/ca-certificates.crt',
+      PATH: '/usr/bin',
+    };
+    expect(dropForeignBuildTarget(env).sort()).toEqual(['NPM_CONFIG_TARGET', 'npm_config_disturl', 'npm_config_nodedir', 'npm_config_runtime']);
+    expect(Object.keys(env).sort()).toEqual(['PATH', 'npm_config_cache', 'npm_config_cafile']);
+    expect(isForeignBuildTargetVar('npm_config_nodedir_extra')).toBe(false);
   });
 });
