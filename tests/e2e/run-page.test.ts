@@ -118,7 +118,13 @@ describe('Run page in Chromium', () => {
     // Both runs are kept to compare, newest first.
     const history = page.getByTestId('history-row');
     expect(await history.evaluateAll((els) => els.map((e) => e.getAttribute('data-mode')))).toEqual(['ddi', 'static']);
-    if (screenshotsWanted) await page.screenshot({ path: join(SCREENSHOT_DIR, 'run.png'), fullPage: true });
+    if (screenshotsWanted) {
+      // A viewport as tall as the page, so the sticky status bar sits at the bottom of the picture.
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      await page.setViewportSize({ width: 1360, height: Math.min(height, 2400) });
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'run.png') });
+      await page.setViewportSize({ width: 1360, height: 900 });
+    }
     // Choosing the older row shows that run again.
     await history.nth(1).click();
     await page.locator('[data-testid="run-results"][data-seq="1"]').waitFor();

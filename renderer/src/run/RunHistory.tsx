@@ -1,5 +1,6 @@
 import { count } from '../common/format';
 import { RandomWeightsBadge } from './RandomWeightsBadge';
+import { budgetLabel } from './runForm';
 import type { RunEntry } from './runStore';
 import { summarize } from './runStats';
 import { formatMacs, formatShare } from './units';
@@ -47,7 +48,7 @@ export function RunHistory({ runs, selected, onSelect }: { runs: RunEntry[]; sel
                     {e.run.model} <RandomWeightsBadge randomWeights={e.model?.randomWeights} />
                   </td>
                   <td>{e.run.mode}</td>
-                  <td>{e.run.budget ?? '—'}</td>
+                  <td>{budgetLabel(e.run.budget)}</td>
                   <td className="num">{count(e.run.count)}</td>
                   <td className="num">{formatShare(s.accuracy)}</td>
                   <td className="num">{formatMacs(s.meanMacs)}</td>

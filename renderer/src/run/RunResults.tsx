@@ -1,6 +1,7 @@
 import { count, si } from '../common/format';
 import { RecordsTable } from './RecordsTable';
 import { RandomWeightsBadge } from './RandomWeightsBadge';
+import { budgetLabel } from './runForm';
 import type { RunEntry } from './runStore';
 import { blockStats, channelStats, exitDistribution, recordRows, summarize, type BlockStat, type ChannelStat, type ExitBar } from './runStats';
 import { formatFlops, formatMacs, formatShare } from './units';
@@ -17,7 +18,7 @@ export function RunResults({ entry }: { entry: RunEntry }) {
       <div className="card-head">
         <h2>
           Result: {run.model} · {run.mode}
-          {run.budget ? ` · budget ${run.budget}` : ''}
+          {run.budget ? ` · budget ${budgetLabel(run.budget)}` : ''}
         </h2>
         <RandomWeightsBadge randomWeights={model?.randomWeights} />
         <span className="muted">
@@ -55,7 +56,7 @@ export function RunResults({ entry }: { entry: RunEntry }) {
             testId="result-within"
             tone={s.withinBudget === 1 ? 'ok' : 'bad'}
             big
-            note={s.withinBudget === 1 ? `every inference ≤ ${run.budget}` : `some inferences exceeded ${run.budget}`}
+            note={s.withinBudget === 1 ? `every inference ≤ ${budgetLabel(run.budget)}` : `some inferences exceeded ${budgetLabel(run.budget)}`}
           />
         )}
         <Stat

@@ -73,3 +73,17 @@ export function suggestedBudget(staticMacs: number): { value: string; unit: stri
   const [scale, unit] = half >= 1e6 ? [1e6, 'MMAC'] : half >= 1e3 ? [1e3, 'kMAC'] : [1, 'MAC'];
   return { value: String(Number((half / scale).toPrecision(3))), unit };
 }
+
+/**
+ * A budget as sent ("2535000MAC") made readable ("2,535,000 MAC"). The number is kept exact, not
+ * rounded to a prefix: a hard budget shown rounded up would look looser than it was.
+ */
+export function budgetLabel(text: string | null | undefined): string {
+  if (!text) return '—';
+  const m = /^(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-zµ]+)$/.exec(text.trim());
+  if (!m) return text;
+  const [, num, unit] = m;
+  const [int, frac] = num!.split('.');
+  const grouped = int ? Number(int).toLocaleString('en-US') : '0';
+  return `${grouped}${frac !== undefined ? `.${frac}` : ''} ${unit}`;
+}

@@ -171,7 +171,9 @@ export function visibleRange(
   overscan = 8,
 ): { start: number; end: number } {
   if (total <= 0 || rowPx <= 0) return { start: 0, end: 0 };
-  const first = Math.floor(Math.max(0, scrollTop) / rowPx);
+  // A scroll position left over from a longer table would otherwise point past the end.
+  const maxTop = Math.max(0, total * rowPx - viewportPx);
+  const first = Math.floor(Math.min(Math.max(0, scrollTop), maxTop) / rowPx);
   const inView = Math.ceil(Math.max(0, viewportPx) / rowPx) + 1;
   const start = Math.max(0, Math.min(total - 1, first) - overscan);
   const end = Math.min(total, first + inView + overscan);
