@@ -20,6 +20,7 @@ const configs: Record<string, () => ModelConfig> = {
   'resnet14-w12': () => resnetConfig({ depth: 14, widths: [12, 24, 48], gates: { layer: false, channel: false } }),
   'resnet14-w12-mgl2s': () => resnetConfig({ depth: 14, widths: [12, 24, 48] }),
   'densenet-small': () => densenetConfig(),
+  'densenet-444-k8': () => densenetConfig({ blockConfig: [4, 4, 4], growthRate: 8 }),
 };
 
 async function main(): Promise<void> {
