@@ -5,7 +5,7 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AppCore } from '../core/app-core';
 import { defaultDatabasePath } from '../store/database';
 import { registerAppScheme, serveAppFiles } from './app-protocol';
@@ -70,7 +70,8 @@ function start(): void {
   hardenSession(ses, log);
   serveAppFiles(ses, rendererRoot);
 
-  const dbPath = dbPathFromArgv(process.argv) ?? defaultDatabasePath();
+  const dbArg = dbPathFromArgv(process.argv);
+  const dbPath = dbArg !== undefined ? resolve(dbArg) : defaultDatabasePath();
   const nativeBinding = sqliteNativeBinding({
     env: process.env,
     isPackaged: app.isPackaged,

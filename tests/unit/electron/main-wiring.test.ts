@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CALL_NAMES, ipcChannelForCall, ipcChannelForEvent } from '../../../main/api/contract';
 import { APP_ENTRY_URL, APP_SCHEME, SECURE_WEB_PREFERENCES, contentSecurityPolicy } from '../../../main/electron/security-rules';
@@ -263,6 +263,36 @@ describe('Electron main wiring', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-security-policy')).toBe(contentSecurityPolicy());
     expect((await handler(new Request(APP_ENTRY_URL, { method: 'POST', body: 'x' }))).status).toBe(405);
+  });
+
+  it('opens the core on --db (resolved), the Electron sqlite binding, and a save-dialog export', async () => {
+    const savedArgv = process.argv;
+    const savedEnv = process.env.DDI_SQLITE_NATIVE_BINDING;
+    process.argv = ['/usr/bin/electron', '/src/ddi', '--db', 'rel/lab.sqlite'];
+    delete process.env.DDI_SQLITE_NATIVE_BINDING;
+    try {
+      const { ready, windows, core, module } = await loadMain();
+      ready.resolve();
+      await vi.waitFor(() => expect(windows).toHaveLength(1));
+      const opened = core.opened[0] as { dbPath: string; nativeBinding: string; deliverExport: (id: number, f: 'csv', n: string) => Promise<unknown> };
+      expect(opened.dbPath).toBe(resolve('rel/lab.sqlite'));
+      expect(opened.nativeBinding).toBe(join('/src/ddi', '.native-electron', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'));
+
+      module.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: '/home/me/run3' });
+      expect(await opened.deliverExport(3, 'csv', 'session-3.csv')).toEqual({ fileName: 'run3.csv', savedTo: '/home/me/run3.csv' });
+      expect(core.exportSession).toHaveBeenCalledWith(3, 'csv', '/home/me/run3.csv');
+      // The dialog is parented to the window and suggests the core's file name.
+      const [parent, options] = module.dialog.showSaveDialog.mock.calls[0]!;
+      expect(parent).toBe(windows[0]);
+      expect(options.defaultPath).toBe(join('/home/me/Documents', 'session-3.csv'));
+
+      module.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: true, filePath: '' });
+      expect(await opened.deliverExport(3, 'csv', 'session-3.csv')).toEqual({ fileName: 'session-3.csv', cancelled: true });
+      expect(core.exportSession).toHaveBeenCalledTimes(1);
+    } finally {
+      process.argv = savedArgv;
+      if (savedEnv !== undefined) process.env.DDI_SQLITE_NATIVE_BINDING = savedEnv;
+    }
   });
 
   it('closes the core before quitting', async () => {
