@@ -20,6 +20,7 @@ const log = (message: string) => console.error(`[ddi-profiler] ${message}`);
 let mainWindow: BrowserWindow | null = null;
 let core: AppCore | null = null;
 let quitting = false;
+const CLOSE_TIMEOUT_MS = 5_000;
 
 function main(): void {
   // Two app instances would fight over the meter's serial port and the database: the second
@@ -49,10 +50,18 @@ function main(): void {
     quitting = true;
     const closing = core;
     core = null;
-    closing
-      .close()
-      .catch((e: unknown) => log(`Error while closing: ${String(e)}`))
-      .finally(() => app.quit());
+    // A meter that never answers its close must not keep the app from quitting.
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((done) => {
+      timer = setTimeout(() => {
+        log(`Closing took longer than ${CLOSE_TIMEOUT_MS / 1000} s; quitting anyway.`);
+        done();
+      }, CLOSE_TIMEOUT_MS);
+    });
+    Promise.race([closing.close().catch((e: unknown) => log(`Error while closing: ${String(e)}`)), giveUp]).finally(() => {
+      clearTimeout(timer);
+      app.quit();
+    });
   });
 
   app.whenReady().then(start, (e: unknown) => fail(`Electron failed to start: ${String(e)}`));

@@ -295,6 +295,23 @@ describe('Electron main wiring', () => {
     }
   });
 
+  it('quits after 5 s even if the core never finishes closing', async () => {
+    const { ready, windows, app, core } = await loadMain();
+    ready.resolve();
+    await vi.waitFor(() => expect(windows).toHaveLength(1));
+    core.close = () => new Promise<void>(() => {});
+    vi.useFakeTimers();
+    try {
+      app.emit('before-quit', { preventDefault: vi.fn() });
+      await vi.advanceTimersByTimeAsync(4_900);
+      expect(app.quit).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(app.quit).toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('closes the core before quitting', async () => {
     const { ready, windows, app, core } = await loadMain();
     ready.resolve();
