@@ -139,6 +139,42 @@ describe('Run page in Chromium', () => {
     // Nothing was added for the refused run.
     expect(await history.count()).toBe(2);
 
+    // Leaving the page and coming back keeps the runs and the form as they were.
+    await page.getByTestId('nav-meters').click();
+    await page.getByTestId('page-meters').waitFor();
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('page-run').waitFor();
+    expect(await history.count()).toBe(2);
+    expect(await page.getByTestId('mode-ddi').isChecked()).toBe(true);
+    expect(await page.getByTestId('run-limit').inputValue()).toBe('20');
+
+    // A longer run renders only the rows in view; scrolling to the end brings the last inference in.
+    await page.getByTestId('mode-iadi').check();
+    expect(await page.getByTestId('run-budget-value').isDisabled()).toBe(true);
+    await page.getByTestId('run-limit').fill('150');
+    await page.getByTestId('run-submit').click();
+    const iadiResult = await resultFor(page, 3);
+    expect(await iadiResult.getAttribute('data-count')).toBe('150');
+    const scroller = iadiResult.getByTestId('records-scroll');
+    expect(Number(await scroller.getAttribute('data-rows'))).toBe(150);
+    const indices = () => iadiResult.getByTestId('record-row').evaluateAll((els) => els.map((e) => Number(e.firstElementChild!.textContent)));
+    const before = await indices();
+    expect(before.length).toBeLessThan(150);
+    expect(before[0]).toBe(0);
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid="run-results"] [data-testid="record-row"]');
+      return rows[rows.length - 1]?.firstElementChild?.textContent === '149';
+    });
+    const after = await indices();
+    expect(after.length).toBeLessThan(150);
+    expect(after[0]).toBeGreaterThan(0);
+    // The last row is really on screen: its box sits inside the scroller's.
+    const box = (await scroller.boundingBox())!;
+    const last = (await iadiResult.getByTestId('record-row').last().boundingBox())!;
+    expect(last.y + last.height).toBeLessThanOrEqual(box.y + box.height + 1);
+    expect(last.y).toBeGreaterThanOrEqual(box.y);
+
     expect(problems).toEqual([]);
     await page.close();
   });

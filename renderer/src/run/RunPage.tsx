@@ -10,6 +10,8 @@ import { runStore, useRunState } from './runStore';
 import { useModels, type BackendInfo } from './useModels';
 import './run.css';
 
+let savedForm: RunFormValues = { model: '', mode: 'static', budgetValue: '', budgetUnit: 'MMAC', limit: String(DEFAULT_LIMIT) };
+
 /**
  * The Run page: the installed DDI models, a form to run one of them on the shipped sample in a
  * chosen mode and budget, and what came out (with the last few runs kept to compare).
@@ -19,7 +21,11 @@ export function RunPage() {
   const { list, listError, backend, backendError, loading, reload } = useModels();
   const state = useRunState();
   const models = list?.models ?? [];
-  const [form, setForm] = useState<RunFormValues>({ model: '', mode: 'static', budgetValue: '', budgetUnit: 'MMAC', limit: String(DEFAULT_LIMIT) });
+  const [form, setForm] = useState<RunFormValues>(() => savedForm);
+  // Coming back to the page finds the form as it was left, like the runs in the store.
+  useEffect(() => {
+    savedForm = form;
+  }, [form]);
   const [formError, setFormError] = useState<string | null>(null);
 
   // Pick a model once the list arrives (or again if the chosen one disappeared on a rescan).
