@@ -170,6 +170,7 @@ export class DdiController {
     };
 
     let x = this.runtime.input(images, n);
+    let pooledFor: { x: unknown; data: Float32Array } | null = null;
     try {
       for (let ti = 0; ti < lay.trunk.length; ti++) {
         const u = lay.trunk[ti]!;
@@ -208,7 +209,9 @@ export class DdiController {
         } else {
           // Gates run even when decisions are forced, so forced runs (tests, ablations, benchmarks)
           // pay the real gate overhead; the forced pattern then overrides the decision.
-          const pooled = this.runtime.pool(x);
+          // A skipped block returns its input handle: reuse the pooled vector read for it.
+          const pooled: Float32Array = pooledFor !== null && pooledFor.x === x ? pooledFor.data : this.runtime.pool(x);
+          pooledFor = { x, data: pooled };
           const C = u.inC;
           const chans: number[][] = [];
           for (const i of active) {
