@@ -82,11 +82,12 @@ export function registerEvalCommand(program: Command): void {
         if (f.sweep) {
           const mode = (f.mode ?? (gated ? 'ddi' : 'radi')) as InferenceMode;
           if (mode !== 'radi' && mode !== 'ddi') throw new UserError(`--sweep needs a budgeted mode (radi or ddi), not ${mode}.`);
-          const budgets = sweepBudgets(f.sweep, info.backboneMacs, engine.minimumBudget('macs', mode));
+          const minimum = engine.minimumBudget('macs', mode);
+          const budgets = sweepBudgets(f.sweep, info.backboneMacs, minimum);
           const reports = budgets.map((b) => run(mode, b));
           if (f.json) process.stdout.write(`${JSON.stringify({ model: info.name, mode, curve: reports }, null, 2)}\n`);
           else {
-            process.stdout.write(`${info.name} on ${ds.name}, mode ${mode}: accuracy vs cost\n`);
+            process.stdout.write(`${info.name} on ${ds.name}, mode ${mode}: accuracy vs cost (budgets below the ${(minimum / 1e6).toFixed(2)} MMAC minimum are infeasible and left out)\n`);
             process.stdout.write(`${'budget'.padEnd(26)} ${'top-1'.padStart(8)} ${'mean MACs'.padStart(11)} ${'% static'.padStart(9)} ${'within'.padStart(8)}\n`);
             for (const r of reports) {
               process.stdout.write(
