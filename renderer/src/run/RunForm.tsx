@@ -1,6 +1,6 @@
 import type { FormEvent } from 'react';
 import type { ModelSummaryDto } from '../../../main/api/contract';
-import { BUDGET_UNITS, budgetApplies, MAX_LIMIT, MODES, type RunFormValues } from './runForm';
+import { BUDGET_UNITS, budgetApplies, MAX_LIMIT, modeCaveat, MODES, type RunFormValues } from './runForm';
 
 export function RunForm({
   models,
@@ -20,6 +20,7 @@ export function RunForm({
   formError: string | null;
 }) {
   const withBudget = budgetApplies(values.mode);
+  const caveat = modeCaveat(values.mode, models.find((m) => m.id === values.model));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onSubmit();
@@ -63,6 +64,11 @@ export function RunForm({
             </span>
           </label>
         ))}
+        {caveat ? (
+          <p className="help mode-caveat" data-testid="mode-caveat">
+            {caveat}
+          </p>
+        ) : null}
       </fieldset>
 
       <div className="field">

@@ -87,3 +87,29 @@ export function budgetLabel(text: string | null | undefined): string {
   const grouped = int ? Number(int).toLocaleString('en-US') : '0';
   return `${grouped}${frac !== undefined ? `.${frac}` : ''} ${unit}`;
 }
+
+/**
+ * What a mode can actually do with this model, when that differs from its description: a model
+ * without gates cannot skip, one without exits can only stop at the classifier. Null when the mode
+ * works as described. The core runs these anyway; this only keeps the result from surprising.
+ */
+export function modeCaveat(
+  mode: Mode,
+  model: { layerGates: boolean; channelGates: boolean; exits: number } | undefined,
+): string | null {
+  if (!model) return null;
+  const gates = model.layerGates || model.channelGates;
+  const skips = !gates ? null : model.layerGates && model.channelGates ? null : model.layerGates ? 'blocks only' : 'channels only';
+  if (mode === 'iadi' || mode === 'ddi') {
+    if (!gates) {
+      return mode === 'iadi'
+        ? 'This model has no gates: iadi computes exactly what static does.'
+        : 'This model has no gates: ddi only halts at exits, like radi.';
+    }
+    if (skips) return `This model's gates skip ${skips}.`;
+  }
+  if ((mode === 'radi' || mode === 'ddi') && model.exits === 0) {
+    return 'This model has no early exits: the budget must cover the whole network to the classifier.';
+  }
+  return null;
+}

@@ -9,6 +9,7 @@ import {
   budgetLabel,
   budgetText,
   BUDGET_UNITS,
+  modeCaveat,
   MODES,
   suggestedBudget,
   toRunInput,
@@ -180,6 +181,20 @@ describe('run form → models.run input', () => {
         expect(parseBudget((b as { text: string }).text).value / (macs / 2)).toBeCloseTo(1, 2);
       }),
     );
+  });
+
+  it('says when a mode cannot do what it says with this model', () => {
+    const full = { layerGates: true, channelGates: true, exits: 3 };
+    for (const m of MODES) expect(modeCaveat(m.mode, full)).toBeNull();
+    const staticNet = { layerGates: false, channelGates: false, exits: 0 };
+    expect(modeCaveat('static', staticNet)).toBeNull();
+    expect(modeCaveat('iadi', staticNet)).toMatch(/no gates: iadi computes exactly what static does/);
+    expect(modeCaveat('ddi', staticNet)).toMatch(/no gates/);
+    expect(modeCaveat('radi', staticNet)).toMatch(/no early exits/);
+    expect(modeCaveat('iadi', { ...full, channelGates: false })).toBe("This model's gates skip blocks only.");
+    expect(modeCaveat('ddi', { ...full, layerGates: false })).toBe("This model's gates skip channels only.");
+    expect(modeCaveat('radi', { ...full, layerGates: false })).toBeNull();
+    expect(modeCaveat('ddi', undefined)).toBeNull();
   });
 
   it('shows a budget readably without rounding it', () => {
