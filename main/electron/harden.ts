@@ -3,7 +3,7 @@
  * security-rules.ts (unit-tested); this file is only the wiring.
  */
 import type { Session, WebContents } from 'electron';
-import { isNavigationAllowed, isRequestAllowed, permissionDecision, responseSecurityHeaders, windowOpenDecision } from './security-rules';
+import { isNavigationAllowed, isRequestAllowed, permissionDecision, responseSecurityHeaders, shouldForceCsp, windowOpenDecision } from './security-rules';
 
 type Log = (message: string) => void;
 
@@ -37,6 +37,7 @@ export function hardenSession(ses: Session, log: Log): void {
   });
   // Belt and braces: should anything reach the page through another path, it still carries the CSP.
   ses.webRequest.onHeadersReceived((details, callback) => {
+    if (!shouldForceCsp(details.url)) return callback({});
     const headers = { ...(details.responseHeaders ?? {}) };
     for (const key of Object.keys(headers)) {
       if (key.toLowerCase() === 'content-security-policy') delete headers[key];

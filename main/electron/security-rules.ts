@@ -140,6 +140,16 @@ export function isRequestAllowed(raw: string): boolean {
   return false;
 }
 
+/**
+ * Whether a response gets the app's CSP forced onto it (webRequest.onHeadersReceived). Everything
+ * the page could load does; DevTools' own pages (development builds only) keep their policy, or
+ * the inspector would break.
+ */
+export function shouldForceCsp(raw: string): boolean {
+  const url = parseUrl(raw);
+  return !(url && url.protocol === 'devtools:');
+}
+
 export interface SenderInfo {
   /** The frame that sent the message; null when it has navigated away or been destroyed. */
   frameUrl: string | null;

@@ -17,6 +17,7 @@ import {
   permissionDecision,
   resolveAppFile,
   responseSecurityHeaders,
+  shouldForceCsp,
   windowOpenDecision,
 } from '../../../main/electron/security-rules';
 
@@ -194,6 +195,13 @@ describe('CSP and headers', () => {
     expect(directives.get('frame-src')).toEqual(["'none'"]);
     expect(directives.get('base-uri')).toEqual(["'none'"]);
     expect(directives.get('form-action')).toEqual(["'none'"]);
+  });
+
+  it('is forced onto every response except DevTools pages', () => {
+    expect(shouldForceCsp(APP_ENTRY_URL)).toBe(true);
+    expect(shouldForceCsp('https://example.com/x.js')).toBe(true);
+    expect(shouldForceCsp('not a url')).toBe(true);
+    expect(shouldForceCsp('devtools://devtools/bundled/inspector.html')).toBe(false);
   });
 
   it('is sent with nosniff on every response', () => {
