@@ -176,9 +176,10 @@ export class Ppk2Meter extends BaseMeter {
   }
 
   /**
-   * Loss of a multiple of 64 samples is invisible to the counter; the host clock catches it. A host
-   * stall also makes samples arrive late, but then the backlog is read and the lag shrinks again,
-   * so only a lag that stays above the limit for a whole window (its minimum) counts as loss.
+   * Loss of a multiple of 64 samples is invisible to the counter; the host clock catches it. The
+   * lag is measured at the END of each batch (how stale the newest sample is), so a stall that is
+   * caught up in one burst shows no lag, and only a lag that stays above the limit for a whole
+   * window (its minimum over ≥ 1 s of batches) counts as loss. Called after a batch is emitted.
    */
   private checkHiddenLoss(arrivalNs: number): void {
     const startNs = this.startNs!;
@@ -219,8 +220,6 @@ export class Ppk2Meter extends BaseMeter {
       this.startNs = arrivalNs - first * PERIOD_NS;
       this.windowStartNs = arrivalNs;
       this.windowMinLagNs = Number.POSITIVE_INFINITY;
-    } else {
-      this.checkHiddenLoss(arrivalNs);
     }
     const t0 = this.startNs;
     for (const e of events) {
@@ -249,5 +248,6 @@ export class Ppk2Meter extends BaseMeter {
       });
       this.index += n;
     }
+    this.checkHiddenLoss(arrivalNs);
   }
 }

@@ -96,6 +96,26 @@ describe('Korad driver against the emulator over a pty', () => {
     expect(err.retryable).toBe(false);
   });
 
+  it('a supply that stops answering for a while leaves a gap, not repeated values', async () => {
+    const emu = new KoradEmulator();
+    const pty = await setup(emu);
+    const meter = new KoradMeter('korad:test', pty.hostPath, { pollMs: 200, replyTimeoutMs: 150 });
+    cleanups.push(() => meter.close());
+    const rec = record(meter);
+    await meter.open();
+    await waitFor(() => rec.chunks.length >= 1, 4000, 'reading');
+    emu.silent = true;
+    await new Promise((r) => setTimeout(r, 700));
+    const during = rec.chunks.length;
+    emu.silent = false;
+    await waitFor(() => rec.gaps.length >= 1, 4000, 'gap');
+    expect(rec.gaps[0]!.lostSamples).toBeGreaterThanOrEqual(1);
+    expect(rec.gaps[0]!.reason).toMatch(/no valid reply/);
+    expect(meter.state).toBe('streaming');
+    // Nothing was emitted while it was silent (at most one reading in flight when it went quiet).
+    expect(during - rec.chunks.filter((c) => c.t0Ns < rec.gaps[0]!.startNs + 1).length).toBeLessThanOrEqual(1);
+  });
+
   it('no answer to *IDN? is a clear open error', async () => {
     const emu = new KoradEmulator();
     emu.silent = true;

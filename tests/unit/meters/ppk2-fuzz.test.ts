@@ -108,3 +108,26 @@ describe('PPK2 decoder fuzz', () => {
     );
   });
 });
+
+describe('PPK2 metadata parser fuzz', () => {
+  it('arbitrary text never throws and always yields usable calibration', async () => {
+    const { parsePpk2Metadata, PPK2_DEFAULTS } = await import('../../../main/meters/ppk2/metadata');
+    const keys = ['R0', 'R3', 'GS1', 'GI2', 'O0', 'S1', 'I4', 'UG0', 'VDD', 'mode', 'HW', 'Calibrated'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 30 }), fc.tuple(fc.constantFrom(...keys), fc.oneof(fc.double(), fc.constantFrom('-nan', '', 'x', '1e400'))).map(([k, v]) => `${k}: ${v}`)), { maxLength: 40 }),
+        (lines) => {
+          const cal = parsePpk2Metadata([...lines, 'END'].join('\n'));
+          for (let r = 0; r < 5; r++) {
+            // Shunts always within ×3 of nominal; every coefficient finite.
+            expect(cal.r[r]!).toBeGreaterThan(PPK2_DEFAULTS.r[r]! / 3);
+            expect(cal.r[r]!).toBeLessThan(PPK2_DEFAULTS.r[r]! * 3);
+            for (const arr of [cal.gs, cal.gi, cal.o, cal.s, cal.i, cal.ug]) expect(Number.isFinite(arr[r]!)).toBe(true);
+          }
+          expect([1, 2]).toContain(cal.mode);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

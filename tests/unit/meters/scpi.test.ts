@@ -96,6 +96,30 @@ describe('SCPI driver over a serial pty', () => {
   });
 });
 
+describe('SCPI garbage and loss', () => {
+  it('non-numeric replies are bad frames and a gap; the stream continues when sane replies return', async () => {
+    const pty = await PtyPair.create();
+    cleanups.push(() => pty.dispose());
+    const emu = new ScpiSerialEmulator();
+    await emu.attach(pty.devicePath);
+    cleanups.push(() => emu.detach());
+    const meter = new ScpiMeter('scpi:test', pty.hostPath, { pollMs: 50, timeoutMs: 200, errorQueryEvery: 0 });
+    cleanups.push(() => meter.close());
+    const rec = record(meter);
+    await meter.open();
+    await waitFor(() => rec.chunks.length >= 2, 3000, 'readings');
+    const original = emu.instrument.handle.bind(emu.instrument);
+    emu.instrument.handle = (line) => (/MEAS/.test(line) ? '#garbage\u0001' : original(line));
+    await waitFor(() => meter.counters().badFrames >= 2, 3000, 'bad frames');
+    emu.instrument.handle = original;
+    await waitFor(() => rec.gaps.length >= 1, 3000, 'gap');
+    expect(rec.gaps[0]!.lostSamples).toBeGreaterThanOrEqual(2);
+    const n = rec.chunks.length;
+    await waitFor(() => rec.chunks.length > n, 3000, 'readings again');
+    expect(rec.chunks.at(-1)!.data[0]![0]).toBeCloseTo(0.5, 6);
+  });
+});
+
 describe('SCPI driver over TCP', () => {
   it('scpi:tcp://127.0.0.1:PORT with the Rigol preset (combined query) and reconnect after the instrument drops', async () => {
     const emu = new ScpiTcpEmulator();
