@@ -203,13 +203,15 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     const set = new Set<number>();
     for (const c of plan.channels) for (const ch of c) set.add(ch);
     const union = [...set].sort((a, b) => a - b);
-    const same = plan.channels.every((c) => c.length === union.length) && runRows.length === plan.rows.length;
+    // Rows outside the plan are computed only to be discarded by the row select, so they need no mask.
+    const same = plan.channels.every((c) => c.length === union.length);
     if (same || union.length === 0) return { union, mask: null };
     const m = new Float32Array(runRows.length * union.length);
     runRows.forEach((r, i) => {
-      const kept = new Set(byRow.get(r) ?? []);
+      const own = byRow.get(r);
+      const kept = own ? new Set(own) : null;
       union.forEach((ch, j) => {
-        if (kept.has(ch)) m[i * union.length + j] = 1;
+        if (!kept || kept.has(ch)) m[i * union.length + j] = 1;
       });
     });
     return { union, mask: tf.tensor4d(m, [runRows.length, 1, 1, union.length]) };

@@ -149,6 +149,26 @@ describe('forwardTrain', () => {
 });
 
 describe('straight-through estimator', () => {
+  it('gradient of the mean cost w.r.t. a channel-gate bias equals the analytic STE value', () => {
+    const m = buildModel(tinyResnet(), 9);
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
+    // The last block: no gate downstream, so the only path is cost = mL·(fixed + perChannel·Σ_g m_g·|g|).
+    const bias = m.variable('gate/channel5/fc2/bias');
+    const { grads, value } = tf.variableGrads(() => tf.mean(m.forwardTrain(x, { training: false }).cost) as tf.Scalar, [bias]);
+    const g = Array.from(grads[bias.name]!.dataSync());
+    const out = tf.tidy(() => {
+      const r = m.forwardTrain(x, { training: false });
+      return { p: r.gates.find((q) => q.id === 'gate.channel5')!.prob.arraySync(), mL: r.gates.find((q) => q.id === 'gate.layer5')!.decision.arraySync() };
+    });
+    const perChannel = macTable(m.layout).entries['block5']!.perChannel;
+    // d mean(cost)/d b_g = mean_b mL_b · perChannel · |group g| · p(1−p)   (STE: d decision/d p = 1)
+    const expected = [0, 1, 2, 3].map((gi) => out.p.reduce((s, row, b) => s + out.mL[b]![0]! * perChannel * 2 * row[gi]! * (1 - row[gi]!), 0) / out.p.length);
+    for (let i = 0; i < 4; i++) expect(g[i]!).toBeCloseTo(expected[i]!, 2);
+    expect(g.some((v) => Math.abs(v) > 0)).toBe(true);
+    tf.dispose([value, ...Object.values(grads)]);
+    x.dispose();
+    m.dispose();
+  });
   it('forwards the hard 0.5 threshold and passes the gradient to p unchanged', () => {
     const p = tf.tensor1d([0.2, 0.5, 0.51, 0.9]);
     const w = tf.tensor1d([1, 2, 3, 4]);
