@@ -41,7 +41,11 @@ export function RunPage() {
       // Entering a budgeted mode with no budget yet: offer half the model's static cost.
       if (patch.mode && budgetApplies(patch.mode) && next.budgetValue.trim() === '') {
         const card = models.find((m) => m.id === next.model);
-        if (card) Object.assign(next, { budgetValue: suggestedBudget(card.backboneMacs).value, budgetUnit: suggestedBudget(card.backboneMacs).unit });
+        if (card) {
+          const suggestion = suggestedBudget(card.backboneMacs);
+          next.budgetValue = suggestion.value;
+          next.budgetUnit = suggestion.unit;
+        }
       }
       return next;
     });
