@@ -53,6 +53,21 @@ export function wasmDirectory(): string {
   return dir.endsWith(sep) ? dir : dir + sep;
 }
 
+/**
+ * Loads an optional backend package. Any error counts as "not available": MODULE_NOT_FOUND when npm
+ * dropped the optional dependency, "native addon module (tfjs_binding.node) can not be found" when
+ * install scripts were skipped, or a failing libtensorflow load. Returns the first line of the error.
+ */
+export function tryRequire(load: () => unknown): { ok: true } | { ok: false; error: string } {
+  try {
+    load();
+    return { ok: true };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { ok: false, error: msg.split('\n')[0]! };
+  }
+}
+
 let tfjsNodeTried = false;
 let tfjsNodeError: string | null = null;
 
@@ -60,15 +75,12 @@ function tryLoadTfjsNode(): boolean {
   if (tf.findBackend('tensorflow')) return true;
   if (tfjsNodeTried) return false;
   tfjsNodeTried = true;
-  try {
-    // Any error counts: MODULE_NOT_FOUND when npm dropped the optional dependency, a missing
-    // tfjs_binding.node when install scripts were skipped, or a failing libtensorflow load.
-    nodeRequire('@tensorflow/tfjs-node');
-    return tf.findBackend('tensorflow') !== null;
-  } catch (e) {
-    tfjsNodeError = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  const r = tryRequire(() => nodeRequire('@tensorflow/tfjs-node'));
+  if (!r.ok) {
+    tfjsNodeError = r.error;
     return false;
   }
+  return tf.findBackend('tensorflow') !== null;
 }
 
 let wasmPathSet = false;

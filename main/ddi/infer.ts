@@ -80,6 +80,33 @@ export class DdiController {
     return e;
   }
 
+  private readonly plans = new Map<string, { worst: number[]; remaining: number[]; reserve: number[] }>();
+
+  /**
+   * Per trunk position, for one table and mode: worst case of the unit (gates included), worst case of
+   * everything from it to the end (classifier, no exit heads), and the head cost of the next exit.
+   * Cached: the halting checks run before every unit of every sample.
+   */
+  private budgetPlan(table: CostTable, mode: InferenceMode) {
+    const key = `${table.name}|${table.createdAt ?? ''}|${mode}`;
+    let p = this.plans.get(key);
+    if (!p) {
+      const lay = this.model.layout;
+      const N = lay.trunk.length;
+      const worst = lay.trunk.map((_, ti) => this.worstTrunk(table, ti, mode));
+      const remaining = new Array<number>(N + 1).fill(0);
+      remaining[N] = this.entry(table, 'classifier').fixed;
+      for (let ti = N - 1; ti >= 0; ti--) remaining[ti] = remaining[ti + 1]! + worst[ti]!;
+      const reserve = lay.trunk.map((_, ti) => {
+        const e = lay.exits.find((x) => x.afterTrunk >= ti);
+        return this.entry(table, e ? e.id : 'classifier').fixed;
+      });
+      p = { worst, remaining, reserve };
+      this.plans.set(key, p);
+    }
+    return p;
+  }
+
   /** Worst-case cost of trunk unit ti including the gates the mode runs. */
   private worstTrunk(table: CostTable, ti: number, mode: InferenceMode): number {
     const u = this.model.layout.trunk[ti]!;
@@ -103,12 +130,6 @@ export class DdiController {
     return c;
   }
 
-  /** Worst case from trunk unit `from` (inclusive) to the end, classifier included, no exit heads. */
-  private worstRemaining(table: CostTable, from: number, mode: InferenceMode): number {
-    let c = this.entry(table, 'classifier').fixed;
-    for (let ti = from; ti < this.model.layout.trunk.length; ti++) c += this.worstTrunk(table, ti, mode);
-    return c;
-  }
 
   /**
    * Validates a budget for a mode: present for radi/ddi, a table of its kind exists, and it covers
@@ -164,10 +185,7 @@ export class DdiController {
       if (btable) r.spent += unitCost(this.entry(btable, id), kept);
     };
     const exitAt = new Map(lay.exits.map((e) => [e.afterTrunk, e]));
-    const nextExitCost = (ti: number): number => {
-      const e = lay.exits.find((x) => x.afterTrunk >= ti);
-      return this.entry(btable!, e ? e.id : 'classifier').fixed;
-    };
+    const bplan = btable ? this.budgetPlan(btable, mode) : null;
 
     let x = this.runtime.input(images, n);
     let pooledFor: { x: unknown; data: Float32Array } | null = null;
@@ -175,9 +193,9 @@ export class DdiController {
       for (let ti = 0; ti < lay.trunk.length; ti++) {
         const u = lay.trunk[ti]!;
         if (budgeted) {
-          const worst = this.worstTrunk(btable!, ti, mode);
-          const reserve = nextExitCost(ti);
-          const remaining = this.worstRemaining(btable!, ti, mode);
+          const worst = bplan!.worst[ti]!;
+          const reserve = bplan!.reserve[ti]!;
+          const remaining = bplan!.remaining[ti]!;
           for (const r of rows) {
             if (!r.active || r.guaranteed) continue;
             if (r.spent + remaining <= budget!.value) {

@@ -198,6 +198,8 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   /** Union of kept channels over the executing rows, and a per-row mask if rows differ. */
   private channelUnion(plan: ExecPlan, runRows: number[]): { union: number[] | null; mask: T4 | null } {
     if (!plan.channels) return { union: null, mask: null };
+    // One running row (always the case at batch 1): its own channels, no mask.
+    if (plan.channels.length === 1) return { union: plan.channels[0]!, mask: null };
     const byRow = new Map<number, number[]>();
     plan.rows.forEach((r, i) => byRow.set(r, plan.channels![i]!));
     const set = new Set<number>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, wasmDirectory } from '../../../main/ddi/backend';
+import { initBackend, tryRequire, wasmDirectory } from '../../../main/ddi/backend';
 
 describe('initBackend', () => {
   it('falls back from an unavailable tfjs-node to wasm and reports why', async () => {
@@ -24,5 +24,16 @@ describe('initBackend', () => {
     const d = wasmDirectory();
     expect(d.startsWith('/')).toBe(true);
     expect(d.endsWith('/')).toBe(true);
+  });
+});
+
+describe('optional backend loading', () => {
+  it('treats every kind of require failure as unavailable, not only MODULE_NOT_FOUND', () => {
+    const addonMissing = () => {
+      throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: /x\nmore');
+    };
+    expect(tryRequire(addonMissing)).toEqual({ ok: false, error: 'The Node.js native addon module (tfjs_binding.node) can not be found at path: /x' });
+    expect(tryRequire(() => { throw 'a string'; })).toEqual({ ok: false, error: 'a string' });
+    expect(tryRequire(() => ({}))).toEqual({ ok: true });
   });
 });
