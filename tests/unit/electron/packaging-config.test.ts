@@ -3,7 +3,7 @@
  * the afterPack hook is run against a fake packaged app to prove it flips the fuses and refuses a
  * package without the Electron-ABI database module. Packaging itself needs the Electron download.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -72,6 +72,25 @@ describe('electron-builder.yml', () => {
         { from: relative(repo, sqliteBindingIn(join(repo, NATIVE_DIR))).split('\\').join('/'), to: 'native/better_sqlite3.node' },
       ]),
     );
+  });
+
+  it('unpacks every native production dependency from the asar (dlopen needs real files)', async () => {
+    const { minimatch } = require('minimatch') as { minimatch: (p: string, pattern: string) => boolean };
+    const c = await loadConfig();
+    const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }>;
+    };
+    const hasNativeCode = (dir: string): boolean =>
+      existsSync(join(dir, 'binding.gyp')) ||
+      readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && e.name.endsWith('.node'));
+    const natives = Object.entries(lock.packages)
+      .filter(([path, info]) => path.startsWith('node_modules/') && !info.dev && existsSync(join(repo, path)))
+      .map(([path]) => path)
+      .filter((path) => hasNativeCode(join(repo, path)));
+    // better-sqlite3 and @serialport/bindings-cpp today; a new native dependency must be added to asarUnpack.
+    expect(natives).toEqual(expect.arrayContaining(['node_modules/better-sqlite3', 'node_modules/@serialport/bindings-cpp']));
+    const uncovered = natives.filter((path) => !(c.asarUnpack ?? []).some((pattern) => minimatch(`${path}/package.json`, pattern)));
+    expect(uncovered).toEqual([]);
   });
 
   it('never rebuilds node_modules in place (that would break npm test)', async () => {
