@@ -64,6 +64,13 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     );
   }
   const normalization = channelStats(trainSet);
+  if (o.resume) {
+    const ck = join(o.runDir, CHECKPOINT_FILE);
+    if (existsSync(ck)) {
+      const p = readCheckpoint<RunMeta>(ck).meta.position;
+      log(`Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`);
+    }
+  }
   let stop = false;
   const onSigint = () => {
     if (stop) process.exit(130); // second Ctrl-C: give up immediately
