@@ -43,13 +43,21 @@ function isIpcResult(v: unknown): v is IpcResult {
 }
 
 /**
- * Errors reach the page as plain Errors carrying the core's sentence: contextBridge copies an
- * Error's message but drops custom properties, so the code cannot survive the crossing anyway.
+ * A core error crosses to the page as a plain `{name, message, code}` object: contextBridge copies
+ * an Error's message but drops its other properties, while plain objects are cloned whole, so the
+ * page keeps the code it needs to branch on (renderer/src/api/errors.ts turns it into ApiError).
  */
+export interface BridgeError {
+  name: 'ApiError';
+  message: string;
+  code: string;
+}
+
 function unwrap(result: unknown): unknown {
   if (!isIpcResult(result)) throw new Error('The main process sent an unexpected reply.');
   if (result.ok) return result.output;
-  throw new Error(result.error.message);
+  const err: BridgeError = { name: 'ApiError', message: result.error.message, code: result.error.code };
+  throw err;
 }
 
 export function createBridge(ipc: IpcRendererLike): DdiBridge {

@@ -28,7 +28,12 @@ export const CLIENT_ERROR = {
  */
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
-  const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : 'Unknown error.';
+  // The Electron preload rejects with a plain {message, code} object (Errors lose their code there).
+  const plainMessage =
+    typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
+      ? (e as { message: string }).message
+      : undefined;
+  const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : (plainMessage ?? 'Unknown error.');
   const code =
     typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
       ? (e as { code: string }).code

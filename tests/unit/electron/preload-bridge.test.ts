@@ -68,9 +68,14 @@ describe('preload bridge', () => {
     expect(invoked).toHaveLength(0);
   });
 
-  it('turns error replies into Errors carrying the core sentence', async () => {
+  it('turns error replies into plain {message, code} objects that survive contextBridge', async () => {
     const { ipc } = fakeIpc(() => ({ ok: false, error: { message: 'Session 99 does not exist.', code: 'not-found' } }));
-    await expect(createBridge(ipc).call('sessions.get', { id: 99 })).rejects.toThrow('Session 99 does not exist.');
+    const err = await createBridge(ipc)
+      .call('sessions.get', { id: 99 })
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toEqual({ name: 'ApiError', message: 'Session 99 does not exist.', code: 'not-found' });
+    // A structured clone (what contextBridge does) keeps every field of it.
+    expect(structuredClone(err)).toEqual(err);
   });
 
   it('rejects a malformed reply instead of passing it to the page', async () => {

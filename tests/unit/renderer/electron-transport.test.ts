@@ -43,6 +43,8 @@ describe('renderer over the Electron preload bridge', () => {
     const err = await api.call('sessions.get', { id: 42 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).message).toBe('There is no session 42; run "ddi-profiler sessions" to list them.');
+    // The code survives the preload crossing too (a plain object, not an Error, crosses contextBridge).
+    expect((err as ApiError).code).toBe('no-session');
   });
 
   it('delivers events with just the payload and stops after unsubscribe', () => {
