@@ -68,6 +68,7 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   private readonly classifier: HeadW;
   private readonly cache = new Map<number, Map<string, SubsetW>>();
   private readonly zeros = new Map<string, T4>();
+  private readonly gapRows = new Map<string, tf.Tensor3D>();
   private readonly kind: 'resnet' | 'densenet';
   private readonly subsetThreshold: number;
   private disposed = false;
@@ -320,8 +321,23 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     return tf.mul(y, tf.tensor4d(sel, [B, 1, 1, 1])) as T4;
   }
 
+  /**
+   * Global average pool as one batched matMul with a cached 1/HW row: [B,1,HW] × [B,HW,C]. tf.mean
+   * over H,W costs about 3× more at batch 1 on wasm (its reduction transposes first).
+   */
+  private gap(x: T4): tf.Tensor2D {
+    const [n, h, w, c] = x.shape;
+    const key = `gap${n}x${h * w}`;
+    let ones = this.gapRows.get(key);
+    if (!ones) {
+      ones = tf.keep(tf.fill([n, 1, h * w], 1 / (h * w))) as tf.Tensor3D;
+      this.gapRows.set(key, ones);
+    }
+    return tf.reshape(tf.matMul(ones, tf.reshape(x, [n, h * w, c]) as tf.Tensor3D), [n, c]);
+  }
+
   pool(x: T4): Float32Array {
-    const t = tf.mean(x, [1, 2]);
+    const t = tf.tidy(() => this.gap(x));
     const out = t.dataSync() as Float32Array;
     t.dispose();
     return Float32Array.from(out);
@@ -334,8 +350,7 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
       let xs = rows.length === x.shape[0] ? x : tf.gather(x, tf.tensor1d(rows, 'int32'));
       if (w.bn) xs = tf.relu(tf.add(tf.mul(xs, w.bn.scale), w.bn.shift)) as T4;
       if (w.conv) xs = tf.fused.conv2d({ x: xs, filter: w.conv.kernel, strides: 2, pad: 'same', bias: w.conv.bias!, activation: 'relu' });
-      const pooled = tf.mean(xs, [1, 2]) as tf.Tensor2D;
-      return tf.fused.matMul({ a: pooled, b: w.fcKernel, bias: w.fcBias });
+      return tf.fused.matMul({ a: this.gap(xs), b: w.fcKernel, bias: w.fcBias });
     });
     const out = Float32Array.from(t.dataSync() as Float32Array);
     t.dispose();
@@ -352,6 +367,8 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     this.cache.clear();
     for (const z of this.zeros.values()) z.dispose();
     this.zeros.clear();
+    for (const g of this.gapRows.values()) g.dispose();
+    this.gapRows.clear();
   }
 
   dispose(): void {
