@@ -2,7 +2,7 @@
  * Opt-in probing of a serial port: tries each driver's handshake in turn and reports which
  * answered. It writes bytes to the port (a PPK2 metadata request, a UM status request, *IDN?), so
  * it only runs when the user asks ("Probe" on the Meters page, `ddi-profiler meters --probe`).
- * The order starts with the passive check (just listening for an INA board) and puts the binary
+ * The order starts with the passive check (listening 1.5 × the reply timeout for an INA board) and puts the binary
  * single-byte requests before the ASCII ones; the first positive answer wins.
  */
 import { decodeUmFrame, UM_FRAME_SIZE, UM_REQUEST } from './um/frame';
@@ -39,9 +39,11 @@ const STEPS: Step[] = [
         frames += r.frames.length;
         lines += r.text.length;
       });
-      await sleep(Math.max(timeoutMs, 1000));
+      // Listen a little longer than a reply timeout: slow boards print a few lines per second.
+      const listenMs = Math.round(timeoutMs * 1.5);
+      await sleep(listenMs);
       off();
-      if (frames >= 2) return { driver: 'ina', detail: `DDI INA frames (${frames} in ${Math.max(timeoutMs, 1000)} ms)` };
+      if (frames >= 2) return { driver: 'ina', detail: `DDI INA frames (${frames} in ${listenMs} ms)` };
       if (lines >= 2) return { driver: 'ina', detail: `INA text lines (${lines} parsed)` };
       return undefined;
     },
