@@ -68,7 +68,6 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   private readonly classifier: HeadW;
   private readonly cache = new Map<number, Map<string, SubsetW>>();
   private readonly zeros = new Map<string, T4>();
-  private readonly gapRows = new Map<string, tf.Tensor3D>();
   private readonly kind: 'resnet' | 'densenet';
   private readonly subsetThreshold: number;
   private disposed = false;
@@ -322,18 +321,13 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   }
 
   /**
-   * Global average pool as one batched matMul with a cached 1/HW row: [B,1,HW] × [B,HW,C]. tf.mean
-   * over H,W costs about 3× more at batch 1 on wasm (its reduction transposes first).
+   * Global average pool as one full-window avgPool: on wasm at batch 1 it costs about a third of
+   * tf.mean over H,W (which transposes first) and a sixth of a matMul with a 1/HW row (XNNPACK
+   * re-packs the fresh activation as a weight matrix on every call). Measured in micro-benchmarks.
    */
   private gap(x: T4): tf.Tensor2D {
     const [n, h, w, c] = x.shape;
-    const key = `gap${n}x${h * w}`;
-    let ones = this.gapRows.get(key);
-    if (!ones) {
-      ones = tf.keep(tf.fill([n, 1, h * w], 1 / (h * w))) as tf.Tensor3D;
-      this.gapRows.set(key, ones);
-    }
-    return tf.reshape(tf.matMul(ones, tf.reshape(x, [n, h * w, c]) as tf.Tensor3D), [n, c]);
+    return tf.reshape(tf.avgPool(x, [h, w], 1, 'valid'), [n, c]);
   }
 
   pool(x: T4): Float32Array {
@@ -367,8 +361,6 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     this.cache.clear();
     for (const z of this.zeros.values()) z.dispose();
     this.zeros.clear();
-    for (const g of this.gapRows.values()) g.dispose();
-    this.gapRows.clear();
   }
 
   dispose(): void {
