@@ -119,7 +119,10 @@ describe('INA driver against the emulator over a pty', () => {
     emu.start();
     await waitFor(() => rec.samples() > 100, 5000, 'samples');
     await pty.unplug();
-    await waitFor(() => meter.state === 'error', 3000, 'error');
+    const tUnplug = Date.now();
+    await waitFor(() => meter.state === 'error', 10_000, 'error').catch((e: Error) => {
+      throw new Error(`${e.message}; state ${meter.state}, states ${JSON.stringify(rec.states)}, ${Date.now() - tUnplug} ms`);
+    });
     await new Promise((r) => setTimeout(r, 300));
     await pty.replug();
     await emu.attach(pty.devicePath);

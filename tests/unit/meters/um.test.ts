@@ -124,10 +124,17 @@ describe('UM driver against the emulator over a pty', () => {
     await waitFor(() => rec.chunks.length >= 2, 4000, 'readings');
     emu.corruptNext = 2;
     await waitFor(() => meter.counters().badFrames >= 2, 3000, 'bad frames');
+    // Let it recover first: corrupt replies and silence in one unbroken run could reach the
+    // 5-misses error limit on a slow machine, which is a different test.
+    const afterBad = rec.chunks.length;
+    await waitFor(() => rec.chunks.length > afterBad, 5000, 'recovery after bad frames');
+    const gapsBefore = rec.gaps.length;
     emu.silent = true;
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 450));
     emu.silent = false;
-    await waitFor(() => rec.gaps.length >= 1, 3000, 'gap');
+    await waitFor(() => rec.gaps.length > gapsBefore, 5000, 'gap').catch((e: Error) => {
+      throw new Error(`${e.message}; state ${meter.state}, ${JSON.stringify(meter.counters())}, ${JSON.stringify(rec.states)}`);
+    });
     expect(rec.gaps.at(-1)!.lostSamples).toBeGreaterThanOrEqual(2);
     expect(meter.state).toBe('streaming');
   });
