@@ -58,6 +58,8 @@ export class Ppk2Meter extends BaseMeter {
   private index = 0;
   private lastBadBytes = 0;
   private streaming = false;
+  /** End of the last sample before pause(), for the "measurement paused" gap. */
+  private pausedAtNs: number | undefined;
   private windowStartNs = 0;
   private windowMinLagNs = Number.POSITIVE_INFINITY;
   private unsub: Array<() => void> = [];
@@ -176,6 +178,33 @@ export class Ppk2Meter extends BaseMeter {
   }
 
   /**
+   * Stops the sample stream (AverageStop) without closing the port; the state becomes 'idle'.
+   * resume() restarts it (AverageStart) and emits a gap with lostSamples 0 and reason
+   * "measurement paused" over the pause, so the hole is explicit but not counted as loss.
+   */
+  async pause(): Promise<void> {
+    if (!this.link || !this.streaming) return;
+    await this.link.write(Uint8Array.of(PPK2_CMD.AverageStop));
+    this.streaming = false;
+    this.setState('idle');
+  }
+
+  async resume(): Promise<void> {
+    if (!this.link || this.streaming) return;
+    // Samples still in flight at pause() have been processed by now: the pause starts after them.
+    this.pausedAtNs = this.startNs === undefined ? undefined : this.startNs + this.index * PERIOD_NS;
+    this.decoder = new Ppk2StreamDecoder();
+    this.lastBadBytes = 0;
+    this.converter?.reset();
+    this.startNs = undefined;
+    this.index = 0;
+    this.link.discardInput();
+    await this.link.write(Uint8Array.of(PPK2_CMD.AverageStart));
+    this.streaming = true;
+    this.setState('streaming');
+  }
+
+  /**
    * Loss of a multiple of 64 samples is invisible to the counter; the host clock catches it. The
    * lag is measured at the END of each batch (how stale the newest sample is), so a stall that is
    * caught up in one burst shows no lag, and only a lag that stays above the limit for a whole
@@ -218,6 +247,10 @@ export class Ppk2Meter extends BaseMeter {
       let first = 0;
       for (const e of events) first += e.type === 'words' ? e.words.length : e.lost;
       this.startNs = arrivalNs - first * PERIOD_NS;
+      if (this.pausedAtNs !== undefined) {
+        this.emitGap({ startNs: this.pausedAtNs, endNs: this.startNs, lostSamples: 0, reason: 'measurement paused' });
+        this.pausedAtNs = undefined;
+      }
       this.windowStartNs = arrivalNs;
       this.windowMinLagNs = Number.POSITIVE_INFINITY;
     }

@@ -101,6 +101,11 @@ export class Ppk2StreamDecoder {
           if (!confirmsPending) {
             // The first word after skipped bytes may itself be garbage that happens to precede the
             // real continuation with a matching counter: never trust it; it is counted as lost.
+            // A held word that this run does not continue is dropped too (it was likely garbage).
+            if (pending >= 0) {
+              this.pending = -1;
+              this.expected = this.expectedBeforePending;
+            }
             this.badBytes += 4;
             p += 4;
             continue;

@@ -153,3 +153,25 @@ describe('PPK2 conversion', () => {
     }
   });
 });
+
+describe('PPK2 decoder regression: garbage at every counter phase', () => {
+  it('never releases a held garbage word after a resync (found by the emulator garbage test)', () => {
+    // 20 mA in range 2 with garbage runs of 7-11 bytes inserted at every one of the 64 counter phases.
+    for (let k = 0; k < 5; k++) {
+      const junk = Array.from({ length: 7 + k }, (_, i) => (i * 73 + k * 11) & 0xff);
+      for (let c0 = 0; c0 < 64; c0++) {
+        const words = Array.from({ length: 40 }, (_, i) => ppk2Word.make(5432, 2, c0 + i, 0));
+        const bytes: number[] = [];
+        words.forEach((w, i) => {
+          if (i === 20) bytes.push(...junk);
+          bytes.push(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24);
+        });
+        const { words: got, gaps } = collect(new Ppk2StreamDecoder().push(Uint8Array.from(bytes)));
+        expect(got.every((w) => words.includes(w))).toBe(true);
+        // Timeline: outputs + lost = the words up to the last output.
+        const lastIndex = words.indexOf(got.at(-1)!);
+        expect(got.length + gaps.reduce((a, b) => a + b, 0)).toBe(lastIndex + 1);
+      }
+    }
+  });
+});

@@ -88,6 +88,28 @@ describe('PPK2 driver against the emulator over a pty', () => {
     await waitFor(() => !emu.streaming, 2000, 'AverageStop');
   });
 
+  it('pause/resume stop and restart averaging; the pause is an explicit gap that is not loss', async () => {
+    const { pty, emu } = await setup();
+    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, {});
+    cleanups.push(() => meter.close());
+    const rec = record(meter);
+    await meter.open();
+    await waitFor(() => rec.samples() > 3000, 5000, 'samples');
+    await meter.pause();
+    expect(meter.state).toBe('idle');
+    await waitFor(() => !emu.streaming, 2000, 'AverageStop');
+    await new Promise((r) => setTimeout(r, 300));
+    const n = rec.samples();
+    await meter.resume();
+    await waitFor(() => rec.samples() > n + 3000, 5000, 'samples after resume');
+    expect(meter.state).toBe('streaming');
+    expect(emu.starts).toBe(2);
+    const g = rec.gaps.find((x) => x.reason === 'measurement paused')!;
+    expect(g.lostSamples).toBe(0);
+    expect((g.endNs - g.startNs) / 1e6).toBeGreaterThan(250);
+    expect(meter.counters().lostSamples).toBe(0);
+  });
+
   it('ampere mode: sends mode 1, a regulator value and DUT power on', async () => {
     const { pty, emu } = await setup();
     const meter = new Ppk2Meter('ppk2:test', pty.hostPath, { mode: 'ampere', voltageMv: 3000 });
