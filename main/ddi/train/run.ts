@@ -79,6 +79,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  log(`Training (checkpoints in ${o.runDir}); Ctrl-C saves a checkpoint and stops.`);
   let res: TrainResult;
   try {
     res = await train({

@@ -241,6 +241,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           etaSeconds: remainingImgs / Math.max(1e-9, ips),
           lr,
         });
+        // Yield to the event loop once per step: the loop is otherwise synchronous, and a
+        // SIGINT handler (Ctrl-C → checkpoint) only runs when the event loop gets a turn.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const stopNow = o.shouldStop?.() === true || (o.maxSteps !== undefined && stepsThisCall >= o.maxSteps);
         if (stopNow && pos.step < steps) {
           tickWall();

@@ -1,0 +1,59 @@
+/**
+ * End to end through the built CLI (dist/main/cli.cjs, built by `npm test` before vitest): Ctrl-C
+ * during `train` leaves a checkpoint from which `--resume` finishes the run and saves the model.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { encodeIdx } from '../../../main/ddi/data/idx';
+import { Rng } from '../../../main/ddi/train/rng';
+
+const CLI = join(process.cwd(), 'dist', 'main', 'cli.cjs');
+
+function run(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr, () => p.kill('SIGINT'));
+    });
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('train CLI', () => {
+  it('Ctrl-C saves a checkpoint; --resume finishes the run and saves the model', async () => {
+    expect(existsSync(CLI), `${CLI} is missing: run node scripts/build-main.mjs (npm test does)`).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cli-train-'));
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    const n = 16;
+    const rng = new Rng(7);
+    const images = Uint8Array.from({ length: n * 28 * 28 }, () => rng.int(256));
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % 2);
+    writeFileSync(join(data, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdx([n, 28, 28], images)));
+    writeFileSync(join(data, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([n], labels)));
+    const args = ['train', '--name', 'cli-test', '--arch', 'resnet8', '--dataset', data, '--batch-size', '8', '--epochs', '12', '--run-dir', join(dir, 'run'), '--out', join(dir, 'model'), '--no-final-eval'];
+    let sent = false;
+    const first = await run(args, (text, kill) => {
+      if (!sent && text.includes('Ctrl-C saves a checkpoint')) {
+        sent = true;
+        setTimeout(kill, 1000);
+      }
+    });
+    expect(first.stderr).toMatch(/checkpoint saved at backbone epoch \d+ step \d+|Interrupted/);
+    expect(first.code).toBe(0);
+    expect(existsSync(join(dir, 'run', 'checkpoint.ckpt'))).toBe(true);
+    expect(existsSync(join(dir, 'model', 'model.json'))).toBe(false);
+
+    const second = await run([...args, '--resume']);
+    expect(second.stderr).toMatch(/Resuming .* at stage 1 epoch \d+ step \d+/);
+    expect(second.code).toBe(0);
+    const model = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8')) as { training: { history: unknown[] } };
+    expect(model.training.history).toHaveLength(12);
+  }, 240_000);
+});
