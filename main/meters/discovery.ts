@@ -126,3 +126,4 @@ function readTrim(path: string): string | undefined {
 }
 
 export { probePort, type ProbeResult } from './probe';
+export { listOnboardSensors, type OnboardSensor } from './sysfs/list';

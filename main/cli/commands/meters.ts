@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listPorts, probePort, type ProbeResult } from '../../meters/discovery';
+import { listOnboardSensors, listPorts, probePort, type ProbeResult } from '../../meters/discovery';
 import { listDrivers } from '../../meters/registry';
 
 export function registerMetersCommand(program: Command): void {
@@ -16,8 +16,9 @@ export function registerMetersCommand(program: Command): void {
         const targets = typeof opts.probe === 'string' ? [opts.probe] : ports.map((p) => p.path);
         for (const t of targets) probed.set(t, await probePort(t));
       }
+      const sensors = listOnboardSensors();
       if (opts.json) {
-        console.log(JSON.stringify({ ports, drivers, ...(opts.probe ? { probed: Object.fromEntries(probed) } : {}) }, null, 2));
+        console.log(JSON.stringify({ ports, sensors, drivers, ...(opts.probe ? { probed: Object.fromEntries(probed) } : {}) }, null, 2));
         return;
       }
       console.log('Ports:');
@@ -31,6 +32,10 @@ export function registerMetersCommand(program: Command): void {
       for (const [path, results] of probed) {
         const r = results[0];
         console.log(r ? `  probe ${path}: ${r.detail}  → use ${r.driver}:${path}@${r.baudRate}` : `  probe ${path}: no known meter answered`);
+      }
+      if (sensors.length) {
+        console.log('\nOn-board sensors:');
+        for (const s of sensors) console.log(`  ${s.spec.padEnd(36)} ${s.description}`);
       }
       console.log('\nDrivers (meter spec: DRIVER[:PORT][@BAUD]):');
       for (const d of drivers) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hwmonDriver, powercapDriver } from '../../../main/meters/sysfs';
 import { HwmonMeter } from '../../../main/meters/sysfs/hwmon';
+import { listOnboardSensors } from '../../../main/meters/sysfs/list';
 import { PowercapMeter } from '../../../main/meters/sysfs/powercap';
 import { parseMeterSpec } from '../../../main/meters/spec';
 import type { MeterStateEvent, SampleChunk } from '../../../main/meters/types';
@@ -188,5 +189,20 @@ describe('hwmon on a fake sysfs tree', () => {
     rmSync(join(root, 'sys/class/hwmon/hwmon3'), { recursive: true });
     await waitFor(() => m.state === 'error', 2000, 'error');
     expect(states.at(-1)!.message).toMatch(/hwmon/);
+  });
+});
+
+describe('listing on-board sensors', () => {
+  it('offers RAPL zones and labelled hwmon rails as meter specs', () => {
+    const root = tree({
+      'sys/class/powercap/intel-rapl:0/name': 'package-0\n',
+      'sys/class/powercap/intel-rapl:0:1/name': 'uncore\n',
+      'sys/class/hwmon/hwmon3/name': 'ina3221\n',
+      'sys/class/hwmon/hwmon3/in1_label': 'VDD_IN\n',
+      'sys/class/hwmon/hwmon3/curr1_label': 'VDD_IN\n',
+      'sys/class/hwmon/hwmon0/name': 'cpu_thermal\n',
+    });
+    expect(listOnboardSensors(root).map((s) => s.spec)).toEqual(['powercap:package-0', 'powercap:intel-rapl:0:1', 'hwmon:ina3221/VDD_IN']);
+    expect(listOnboardSensors(join(root, 'missing'))).toEqual([]);
   });
 });
