@@ -5,6 +5,7 @@
 import type { Channel, MeterCapabilities, SampleChunk } from '../meters/types';
 import { UserError } from '../util/errors';
 import { encodePlanes, planeStats, ENCODING } from './chunk-codec';
+import { encodeDigital } from './digital-codec';
 import type { Db } from './database';
 
 export interface MeterRecord {
@@ -150,7 +151,7 @@ export class SessionsRepo {
       channels: chunk.channels.join(','),
       encoding: ENCODING,
       data: encodePlanes(chunk.data, chunk.count),
-      digital: chunk.digital ? Buffer.from(chunk.digital.buffer, chunk.digital.byteOffset, chunk.count) : null,
+      digital: chunk.digital ? encodeDigital(chunk.digital, chunk.count) : null,
       device_time: chunk.deviceTime ?? null,
       ...stats,
     });

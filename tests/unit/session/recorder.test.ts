@@ -131,3 +131,18 @@ describe('export', () => {
     expect(readdirSync(ro)).toEqual([]);
   });
 });
+
+describe('digital inputs', () => {
+  it('stores each chunk\'s digital bytes run-length encoded and decodable to the exact samples', async () => {
+    const { db, meter, rec } = setup();
+    const { decodeDigital } = await import('../../../main/store/digital-codec');
+    const chunk = makeChunk(rec.startNs, 1000, 250, wave);
+    chunk.digital = new Uint8Array(250);
+    chunk.digital.fill(3, 100, 120);
+    meter.push(chunk);
+    rec.stop();
+    const row = db.prepare('SELECT count, digital FROM sample_chunks WHERE session_id = ?').get(rec.sessionId) as { count: number; digital: Buffer };
+    expect(row.digital.length).toBeLessThan(10);
+    expect(Array.from(decodeDigital(row.digital, row.count))).toEqual(Array.from(chunk.digital));
+  });
+});
