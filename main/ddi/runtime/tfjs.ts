@@ -333,7 +333,9 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   }
 
   pool(x: T4): Float32Array {
-    const t = tf.tidy(() => this.gap(x));
+    // No reshape or tidy: the [n,1,1,C] avgPool output reads back in the same order as [n,C].
+    const [, h, w] = x.shape;
+    const t = tf.avgPool(x, [h, w], 1, 'valid');
     const out = t.dataSync() as Float32Array;
     t.dispose();
     return Float32Array.from(out);
