@@ -219,9 +219,9 @@ function writeDoc(r: Record<string, number | boolean>): void {
     `Outside the app process: socat ${pct(r.socatCpuPct!)}, emulator ${pct(r.emulatorCpuPct!)} of one core. ` +
       `Load worker: ${pct(r.loadWorkerCpuPct!)}. Stored: ${r.storedSamples} samples in ${r.chunks} chunks.`,
     '',
-    `The current itself takes 4 B/sample (float32 BLOBs); the store also keeps the PPK2's D0–D7 byte per sample ` +
-      `uncompressed, so the whole file is ${(r.fileBytesPerSample as number).toFixed(2)} B/sample; without that byte it would be ` +
-      `${((r.fileBytesPerSample as number) - (r.digitalBytesPerSample as number)).toFixed(2)} B/sample (BLOBs plus SQLite page and row overhead).`,
+    `Per sample: ${(r.dataBytesPerSample as number).toFixed(2)} B of current data (float32), ${(r.digitalBytesPerSample as number).toFixed(3)} B of ` +
+      `D0–D7 data as stored, ${((r.fileBytesPerSample as number) - (r.dataBytesPerSample as number) - (r.digitalBytesPerSample as number)).toFixed(3)} B ` +
+      `of SQLite page, row and summary overhead.`,
     '<!-- bench:ingest end -->',
   ].join('\n');
   let doc = readFileSync(docPath, 'utf8');

@@ -145,7 +145,7 @@ describe('PPK2 driver against the emulator over a pty', () => {
 
   it('detects loss of whole 64-sample counter cycles from the host clock', async () => {
     const { pty, emu } = await setup();
-    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, { hiddenLossMs: 100 });
+    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, { hiddenLossMs: 100, hiddenLossWindowMs: 1000 });
     cleanups.push(() => meter.close());
     const rec = record(meter);
     await meter.open();
