@@ -79,6 +79,8 @@ export const SessionSummarySchema = z.object({
   lostSamples: z.number(),
   meanPowerW: z.number().nullable(),
   energyJ: z.number().nullable(),
+  /** How power was obtained: a measured power channel, or current × the supply voltage the meter set. */
+  powerSource: z.enum(['measured', 'nominal-voltage']).nullable().optional(),
 });
 
 export const TraceSchema = z.object({

@@ -57,6 +57,7 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
       simulated: caps.simulated,
       channels: caps.channels,
       sampleRateHz: caps.sampleRateHz,
+      nominalVoltageV: caps.nominalVoltageV ?? null,
       model: options.model ?? null,
       backend: options.backend ?? null,
       notes: options.notes ?? '',

@@ -29,5 +29,6 @@ export function sessionSummary(repo: SessionsRepo, row: SessionRow): SessionSumm
     lostSamples: stats.lostSamples,
     meanPowerW: stats.meanPowerW,
     energyJ: stats.energyJ,
+    powerSource: stats.powerSource,
   };
 }

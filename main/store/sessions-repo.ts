@@ -33,6 +33,7 @@ export interface SessionRow {
   channels: string;
   sample_rate_hz: number | null;
   writer_pid: number | null;
+  nominal_voltage_v: number | null;
   meter_spec: string | null;
   meter_label: string | null;
   meter_driver: string | null;
@@ -44,6 +45,8 @@ export interface SessionStats {
   lostSamples: number;
   meanPowerW: number | null;
   energyJ: number | null;
+  /** 'measured' from a power channel, 'nominal-voltage' = current × the supply voltage the meter set. */
+  powerSource: 'measured' | 'nominal-voltage' | null;
   /** End of the last stored sample, seconds from session start. */
   lastSampleS: number;
 }
@@ -76,6 +79,7 @@ export class SessionsRepo {
     simulated: boolean;
     channels: Channel[];
     sampleRateHz: number | null;
+    nominalVoltageV?: number | null;
     model?: string | null;
     backend?: string | null;
     notes?: string;
@@ -83,8 +87,8 @@ export class SessionsRepo {
     const r = this.db
       .prepare(
         `INSERT INTO sessions (name, kind, status, started_at, start_mono_ns, meter_id, simulated, channels,
-           sample_rate_hz, model, backend, notes, writer_pid)
-         VALUES (?, ?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           sample_rate_hz, model, backend, notes, writer_pid, nominal_voltage_v)
+         VALUES (?, ?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         s.name,
@@ -99,6 +103,7 @@ export class SessionsRepo {
         s.backend ?? null,
         s.notes ?? '',
         process.pid,
+        s.nominalVoltageV ?? null,
       );
     return Number(r.lastInsertRowid);
   }
@@ -207,19 +212,43 @@ export class SessionsRepo {
                 max(t0_ns + count * period_ns) AS end_ns,
                 sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count END) AS p_sum,
                 sum(CASE WHEN power_mean IS NOT NULL THEN count END) AS p_n,
-                sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns
+                sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns,
+                sum(CASE WHEN power_mean IS NULL THEN current_mean * count END) AS i_sum,
+                sum(CASE WHEN power_mean IS NULL THEN current_mean * count * period_ns END) AS q_ns,
+                sum(CASE WHEN power_mean IS NULL AND current_mean IS NOT NULL THEN count END) AS i_n
          FROM sample_chunks WHERE session_id = ?`,
       )
-      .get(id) as { samples: number; end_ns: number | null; p_sum: number | null; p_n: number | null; e_ns: number | null };
+      .get(id) as {
+      samples: number;
+      end_ns: number | null;
+      p_sum: number | null;
+      p_n: number | null;
+      e_ns: number | null;
+      i_sum: number | null;
+      q_ns: number | null;
+      i_n: number | null;
+    };
     const g = this.db
       .prepare(`SELECT count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps WHERE session_id = ?`)
       .get(id) as { n: number; lost: number };
+    const v = (this.db.prepare('SELECT nominal_voltage_v AS v FROM sessions WHERE id = ?').get(id) as { v: number | null } | undefined)?.v ?? null;
+    let meanPowerW = c.p_n ? c.p_sum! / c.p_n : null;
+    let energyJ = c.e_ns !== null ? c.e_ns * 1e-9 : null;
+    let powerSource: SessionStats['powerSource'] = c.p_n ? 'measured' : null;
+    // Current-only chunks with a known supply voltage: P = V·I (the meter sets V, e.g. PPK2 source mode).
+    if (v !== null && c.i_n) {
+      const sumP = (meanPowerW ?? 0) * (c.p_n ?? 0) + v * c.i_sum!;
+      meanPowerW = sumP / ((c.p_n ?? 0) + c.i_n);
+      energyJ = (energyJ ?? 0) + v * c.q_ns! * 1e-9;
+      powerSource = c.p_n ? 'measured' : 'nominal-voltage';
+    }
     return {
       samples: c.samples,
       gaps: g.n,
       lostSamples: g.lost,
-      meanPowerW: c.p_n ? c.p_sum! / c.p_n : null,
-      energyJ: c.e_ns !== null ? c.e_ns * 1e-9 : null,
+      meanPowerW,
+      energyJ,
+      powerSource,
       lastSampleS: c.end_ns !== null ? c.end_ns * 1e-9 : 0,
     };
   }

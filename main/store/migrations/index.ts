@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql as m001 } from './001-initial';
+import { sql as m002 } from './002-nominal-voltage';
 
 export interface Migration {
   version: number;
@@ -11,7 +12,10 @@ export interface Migration {
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 /** Numbered, append-only. Never edit an applied migration: its checksum is verified at every open. */
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', sql: m001 }].map((m) => ({
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial', sql: m001 },
+  { version: 2, name: 'nominal-voltage', sql: m002 },
+].map((m) => ({
   ...m,
   checksum: sha(m.sql),
 }));

@@ -146,3 +146,34 @@ describe('digital inputs', () => {
     expect(Array.from(decodeDigital(row.digital, row.count))).toEqual(Array.from(chunk.digital));
   });
 });
+
+describe('current-only meters with a known supply voltage (PPK2 source mode)', () => {
+  it('derives mean power and energy from current × the nominal voltage, and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-rec-'));
+    const db = openDatabase(join(dir, 'db.sqlite'));
+    const repo = new SessionsRepo(db);
+    const meter = new FakeMeter({ channels: ['current'], sampleRateHz: 1000, digitalInputs: 0, deviceClock: false, simulated: false });
+    (meter.capabilities as { nominalVoltageV?: number }).nominalVoltageV = 3.3;
+    const rec = new SessionRecorder(repo, meter, { name: 'ppk2-like' });
+    const chunk = { t0Ns: rec.startNs, periodNs: 1e6, count: 1000, channels: ['current' as const], data: [new Float32Array(1000).fill(0.01)] };
+    meter.push(chunk);
+    rec.stop();
+    const s = sessionSummary(repo, repo.get(rec.sessionId));
+    expect(s.meanPowerW).toBeCloseTo(0.033, 6);
+    expect(s.energyJ).toBeCloseTo(0.033, 6); // 1 s at 33 mW
+    expect(s.powerSource).toBe('nominal-voltage');
+  });
+
+  it('leaves power unknown when the meter measures current only and knows no voltage', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-rec-'));
+    const repo = new SessionsRepo(openDatabase(join(dir, 'db.sqlite')));
+    const meter = new FakeMeter({ channels: ['current'], sampleRateHz: 1000, digitalInputs: 0, deviceClock: false, simulated: false });
+    const rec = new SessionRecorder(repo, meter, { name: 'ampere-meter' });
+    meter.push({ t0Ns: rec.startNs, periodNs: 1e6, count: 10, channels: ['current'], data: [new Float32Array(10).fill(0.01)] });
+    rec.stop();
+    const s = sessionSummary(repo, repo.get(rec.sessionId));
+    expect(s.meanPowerW).toBeNull();
+    expect(s.energyJ).toBeNull();
+    expect(s.powerSource).toBeNull();
+  });
+});

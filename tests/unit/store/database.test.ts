@@ -77,6 +77,24 @@ describe('openDatabase', () => {
     expect(() => openDatabase(edited)).toThrow(/modified schema migration 1/);
   });
 
+  it('upgrades a database written at schema 1 by applying only the newer migrations, keeping its rows', () => {
+    const path = join(tmp(), 'v1.sqlite');
+    const raw = new Database(path);
+    const v1 = MIGRATIONS[0]!;
+    raw.exec(v1.sql);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    raw.prepare('INSERT INTO schema_migrations VALUES (1, ?, ?, ?)').run(v1.name, v1.checksum, 'then');
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.prepare("INSERT INTO sessions (name, kind, status, started_at, start_mono_ns) VALUES ('old', 'power', 'complete', 'then', 0)").run();
+    raw.close();
+    const db = openDatabase(path);
+    expect(schemaVersion(db)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    const cols = (db.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
+    expect(cols).toContain('nominal_voltage_v');
+    expect((db.prepare('SELECT name FROM sessions').get() as { name: string }).name).toBe('old');
+    db.close();
+  });
+
   it('says which folder is missing instead of creating files in odd places', () => {
     const path = join(tmp(), 'no', 'such', 'dir', 'x.sqlite');
     expect(() => openDatabase(path)).toThrow(/folder .* does not exist/);
