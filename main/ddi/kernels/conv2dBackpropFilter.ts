@@ -25,8 +25,8 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { callBackendKernel, type Backend } from './call-kernel';
 
-type Backend = Parameters<KernelFunc>[0]['backend'];
 
 interface FilterGradAttrs {
   strides: [number, number] | number;
@@ -43,12 +43,7 @@ function callKernel(
   inputs: Record<string, TensorInfo>,
   attrs: Record<string, unknown>,
 ): TensorInfo {
-  const kernel = getKernel(name, backendName);
-  if (kernel === undefined) {
-    throw new Error(`Backend ${backendName} lacks the ${name} kernel the composed filter gradient needs.`);
-  }
-  const out = kernel.kernelFunc({ inputs, backend, attrs: attrs as never });
-  return Array.isArray(out) ? (out[0] as TensorInfo) : out;
+  return callBackendKernel(name, backendName, backend, inputs, attrs, 'composed filter gradient');
 }
 
 /** Builds the kernel function for one backend (it calls that backend's own kernels). */

@@ -30,8 +30,8 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { callBackendKernel, type Backend } from './call-kernel';
 
-type Backend = Parameters<KernelFunc>[0]['backend'];
 
 interface InputGradAttrs {
   strides: [number, number] | number;
@@ -42,10 +42,7 @@ interface InputGradAttrs {
 }
 
 function call(name: string, backendName: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>): TensorInfo {
-  const k = getKernel(name, backendName);
-  if (k === undefined) throw new Error(`Backend ${backendName} lacks the ${name} kernel the composed input gradient needs.`);
-  const out = k.kernelFunc({ inputs, backend, attrs: attrs as never });
-  return Array.isArray(out) ? (out[0] as TensorInfo) : out;
+  return callBackendKernel(name, backendName, backend, inputs, attrs, 'composed input gradient');
 }
 
 type Composed = KernelConfig & { composed?: boolean };
