@@ -106,6 +106,8 @@ describe('browser mode in Chromium', () => {
     await page.getByTestId('page-meters').waitFor();
 
     // The simulated driver is preselected, labelled, and its settings are rendered from its descriptor.
+    // The driver list arrives asynchronously; its badge appears once a driver has been chosen.
+    await page.getByTestId('meter-picker').getByTestId('sim-badge').waitFor();
     expect(await page.getByTestId('driver-select').inputValue()).toBe('sim');
     await expect(page.getByTestId('meter-picker').getByTestId('sim-badge').textContent()).resolves.toBe('SIMULATED');
     expect(await page.getByTestId('setting-rateHz').inputValue()).toBe('10000');
@@ -113,6 +115,7 @@ describe('browser mode in Chromium', () => {
     // Rescan asks the core for serial ports again and reports what it found (none on CI machines).
     await page.getByTestId('rescan').click();
     await page.getByTestId('rescan').filter({ hasText: 'Rescan' }).waitFor();
+    await page.getByTestId('port-count').filter({ hasText: /serial ports? found\./ }).waitFor();
     expect(await page.getByTestId('port-count').textContent()).toMatch(/^(No serial ports found\.|\d+ serial ports? found\.)$/);
 
     // A bad value is caught in the form with a sentence, and nothing is sent.
