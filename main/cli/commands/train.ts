@@ -44,6 +44,7 @@ interface TrainFlags {
   finalEval: boolean;
   description?: string;
   export?: boolean;
+  checkpointMinutes: string;
 }
 
 function ints(s: string | undefined, what: string): number[] | undefined {
@@ -128,6 +129,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--run-dir <dir>', 'checkpoint folder (default .cache/runs/<name>)')
     .option('--out <dir>', 'save the finished model here (default data/models/<name> is NOT assumed; pass it)')
     .option('--resume', 'continue the run in --run-dir from its checkpoint')
+    .option('--checkpoint-minutes <m>', 'also checkpoint mid-epoch this often (0 = only at epoch ends)', '10')
     .option('--backend <name>', 'wasm | cpu | tensorflow', 'wasm')
     .option('--no-final-eval', 'skip the evaluation on the full test split at the end')
     .option('--description <text>', 'one line for the model card')
@@ -162,6 +164,8 @@ export function registerTrainCommand(program: Command): void {
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
         augment: f.augment,
       });
+      const checkpointMinutes = num(f.checkpointMinutes, 'checkpoint-minutes')!;
+      if (checkpointMinutes < 0) throw new UserError(`--checkpoint-minutes ${f.checkpointMinutes} is negative; pass 0 to checkpoint only at epoch ends, or a number of minutes.`);
       const info = await initBackend(f.backend as 'wasm' | 'cpu' | 'tensorflow');
       prepareTraining();
       process.stderr.write(`backend ${info.name}; model ${config.name}; stages ${stages.join(' → ')}; target ${(100 * target).toFixed(0)} %\n`);
@@ -178,6 +182,7 @@ export function registerTrainCommand(program: Command): void {
         description: f.description,
         backend: info.name,
         finalEval: f.finalEval,
+        checkpointEverySeconds: checkpointMinutes > 0 ? checkpointMinutes * 60 : undefined,
       });
     });
 }

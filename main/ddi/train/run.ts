@@ -35,6 +35,8 @@ export interface RunOptions {
   backend: string;
   /** Evaluate the finished model on the full test split of the dataset (slow on big test sets). */
   finalEval: boolean;
+  /** Mid-epoch checkpoint interval (see TrainOptions.checkpointEverySeconds). */
+  checkpointEverySeconds?: number;
   log?: (s: string) => void;
 }
 
@@ -93,6 +95,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       init: o.init && !o.resume ? loadInit(o.init) : undefined,
       progress: new ProgressPrinter(),
       shouldStop: () => stop,
+      checkpointEverySeconds: o.checkpointEverySeconds,
       backend: o.backend,
     });
   } finally {

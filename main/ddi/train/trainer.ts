@@ -71,6 +71,12 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** Stop after this many steps in this call (tests). */
   maxSteps?: number;
+  /**
+   * Also save a checkpoint mid-epoch when this many seconds have passed since the last save:
+   * an epoch takes 20–50 min on a shared 2-core machine, and a process killed without a
+   * signal it can handle (session end, OOM killer) would otherwise lose the whole epoch.
+   */
+  checkpointEverySeconds?: number;
   backend?: string;
 }
 
@@ -175,6 +181,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let interrupted = false;
   const pos = meta.position;
   let wallMark = performance.now();
+  let lastSave = performance.now();
   const tickWall = () => {
     const now = performance.now();
     meta.wallSeconds += (now - wallMark) / 1000;
@@ -251,6 +258,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           interrupted = true;
           progress.line(`checkpoint saved at ${stage.name} epoch ${pos.epoch + 1} step ${pos.step}: ${ckPath}`);
           break outer;
+        }
+        if (o.checkpointEverySeconds !== undefined && pos.step < steps && (performance.now() - lastSave) / 1000 >= o.checkpointEverySeconds) {
+          tickWall();
+          saveRun(ckPath, model, opt, meta);
+          lastSave = performance.now();
+          progress.line(`checkpoint saved at ${stage.name} epoch ${pos.epoch + 1} step ${pos.step} (periodic): ${ckPath}`);
         }
       }
       const seconds = (performance.now() - t0) / 1000;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import { SgdMomentum } from '../../../main/ddi/train/optimizer';
 import { buildRecipe } from '../../../main/ddi/train/recipe';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { trainStep } from '../../../main/ddi/train/step';
-import { train } from '../../../main/ddi/train/trainer';
+import { CHECKPOINT_FILE, train } from '../../../main/ddi/train/trainer';
+import { readCheckpoint } from '../../../main/ddi/train/checkpoint';
 import { Rng } from '../../../main/ddi/train/rng';
 
 /** A toy 8×8 data set: class = which quadrant holds the bright blob (learnable in a few steps). */
@@ -130,6 +131,40 @@ describe('training', () => {
     const init = buildModel(tinyConfig(true), recipe.seed).readValuesSync();
     expect(Array.from(a.get('gate/layer/out/bias')!)).not.toEqual(Array.from(init.get('gate/layer/out/bias')!));
     expect(Array.from(a.get('stem/conv/kernel')!)).not.toEqual(Array.from(init.get('stem/conv/kernel')!));
+    straight.model.dispose();
+    resumed.model.dispose();
+  });
+
+  it('saves periodic mid-epoch checkpoints that a killed run resumes from bit for bit', async () => {
+    const ds = toyDataset(64, 4);
+    const recipe = buildRecipe({ stages: ['backbone'], backboneEpochs: 1, batchSize: 16, lr: 0.05 });
+    const base = { config: tinyConfig(false), recipe, train: ds, normalization: norm };
+    const straight = await train({ ...base, progress: quiet, runDir: mkdtempSync(join(tmpdir(), 'ddi-run-c-')) });
+
+    // Interval 0 = save after every step. Copy the checkpoint as it stood after step 2, as if
+    // the process had been killed (no signal handler runs) right after that save.
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-run-d-'));
+    const killedDir = mkdtempSync(join(tmpdir(), 'ddi-run-e-'));
+    const periodic: number[] = [];
+    const watcher = {
+      update() {},
+      line(s: string) {
+        if (!s.includes('(periodic)')) return;
+        const step = readCheckpoint<{ position: { step: number } }>(join(dir, CHECKPOINT_FILE)).meta.position.step;
+        periodic.push(step);
+        if (step === 2) copyFileSync(join(dir, CHECKPOINT_FILE), join(killedDir, CHECKPOINT_FILE));
+      },
+    } as never;
+    const full = await train({ ...base, progress: watcher, runDir: dir, checkpointEverySeconds: 0 });
+    expect(full.interrupted).toBe(false);
+    // 4 steps per epoch: periodic saves after steps 1–3; the epoch end saves the 4th as usual.
+    expect(periodic).toEqual([1, 2, 3]);
+    full.model.dispose();
+
+    const resumed = await train({ ...base, progress: quiet, runDir: killedDir, resume: true });
+    const a = straight.model.readValuesSync();
+    const b = resumed.model.readValuesSync();
+    for (const [name, v] of a) expect(Array.from(b.get(name)!), name).toEqual(Array.from(v));
     straight.model.dispose();
     resumed.model.dispose();
   });
