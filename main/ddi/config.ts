@@ -23,6 +23,13 @@ export interface GateConfig {
   /** Embedding / LSTM hidden size of the layer gate (SkipNet uses 10). */
   layerHidden: number;
   /**
+   * The layer gate may also skip the first (downsampling) block of stages 2 and 3; a skipped one
+   * still runs its 1×1 projection shortcut, as in SkipNet. Only the network's first block always
+   * runs. Without it a ResNet-14 could skip at most half of its MACs, so a 50 % layer-only target
+   * would be unreachable. Model files written before this option load with false.
+   */
+  skipDownsampling: boolean;
+  /**
    * Initial bias of every gate's output logit. Positive values start the gates "on" (sigmoid(1) = 0.73),
    * which is what stage-2 gate training at a 100 % target wants; 0 gives mixed decisions.
    */
@@ -80,6 +87,7 @@ export const DEFAULT_GATES: GateConfig = {
   channelHidden: 16,
   layerHidden: 10,
   initBias: 1,
+  skipDownsampling: true,
 };
 
 /** Default exit positions: after the units closest to ¼, ½ and ¾ of the trunk's gated units. */

@@ -37,7 +37,8 @@ export interface CostTable {
 /** Full description of one unit for the cost report. */
 export interface UnitInfo {
   id: string;
-  kind: 'stem' | 'block' | 'dense' | 'transition' | 'layer-gate' | 'channel-gate' | 'exit' | 'classifier';
+  /** 'shortcut': what a skipped downsampling block still runs (its projection); charged instead of the block. */
+  kind: 'stem' | 'block' | 'shortcut' | 'dense' | 'transition' | 'layer-gate' | 'channel-gate' | 'exit' | 'classifier';
   /** Controllable channels (ResNet conv1 outputs / dense new channels); 0 if not applicable. */
   channels: number;
   params: number;
@@ -113,6 +114,24 @@ function trunkInfo(u: TrunkUnit, layout: Layout): UnitInfo {
   };
 }
 
+/** Id of the cost entry charged when a downsampling block is skipped (its projection shortcut runs). */
+export const shortcutId = (blockId: string) => `${blockId}.shortcut`;
+
+/** The projection shortcut of a layer-gated downsampling block; its params belong to the block. */
+function shortcutInfo(u: TrunkUnit): UnitInfo {
+  const hw = u.outH * u.outW;
+  const proj = u.inC * u.outC;
+  return {
+    id: shortcutId(u.id),
+    kind: 'shortcut',
+    channels: 0,
+    params: 0,
+    macs: { ...zero(), fixed: hw * proj },
+    activationBytes: { ...zero(), fixed: (u.inH * u.inW * u.inC + hw * u.outC) * F32 },
+    weightBytes: { ...zero(), fixed: (proj + u.outC) * F32 },
+  };
+}
+
 /** Every unit of the model with its exact MACs, params and bytes, in execution order. */
 export function unitInfos(layout: Layout): UnitInfo[] {
   const cfg = layout.config;
@@ -124,8 +143,8 @@ export function unitInfos(layout: Layout): UnitInfo[] {
     if (u.layerGated) {
       // Per-stage 1×1 projection of the pooled input to h, one shared LSTM step, linear h→1.
       const macs = u.inC * h + 4 * (2 * h) * h + h;
-      const first = !stagesSeen.has(u.stage);
-      stagesSeen.add(u.stage);
+      const first = !stagesSeen.has(u.layerGateProj);
+      stagesSeen.add(u.layerGateProj);
       out.push({
         id: `gate.layer${u.layer}`,
         kind: 'layer-gate',
@@ -151,6 +170,7 @@ export function unitInfos(layout: Layout): UnitInfo[] {
       });
     }
     out.push(trunkInfo(u, layout));
+    if (u.layerGated && u.projection) out.push(shortcutInfo(u));
     for (const e of layout.exits) {
       if (e.afterTrunk !== layout.trunk.indexOf(u)) continue;
       const conv = 9 * e.inC * e.headWidth;

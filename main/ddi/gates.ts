@@ -47,7 +47,7 @@ export class HostGates {
     };
     this.hidden = model.config.gates.layerHidden;
     for (const u of model.layout.trunk) {
-      if (u.layerGated && !this.proj.has(u.stage)) this.proj.set(u.stage, mk(`gate/layer/proj${u.stage}`));
+      if (u.layerGated && !this.proj.has(u.layerGateProj)) this.proj.set(u.layerGateProj, mk(`gate/layer/proj${u.layerGateProj}`));
       if (u.groups > 0) this.channel.set(u.layer, { fc1: mk(`gate/channel${u.layer}/fc1`), fc2: mk(`gate/channel${u.layer}/fc2`) });
     }
     if (model.layout.layerGateSteps > 0) {
@@ -61,8 +61,8 @@ export class HostGates {
   }
 
   /** One LSTM step on the pooled block input (pooled[off..off+C)); updates state; returns the logit. */
-  layerLogit(stage: number, pooled: Float32Array, off: number, state: LstmState): number {
-    const p = this.proj.get(stage)!;
+  layerLogit(projIndex: number, pooled: Float32Array, off: number, state: LstmState): number {
+    const p = this.proj.get(projIndex)!;
     const h = this.hidden;
     const xin = new Float32Array(2 * h);
     fc(pooled, off, p, xin);

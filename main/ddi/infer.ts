@@ -14,7 +14,7 @@
  */
 import type { DdiModel, GatePattern } from './model';
 import type { CostTable, UnitCost } from './cost';
-import { unitCost } from './cost';
+import { shortcutId, unitCost } from './cost';
 import { keptChannelIndices } from './layout';
 import type { HostGates, LstmState } from './gates';
 import type { ExecPlan, UnitRuntime } from './runtime/types';
@@ -238,11 +238,12 @@ export class DdiController {
             let run = true;
             if (u.layerGated) {
               charge(r, `gate.layer${u.layer}`, 0);
-              run = this.gates.layerLogit(u.stage, pooled, i * C, r.lstm) > 0;
+              run = this.gates.layerLogit(u.layerGateProj, pooled, i * C, r.lstm) > 0;
               if (forced) run = forced.layer[u.layer] !== false;
             }
             if (!run) {
               r.skipped.push(u.layer);
+              if (u.projection) charge(r, shortcutId(u.id), 0); // the runtime still runs its projection for this row
               continue;
             }
             let keptIdx: number[] | null = null;
@@ -298,7 +299,7 @@ export class DdiController {
     }
     const end = monotonicNs();
     const staticMacs = this.model.units
-      .filter((u) => u.kind !== 'exit' && u.kind !== 'layer-gate' && u.kind !== 'channel-gate')
+      .filter((u) => u.kind !== 'exit' && u.kind !== 'layer-gate' && u.kind !== 'channel-gate' && u.kind !== 'shortcut')
       .reduce((s, u) => s + unitCost(u.macs, u.channels), 0);
     return rows.map((r, i) => {
       const a = r.answer!;

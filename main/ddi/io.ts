@@ -52,6 +52,8 @@ const gatesSchema = z.object({
   channelHidden: z.number(),
   layerHidden: z.number(),
   initBias: z.number(),
+  // Absent in files written before the option existed: those models never skip downsampling blocks.
+  skipDownsampling: z.boolean().default(false),
 });
 const exitsSchema = z.object({ afterUnit: z.array(z.number()), headWidth: z.number() });
 const architectureSchema = z.discriminatedUnion('kind', [

@@ -35,6 +35,11 @@ export interface TrunkUnit {
   groups: number;
   /** Trunk index of this unit's layer gate step, i.e. the count of layer-gated blocks before it; -1 if none. */
   layerGateStep: number;
+  /**
+   * Which of the layer gate's per-width input projections reads this block's pooled input: the
+   * stage whose width the input has (the previous stage for a downsampling block); -1 if not gated.
+   */
+  layerGateProj: number;
 }
 
 export interface ExitUnit {
@@ -93,7 +98,7 @@ export function buildLayout(config: ModelConfig): Layout {
   let layer = 0;
   let gateStep = 0;
   const stageWidths: number[] = [];
-  const base = { mid: 0, projection: false, layerGated: false, gatedChannels: 0, groups: 0, layerGateStep: -1 };
+  const base = { mid: 0, projection: false, layerGated: false, gatedChannels: 0, groups: 0, layerGateStep: -1, layerGateProj: -1 };
   if (config.kind === 'resnet') {
     c = config.widths[0];
     trunk.push({ ...base, id: 'stem', kind: 'stem', layer: -1, stage: -1, inH: h, inW: w, inC: C0, outH: h, outW: w, outC: c, stride: 1 });
@@ -104,8 +109,8 @@ export function buildLayout(config: ModelConfig): Layout {
         const stride = s > 0 && b === 0 ? 2 : 1;
         const oh = stride === 2 ? half(h) : h;
         const ow = stride === 2 ? half(w) : w;
-        // The first block of every stage (the downsampling block, and block 0 of the net) always runs.
-        const layerGated = g.layer && b > 0;
+        // Block 0 of the net always runs; a stage's downsampling block only with skipDownsampling.
+        const layerGated = g.layer && (b > 0 || (s > 0 && g.skipDownsampling));
         trunk.push({
           ...base,
           id: `block${layer}`,
@@ -125,6 +130,7 @@ export function buildLayout(config: ModelConfig): Layout {
           gatedChannels: g.channel ? width : 0,
           groups: g.channel ? Math.ceil(width / g.groupSize) : 0,
           layerGateStep: layerGated ? gateStep++ : -1,
+          layerGateProj: layerGated ? (b === 0 ? s - 1 : s) : -1,
         });
         h = oh;
         w = ow;

@@ -10,7 +10,7 @@ import type { ModelConfig } from './config';
 import { validateConfig } from './config';
 import { buildLayout, groupSizes, type Layout, type TrunkUnit } from './layout';
 import { initValues, mulberry32, paramSpecs, type ParamGroup, type ParamSpec } from './params';
-import { macTable, unitInfos, type CostTable, type UnitInfo } from './cost';
+import { macTable, shortcutId, unitInfos, type CostTable, type UnitInfo } from './cost';
 import { hardThresholdSTE } from './ste';
 
 export const BN_EPSILON = 1e-5;
@@ -209,7 +209,7 @@ export class DdiModel {
     let lstmC: tf.Tensor2D = tf.zeros([B, h]);
 
     const layerGate = (u: TrunkUnit, pooled: tf.Tensor2D): tf.Tensor2D => {
-      const e = fc(`gate/layer/proj${u.stage}`, pooled);
+      const e = fc(`gate/layer/proj${u.layerGateProj}`, pooled);
       const z = tf.add(tf.matMul(tf.concat([e, lstmH], 1), v('gate/layer/lstm/kernel') as tf.Tensor2D), v('gate/layer/lstm/bias')) as tf.Tensor2D;
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       lstmC = tf.add(tf.mul(tf.sigmoid(f), lstmC), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
@@ -281,6 +281,8 @@ export class DdiModel {
             : (tf.fill([B], full) as tf.Tensor1D);
           if (mL) c = tf.mul(c, tf.reshape(mL, [B])) as tf.Tensor1D;
           addVar(c);
+          // A skipped downsampling block still pays for its projection shortcut.
+          if (mL && u.projection) addVar(tf.mul(tf.sub(1, tf.reshape(mL, [B])), entry(shortcutId(u.id)).fixed) as tf.Tensor1D);
         }
         if (u.kind === 'block') {
           let a = tf.relu(bn(`${u.id}/bn1`, conv(`${u.id}/conv1`, t, u.stride))) as tf.Tensor4D;

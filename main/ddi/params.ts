@@ -70,8 +70,8 @@ export function paramSpecs(layout: Layout): ParamSpec[] {
     }
   }
   if (layout.layerGateSteps > 0) {
-    // One input projection per stage (channel widths differ), one LSTM and one output head shared by all.
-    const stages = new Set(layout.trunk.filter((u) => u.layerGated).map((u) => u.stage));
+    // One input projection per stage width (channel widths differ), one LSTM and one output head shared by all.
+    const stages = new Set(layout.trunk.filter((u) => u.layerGated).map((u) => u.layerGateProj));
     for (const s of [...stages].sort()) dense(`gate/layer/proj${s}`, layout.stageWidths[s]!, h, 'gates');
     const limit = 1 / Math.sqrt(h);
     specs.push({ name: 'gate/layer/lstm/kernel', shape: [2 * h, 4 * h], group: 'gates', init: { kind: 'uniform', limit } });

@@ -6,7 +6,7 @@
  * hrtime around a call that ends in a read-back or returns a computed tensor brackets the work.
  */
 import type { DdiModel } from './model';
-import type { CostTable, UnitCost } from './cost';
+import { shortcutId, type CostTable, type UnitCost } from './cost';
 import type { HostGates } from './gates';
 import type { UnitRuntime } from './runtime/types';
 import type { BackendInfo } from './backend';
@@ -43,7 +43,7 @@ export function profileLatency(model: DdiModel, runtime: UnitRuntime<unknown>, g
       };
       if (u.layerGated) {
         const st = gates.initialState();
-        const t = timeIt(reps, () => gates.layerLogit(u.stage, runtime.pool(x), 0, st));
+        const t = timeIt(reps, () => gates.layerLogit(u.layerGateProj, runtime.pool(x), 0, st));
         entries[`gate.layer${u.layer}`] = { fixed: t, anyChannel: 0, perChannel: 0 };
       }
       if (u.groups > 0) {
@@ -54,6 +54,8 @@ export function profileLatency(model: DdiModel, runtime: UnitRuntime<unknown>, g
       }
       const C = u.kind === 'block' ? u.mid : u.kind === 'dense' ? u.outC - u.inC : 0;
       const tFull = timeIt(reps, run(all));
+      // A skipped downsampling block runs only its projection: the runtime does that for rows outside the plan.
+      if (u.layerGated && u.projection) entries[shortcutId(u.id)] = { fixed: timeIt(reps, run({ rows: [], channels: null })), anyChannel: 0, perChannel: 0 };
       if (u.groups > 0 && C >= 2) {
         const half = Math.floor(C / 2);
         const tHalf = timeIt(reps, run({ rows: [0], channels: [Array.from({ length: half }, (_, c) => c)] }));

@@ -176,8 +176,13 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     }
     const B = x.shape[0];
     if (u.kind === 'block') {
-      if (plan.rows.length === 0) return x;
-      return tf.tidy(() => this.rowsApply(x, plan, (xs, chans, mask) => this.resBlock(index, u, xs, chans, mask)));
+      const w = this.blocks.get(index) as ResBlockW;
+      // Rows that skip a downsampling block still go through its projection (SkipNet); others keep x.
+      if (plan.rows.length === 0) return w.proj ? tf.tidy(() => this.shortcut(u, w, x)) : x;
+      return tf.tidy(() => {
+        const pass = w.proj && plan.rows.length < B ? this.shortcut(u, w, x) : x;
+        return this.rowsApply(x, plan, (xs, chans, mask) => this.resBlock(index, u, xs, chans, mask), pass);
+      });
     }
     // Dense layer: rows that do not run (or keep no channel) get zero new channels.
     const k = u.outC - u.inC;
@@ -190,9 +195,10 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   /**
    * Runs `f` on the planned rows: the whole batch when every row runs, a gathered subset when few
    * rows run, else the whole batch with a row select. `f` gets the union of kept channels and a
-   * [n,1,1,|union|] mask when rows keep different channels.
+   * [n,1,1,|union|] mask when rows keep different channels. Rows outside the plan get `pass`
+   * (x itself, or a skipped downsampling block's shortcut).
    */
-  private rowsApply(x: T4, plan: ExecPlan, f: (xs: T4, chans: number[] | null, mask: T4 | null) => T4): T4 {
+  private rowsApply(x: T4, plan: ExecPlan, f: (xs: T4, chans: number[] | null, mask: T4 | null) => T4, pass: T4 = x): T4 {
     const B = x.shape[0];
     const n = plan.rows.length;
     const subset = n < B && n / B < this.subsetThreshold;
@@ -202,15 +208,16 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     if (subset) {
       const idx = tf.tensor1d(plan.rows, 'int32');
       const ys = f(gatherRows(x, plan.rows), union, mask);
-      // Note: on cpu TensorScatterUpdate writes into x's buffer; x is dead after trunk() (see types.ts).
-      return tf.tensorScatterUpdate(x, tf.reshape(idx, [n, 1]), ys) as T4;
+      // Note: on cpu TensorScatterUpdate writes into its input's buffer; x (and pass, a fresh
+      // tensor) are dead after trunk() (see types.ts).
+      return tf.tensorScatterUpdate(pass, tf.reshape(idx, [n, 1]), ys) as T4;
     }
     const y = f(x, union, mask);
-    // Row select as x + m·(y − x): tf.where with a broadcast [B,1,1,1] condition costs ~160 ms on
-    // wasm for 64×28×28×16 (it materialises and selects element-wise), this blend ~1 ms.
+    // Row select as pass + m·(y − pass): tf.where with a broadcast [B,1,1,1] condition costs ~160 ms
+    // on wasm for 64×28×28×16 (it materialises and selects element-wise), this blend ~1 ms.
     const sel = new Float32Array(B);
     for (const r of plan.rows) sel[r] = 1;
-    return tf.add(x, tf.mul(tf.tensor4d(sel, [B, 1, 1, 1]), tf.sub(y, x))) as T4;
+    return tf.add(pass, tf.mul(tf.tensor4d(sel, [B, 1, 1, 1]), tf.sub(y, pass))) as T4;
   }
 
   /** Union of kept channels over the executing rows, and a per-row mask if rows differ. */
@@ -262,9 +269,14 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     return built;
   }
 
+  /** The projection shortcut (1×1 conv, BN folded, no ReLU: the training path's skip output). */
+  private shortcut(u: TrunkUnit, w: ResBlockW, x: T4): T4 {
+    return tf.fused.conv2d({ x, filter: w.proj!.kernel, strides: u.stride, pad: 'same', bias: w.proj!.bias! });
+  }
+
   private resBlock(index: number, u: TrunkUnit, x: T4, chans: number[] | null, mask: T4 | null): T4 {
     const w = this.blocks.get(index) as ResBlockW;
-    const sc = w.proj ? tf.fused.conv2d({ x, filter: w.proj.kernel, strides: u.stride, pad: 'same', bias: w.proj.bias! }) : x;
+    const sc = w.proj ? this.shortcut(u, w, x) : x;
     if (chans && chans.length === 0) return tf.relu(tf.add(sc, w.conv2.bias!)) as T4;
     let k1 = w.conv1.kernel;
     let b1 = w.conv1.bias!;

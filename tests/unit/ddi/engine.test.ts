@@ -62,8 +62,9 @@ function realSkipSuite(backend: string): void {
           const exitMacs = engine.info().exitMacs;
           expect(r.macs).toBeCloseTo(ref.cost[i]! - exitMacs, 0);
         });
-        // The patterns really skipped something.
+        // The patterns really skipped something; for ResNet also a downsampling block (its shortcut runs).
         expect(recs.some((r) => r.blocksSkipped.length > 0)).toBe(true);
+        if (label === 'ResNet') expect(recs.some((r) => r.blocksSkipped.some((l) => buildLayout(cfg).trunk.find((u) => u.layer === l)!.projection))).toBe(true);
       });
     }
   }

@@ -67,6 +67,15 @@ describe('MAC counts', () => {
     const lay = buildLayout(tinyResnet());
     const lg = unitInfos(lay).find((u) => u.id === 'gate.layer1')!;
     expect(lg.macs.fixed).toBe(4 * 3 + 4 * 6 * 3 + 3);
+    // block2 downsamples 4 ch at 8×8 to 8 ch at 4×4. Its layer gate reads the 4-ch pooled input
+    // (stage 0's projection); skipped, it still runs the 1×1 projection: 16 · 4 · 8 MACs.
+    const lg2 = unitInfos(lay).find((u) => u.id === 'gate.layer2')!;
+    expect(lg2.macs.fixed).toBe(4 * 3 + 4 * 6 * 3 + 3);
+    expect(lay.trunk.find((u) => u.id === 'block2')!.layerGateProj).toBe(0);
+    const sc2 = unitInfos(lay).find((u) => u.id === 'block2.shortcut')!;
+    expect(sc2.kind).toBe('shortcut');
+    expect(sc2.macs).toEqual({ fixed: 16 * 4 * 8, anyChannel: 0, perChannel: 0 });
+    expect(unitInfos(lay).find((u) => u.id === 'block2')!.macs.fixed).toBe(16 * 4 * 8);
   });
   it('per-unit params add up to the model parameter count', () => {
     for (const cfg of [tinyResnet(), tinyDensenet(), PRESETS.resnet20!()]) {
@@ -88,9 +97,12 @@ describe('forwardTrain', () => {
       return [ra.logits.arraySync(), rb.logits.arraySync(), ra.gates.map((g) => g.id)] as const;
     });
     expect(la).toEqual(lb);
-    // 4 layer-gated blocks (not first of a stage) + 6 channel gates
-    expect(ids.filter((i) => i.startsWith('gate.layer')).length).toBe(3);
+    // Every block but the network's first (stages' downsampling blocks included) + 6 channel gates.
+    expect(ids.filter((i) => i.startsWith('gate.layer')).length).toBe(5);
     expect(ids.filter((i) => i.startsWith('gate.channel')).length).toBe(6);
+    // Files from before skipDownsampling load with false: only non-downsampling blocks are gated.
+    const legacy = buildLayout({ ...tinyResnet(), gates: { ...tinyResnet().gates, skipDownsampling: false } });
+    expect(legacy.trunk.filter((u) => u.layerGated).map((u) => u.layer)).toEqual([1, 3, 5]);
     x.dispose();
     a.dispose();
     b.dispose();
@@ -116,11 +128,17 @@ describe('forwardTrain', () => {
           } else if (u.kind === 'channel-gate') {
             const layer = Number(u.id.slice('gate.channel'.length));
             expected += (dec.get(`gate.layer${layer}`)?.[b]?.[0] ?? 1) * e.fixed;
+          } else if (u.kind === 'shortcut') {
+            // Charged only when its downsampling block is skipped.
+            const layer = Number(u.id.slice(5, u.id.indexOf('.')));
+            expected += (1 - dec.get(`gate.layer${layer}`)![b]![0]!) * e.fixed;
           } else expected += e.fixed;
         }
         expect(cost[b]).toBeCloseTo(expected, 0);
       }
-      expect(r.fullCost).toBe(Object.values(m.units).reduce((s, u) => s + unitCost(u.macs, u.channels), 0));
+      // The shortcut is the skip alternative of its block, not extra work at full cost.
+      const full = m.units.filter((u) => u.kind !== 'shortcut').reduce((s, u) => s + unitCost(u.macs, u.channels), 0);
+      expect(r.fullCost).toBe(full);
     });
     x.dispose();
     m.dispose();
