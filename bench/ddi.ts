@@ -11,6 +11,7 @@ import { resnetConfig, type ModelConfig } from '../main/ddi/config';
 import { buildLayout } from '../main/ddi/layout';
 import type { BackendName } from '../main/ddi/backend';
 import type { InferenceRecord } from '../main/ddi/types';
+import { images, q25 } from './lib/stats';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -18,16 +19,6 @@ const write = !args.includes('--no-write');
 const backendsArg = args[args.indexOf('--backends') + 1];
 const BACKENDS: BackendName[] = args.includes('--backends') && backendsArg ? (backendsArg.split(',') as BackendName[]) : ['tensorflow', 'wasm', 'cpu'];
 
-// Same random images for every configuration.
-function images(n: number, per: number): Float32Array {
-  let a = 12345;
-  const out = new Float32Array(n * per);
-  for (let i = 0; i < out.length; i++) {
-    a = (a * 1664525 + 1013904223) >>> 0;
-    out[i] = a / 4294967296;
-  }
-  return out;
-}
 
 interface Row {
   backend: string;
@@ -52,11 +43,6 @@ interface Timing {
   recs: InferenceRecord[];
 }
 
-/** Lower-quartile statistic: robust to bursts of load from other processes on a shared machine. */
-function q25(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) * 0.25)]!;
-}
 
 /** One engine call over the images; wall and CPU ms per image. */
 function once(engine: DdiEngine, imgs: Float32Array, n: number, batch: number, opts: Parameters<DdiEngine['infer']>[2]) {

@@ -10,28 +10,14 @@ import { DdiEngine } from '../main/ddi/engine';
 import { buildModel } from '../main/ddi/model';
 import { resnetConfig } from '../main/ddi/config';
 import { exportOnnx, loadOnnxRuntime, nhwcToNchw, runFloat, ONNX_OPSET, type OrtModule, type OrtSession } from '../main/ddi/onnx';
+import { images, q25 } from './lib/stats';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const write = !args.includes('--no-write');
 const THREADS = [1, 2];
 
-// Same pseudo-random images as bench/ddi.ts.
-function images(n: number, per: number): Float32Array {
-  let a = 12345;
-  const out = new Float32Array(n * per);
-  for (let i = 0; i < out.length; i++) {
-    a = (a * 1664525 + 1013904223) >>> 0;
-    out[i] = a / 4294967296;
-  }
-  return out;
-}
 
-/** Lower quartile: robust to bursts of load from the other processes on the machine. */
-function q25(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) * 0.25)]!;
-}
 
 function sh(cmd: string, cmdArgs: string[]): string {
   try {

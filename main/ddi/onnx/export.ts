@@ -18,7 +18,7 @@
 import type { DdiModel, InputNormalization } from '../model';
 import { UserError } from '../../util/errors';
 import { ProtoWriter, float32LE } from './protobuf';
-import { bnScaleShift, foldConv } from './fold';
+import { bnScaleShift, foldConv } from '../fold';
 
 /** Opset 13 has every op used here with the attributes set here, and any ONNX Runtime of recent years reads it. */
 export const ONNX_OPSET = 13;

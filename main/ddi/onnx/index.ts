@@ -2,4 +2,4 @@
 export { exportOnnx, nhwcToNchw, samePads, ONNX_IR_VERSION, ONNX_OPSET, ONNX_PRODUCER, type OnnxExport, type OnnxExportOptions, type OnnxHead, type OnnxValueInfo } from './export';
 export { loadOnnxRuntime, runFloat, type OrtLoad, type OrtModule, type OrtSession, type OrtSessionOptions, type OrtTensor } from './ort';
 export { ProtoWriter, float32LE } from './protobuf';
-export { bnScaleShift, foldConv } from './fold';
+export { bnScaleShift, foldConv } from '../fold';

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DdiModel } from '../model';
-import { BN_EPSILON } from '../model';
+import { bnScaleShift, foldConv } from '../fold';
 import type { TrunkUnit } from '../layout';
 import type { ExecPlan, UnitRuntime } from './types';
 
@@ -100,32 +100,16 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
       return v;
     };
     const spec = (n: string) => model.specs.find((s) => s.name === n)!.shape;
-    const bnScaleShift = (name: string) => {
-      const g = get(`${name}/gamma`);
-      const b = get(`${name}/beta`);
-      const m = get(`${name}/mean`);
-      const v = get(`${name}/variance`);
-      const scale = new Float32Array(g.length);
-      const shift = new Float32Array(g.length);
-      for (let i = 0; i < g.length; i++) {
-        scale[i] = g[i]! / Math.sqrt(v[i]! + BN_EPSILON);
-        shift[i] = b[i]! - m[i]! * scale[i]!;
-      }
-      return { scale, shift };
-    };
     const affine = (name: string): Affine => {
-      const { scale, shift } = bnScaleShift(name);
+      const { scale, shift } = bnScaleShift(get, name);
       return { scale: tf.tensor1d(scale), shift: tf.tensor1d(shift) };
     };
     const conv = (name: string, bn?: string): Folded => {
       const k = get(`${name}/kernel`);
       const shape = spec(`${name}/kernel`) as [number, number, number, number];
       if (!bn) return { kernel: tf.tensor4d(k, shape), bias: null };
-      const { scale, shift } = bnScaleShift(bn);
-      const out = shape[3];
-      const folded = new Float32Array(k.length);
-      for (let i = 0; i < k.length; i++) folded[i] = k[i]! * scale[i % out]!;
-      return { kernel: tf.tensor4d(folded, shape), bias: tf.tensor1d(shift) };
+      const f = foldConv(k, shape[3], get, bn);
+      return { kernel: tf.tensor4d(f.kernel, shape), bias: tf.tensor1d(f.bias) };
     };
     const fc = (name: string) => ({
       fcKernel: tf.tensor2d(get(`${name}/kernel`), spec(`${name}/kernel`) as [number, number]),

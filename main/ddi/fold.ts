@@ -3,7 +3,7 @@
  * shift rounded to float32 first, then one float32 product per kernel value), so an exported
  * graph holds bit-identical weights to the ones the tfjs runtime uses.
  */
-import { BN_EPSILON } from '../model';
+import { BN_EPSILON } from './model';
 
 export type ValueOf = (name: string) => Float32Array;
 

@@ -1,0 +1,18 @@
+/** Helpers shared by the benchmarks. */
+
+/** The same pseudo-random images (LCG, values in [0, 1)) for every configuration and runtime. */
+export function images(n: number, per: number): Float32Array {
+  let a = 12345;
+  const out = new Float32Array(n * per);
+  for (let i = 0; i < out.length; i++) {
+    a = (a * 1664525 + 1013904223) >>> 0;
+    out[i] = a / 4294967296;
+  }
+  return out;
+}
+
+/** Lower quartile: robust to bursts of load from other processes on a shared machine. */
+export function q25(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) * 0.25)]!;
+}
