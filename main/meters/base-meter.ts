@@ -1,11 +1,13 @@
 /**
- * Shared plumbing for real meter drivers: the state machine, counters, chunk/gap emission and a
- * watchdog that turns silence or a stream of garbage into a clear error naming the expected device.
- * Subclasses implement start() (open the transport, handshake, begin streaming) and stop().
+ * Shared plumbing for real meter drivers: the state machine, counters, chunk/gap emission, the
+ * lifecycle of a byte link, and a watchdog that turns silence or a stream of garbage into a clear
+ * error naming the expected device. Subclasses implement start() (open the transport, handshake,
+ * begin streaming) and stop().
  */
 import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { errorMessage, isUserError, UserError } from '../util/errors';
+import type { ByteLink } from './link';
 import type {
   MeterCapabilities,
   MeterCounters,
@@ -35,6 +37,9 @@ export abstract class BaseMeter extends TypedEmitter<MeterEvents> implements Pow
   /** Bytes received since the last valid sample: tells "silent" from "talking nonsense". */
   protected bytesSinceGood = 0;
   private opening: Promise<void> | undefined;
+  /** The transport of a serial or TCP driver while it is open. */
+  protected link: ByteLink | undefined;
+  private linkListeners: Array<() => void> = [];
 
   constructor(readonly spec: string) {
     super();
@@ -114,6 +119,37 @@ export abstract class BaseMeter extends TypedEmitter<MeterEvents> implements Pow
     this.stopWatchdog();
     void this.stop().catch(() => undefined);
     this.setState('error', message, retryable);
+  }
+
+  /**
+   * Keeps the link before open() resolves, so that stop() still closes it when the open or the
+   * handshake after it fails.
+   */
+  protected async openLink(link: ByteLink): Promise<ByteLink> {
+    this.link = link;
+    await link.open();
+    return link;
+  }
+
+  /**
+   * A lost link (cable pulled, peer closed) is a retryable error: the reconnect wrapper reopens.
+   * closeLink() removes these listeners, so a link from an earlier connection can never fail a
+   * later one.
+   */
+  protected listenToLink(link: ByteLink, lostMessage: (why: string) => string, onData?: (data: Buffer) => void): void {
+    if (onData) this.linkListeners.push(link.on('data', onData));
+    this.linkListeners.push(link.on('lost', (why) => this.fail(lostMessage(why))));
+  }
+
+  /** beforeClose is the driver's last word to the device (e.g. stop streaming) while the port is still open. */
+  protected async closeLink(beforeClose?: (link: ByteLink) => Promise<void>): Promise<void> {
+    for (const unsubscribe of this.linkListeners) unsubscribe();
+    this.linkListeners = [];
+    const link = this.link;
+    this.link = undefined;
+    if (!link) return;
+    await beforeClose?.(link);
+    await link.close();
   }
 
   protected emitChunk(chunk: SampleChunk): void {

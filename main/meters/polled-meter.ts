@@ -1,12 +1,20 @@
 /**
- * Shared loop for meters that answer when asked (RDTech UM, Korad, SCPI, sysfs sensors): poll at a
+ * Shared loop for meters that answer when asked over a link (RDTech UM, Korad, SCPI): poll at a
  * fixed interval, timestamp each reading at the midpoint between request and reply on the host
  * monotonic clock, and turn missed replies into explicit gaps instead of repeating old values.
  * Each reading is one sample; consecutive readings are not evenly spaced, so each chunk holds one.
  */
 import { monotonicNs } from '../util/clock';
 import { BaseMeter } from './base-meter';
-import { sleep } from './link';
+import { sleep, type ByteLink } from './link';
+import type { Channel, MeterCapabilities } from './types';
+
+/** Options every polled driver accepts; `link` replaces the port (tests, other transports). */
+export interface PolledMeterOptions {
+  baudRate?: number;
+  pollMs?: number;
+  link?: ByteLink;
+}
 
 export interface Reading {
   current?: number;
@@ -16,6 +24,7 @@ export interface Reading {
 }
 
 export abstract class PolledMeter extends BaseMeter {
+  readonly capabilities: MeterCapabilities;
   protected running = false;
   private loop: Promise<void> | undefined;
   private lastSampleNs = 0;
@@ -25,12 +34,23 @@ export abstract class PolledMeter extends BaseMeter {
   /** Set by readOnce when bytes came back but did not parse (a different device, wrong baud). */
   protected lastReplyInvalid = false;
 
-  protected abstract readonly pollMs: number;
+  constructor(
+    spec: string,
+    protected readonly pollMs: number,
+    channels: Channel[],
+  ) {
+    super(spec);
+    this.capabilities = { channels, sampleRateHz: 1000 / pollMs, digitalInputs: 0, deviceClock: false, simulated: false };
+  }
+
   /** Opens the transport and checks the device answers; throws UserError otherwise. */
   protected abstract connect(): Promise<void>;
-  protected abstract disconnect(): Promise<void>;
   /** One request/response; undefined when there was no valid reply in time. */
   protected abstract readOnce(): Promise<Reading | undefined>;
+
+  protected async disconnect(): Promise<void> {
+    await this.closeLink();
+  }
 
   protected async start(): Promise<void> {
     await this.connect();

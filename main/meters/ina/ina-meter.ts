@@ -28,7 +28,6 @@ export class InaMeter extends BaseMeter {
   readonly label: string;
   readonly capabilities: MeterCapabilities;
   protected readonly expectedDevice = 'an INA219/INA226/INA260 board (DDI frames or text lines)';
-  private link: ByteLink | undefined;
   private parser: InaStreamParser;
   private readonly clock = new DeviceClockMapper();
   private expectedSeq = -1;
@@ -37,7 +36,6 @@ export class InaMeter extends BaseMeter {
   private textPeriodNs: number;
   private lastTextNs = 0;
   private lastBad = 0;
-  private unsub: Array<() => void> = [];
   /** Which kind of data the board sends, once seen: 'framed' gives exact timing. */
   format: 'unknown' | 'framed' | 'text' = 'unknown';
 
@@ -65,25 +63,22 @@ export class InaMeter extends BaseMeter {
   }
 
   protected async start(): Promise<void> {
-    const link = this.options.link ?? new SerialLink({ path: this.path, baudRate: this.options.baudRate ?? 115200, batchMs: this.options.batchMs ?? 30 });
-    this.link = link;
     this.parser = new InaStreamParser(this.options);
     this.clock.reset();
     this.expectedSeq = -1;
     this.lastBad = 0;
-    await link.open();
-    this.unsub.push(
-      link.on('data', (d) => this.onData(d)),
-      link.on('lost', (why) => this.fail(`The INA board on ${this.path} was disconnected (${why}); plug it back in.`)),
+    const link = await this.openLink(
+      this.options.link ?? new SerialLink({ path: this.path, baudRate: this.options.baudRate ?? 115200, batchMs: this.options.batchMs ?? 30 }),
+    );
+    this.listenToLink(
+      link,
+      (why) => `The INA board on ${this.path} was disconnected (${why}); plug it back in.`,
+      (d) => this.onData(d),
     );
   }
 
   protected async stop(): Promise<void> {
-    for (const u of this.unsub) u();
-    this.unsub = [];
-    const link = this.link;
-    this.link = undefined;
-    await link?.close();
+    await this.closeLink();
   }
 
   private onData(bytes: Buffer): void {

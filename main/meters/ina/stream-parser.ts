@@ -5,6 +5,7 @@
  * fails validation (CRC, type, non-finite values) is a bad frame: the parser skips one byte and
  * searches again, so a corrupted frame can never hide the good frame right behind it.
  */
+import { joinBytes } from '../bytes';
 import { decodeInaFrame, INA_FRAME_SIZE, INA_SYNC0, INA_SYNC1, type InaFrame } from './frame';
 import { InaTextParser, type TextParserOptions, type TextSample } from './text-parser';
 
@@ -33,13 +34,7 @@ export class InaStreamParser {
   }
 
   push(bytes: Uint8Array): InaPushResult {
-    let data: Uint8Array;
-    if (this.pending.length === 0) data = bytes;
-    else {
-      data = new Uint8Array(this.pending.length + bytes.length);
-      data.set(this.pending);
-      data.set(bytes, this.pending.length);
-    }
+    const data = joinBytes(this.pending, bytes);
     const frames: InaFrame[] = [];
     const text: TextSample[] = [];
     let p = 0;

@@ -5,34 +5,26 @@
  */
 import { monotonicNs } from '../../util/clock';
 import { UserError } from '../../util/errors';
-import { readReply, SerialLink, sleep, type ByteLink } from '../link';
-import { PolledMeter, type Reading } from '../polled-meter';
-import type { MeterCapabilities } from '../types';
+import { readReply, SerialLink, sleep } from '../link';
+import { PolledMeter, type PolledMeterOptions, type Reading } from '../polled-meter';
 import { parseKoradIdn, parseKoradNumber, parseKoradStatus } from './protocol';
 
-export interface KoradOptions {
-  baudRate?: number;
-  pollMs?: number;
+export interface KoradOptions extends PolledMeterOptions {
   /** Minimum gap between commands (default 80 ms; some Velleman units need more). */
   minSpacingMs?: number;
   /** Wait for the first reply byte (default 500 ms). */
   replyTimeoutMs?: number;
   /** Read STATUS? every N polls (0 = never; default 4). */
   statusEvery?: number;
-  link?: ByteLink;
 }
 
 export class KoradMeter extends PolledMeter {
   readonly driver = 'korad';
   label: string;
-  readonly capabilities: MeterCapabilities;
   protected readonly expectedDevice = 'a Korad KA3005P-compatible power supply';
-  protected readonly pollMs: number;
-  private link: ByteLink | undefined;
   private lastCommandNs = 0;
   private polls = 0;
   private lastStatus: number | undefined;
-  private unsub: Array<() => void> = [];
   identity: string | undefined;
 
   constructor(
@@ -40,14 +32,12 @@ export class KoradMeter extends PolledMeter {
     private readonly path: string,
     private readonly options: KoradOptions = {},
   ) {
-    super(spec);
-    this.pollMs = options.pollMs ?? 250;
+    super(spec, options.pollMs ?? 250, ['current', 'voltage', 'power']);
     const spacing = options.minSpacingMs ?? 80;
     if (this.pollMs < 2 * spacing) {
       throw new UserError(`Korad poll interval ${this.pollMs} ms is too short; one V/I pair needs at least ${2 * spacing} ms (2 commands × ${spacing} ms).`);
     }
     this.label = `Korad power supply on ${path}`;
-    this.capabilities = { channels: ['current', 'voltage', 'power'], sampleRateHz: 1000 / this.pollMs, digitalInputs: 0, deviceClock: false, simulated: false };
   }
 
   protected override watchdogOptions() {
@@ -80,10 +70,8 @@ export class KoradMeter extends PolledMeter {
   }
 
   protected async connect(): Promise<void> {
-    const link = this.options.link ?? new SerialLink({ path: this.path, baudRate: this.options.baudRate ?? 9600 });
-    this.link = link;
-    await link.open();
-    this.unsub.push(link.on('lost', (why) => this.fail(`The Korad supply on ${this.path} was disconnected (${why}); plug it back in.`)));
+    const link = await this.openLink(this.options.link ?? new SerialLink({ path: this.path, baudRate: this.options.baudRate ?? 9600 }));
+    this.listenToLink(link, (why) => `The Korad supply on ${this.path} was disconnected (${why}); plug it back in.`);
     this.lastCommandNs = 0;
     const idn = await this.query('*IDN?', 'idle');
     const identity = parseKoradIdn(idn);
@@ -97,14 +85,6 @@ export class KoradMeter extends PolledMeter {
     }
     this.identity = identity;
     this.label = `${identity} on ${this.path}`;
-  }
-
-  protected async disconnect(): Promise<void> {
-    for (const u of this.unsub) u();
-    this.unsub = [];
-    const link = this.link;
-    this.link = undefined;
-    await link?.close();
   }
 
   protected async readOnce(): Promise<Reading | undefined> {

@@ -53,7 +53,6 @@ export class Ppk2Meter extends BaseMeter {
   readonly capabilities: MeterCapabilities;
   protected readonly expectedDevice = 'a Nordic PPK2';
   calibration: Ppk2Calibration | undefined;
-  private link: ByteLink | undefined;
   private decoder = new Ppk2StreamDecoder();
   private converter: Ppk2Converter | undefined;
   private vddMv = 0;
@@ -66,7 +65,6 @@ export class Ppk2Meter extends BaseMeter {
   private pausedAtNs: number | undefined;
   private windowStartNs = 0;
   private windowMinLagNs = Number.POSITIVE_INFINITY;
-  private unsub: Array<() => void> = [];
 
   constructor(
     spec: string,
@@ -94,9 +92,7 @@ export class Ppk2Meter extends BaseMeter {
   }
 
   protected async start(): Promise<void> {
-    const link = this.options.link ?? new SerialLink({ path: this.path, baudRate: 115200, batchMs: this.options.batchMs ?? 30 });
-    this.link = link;
-    await link.open();
+    const link = await this.openLink(this.options.link ?? new SerialLink({ path: this.path, baudRate: 115200, batchMs: this.options.batchMs ?? 30 }));
     // A previous session may have left the device streaming: stop it and drop what is in flight.
     await link.write(Uint8Array.of(PPK2_CMD.AverageStop));
     await sleep(50);
@@ -145,23 +141,20 @@ export class Ppk2Meter extends BaseMeter {
     this.startNs = undefined;
     this.index = 0;
     link.discardInput();
-    this.unsub.push(
-      link.on('data', (d) => this.onData(d)),
-      link.on('lost', (why) => this.fail(`The PPK2 on ${this.path} was disconnected (${why}); plug it back in.`)),
+    this.listenToLink(
+      link,
+      (why) => `The PPK2 on ${this.path} was disconnected (${why}); plug it back in.`,
+      (d) => this.onData(d),
     );
     await link.write(Uint8Array.of(PPK2_CMD.AverageStart));
     this.streaming = true;
   }
 
   protected async stop(): Promise<void> {
-    for (const u of this.unsub) u();
-    this.unsub = [];
-    const link = this.link;
-    this.link = undefined;
-    if (!link) return;
-    if (this.streaming && link.isOpen) await link.write(Uint8Array.of(PPK2_CMD.AverageStop)).catch(() => undefined);
-    this.streaming = false;
-    await link.close();
+    await this.closeLink(async (link) => {
+      if (this.streaming && link.isOpen) await link.write(Uint8Array.of(PPK2_CMD.AverageStop)).catch(() => undefined);
+      this.streaming = false;
+    });
   }
 
   /** Changes the regulator set-point while running (source mode: the DUT supply). */

@@ -14,6 +14,7 @@
  * (then it is kept) or with anything else (then it is dropped and counted as lost), so a single
  * stray word that happens to look valid does not become a sample.
  */
+import { joinBytes } from '../bytes';
 
 export type Ppk2Event = { type: 'words'; words: Uint32Array } | { type: 'gap'; lost: number };
 
@@ -49,13 +50,7 @@ export class Ppk2StreamDecoder {
   }
 
   push(bytes: Uint8Array): Ppk2Event[] {
-    let data: Uint8Array;
-    if (this.leftover.length === 0) data = bytes;
-    else {
-      data = new Uint8Array(this.leftover.length + bytes.length);
-      data.set(this.leftover, 0);
-      data.set(bytes, this.leftover.length);
-    }
+    const data = joinBytes(this.leftover, bytes);
     const events: Ppk2Event[] = [];
     const out = new Uint32Array(Math.floor(data.length / 4));
     let n = 0;

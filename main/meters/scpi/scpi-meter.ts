@@ -6,11 +6,11 @@
  */
 import { UserError } from '../../util/errors';
 import { SerialLink, sleep, TcpLink, type ByteLink } from '../link';
-import { Mailbox, PolledMeter, type Reading } from '../polled-meter';
-import type { Channel, MeterCapabilities } from '../types';
+import { Mailbox, PolledMeter, type PolledMeterOptions, type Reading } from '../polled-meter';
+import type { Channel } from '../types';
 import { parseScpiError, parseScpiNumber, SCPI_PRESETS } from './presets';
 
-export interface ScpiOptions {
+export interface ScpiOptions extends PolledMeterOptions {
   preset?: string;
   channel?: number;
   setupCommands?: string;
@@ -19,13 +19,10 @@ export interface ScpiOptions {
   powerQuery?: string;
   combinedQuery?: string;
   combinedFields?: string;
-  pollMs?: number;
   timeoutMs?: number;
   errorQueryEvery?: number;
   errorQuery?: string;
   terminator?: 'LF' | 'CRLF';
-  baudRate?: number;
-  link?: ByteLink;
 }
 
 const MAX_LINE = 4096;
@@ -39,18 +36,52 @@ export function parseTcpTarget(port: string): { host: string; port: number } | u
   return { host, port: p };
 }
 
+interface ScpiQueries {
+  setup: string[];
+  current?: string[];
+  voltage?: string[];
+  power?: string[];
+  combined?: string[];
+  fields: Channel[];
+}
+
+/** Outside the class because the channels it yields must be known before super() fixes capabilities. */
+function planQueries(options: ScpiOptions): { queries: ScpiQueries; channels: Channel[] } {
+  const presetName = options.preset ?? 'generic-pps';
+  const preset = SCPI_PRESETS[presetName];
+  if (!preset) throw new UserError(`SCPI preset "${presetName}" is unknown; use one of: ${Object.keys(SCPI_PRESETS).join(', ')}.`);
+  const ch = String(options.channel ?? 1);
+  const split = (s: string | undefined) => (s ? s.split('|').map((c) => c.trim().replaceAll('{ch}', ch)).filter(Boolean) : undefined);
+  const combined = split(options.combinedQuery ?? preset.combined);
+  const fieldsText = options.combinedFields ?? preset.combinedFields ?? '';
+  const fields = fieldsText.split(',').map((f) => f.trim()).filter(Boolean) as Channel[];
+  for (const f of fields) {
+    if (!['current', 'voltage', 'power'].includes(f)) throw new UserError(`SCPI combinedFields entry "${f}" is unknown; use current, voltage or power separated by commas.`);
+  }
+  // Explicit per-channel queries replace the preset's; a combined query covers its fields.
+  const anyExplicit = options.currentQuery ?? options.voltageQuery ?? options.powerQuery;
+  const queries: ScpiQueries = {
+    setup: split(options.setupCommands ?? preset.setup) ?? [],
+    current: split(options.currentQuery ?? (anyExplicit ? undefined : preset.current)),
+    voltage: split(options.voltageQuery ?? (anyExplicit ? undefined : preset.voltage)),
+    power: split(options.powerQuery ?? (anyExplicit ? undefined : preset.power)),
+    combined: anyExplicit && !options.combinedQuery ? undefined : combined,
+    fields: anyExplicit && !options.combinedQuery ? [] : fields,
+  };
+  const channels = (['current', 'voltage', 'power'] as Channel[]).filter((c) => queries[c] || queries.fields.includes(c));
+  if (channels.length === 0) throw new UserError('The SCPI meter has no query to run; set currentQuery, voltageQuery, powerQuery or a preset.');
+  if (queries.combined && queries.fields.length === 0) throw new UserError('The SCPI combinedQuery needs combinedFields, e.g. "voltage,current,power".');
+  return { queries, channels };
+}
+
 export class ScpiMeter extends PolledMeter {
   readonly driver = 'scpi';
   label: string;
-  readonly capabilities: MeterCapabilities;
   protected readonly expectedDevice = 'a SCPI instrument';
-  protected readonly pollMs: number;
-  private link: ByteLink | undefined;
   private readonly lines = new Mailbox<string>();
   private partial = '';
   private polls = 0;
-  private readonly queries: { setup: string[]; current?: string[]; voltage?: string[]; power?: string[]; combined?: string[]; fields: Channel[] };
-  private unsub: Array<() => void> = [];
+  private readonly queries: ScpiQueries;
   identity: string | undefined;
   instrumentErrors: string[] = [];
 
@@ -59,35 +90,11 @@ export class ScpiMeter extends PolledMeter {
     private readonly port: string,
     private readonly options: ScpiOptions = {},
   ) {
-    super(spec);
-    const presetName = options.preset ?? 'generic-pps';
-    const preset = SCPI_PRESETS[presetName];
-    if (!preset) throw new UserError(`SCPI preset "${presetName}" is unknown; use one of: ${Object.keys(SCPI_PRESETS).join(', ')}.`);
-    const ch = String(options.channel ?? 1);
-    const split = (s: string | undefined) => (s ? s.split('|').map((c) => c.trim().replaceAll('{ch}', ch)).filter(Boolean) : undefined);
-    const combined = split(options.combinedQuery ?? preset.combined);
-    const fieldsText = options.combinedFields ?? preset.combinedFields ?? '';
-    const fields = fieldsText.split(',').map((f) => f.trim()).filter(Boolean) as Channel[];
-    for (const f of fields) {
-      if (!['current', 'voltage', 'power'].includes(f)) throw new UserError(`SCPI combinedFields entry "${f}" is unknown; use current, voltage or power separated by commas.`);
-    }
-    // Explicit per-channel queries replace the preset's; a combined query covers its fields.
-    const anyExplicit = options.currentQuery ?? options.voltageQuery ?? options.powerQuery;
-    this.queries = {
-      setup: split(options.setupCommands ?? preset.setup) ?? [],
-      current: split(options.currentQuery ?? (anyExplicit ? undefined : preset.current)),
-      voltage: split(options.voltageQuery ?? (anyExplicit ? undefined : preset.voltage)),
-      power: split(options.powerQuery ?? (anyExplicit ? undefined : preset.power)),
-      combined: anyExplicit && !options.combinedQuery ? undefined : combined,
-      fields: anyExplicit && !options.combinedQuery ? [] : fields,
-    };
-    const channels = (['current', 'voltage', 'power'] as Channel[]).filter((c) => this.queries[c] || this.queries.fields.includes(c));
-    if (channels.length === 0) throw new UserError('The SCPI meter has no query to run; set currentQuery, voltageQuery, powerQuery or a preset.');
-    if (this.queries.combined && this.queries.fields.length === 0) throw new UserError('The SCPI combinedQuery needs combinedFields, e.g. "voltage,current,power".');
-    this.pollMs = options.pollMs ?? 500;
+    const { queries, channels } = planQueries(options);
+    super(spec, options.pollMs ?? 500, channels);
+    this.queries = queries;
     if (!(this.pollMs >= 20 && this.pollMs <= 3_600_000)) throw new UserError(`SCPI poll interval ${this.pollMs} ms is out of range; use 20 to 3600000 ms.`);
     this.label = `SCPI instrument at ${port}`;
-    this.capabilities = { channels, sampleRateHz: 1000 / this.pollMs, digitalInputs: 0, deviceClock: false, simulated: false };
   }
 
   protected override watchdogOptions() {
@@ -133,12 +140,14 @@ export class ScpiMeter extends PolledMeter {
 
   protected async connect(): Promise<void> {
     const link = this.makeLink();
-    this.link = link;
     this.partial = '';
     this.lines.clear();
-    await link.open();
-    this.unsub.push(link.on('data', (d) => this.onData(d)));
-    this.unsub.push(link.on('lost', (why) => this.fail(`The SCPI instrument at ${this.port} was disconnected (${why}); check the cable or network.`)));
+    await this.openLink(link);
+    this.listenToLink(
+      link,
+      (why) => `The SCPI instrument at ${this.port} was disconnected (${why}); check the cable or network.`,
+      (d) => this.onData(d),
+    );
     const idn = await this.ask(['*IDN?']);
     if (idn === undefined || idn.trim() === '' || !/^[\x20-\x7e]+$/.test(idn.trim())) {
       throw new UserError(
@@ -157,13 +166,9 @@ export class ScpiMeter extends PolledMeter {
     await this.drainErrors();
   }
 
-  protected async disconnect(): Promise<void> {
+  protected override async disconnect(): Promise<void> {
     this.lines.cancel();
-    for (const u of this.unsub) u();
-    this.unsub = [];
-    const link = this.link;
-    this.link = undefined;
-    await link?.close();
+    await super.disconnect();
   }
 
   private async drainErrors(): Promise<void> {

@@ -4,6 +4,8 @@
  * the first two bytes selects the scaling; UM24C/UM25C frames end in 0xFFF1, UM34C frames carry an
  * XOR checksum of selected bytes in byte 129. Frames failing either check are rejected.
  */
+import { joinBytes } from '../bytes';
+
 export const UM_FRAME_SIZE = 130;
 export const UM_REQUEST = 0xf0;
 
@@ -87,13 +89,7 @@ export class UmFrameParser {
   badBytes = 0;
 
   push(bytes: Uint8Array): UmReading[] {
-    let data: Uint8Array;
-    if (this.pending.length === 0) data = bytes;
-    else {
-      data = new Uint8Array(this.pending.length + bytes.length);
-      data.set(this.pending);
-      data.set(bytes, this.pending.length);
-    }
+    const data = joinBytes(this.pending, bytes);
     const out: UmReading[] = [];
     let p = 0;
     while (p + 2 <= data.length) {

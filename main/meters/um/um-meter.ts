@@ -6,28 +6,20 @@
  * interval has a floor and a reply timeout of 1 s (as libsigrok).
  */
 import { UserError } from '../../util/errors';
-import { SerialLink, type ByteLink } from '../link';
-import { Mailbox, PolledMeter, type Reading } from '../polled-meter';
-import type { MeterCapabilities } from '../types';
+import { SerialLink } from '../link';
+import { Mailbox, PolledMeter, type PolledMeterOptions, type Reading } from '../polled-meter';
 import { UM_REQUEST, UmFrameParser, type UmModel, type UmReading } from './frame';
 
-export interface UmOptions {
-  baudRate?: number;
-  pollMs?: number;
+export interface UmOptions extends PolledMeterOptions {
   replyTimeoutMs?: number;
-  link?: ByteLink;
 }
 
 export class UmMeter extends PolledMeter {
   readonly driver = 'um';
   label: string;
-  readonly capabilities: MeterCapabilities;
   protected readonly expectedDevice = 'an RDTech UM24C/UM25C/UM34C';
-  protected readonly pollMs: number;
-  private link: ByteLink | undefined;
   private parser = new UmFrameParser();
   private readonly frames = new Mailbox<UmReading>();
-  private unsub: Array<() => void> = [];
   private lastBadFrames = 0;
   model: UmModel | undefined;
 
@@ -36,19 +28,11 @@ export class UmMeter extends PolledMeter {
     private readonly path: string,
     private readonly options: UmOptions = {},
   ) {
-    super(spec);
-    this.pollMs = options.pollMs ?? 250;
+    super(spec, options.pollMs ?? 250, ['current', 'voltage', 'power']);
     if (!(this.pollMs >= 100 && this.pollMs <= 60_000)) {
       throw new UserError(`UM poll interval ${this.pollMs} ms is out of range; use 100 to 60000 ms.`);
     }
     this.label = `RDTech UM meter on ${path}`;
-    this.capabilities = {
-      channels: ['current', 'voltage', 'power'],
-      sampleRateHz: 1000 / this.pollMs,
-      digitalInputs: 0,
-      deviceClock: false,
-      simulated: false,
-    };
   }
 
   protected override watchdogOptions() {
@@ -56,14 +40,14 @@ export class UmMeter extends PolledMeter {
   }
 
   protected async connect(): Promise<void> {
-    const link = this.options.link ?? new SerialLink({ path: this.path, baudRate: this.options.baudRate ?? 115200 });
-    this.link = link;
     this.parser = new UmFrameParser();
     this.lastBadFrames = 0;
     this.frames.clear();
-    await link.open();
-    this.unsub.push(
-      link.on('data', (d) => {
+    const link = await this.openLink(this.options.link ?? new SerialLink({ path: this.path, baudRate: this.options.baudRate ?? 115200 }));
+    this.listenToLink(
+      link,
+      (why) => `The UM meter on ${this.path} was disconnected (${why}); check Bluetooth pairing/range and reconnect.`,
+      (d) => {
         const before = this.parser.badBytes;
         for (const f of this.parser.push(d)) this.frames.put(f);
         if (this.parser.badBytes > before) this.bytesSinceGood += this.parser.badBytes - before;
@@ -71,8 +55,7 @@ export class UmMeter extends PolledMeter {
           this.counts.badFrames += this.parser.badFrames - this.lastBadFrames;
           this.lastBadFrames = this.parser.badFrames;
         }
-      }),
-      link.on('lost', (why) => this.fail(`The UM meter on ${this.path} was disconnected (${why}); check Bluetooth pairing/range and reconnect.`)),
+      },
     );
     // Handshake: the first status frame names the model.
     let first: UmReading | undefined;
@@ -92,13 +75,9 @@ export class UmMeter extends PolledMeter {
     this.label = `RDTech ${first.model} on ${this.path}`;
   }
 
-  protected async disconnect(): Promise<void> {
+  protected override async disconnect(): Promise<void> {
     this.frames.cancel();
-    for (const u of this.unsub) u();
-    this.unsub = [];
-    const link = this.link;
-    this.link = undefined;
-    await link?.close();
+    await super.disconnect();
   }
 
   protected async readOnce(): Promise<Reading | undefined> {

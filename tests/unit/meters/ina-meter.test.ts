@@ -1,44 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { InaMeter } from '../../../main/meters/ina/ina-meter';
+import { describe, expect, it } from 'vitest';
+import { InaMeter, type InaOptions } from '../../../main/meters/ina/ina-meter';
 import { withReconnect } from '../../../main/meters/reconnecting-meter';
-import type { MeterGap, MeterStateEvent, PowerMeter, SampleChunk } from '../../../main/meters/types';
 import { waitFor } from './emulators/device-port';
 import { InaEmulator } from './emulators/ina-emulator';
-import { PtyPair } from './helpers/pty-pair';
+import { meterFixture } from './helpers/meter-fixture';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
-});
-
-async function setup(emu: InaEmulator) {
-  const pty = await PtyPair.create();
-  cleanups.push(() => pty.dispose());
-  await emu.attach(pty.devicePath);
-  cleanups.push(() => emu.detach());
-  return pty;
-}
-
-function record(meter: PowerMeter) {
-  const chunks: SampleChunk[] = [];
-  const gaps: MeterGap[] = [];
-  const states: MeterStateEvent[] = [];
-  meter.on('chunk', (c) => chunks.push(c));
-  meter.on('gap', (g) => gaps.push(g));
-  meter.on('state', (s) => states.push(s));
-  return { chunks, gaps, states, samples: () => chunks.reduce((a, c) => a + c.count, 0) };
-}
+const fx = meterFixture();
+const startIna = (emu: InaEmulator, options: InaOptions = {}) => fx.start(emu, (path) => new InaMeter('ina:test', path, options));
 
 describe('INA driver against the emulator over a pty', () => {
   it('framed: exact values, device-clock spacing across the µs wrap, sequence gaps', async () => {
     const emu = new InaEmulator(1000);
     emu.voltageV = 5.04;
     emu.currentA = -0.0375;
-    const pty = await setup(emu);
-    const meter = new InaMeter('ina:test', pty.hostPath, {});
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { meter, rec } = await startIna(emu);
     emu.start();
     await waitFor(() => rec.samples() > 300, 5000, 'samples');
     expect(meter.format).toBe('framed');
@@ -62,11 +37,7 @@ describe('INA driver against the emulator over a pty', () => {
     emu.mode = 'csv';
     emu.voltageV = 3.3;
     emu.currentA = 0.0125;
-    const pty = await setup(emu);
-    const meter = new InaMeter('ina:test', pty.hostPath, {});
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { meter, rec } = await startIna(emu);
     emu.start();
     await waitFor(() => rec.samples() > 50, 5000, 'samples');
     expect(meter.format).toBe('text');
@@ -78,12 +49,7 @@ describe('INA driver against the emulator over a pty', () => {
   });
 
   it('garbage between frames is counted, not turned into samples', async () => {
-    const emu = new InaEmulator(1000);
-    const pty = await setup(emu);
-    const meter = new InaMeter('ina:test', pty.hostPath, {});
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await startIna(new InaEmulator(1000));
     emu.start();
     await waitFor(() => rec.samples() > 100, 5000, 'samples');
     emu.write(Uint8Array.from([0xa5, 0x5a, 0x01, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0xff, 0x00]));
@@ -95,14 +61,9 @@ describe('INA driver against the emulator over a pty', () => {
   });
 
   it('says which device it expected when the port sends only nonsense', async () => {
-    const emu = new InaEmulator(1000);
-    const pty = await setup(emu);
-    const meter = new InaMeter('ina:test', pty.hostPath, { silenceMs: 400 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await startIna(new InaEmulator(1000), { silenceMs: 400 });
     const t = setInterval(() => emu.write(Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff)), 20);
-    cleanups.push(async () => clearInterval(t));
+    fx.defer(() => clearInterval(t));
     await waitFor(() => meter.state === 'error', 3000, 'error');
     const msg = rec.states.find((s) => s.state === 'error')!;
     expect(msg.message).toMatch(/INA219\/INA226\/INA260/);
@@ -110,12 +71,9 @@ describe('INA driver against the emulator over a pty', () => {
   });
 
   it('unplug and reconnect: one session with the outage recorded as a gap', async () => {
-    const emu = new InaEmulator(1000);
-    const pty = await setup(emu);
-    const meter = withReconnect(new InaMeter('ina:test', pty.hostPath, {}), { initialDelayMs: 100, maxDelayMs: 200 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { pty, emu, meter, rec } = await fx.start(new InaEmulator(1000), (path) =>
+      withReconnect(new InaMeter('ina:test', path, {}), { initialDelayMs: 100, maxDelayMs: 200 }),
+    );
     emu.start();
     await waitFor(() => rec.samples() > 100, 5000, 'samples');
     await pty.unplug();

@@ -1,13 +1,11 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { KoradMeter } from '../../../main/meters/korad/korad-meter';
+import { describe, expect, it } from 'vitest';
+import { KoradMeter, type KoradOptions } from '../../../main/meters/korad/korad-meter';
 import { parseKoradIdn, parseKoradNumber, parseKoradStatus } from '../../../main/meters/korad/protocol';
-import { withReconnect } from '../../../main/meters/reconnecting-meter';
-import type { MeterGap, MeterStateEvent, PowerMeter, SampleChunk } from '../../../main/meters/types';
 import { isUserError } from '../../../main/util/errors';
 import { waitFor } from './emulators/device-port';
 import { KoradEmulator } from './emulators/korad-emulator';
-import { PtyPair } from './helpers/pty-pair';
+import { expectReconnectAfterUnplug, meterFixture } from './helpers/meter-fixture';
 
 describe('Korad reply parsing', () => {
   it('accepts exactly 5-character numbers and rejects the rest', () => {
@@ -36,35 +34,12 @@ describe('Korad reply parsing', () => {
   });
 });
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
-});
-async function setup(emu: KoradEmulator) {
-  const pty = await PtyPair.create();
-  cleanups.push(() => pty.dispose());
-  await emu.attach(pty.devicePath);
-  cleanups.push(() => emu.detach());
-  return pty;
-}
-function record(meter: PowerMeter) {
-  const chunks: SampleChunk[] = [];
-  const gaps: MeterGap[] = [];
-  const states: MeterStateEvent[] = [];
-  meter.on('chunk', (c) => chunks.push(c));
-  meter.on('gap', (g) => gaps.push(g));
-  meter.on('state', (s) => states.push(s));
-  return { chunks, gaps, states };
-}
+const fx = meterFixture();
+const streamingKorad = (options: KoradOptions) => fx.start(new KoradEmulator(), (path) => new KoradMeter('korad:test', path, options));
 
 describe('Korad driver against the emulator over a pty', () => {
   it('identifies the supply, polls V and I with ≥ 80 ms spacing and computes power', async () => {
-    const emu = new KoradEmulator();
-    const pty = await setup(emu);
-    const meter = new KoradMeter('korad:test', pty.hostPath, { pollMs: 200 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await streamingKorad({ pollMs: 200 });
     expect(meter.identity).toBe('KORAD KA3005P V5.8 SN:03379314');
     await waitFor(() => rec.chunks.length >= 3, 4000, 'readings');
     const c = rec.chunks.at(-1)!;
@@ -81,12 +56,7 @@ describe('Korad driver against the emulator over a pty', () => {
   });
 
   it('garbage replies count as bad frames and then fail with the expected device named', async () => {
-    const emu = new KoradEmulator();
-    const pty = await setup(emu);
-    const meter = new KoradMeter('korad:test', pty.hostPath, { pollMs: 200, replyTimeoutMs: 150 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await streamingKorad({ pollMs: 200, replyTimeoutMs: 150 });
     await waitFor(() => rec.chunks.length >= 1, 4000, 'reading');
     emu.garbageReplies = true;
     await waitFor(() => meter.state === 'error', 5000, 'error');
@@ -97,12 +67,7 @@ describe('Korad driver against the emulator over a pty', () => {
   });
 
   it('a supply that stops answering for a while leaves a gap, not repeated values', async () => {
-    const emu = new KoradEmulator();
-    const pty = await setup(emu);
-    const meter = new KoradMeter('korad:test', pty.hostPath, { pollMs: 200, replyTimeoutMs: 150 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await streamingKorad({ pollMs: 200, replyTimeoutMs: 150 });
     await waitFor(() => rec.chunks.length >= 1, 4000, 'reading');
     emu.silent = true;
     await new Promise((r) => setTimeout(r, 700));
@@ -119,30 +84,13 @@ describe('Korad driver against the emulator over a pty', () => {
   it('no answer to *IDN? is a clear open error', async () => {
     const emu = new KoradEmulator();
     emu.silent = true;
-    const pty = await setup(emu);
-    const meter = new KoradMeter('korad:test', pty.hostPath, { replyTimeoutMs: 200 });
-    cleanups.push(() => meter.close());
-    const err = await meter.open().catch((e: unknown) => e);
+    const pty = await fx.plug(emu);
+    const err = await fx.openError(new KoradMeter('korad:test', pty.hostPath, { replyTimeoutMs: 200 }));
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(/No reply to \*IDN\?/);
   });
 
   it('reconnects after unplug and records the outage', async () => {
-    const emu = new KoradEmulator();
-    const pty = await setup(emu);
-    const meter = withReconnect(new KoradMeter('korad:test', pty.hostPath, { pollMs: 200 }), { initialDelayMs: 100, maxDelayMs: 200 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
-    await waitFor(() => rec.chunks.length >= 2, 4000, 'readings');
-    await pty.unplug();
-    await waitFor(() => meter.state === 'error', 3000, 'error');
-    await pty.replug();
-    await emu.attach(pty.devicePath);
-    await waitFor(() => meter.state === 'streaming', 5000, 'reconnect');
-    const n = rec.chunks.length;
-    await waitFor(() => rec.chunks.length > n, 3000, 'reading after reconnect');
-    expect(meter.counters().reconnects).toBe(1);
-    expect(rec.gaps.some((g) => /disconnected/.test(g.reason))).toBe(true);
+    await expectReconnectAfterUnplug(fx, new KoradEmulator(), (path) => new KoradMeter('korad:test', path, { pollMs: 200 }), 1);
   });
 });

@@ -1,35 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Ppk2Meter } from '../../../main/meters/ppk2/ppk2-meter';
+import { describe, expect, it } from 'vitest';
+import { Ppk2Meter, type Ppk2Options } from '../../../main/meters/ppk2/ppk2-meter';
 import { withReconnect } from '../../../main/meters/reconnecting-meter';
-import type { MeterGap, MeterStateEvent, PowerMeter, SampleChunk } from '../../../main/meters/types';
 import { isUserError } from '../../../main/util/errors';
 import { waitFor } from './emulators/device-port';
 import { EMU_CAL, emuEncodeCurrent, Ppk2Emulator } from './emulators/ppk2-emulator';
-import { PtyPair } from './helpers/pty-pair';
+import { meterFixture } from './helpers/meter-fixture';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
-});
-
-async function setup(emu = new Ppk2Emulator()) {
-  const pty = await PtyPair.create();
-  cleanups.push(() => pty.dispose());
-  await emu.attach(pty.devicePath);
-  cleanups.push(() => emu.detach());
-  return { pty, emu };
-}
-
-function record(meter: PowerMeter) {
-  const chunks: SampleChunk[] = [];
-  const gaps: MeterGap[] = [];
-  const states: MeterStateEvent[] = [];
-  meter.on('chunk', (c) => chunks.push(c));
-  meter.on('gap', (g) => gaps.push(g));
-  meter.on('state', (s) => states.push(s));
-  const samples = () => chunks.reduce((a, c) => a + c.count, 0);
-  return { chunks, gaps, states, samples };
-}
+const fx = meterFixture();
+const startPpk2 = (options: Ppk2Options, emu = new Ppk2Emulator()) => fx.start(emu, (path) => new Ppk2Meter('ppk2:test', path, options));
 
 /** Resolution of one ADC step in the range a current lands in (the emulator quantises to it). */
 function lsb(amps: number, vddMv: number): number {
@@ -39,13 +17,10 @@ function lsb(amps: number, vddMv: number): number {
 
 describe('PPK2 driver against the emulator over a pty', () => {
   it('reads metadata, sets mode/voltage/DUT power, and streams correctly scaled current and digital inputs', async () => {
-    const { pty, emu } = await setup();
+    const emu = new Ppk2Emulator();
     emu.current = 0.0015;
     emu.digital = 0b1010_0101;
-    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, { mode: 'source', voltageMv: 3300 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { meter, rec } = await startPpk2({ mode: 'source', voltageMv: 3300 }, emu);
     expect(meter.state).toBe('streaming');
     expect(meter.calibration?.r[1]).toBe(EMU_CAL.r[1]);
     await waitFor(() => emu.streaming, 2000, 'AverageStart');
@@ -89,11 +64,7 @@ describe('PPK2 driver against the emulator over a pty', () => {
   });
 
   it('pause/resume stop and restart averaging; the pause is an explicit gap that is not loss', async () => {
-    const { pty, emu } = await setup();
-    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, {});
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await startPpk2({});
     await waitFor(() => rec.samples() > 3000, 5000, 'samples');
     await meter.pause();
     expect(meter.state).toBe('idle');
@@ -111,10 +82,7 @@ describe('PPK2 driver against the emulator over a pty', () => {
   });
 
   it('ampere mode: sends mode 1, a regulator value and DUT power on', async () => {
-    const { pty, emu } = await setup();
-    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, { mode: 'ampere', voltageMv: 3000 });
-    cleanups.push(() => meter.close());
-    await meter.open();
+    const { emu, meter } = await startPpk2({ mode: 'ampere', voltageMv: 3000 });
     await waitFor(() => emu.streaming, 2000, 'AverageStart');
     expect(emu.mode).toBe(1);
     expect(emu.vddMv).toBe(3000);
@@ -123,11 +91,7 @@ describe('PPK2 driver against the emulator over a pty', () => {
   });
 
   it('records dropped samples as gaps with the exact count, never as values', async () => {
-    const { pty, emu } = await setup();
-    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, {});
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await startPpk2({});
     await waitFor(() => rec.samples() > 5000, 5000, 'samples');
     emu.drop(37);
     await waitFor(() => rec.gaps.length > 0, 3000, 'a gap');
@@ -144,11 +108,7 @@ describe('PPK2 driver against the emulator over a pty', () => {
   });
 
   it('detects loss of whole 64-sample counter cycles from the host clock', async () => {
-    const { pty, emu } = await setup();
-    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, { hiddenLossMs: 100, hiddenLossWindowMs: 1000 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await startPpk2({ hiddenLossMs: 100, hiddenLossWindowMs: 1000 });
     await waitFor(() => rec.samples() > 5000, 5000, 'samples');
     emu.drop(64 * 400); // 256 ms, invisible to the 6-bit counter
     await waitFor(() => rec.gaps.length > 0, 4000, 'a gap');
@@ -160,12 +120,9 @@ describe('PPK2 driver against the emulator over a pty', () => {
   });
 
   it('survives garbage in the stream: counts bad frames and keeps correct values', async () => {
-    const { pty, emu } = await setup();
+    const emu = new Ppk2Emulator();
     emu.current = 0.02;
-    const meter = new Ppk2Meter('ppk2:test', pty.hostPath, {});
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { meter, rec } = await startPpk2({}, emu);
     await waitFor(() => rec.samples() > 5000, 5000, 'samples');
     for (let k = 0; k < 5; k++) {
       emu.injectGarbage(Uint8Array.from({ length: 7 + k }, (_, i) => (i * 73 + k * 11) & 0xff));
@@ -181,24 +138,22 @@ describe('PPK2 driver against the emulator over a pty', () => {
   });
 
   it('fails with a clear message when a different device is on the port', async () => {
-    const { pty, emu } = await setup();
+    const emu = new Ppk2Emulator();
     emu.answerMetadata = false;
+    const pty = await fx.plug(emu);
     const chatter = setInterval(() => emu.write('Bus Voltage: 3.30 V\r\n'), 20);
-    cleanups.push(async () => clearInterval(chatter));
+    fx.defer(() => clearInterval(chatter));
     const meter = new Ppk2Meter('ppk2:test', pty.hostPath, { metadataTimeoutMs: 400 });
-    cleanups.push(() => meter.close());
-    const err = await meter.open().catch((e: unknown) => e);
+    const err = await fx.openError(meter);
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(/not PPK2 metadata/);
     expect(meter.state).toBe('error');
   });
 
   it('unplug mid-session: error state, explicit gap, automatic reconnect and resume', async () => {
-    const { pty, emu } = await setup();
-    const meter = withReconnect(new Ppk2Meter('ppk2:test', pty.hostPath, {}), { initialDelayMs: 100, maxDelayMs: 300 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { pty, emu, meter, rec } = await fx.start(new Ppk2Emulator(), (path) =>
+      withReconnect(new Ppk2Meter('ppk2:test', path, {}), { initialDelayMs: 100, maxDelayMs: 300 }),
+    );
     await waitFor(() => rec.samples() > 5000, 5000, 'samples');
     await pty.unplug();
     await waitFor(() => meter.state === 'error', 3000, 'error state');

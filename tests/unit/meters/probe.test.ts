@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scanDeviceNodes, suggestDrivers } from '../../../main/meters/discovery';
 import { probePort } from '../../../main/meters/probe';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,18 +10,12 @@ import { KoradEmulator } from './emulators/korad-emulator';
 import { Ppk2Emulator } from './emulators/ppk2-emulator';
 import { ScpiSerialEmulator } from './emulators/scpi-emulator';
 import { UmEmulator } from './emulators/um-emulator';
-import { PtyPair } from './helpers/pty-pair';
+import { meterFixture } from './helpers/meter-fixture';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
-});
+const fx = meterFixture();
 
 async function probeWith(emu: DevicePort, before?: () => void) {
-  const pty = await PtyPair.create();
-  cleanups.push(() => pty.dispose());
-  await emu.attach(pty.devicePath);
-  cleanups.push(() => emu.detach());
+  const pty = await fx.plug(emu);
   before?.();
   return probePort(pty.hostPath, { timeoutMs: 300 });
 }
@@ -56,7 +50,7 @@ describe('probePort identifies devices by their handshake over a pty', () => {
 describe('discovery suggestions from USB ids (no udev)', () => {
   it('suggests drivers for PPK2, CH340, CP210x, FTDI and rfcomm ports', () => {
     const root = mkdtempSync(join(tmpdir(), 'ddi-disc-'));
-    cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
+    fx.defer(() => rmSync(root, { recursive: true, force: true }));
     const dev = join(root, 'dev');
     const sys = join(root, 'sys');
     mkdirSync(dev, { recursive: true });

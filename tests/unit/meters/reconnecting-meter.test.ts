@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { withReconnect } from '../../../main/meters/reconnecting-meter';
-import type { MeterCounters, MeterEvents, MeterGap, MeterState, MeterStateEvent, PowerMeter, SampleChunk } from '../../../main/meters/types';
+import type { MeterCounters, MeterEvents, MeterState, MeterStateEvent, PowerMeter, SampleChunk } from '../../../main/meters/types';
 import { TypedEmitter } from '../../../main/util/emitter';
 import { waitFor } from './emulators/device-port';
+import { record } from './helpers/meter-fixture';
 
 /** A scriptable meter: tests decide when it streams, fails, and whether open() succeeds. */
 class FakeMeter extends TypedEmitter<MeterEvents> implements PowerMeter {
@@ -40,13 +41,7 @@ class FakeMeter extends TypedEmitter<MeterEvents> implements PowerMeter {
 
 function wire(fake: FakeMeter, opts = {}) {
   const m = withReconnect(fake, { initialDelayMs: 10, maxDelayMs: 40, ...opts });
-  const gaps: MeterGap[] = [];
-  const states: MeterStateEvent[] = [];
-  const chunks: SampleChunk[] = [];
-  m.on('gap', (g) => gaps.push(g));
-  m.on('state', (s) => states.push(s));
-  m.on('chunk', (c) => chunks.push(c));
-  return { m, gaps, states, chunks };
+  return { m, ...record(m) };
 }
 
 describe('withReconnect', () => {

@@ -1,15 +1,14 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scpiDriver } from '../../../main/meters/scpi';
 import { parseScpiError, parseScpiNumber } from '../../../main/meters/scpi/presets';
 import { parseTcpTarget, ScpiMeter } from '../../../main/meters/scpi/scpi-meter';
 import { parseMeterSpec } from '../../../main/meters/spec';
 import { withReconnect } from '../../../main/meters/reconnecting-meter';
-import type { MeterGap, MeterStateEvent, PowerMeter, SampleChunk } from '../../../main/meters/types';
 import { isUserError } from '../../../main/util/errors';
 import { waitFor } from './emulators/device-port';
 import { ScpiSerialEmulator, ScpiTcpEmulator } from './emulators/scpi-emulator';
-import { PtyPair } from './helpers/pty-pair';
+import { meterFixture } from './helpers/meter-fixture';
 
 describe('SCPI parsing', () => {
   it('numbers, SCPI overflow markers, error replies and TCP targets', () => {
@@ -41,32 +40,15 @@ describe('SCPI parsing', () => {
   });
 });
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
-});
-function record(meter: PowerMeter) {
-  const chunks: SampleChunk[] = [];
-  const gaps: MeterGap[] = [];
-  const states: MeterStateEvent[] = [];
-  meter.on('chunk', (c) => chunks.push(c));
-  meter.on('gap', (g) => gaps.push(g));
-  meter.on('state', (s) => states.push(s));
-  return { chunks, gaps, states };
-}
+const fx = meterFixture();
 
 describe('SCPI driver over a serial pty', () => {
   it('generic preset: MEAS queries, computed power, and error-queue notices', async () => {
-    const pty = await PtyPair.create();
-    cleanups.push(() => pty.dispose());
     const emu = new ScpiSerialEmulator();
-    await emu.attach(pty.devicePath);
-    cleanups.push(() => emu.detach());
+    const pty = await fx.plug(emu);
     emu.instrument.errors.push('-222,"Data out of range"');
     const meter = new ScpiMeter('scpi:test', pty.hostPath, { pollMs: 50, errorQueryEvery: 2 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const rec = await fx.open(meter);
     expect(meter.identity).toMatch(/DP832/);
     expect(meter.instrumentErrors).toEqual(['-222,"Data out of range"']);
     expect(rec.states.some((s) => /-222/.test(s.message ?? ''))).toBe(true);
@@ -78,16 +60,9 @@ describe('SCPI driver over a serial pty', () => {
   });
 
   it('a DMM preset with a multi-command step (INIT then FETC?)', async () => {
-    const pty = await PtyPair.create();
-    cleanups.push(() => pty.dispose());
     const emu = new ScpiSerialEmulator();
     emu.instrument.current = 0.0123456;
-    await emu.attach(pty.devicePath);
-    cleanups.push(() => emu.detach());
-    const meter = new ScpiMeter('scpi:test', pty.hostPath, { preset: 'keysight-344xx-dmm', pollMs: 50 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { meter, rec } = await fx.start(emu, (path) => new ScpiMeter('scpi:test', path, { preset: 'keysight-344xx-dmm', pollMs: 50 }));
     await waitFor(() => rec.chunks.length >= 2, 3000, 'readings');
     expect(meter.capabilities.channels).toEqual(['current']);
     expect(rec.chunks.at(-1)!.data[0]![0]).toBeCloseTo(0.0123456, 7);
@@ -98,15 +73,7 @@ describe('SCPI driver over a serial pty', () => {
 
 describe('SCPI garbage and loss', () => {
   it('non-numeric replies are bad frames and a gap; the stream continues when sane replies return', async () => {
-    const pty = await PtyPair.create();
-    cleanups.push(() => pty.dispose());
-    const emu = new ScpiSerialEmulator();
-    await emu.attach(pty.devicePath);
-    cleanups.push(() => emu.detach());
-    const meter = new ScpiMeter('scpi:test', pty.hostPath, { pollMs: 50, timeoutMs: 200, errorQueryEvery: 0 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await fx.start(new ScpiSerialEmulator(), (path) => new ScpiMeter('scpi:test', path, { pollMs: 50, timeoutMs: 200, errorQueryEvery: 0 }));
     await waitFor(() => rec.chunks.length >= 2, 3000, 'readings');
     const original = emu.instrument.handle.bind(emu.instrument);
     emu.instrument.handle = (line) => (/MEAS/.test(line) ? '#garbage\u0001' : original(line));
@@ -124,14 +91,12 @@ describe('SCPI driver over TCP', () => {
   it('scpi:tcp://127.0.0.1:PORT with the Rigol preset (combined query) and reconnect after the instrument drops', async () => {
     const emu = new ScpiTcpEmulator();
     const port = await emu.listen();
-    cleanups.push(() => emu.close());
+    fx.defer(() => emu.close());
     const meter = withReconnect(scpiDriver.create(parseMeterSpec(`scpi:tcp://127.0.0.1:${port}`), { preset: 'rigol-dp800', pollMs: 50 }), {
       initialDelayMs: 100,
       maxDelayMs: 200,
     });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const rec = await fx.open(meter);
     await waitFor(() => rec.chunks.length >= 2, 3000, 'readings');
     const c = rec.chunks.at(-1)!;
     expect(c.channels).toEqual(['current', 'voltage', 'power']);
@@ -153,16 +118,12 @@ describe('SCPI driver over TCP', () => {
     const emu = new ScpiTcpEmulator();
     const port = await emu.listen();
     emu.instrument.silent = true;
-    cleanups.push(() => emu.close());
-    const silent = new ScpiMeter('scpi:x', `tcp://127.0.0.1:${port}`, { timeoutMs: 200 });
-    cleanups.push(() => silent.close());
-    const e1 = await silent.open().catch((e: unknown) => e);
+    fx.defer(() => emu.close());
+    const e1 = await fx.openError(new ScpiMeter('scpi:x', `tcp://127.0.0.1:${port}`, { timeoutMs: 200 }));
     expect(isUserError(e1)).toBe(true);
     expect((e1 as Error).message).toMatch(/No reply to \*IDN\?/);
     await emu.close();
-    const refused = new ScpiMeter('scpi:x', `tcp://127.0.0.1:${port}`, { timeoutMs: 500 });
-    cleanups.push(() => refused.close());
-    const e2 = await refused.open().catch((e: unknown) => e);
+    const e2 = await fx.openError(new ScpiMeter('scpi:x', `tcp://127.0.0.1:${port}`, { timeoutMs: 500 }));
     expect((e2 as Error).message).toMatch(/Cannot connect/);
   });
 });

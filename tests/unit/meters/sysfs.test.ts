@@ -7,9 +7,10 @@ import { HwmonMeter } from '../../../main/meters/sysfs/hwmon';
 import { listOnboardSensors } from '../../../main/meters/sysfs/list';
 import { PowercapMeter } from '../../../main/meters/sysfs/powercap';
 import { parseMeterSpec } from '../../../main/meters/spec';
-import type { MeterStateEvent, SampleChunk } from '../../../main/meters/types';
+import type { PowerMeter } from '../../../main/meters/types';
 import { isUserError } from '../../../main/util/errors';
 import { waitFor } from './emulators/device-port';
+import { record, type Recording } from './helpers/meter-fixture';
 
 const dirs: string[] = [];
 const meters: Array<{ close(): Promise<void> }> = [];
@@ -29,6 +30,14 @@ function tree(files: Record<string, string>): string {
 }
 const put = (root: string, p: string, v: string | number) => writeFileSync(join(root, p), String(v));
 
+/** Recording starts before open() so that nothing the meter emits is missed; closed after the test. */
+async function openRecorded(meter: PowerMeter): Promise<Recording> {
+  meters.push(meter);
+  const rec = record(meter);
+  await meter.open();
+  return rec;
+}
+
 describe('powercap (RAPL) on a fake sysfs tree', () => {
   const rapl = 'sys/class/powercap';
   const base = () =>
@@ -47,10 +56,7 @@ describe('powercap (RAPL) on a fake sysfs tree', () => {
   it('sums the package zones (not their children), converts µJ/s to W and handles wrap-around', async () => {
     const root = base();
     const meter = new PowercapMeter('powercap', { root, rateHz: 50 });
-    meters.push(meter);
-    const chunks: SampleChunk[] = [];
-    meter.on('chunk', (c) => chunks.push(c));
-    await meter.open();
+    const { chunks } = await openRecorded(meter);
     expect(meter.label).toMatch(/package-0 \+ package-1/);
     // Advance counters at a known rate: package-0 +2 W, package-1 +3 W with its counter wrapping
     // at 2 J; the child zone "core" races ahead and must be ignored. The exact energy written is
@@ -140,10 +146,7 @@ describe('hwmon on a fake sysfs tree', () => {
   it('Jetson INA3221 rail by label: mV/mA to SI, power = V × I', async () => {
     const root = jetson();
     const m = hwmonDriver.create(parseMeterSpec('hwmon:ina3221/VDD_IN'), { root, rateHz: 100 });
-    meters.push(m);
-    const chunks: SampleChunk[] = [];
-    m.on('chunk', (c) => chunks.push(c));
-    await m.open();
+    const { chunks } = await openRecorded(m);
     await waitFor(() => chunks.length > 0, 2000, 'chunk');
     const c = chunks[0]!;
     expect(c.count).toBeGreaterThan(1); // batched, not one chunk per read
@@ -156,10 +159,7 @@ describe('hwmon on a fake sysfs tree', () => {
 
   it('a power-only sensor in µW', async () => {
     const m = new HwmonMeter('hwmon', { root: jetson(), label: 'board', rateHz: 50 });
-    meters.push(m);
-    const chunks: SampleChunk[] = [];
-    m.on('chunk', (c) => chunks.push(c));
-    await m.open();
+    const { chunks } = await openRecorded(m);
     await waitFor(() => chunks.length > 0, 2000, 'chunk');
     expect(chunks[0]!.data[2]![0]).toBeCloseTo(7.5, 6);
     expect(Number.isNaN(chunks[0]!.data[0]![0]!)).toBe(true);
@@ -174,10 +174,7 @@ describe('hwmon on a fake sysfs tree', () => {
       [`${base}/in_power0_input`]: '4000\n',
     });
     const m = new HwmonMeter('hwmon', { root, label: 'POM_5V_IN', rateHz: 50 });
-    meters.push(m);
-    const chunks: SampleChunk[] = [];
-    m.on('chunk', (c) => chunks.push(c));
-    await m.open();
+    const { chunks } = await openRecorded(m);
     await waitFor(() => chunks.length > 0, 2000, 'chunk');
     expect(chunks[0]!.data[0]![0]).toBeCloseTo(0.8, 6);
     expect(chunks[0]!.data[2]![0]).toBeCloseTo(4, 6);
@@ -189,10 +186,7 @@ describe('hwmon on a fake sysfs tree', () => {
     meters.push(bad);
     await expect(bad.open()).rejects.toThrow(/available: ina3221\/VDD_IN, ina3221\/VDD_CPU_GPU_CV/);
     const m = new HwmonMeter('hwmon', { root, chip: 'ina3221', label: 'VDD_IN', rateHz: 100 });
-    meters.push(m);
-    const states: MeterStateEvent[] = [];
-    m.on('state', (s) => states.push(s));
-    await m.open();
+    const { states } = await openRecorded(m);
     rmSync(join(root, 'sys/class/hwmon/hwmon3'), { recursive: true });
     await waitFor(() => m.state === 'error', 2000, 'error');
     expect(states.at(-1)!.message).toMatch(/hwmon/);

@@ -1,13 +1,11 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { withReconnect } from '../../../main/meters/reconnecting-meter';
+import { describe, expect, it } from 'vitest';
 import { decodeUmFrame, UmFrameParser } from '../../../main/meters/um/frame';
 import { UmMeter } from '../../../main/meters/um/um-meter';
-import type { MeterGap, MeterStateEvent, PowerMeter, SampleChunk } from '../../../main/meters/types';
 import { isUserError } from '../../../main/util/errors';
 import { waitFor } from './emulators/device-port';
 import { buildUmFrame, UmEmulator } from './emulators/um-emulator';
-import { PtyPair } from './helpers/pty-pair';
+import { expectReconnectAfterUnplug, meterFixture } from './helpers/meter-fixture';
 
 const state = { voltageV: 5.12, currentA: 0.456, tempC: 27, group: 3, groupMah: 1234, groupMwh: 6170 };
 
@@ -71,36 +69,11 @@ describe('UM frame decoding', () => {
   });
 });
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
-});
-
-async function setup(emu: UmEmulator) {
-  const pty = await PtyPair.create();
-  cleanups.push(() => pty.dispose());
-  await emu.attach(pty.devicePath);
-  cleanups.push(() => emu.detach());
-  return pty;
-}
-function record(meter: PowerMeter) {
-  const chunks: SampleChunk[] = [];
-  const gaps: MeterGap[] = [];
-  const states: MeterStateEvent[] = [];
-  meter.on('chunk', (c) => chunks.push(c));
-  meter.on('gap', (g) => gaps.push(g));
-  meter.on('state', (s) => states.push(s));
-  return { chunks, gaps, states };
-}
+const fx = meterFixture();
 
 describe('UM driver against the emulator over a pty', () => {
   it('polls, detects the model and reports scaled values with the meter accumulators', async () => {
-    const emu = new UmEmulator('UM34C');
-    const pty = await setup(emu);
-    const meter = new UmMeter('um:test', pty.hostPath, { pollMs: 100 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await fx.start(new UmEmulator('UM34C'), (path) => new UmMeter('um:test', path, { pollMs: 100 }));
     expect(meter.model).toBe('UM34C');
     expect(meter.label).toMatch(/UM34C/);
     await waitFor(() => rec.chunks.length >= 3, 4000, 'readings');
@@ -115,12 +88,7 @@ describe('UM driver against the emulator over a pty', () => {
   });
 
   it('corrupt and missing replies become bad frames and a gap, never a stale value', async () => {
-    const emu = new UmEmulator('UM25C');
-    const pty = await setup(emu);
-    const meter = new UmMeter('um:test', pty.hostPath, { pollMs: 100, replyTimeoutMs: 150 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
+    const { emu, meter, rec } = await fx.start(new UmEmulator('UM25C'), (path) => new UmMeter('um:test', path, { pollMs: 100, replyTimeoutMs: 150 }));
     await waitFor(() => rec.chunks.length >= 2, 4000, 'readings');
     emu.corruptNext = 2;
     await waitFor(() => meter.counters().badFrames >= 2, 3000, 'bad frames');
@@ -142,32 +110,15 @@ describe('UM driver against the emulator over a pty', () => {
   it('refuses a port where something else answers', async () => {
     const emu = new UmEmulator('UM25C');
     emu.silent = true;
-    const pty = await setup(emu);
+    const pty = await fx.plug(emu);
     const t = setInterval(() => emu.write('OK\r\n'), 30);
-    cleanups.push(async () => clearInterval(t));
-    const meter = new UmMeter('um:test', pty.hostPath, { replyTimeoutMs: 150 });
-    cleanups.push(() => meter.close());
-    const err = await meter.open().catch((e: unknown) => e);
+    fx.defer(() => clearInterval(t));
+    const err = await fx.openError(new UmMeter('um:test', pty.hostPath, { replyTimeoutMs: 150 }));
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(/not with RDTech UM status frames/);
   });
 
   it('reconnects after the link drops', async () => {
-    const emu = new UmEmulator('UM24C');
-    const pty = await setup(emu);
-    const meter = withReconnect(new UmMeter('um:test', pty.hostPath, { pollMs: 100 }), { initialDelayMs: 100, maxDelayMs: 200 });
-    cleanups.push(() => meter.close());
-    const rec = record(meter);
-    await meter.open();
-    await waitFor(() => rec.chunks.length >= 2, 4000, 'readings');
-    await pty.unplug();
-    await waitFor(() => meter.state === 'error', 3000, 'error');
-    await pty.replug();
-    await emu.attach(pty.devicePath);
-    await waitFor(() => meter.state === 'streaming', 5000, 'reconnect');
-    const n = rec.chunks.length;
-    await waitFor(() => rec.chunks.length > n + 1, 3000, 'readings after reconnect');
-    expect(meter.counters().reconnects).toBe(1);
-    expect(rec.gaps.some((g) => /disconnected/.test(g.reason))).toBe(true);
+    await expectReconnectAfterUnplug(fx, new UmEmulator('UM24C'), (path) => new UmMeter('um:test', path, { pollMs: 100 }), 2);
   });
 });
