@@ -68,7 +68,17 @@ export class DdiController {
     readonly modelName: string,
   ) {
     this.unitIdx = new Map(model.units.map((u, i) => [u.id, i]));
+    this.trunkIds = model.layout.trunk.map((u) => ({
+      layerGate: `gate.layer${u.layer}`,
+      channelGate: `gate.channel${u.layer}`,
+      shortcut: shortcutId(u.id),
+      channels: model.units[this.unitIdx.get(u.id)!]!.channels,
+      allChannels: Array.from({ length: u.gatedChannels }, (_, c) => c),
+    }));
   }
+
+  /** Per trunk unit: the cost-entry ids of its gates and shortcut and its full channel count (hot loop). */
+  private readonly trunkIds: { layerGate: string; channelGate: string; shortcut: string; channels: number; allChannels: number[] }[];
 
   tableFor(kind: Budget['kind']): CostTable | null {
     return kind === 'macs' ? this.tables.macs : kind === 'latency' ? this.tables.latency : this.tables.energy;
@@ -78,6 +88,23 @@ export class DdiController {
     const e = table.entries[id];
     if (!e) throw new Error(`Cost table ${table.name} has no entry for unit ${id}.`);
     return e;
+  }
+
+  /**
+   * The entries a charge for unit `id` reads (MACs, latency, energy, budget table), resolved once per
+   * set of tables: charges happen several times per unit per sample, and the lookups were a visible
+   * part of the gates' host time at batch 1.
+   */
+  private costRows = { key: [] as (CostTable | null)[], rows: new Map<string, (UnitCost | null)[]>() };
+  private costRow(btable: CostTable | null, id: string): (UnitCost | null)[] {
+    const key = [this.tables.macs, this.tables.latency, this.tables.energy, btable];
+    if (key.some((t, i) => t !== this.costRows.key[i])) this.costRows = { key, rows: new Map() };
+    let row = this.costRows.rows.get(id);
+    if (!row) {
+      row = key.map((t) => (t ? this.entry(t, id) : null));
+      this.costRows.rows.set(id, row);
+    }
+    return row;
   }
 
   private readonly plans = new Map<string, { worst: number[]; remaining: number[]; reserve: number[] }>();
@@ -179,10 +206,11 @@ export class DdiController {
       channels: [],
     }));
     const charge = (r: RowState, id: string, kept: number) => {
-      r.macs += unitCost(this.entry(this.tables.macs, id), kept);
-      if (this.tables.latency) r.latency += unitCost(this.entry(this.tables.latency, id), kept);
-      if (this.tables.energy) r.energy += unitCost(this.entry(this.tables.energy, id), kept);
-      if (btable) r.spent += unitCost(this.entry(btable, id), kept);
+      const [m, l, e, b] = this.costRow(btable, id);
+      r.macs += unitCost(m!, kept);
+      if (l) r.latency += unitCost(l, kept);
+      if (e) r.energy += unitCost(e, kept);
+      if (b) r.spent += unitCost(b, kept);
     };
     const exitAt = new Map(lay.exits.map((e) => [e.afterTrunk, e]));
     const bplan = btable ? this.budgetPlan(btable, mode) : null;
@@ -221,7 +249,7 @@ export class DdiController {
           plan.rows = active;
           for (const i of active) {
             const r = rows[i]!;
-            charge(r, u.id, this.model.units[this.unitIdx.get(u.id)!]!.channels);
+            charge(r, u.id, this.trunkIds[ti]!.channels);
             if (u.layer >= 0) r.executed.push(u.layer);
           }
         } else {
@@ -237,25 +265,29 @@ export class DdiController {
             const forced = opts.forced?.[i];
             let run = true;
             if (u.layerGated) {
-              charge(r, `gate.layer${u.layer}`, 0);
+              charge(r, this.trunkIds[ti]!.layerGate, 0);
               run = this.gates.layerLogit(u.layerGateProj, pooled, i * C, r.lstm) > 0;
               if (forced) run = forced.layer[u.layer] !== false;
             }
             if (!run) {
               r.skipped.push(u.layer);
-              if (u.projection) charge(r, shortcutId(u.id), 0); // the runtime still runs its projection for this row
+              if (u.projection) charge(r, this.trunkIds[ti]!.shortcut, 0); // the runtime still runs its projection for this row
               continue;
             }
             let keptIdx: number[] | null = null;
             if (u.groups > 0) {
-              charge(r, `gate.channel${u.layer}`, 0);
-              let flags: boolean[];
-              flags = Array.from(this.gates.channelLogits(u.layer, pooled, i * C), (z) => z > 0);
-              if (forced) flags = Array.from({ length: u.groups }, (_, g) => forced.channel[u.layer]?.[g] !== false);
-              keptIdx = keptChannelIndices(u.gatedChannels, cfg.gates.groupSize, flags);
+              charge(r, this.trunkIds[ti]!.channelGate, 0);
+              const logits = this.gates.channelLogits(u.layer, pooled, i * C);
+              const keep = forced ? (forced.channel[u.layer] ?? []) : null;
+              let all = true;
+              for (let g = 0; g < u.groups && all; g++) all = keep ? keep[g] !== false : logits[g]! > 0;
+              // Every group on (the common case early in a budget): share one index list, no allocation.
+              keptIdx = all
+                ? this.trunkIds[ti]!.allChannels
+                : keptChannelIndices(u.gatedChannels, cfg.gates.groupSize, keep ? Array.from({ length: u.groups }, (_, g) => keep[g] !== false) : Array.from(logits, (z) => z > 0));
               r.channels.push({ layer: u.layer, kept: keptIdx.length, total: u.gatedChannels });
             }
-            const kept = keptIdx ? keptIdx.length : this.model.units[this.unitIdx.get(u.id)!]!.channels;
+            const kept = keptIdx ? keptIdx.length : this.trunkIds[ti]!.channels;
             // A dense layer with no kept channel is skipped whole.
             if (u.kind === 'dense' && kept === 0) {
               r.skipped.push(u.layer);
@@ -264,7 +296,7 @@ export class DdiController {
             charge(r, u.id, kept);
             r.executed.push(u.layer);
             plan.rows.push(i);
-            chans.push(keptIdx ?? Array.from({ length: u.gatedChannels || kept }, (_, c) => c));
+            if (keptIdx) chans.push(keptIdx);
           }
           plan.channels = u.groups > 0 ? chans : null;
         }
