@@ -1,6 +1,14 @@
-import { getKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 
 export type Backend = Parameters<KernelFunc>[0]['backend'];
+
+/** Attributes both conv gradient kernels receive (tfjs-core's Conv2DBackprop{Filter,Input}Attrs). */
+export interface ConvGradAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
 
 /**
  * Runs one of the backend's own registered kernels directly (composed gradient kernels are built
