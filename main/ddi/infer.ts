@@ -107,7 +107,7 @@ export class DdiController {
     return row;
   }
 
-  private readonly plans = new Map<string, { worst: number[]; remaining: number[]; reserve: number[] }>();
+  private readonly plans = new Map<string, { worst: number[]; remaining: number[]; reserve: number[]; toNextAnswer: number[] }>();
 
   /**
    * Per trunk position, for one table and mode: worst case of the unit (gates included), worst case of
@@ -128,7 +128,18 @@ export class DdiController {
         const e = lay.exits.find((x) => x.afterTrunk >= ti);
         return this.entry(table, e ? e.id : 'classifier').fixed;
       });
-      p = { worst, remaining, reserve };
+      // Cheapest possible cost from unit ti up to the next answer (exit head or classifier): with it a
+      // row halts as soon as no better answer can fit, instead of running units it cannot use. In
+      // radi mode the cheapest path is the only path, so no unit is ever computed in vain.
+      const least = lay.trunk.map((_, ti) => this.leastTrunk(table, ti, mode));
+      const toNextAnswer = lay.trunk.map((_, ti) => {
+        const e = lay.exits.find((x) => x.afterTrunk >= ti);
+        const last = e ? e.afterTrunk : N - 1;
+        let c = this.entry(table, e ? e.id : 'classifier').fixed;
+        for (let tj = ti; tj <= last; tj++) c += least[tj]!;
+        return c;
+      });
+      p = { worst, remaining, reserve, toNextAnswer };
       this.plans.set(key, p);
     }
     return p;
@@ -144,6 +155,15 @@ export class DdiController {
       if (u.groups > 0) c += this.entry(table, `gate.channel${u.layer}`).fixed;
     }
     return c;
+  }
+
+  /** Cheapest cost of trunk unit ti in a mode: gated units at their cheapest decision (skipped / no channel kept). */
+  private leastTrunk(table: CostTable, ti: number, mode: InferenceMode): number {
+    const u = this.model.layout.trunk[ti]!;
+    if (!usesGates(mode) || (!u.layerGated && u.groups === 0)) return this.worstTrunk(table, ti, mode);
+    if (u.layerGated) return this.entry(table, `gate.layer${u.layer}`).fixed + (u.projection ? this.entry(table, shortcutId(u.id)).fixed : 0);
+    // Channel gate only: the gate runs; a dense layer with no kept channel is skipped, a block runs with none.
+    return this.entry(table, `gate.channel${u.layer}`).fixed + (u.kind === 'dense' ? 0 : unitCost(this.entry(table, u.id), 0));
   }
 
   /** Smallest budget that guarantees an answer: worst case through the first exit head (or the classifier). */
@@ -230,7 +250,7 @@ export class DdiController {
               r.guaranteed = true;
               continue;
             }
-            if (r.answer && r.spent + worst + reserve > budget!.value) {
+            if (r.answer && (r.spent + worst + reserve > budget!.value || r.spent + bplan!.toNextAnswer[ti]! > budget!.value)) {
               r.active = false;
               r.halted = true;
             }

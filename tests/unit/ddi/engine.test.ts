@@ -168,6 +168,26 @@ describe('hard budgets', () => {
       { numRuns: 60, seed: 42 },
     );
   });
+  it('radi never computes a block it cannot use: a row halts as soon as the next exit cannot fit', () => {
+    const cfg = tinyResnet();
+    engine.useModel(buildModel(cfg, 5));
+    const lay = buildLayout(cfg);
+    const min = engine.minimumBudget('macs', 'radi');
+    const top = engine.info().backboneMacs + engine.info().exitMacs;
+    let exitAnswers = 0;
+    // An even sweep of budgets from the minimum to the full network covers every gap between exits.
+    for (let k = 0; k <= 120; k++) {
+      const value = min + (k / 120) * (top - min);
+      for (const r of engine.infer(randomImages(2, 8, 8, 1, 4), 2, { mode: 'radi', budget: { kind: 'macs', value } })) {
+        expect(r.macs).toBeLessThanOrEqual(value);
+        if (r.exit === null) continue;
+        exitAnswers++;
+        // Every executed block lies at or before the answering exit: nothing was computed in vain.
+        expect(Math.max(...r.blocksExecuted), `budget ${value}`).toBeLessThanOrEqual(lay.exits[r.exit]!.afterLayer);
+      }
+    }
+    expect(exitAnswers).toBeGreaterThan(0);
+  });
 });
 
 describe('memory', () => {
