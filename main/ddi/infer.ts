@@ -161,9 +161,10 @@ export class DdiController {
   private leastTrunk(table: CostTable, ti: number, mode: InferenceMode): number {
     const u = this.model.layout.trunk[ti]!;
     if (!usesGates(mode) || (!u.layerGated && u.groups === 0)) return this.worstTrunk(table, ti, mode);
-    if (u.layerGated) return this.entry(table, `gate.layer${u.layer}`).fixed + (u.projection ? this.entry(table, shortcutId(u.id)).fixed : 0);
+    const ids = this.trunkIds[ti]!;
+    if (u.layerGated) return this.entry(table, ids.layerGate).fixed + (u.projection ? this.entry(table, ids.shortcut).fixed : 0);
     // Channel gate only: the gate runs; a dense layer with no kept channel is skipped, a block runs with none.
-    return this.entry(table, `gate.channel${u.layer}`).fixed + (u.kind === 'dense' ? 0 : unitCost(this.entry(table, u.id), 0));
+    return this.entry(table, ids.channelGate).fixed + (u.kind === 'dense' ? 0 : unitCost(this.entry(table, u.id), 0));
   }
 
   /** Smallest budget that guarantees an answer: worst case through the first exit head (or the classifier). */
