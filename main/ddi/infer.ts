@@ -79,6 +79,8 @@ export class DdiController {
 
   /** Per trunk unit: the cost-entry ids of its gates and shortcut and its full channel count (hot loop). */
   private readonly trunkIds: { layerGate: string; channelGate: string; shortcut: string; channels: number; allChannels: number[] }[];
+  /** MACs of the static network (every trunk unit + classifier), computed on first use. */
+  private staticMacs: number | undefined;
 
   tableFor(kind: Budget['kind']): CostTable | null {
     return kind === 'macs' ? this.tables.macs : kind === 'latency' ? this.tables.latency : this.tables.energy;
@@ -351,9 +353,9 @@ export class DdiController {
       this.runtime.release(x);
     }
     const end = monotonicNs();
-    const staticMacs = this.model.units
+    const staticMacs = (this.staticMacs ??= this.model.units
       .filter((u) => u.kind !== 'exit' && u.kind !== 'layer-gate' && u.kind !== 'channel-gate' && u.kind !== 'shortcut')
-      .reduce((s, u) => s + unitCost(u.macs, u.channels), 0);
+      .reduce((s, u) => s + unitCost(u.macs, u.channels), 0));
     return rows.map((r, i) => {
       const a = r.answer!;
       const { cls, conf } = argmaxSoftmax(a.logits);

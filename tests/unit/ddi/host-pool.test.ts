@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../main/ddi/backend';
+import { globalAvgPoolNhwc, wasmFloatView, wasmHeapAccess } from '../../../main/ddi/runtime/host-pool';
+import { TfjsRuntime } from '../../../main/ddi/runtime/tfjs';
+import { buildModel } from '../../../main/ddi/model';
+import { tinyResnet, randomImages } from './fixtures';
+
+describe('host pooling from the wasm heap (gate input)', () => {
+  it('views a wasm tensor in place and pools it like tf.mean, odd sizes included', async () => {
+    await initBackend('wasm');
+    const heap = wasmHeapAccess();
+    expect(heap).not.toBeNull();
+    // 5×7 positions and 5 channels: exercises the 4-way unrolled sum and its remainder loop.
+    const x = tf.randomNormal([3, 5, 7, 5], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const view = wasmFloatView(heap!, x)!;
+    expect(Array.from(view)).toEqual(Array.from(x.dataSync()));
+    const ref = tf.mean(x, [1, 2]).dataSync();
+    const got = globalAvgPoolNhwc(view, 3, 35, 5);
+    expect(got.length).toBe(15);
+    for (let i = 0; i < 15; i++) expect(got[i]).toBeCloseTo(ref[i]!, 6);
+    const ints = tf.tensor1d([1, 2, 3], 'int32');
+    expect(wasmFloatView(heap!, ints)).toBeNull();
+    tf.dispose([x, ints]);
+  });
+
+  it('is what the wasm runtime reads for the gates, and the cpu backend falls back to tfjs', async () => {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      await initBackend(backend);
+      expect(wasmHeapAccess() === null).toBe(backend === 'cpu');
+      const model = buildModel(tinyResnet(), 1);
+      const rt = new TfjsRuntime(model);
+      const cfg = model.config.input;
+      const x = rt.input(randomImages(2, cfg.height, cfg.width, cfg.channels), 2);
+      const y = rt.trunk(0, x, { rows: [0, 1], channels: null }); // the stem: a real activation
+      const ref = tf.mean(y, [1, 2]).dataSync();
+      const got = rt.pool(y);
+      expect(got.length).toBe(ref.length);
+      for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(ref[i]!, 5);
+      rt.release(x);
+      rt.release(y);
+      rt.dispose();
+      model.dispose();
+    }
+    await initBackend('wasm');
+  });
+});
