@@ -11,7 +11,7 @@ import type { DdiModel } from '../model';
 import { bnScaleShift, foldConv } from '../fold';
 import type { TrunkUnit } from '../layout';
 import type { ExecPlan, UnitRuntime } from './types';
-import { globalAvgPoolNhwc, wasmFloatView, wasmHeapAccess, type WasmHeapAccess } from './host-pool';
+import { WasmPooler, wasmHeapAccess } from './host-pool';
 
 type T4 = tf.Tensor4D;
 
@@ -88,8 +88,8 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   private readonly kind: 'resnet' | 'densenet';
   private readonly subsetThreshold: number;
   private disposed = false;
-  /** Direct access to the wasm heap for the gates' pooling (null on other backends). */
-  private readonly heap: WasmHeapAccess | null = wasmHeapAccess();
+  /** In-place pooling of wasm activations for the gates (null on other backends). */
+  private readonly pooler: WasmPooler | null = ((h) => (h ? new WasmPooler(h) : null))(wasmHeapAccess());
 
   constructor(model: DdiModel) {
     this.backend = tf.getBackend();
@@ -348,9 +348,9 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   }
 
   pool(x: T4): Float32Array {
-    const [n, h, w, c] = x.shape;
-    const view = this.heap ? wasmFloatView(this.heap, x) : null;
-    if (view) return globalAvgPoolNhwc(view, n, h * w, c);
+    const [, h, w] = x.shape;
+    const pooled = this.pooler?.pool(x);
+    if (pooled) return pooled;
     // No reshape or tidy: the [n,1,1,C] avgPool output reads back in the same order as [n,C].
     const t = tf.avgPool(x, [h, w], 1, 'valid');
     const out = t.dataSync() as Float32Array;
@@ -388,6 +388,7 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     if (this.disposed) return;
     this.disposed = true;
     this.clearCache();
+    this.pooler?.dispose();
     const all: tf.Tensor[] = [];
     const folded = (f: Folded | null) => {
       if (f) all.push(f.kernel, ...(f.bias ? [f.bias] : []));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../main/ddi/backend';
-import { globalAvgPoolNhwc, wasmFloatView, wasmHeapAccess } from '../../../main/ddi/runtime/host-pool';
+import { WasmPooler, globalAvgPoolNhwc, wasmFloatView, wasmHeapAccess } from '../../../main/ddi/runtime/host-pool';
+import { GAP_MODULE } from '../../../main/ddi/runtime/wasm-pool-kernel';
 import { TfjsRuntime } from '../../../main/ddi/runtime/tfjs';
 import { buildModel } from '../../../main/ddi/model';
 import { tinyResnet, randomImages } from './fixtures';
@@ -22,6 +23,28 @@ describe('host pooling from the wasm heap (gate input)', () => {
     const ints = tf.tensor1d([1, 2, 3], 'int32');
     expect(wasmFloatView(heap!, ints)).toBeNull();
     tf.dispose([x, ints]);
+  });
+
+  it('pools with the SIMD kernel on tfjs-wasm memory when the channels come in fours, else in JS', async () => {
+    await initBackend('wasm');
+    expect(WebAssembly.validate(GAP_MODULE)).toBe(true);
+    const pooler = new WasmPooler(wasmHeapAccess()!);
+    expect(pooler.usesSimdKernel).toBe(true);
+    for (const [n, h, w, c] of [[1, 28, 28, 16], [3, 7, 5, 64], [2, 3, 3, 6]] as const) {
+      const x = tf.randomNormal([n, h, w, c], 0.5, 1, 'float32', 11) as tf.Tensor4D;
+      const ref = tf.mean(x, [1, 2]).dataSync();
+      const got = pooler.pool(x)!;
+      expect(got.length).toBe(n * c);
+      for (let i = 0; i < n * c; i++) expect(got[i]).toBeCloseTo(ref[i]!, 5);
+      x.dispose();
+    }
+    // A larger batch after a smaller one reallocates the output buffer: results stay right.
+    const big = tf.randomNormal([8, 4, 4, 8], 0, 1, 'float32', 12) as tf.Tensor4D;
+    const refBig = tf.mean(big, [1, 2]).dataSync();
+    const gotBig = pooler.pool(big)!;
+    for (let i = 0; i < refBig.length; i++) expect(gotBig[i]).toBeCloseTo(refBig[i]!, 5);
+    big.dispose();
+    pooler.dispose();
   });
 
   it('is what the wasm runtime reads for the gates, and the cpu backend falls back to tfjs', async () => {
