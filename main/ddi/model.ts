@@ -11,7 +11,7 @@ import { validateConfig } from './config';
 import { buildLayout, groupSizes, type Layout, type TrunkUnit } from './layout';
 import { initValues, mulberry32, paramSpecs, type ParamGroup, type ParamSpec } from './params';
 import { macTable, shortcutId, unitInfos, type CostTable, type UnitInfo } from './cost';
-import { hardThresholdSTE } from './ste';
+import { hardGateFromLogit, hardThresholdSTE, type GateGradient } from './ste';
 
 export const BN_EPSILON = 1e-5;
 /** Weight of the current batch in the moving BN statistics (PyTorch momentum 0.1). */
@@ -38,6 +38,8 @@ export interface ForwardTrainOptions {
   forced?: GatePattern[];
   /** Cost table for the differentiable per-sample cost (default: the exact MAC table). */
   costTable?: CostTable;
+  /** Straight-through estimator of the learned gates (ste.ts); default 'sigmoid', the reference form. */
+  gateGradient?: GateGradient;
 }
 
 export interface GateOutput {
@@ -208,28 +210,32 @@ export class DdiModel {
     let lstmH: tf.Tensor2D = tf.zeros([B, h]);
     let lstmC: tf.Tensor2D = tf.zeros([B, h]);
 
+    const hardDecision = (prob: tf.Tensor2D, logit: tf.Tensor2D): tf.Tensor2D =>
+      (opts.gateGradient === 'logit' ? hardGateFromLogit(logit) : hardThresholdSTE(prob)) as tf.Tensor2D;
     const layerGate = (u: TrunkUnit, pooled: tf.Tensor2D): tf.Tensor2D => {
       const e = fc(`gate/layer/proj${u.layerGateProj}`, pooled);
       const z = tf.add(tf.matMul(tf.concat([e, lstmH], 1), v('gate/layer/lstm/kernel') as tf.Tensor2D), v('gate/layer/lstm/bias')) as tf.Tensor2D;
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       lstmC = tf.add(tf.mul(tf.sigmoid(f), lstmC), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
       lstmH = tf.mul(tf.sigmoid(o), tf.tanh(lstmC)) as tf.Tensor2D;
-      const prob = tf.sigmoid(fc('gate/layer/out', lstmH)) as tf.Tensor2D;
+      const logit = fc('gate/layer/out', lstmH);
+      const prob = tf.sigmoid(logit) as tf.Tensor2D;
       let decision: tf.Tensor2D;
       if (opts.forced) decision = forcedCol((p) => [p.layer[u.layer] === false ? 0 : 1]);
       else if (opts.gates === 'all-on') decision = tf.onesLike(prob);
-      else decision = hardThresholdSTE(prob) as tf.Tensor2D;
+      else decision = hardDecision(prob, logit);
       gates.push({ id: `gate.layer${u.layer}`, kind: 'layer', layer: u.layer, prob, decision });
       return decision;
     };
 
     const channelGate = (u: TrunkUnit, pooled: tf.Tensor2D): tf.Tensor2D => {
       const hid = tf.relu(fc(`gate/channel${u.layer}/fc1`, pooled)) as tf.Tensor2D;
-      const prob = tf.sigmoid(fc(`gate/channel${u.layer}/fc2`, hid)) as tf.Tensor2D;
+      const logit = fc(`gate/channel${u.layer}/fc2`, hid);
+      const prob = tf.sigmoid(logit) as tf.Tensor2D;
       let decision: tf.Tensor2D;
       if (opts.forced) decision = forcedCol((p) => Array.from({ length: u.groups }, (_, g) => (p.channel[u.layer]?.[g] === false ? 0 : 1)));
       else if (opts.gates === 'all-on') decision = tf.onesLike(prob);
-      else decision = hardThresholdSTE(prob) as tf.Tensor2D;
+      else decision = hardDecision(prob, logit);
       gates.push({ id: `gate.channel${u.layer}`, kind: 'channel', layer: u.layer, prob, decision });
       return decision;
     };

@@ -32,6 +32,7 @@ interface TrainFlags {
   batchSize?: string;
   lr?: string;
   beta?: string;
+  gateGradient?: string;
   schedule: string;
   seed?: string;
   augment: boolean;
@@ -121,6 +122,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch-size <n>', `batch size (default ${DEFAULTS.batchSize})`)
     .option('--lr <lr>', `peak learning rate (default ${DEFAULTS.backboneLr} for stage 1, ${DEFAULTS.jointLr} for stage 3)`)
     .option('--beta <beta>', `weight of the sign-switching cost term (default ${DEFAULTS.beta})`)
+    .option('--gate-gradient <form>', `straight-through estimator of the gates: logit (σ'(0) slope, never vanishes) or sigmoid (reference form) (default ${DEFAULTS.gateGradient})`)
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
     .option('--no-augment', 'disable random crop and flip')
@@ -150,6 +152,8 @@ export function registerTrainCommand(program: Command): void {
       const target = (num(f.target, 'target') ?? 100) / 100;
       const schedule = f.schedule === 'step' ? 'step' : f.schedule === 'cosine' ? 'cosine' : undefined;
       if (!schedule) throw new UserError(`--schedule "${f.schedule}" is not cosine or step.`);
+      const gateGradient = f.gateGradient ?? DEFAULTS.gateGradient;
+      if (gateGradient !== 'logit' && gateGradient !== 'sigmoid') throw new UserError(`--gate-gradient "${f.gateGradient}" is not logit or sigmoid.`);
       const recipe = buildRecipe({
         stages,
         target,
@@ -160,6 +164,7 @@ export function registerTrainCommand(program: Command): void {
         jointEpochs: num(f.jointEpochs, 'joint-epochs'),
         lr: num(f.lr, 'lr'),
         beta: num(f.beta, 'beta'),
+        gateGradient,
         schedule,
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
         augment: f.augment,

@@ -23,10 +23,20 @@ export interface CostTermConfig {
   target: number;
   /** Weight β of the sign-switching term. */
   beta: number;
+  /**
+   * The reference rule rewards compute whenever the batch is at or below the target, so at a
+   * 100 % target a batch running everything is still rewarded and the gates are driven ever more
+   * confidently "on", without bound. false (recipes from 2026-11-26 on): no term once a batch
+   * runs everything at a 100 % target; below it, the reward pulls gates back on as before.
+   */
+  rewardAtFullTarget?: boolean;
 }
 
-/** Sign of the cost term for a batch with achieved fraction `achieved`. */
-export function costSign(achieved: number, target: number): 1 | -1 {
+/** Sign of the cost term for a batch with achieved fraction `achieved` (0 = no term). */
+export function costSign(achieved: number, target: number, rewardAtFullTarget = true): 1 | 0 | -1 {
+  // Tolerance: the fraction is a float32 ratio that lands a few ulps below 1 when everything runs;
+  // the cheapest real saving (one channel group) is orders of magnitude larger.
+  if (!rewardAtFullTarget && target >= 1 && achieved >= 1 - 1e-4) return 0;
   return achieved > target ? 1 : -1;
 }
 
@@ -55,8 +65,8 @@ export function ddiLoss(out: ForwardTrainResult, labels: tf.Tensor1D, cfg: LossC
   let total: tf.Scalar = finalCe;
   if (exitCe.length > 0 && cfg.exitWeight > 0) total = tf.add(total, tf.mul(tf.addN(exitCe), cfg.exitWeight)) as tf.Scalar;
   if (cfg.cost && cfg.cost.beta > 0) {
-    const s = costSign(achieved, cfg.cost.target);
-    total = tf.add(total, tf.mul(costFraction, s * cfg.cost.beta)) as tf.Scalar;
+    const s = costSign(achieved, cfg.cost.target, cfg.cost.rewardAtFullTarget);
+    if (s !== 0) total = tf.add(total, tf.mul(costFraction, s * cfg.cost.beta)) as tf.Scalar;
   }
   return { total, finalCe, exitCe, costFraction, achieved };
 }

@@ -10,6 +10,7 @@ import { UserError } from '../../util/errors';
 import type { AugmentConfig } from './batches';
 import type { ScheduleConfig } from './schedule';
 import type { TrainGroup } from './step';
+import type { GateGradient } from '../ste';
 
 export type StageName = 'backbone' | 'gates' | 'joint';
 
@@ -35,6 +36,10 @@ export interface Recipe {
   weightDecay: number;
   /** Weight of each exit's cross-entropy relative to the final classifier's. */
   exitWeight: number;
+  /** Gate estimator (ste.ts). Absent in recipes recorded before 2026-11-26: 'sigmoid'. */
+  gateGradient?: GateGradient;
+  /** Cost-term reward at a 100 % target when everything runs (loss.ts). Absent before 2026-11-26: true. */
+  rewardAtFullTarget?: boolean;
   stages: StageSpec[];
 }
 
@@ -52,6 +57,8 @@ export const DEFAULTS = {
   jointEpochs: 4,
   jointLr: 0.01,
   beta: 5,
+  gateGradient: 'logit' as GateGradient,
+  rewardAtFullTarget: false,
 };
 
 export interface RecipeOptions {
@@ -67,6 +74,7 @@ export interface RecipeOptions {
   beta?: number;
   schedule?: 'cosine' | 'step';
   maxStepsPerEpoch?: number;
+  gateGradient?: GateGradient;
   augment?: boolean;
 }
 
@@ -99,6 +107,8 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     momentum: DEFAULTS.momentum,
     weightDecay: DEFAULTS.weightDecay,
     exitWeight: DEFAULTS.exitWeight,
+    gateGradient: o.gateGradient ?? DEFAULTS.gateGradient,
+    rewardAtFullTarget: DEFAULTS.rewardAtFullTarget,
     stages: spec,
   };
 }

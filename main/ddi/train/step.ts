@@ -23,6 +23,8 @@ export interface StepOptions {
   lr: number;
   loss: LossConfig;
   gates: ForwardTrainOptions['gates'];
+  /** Gate estimator (ste.ts); absent = 'sigmoid', the form of runs recorded before 2026-11-26. */
+  gateGradient?: ForwardTrainOptions['gateGradient'];
 }
 
 /** Name → variable for the trainable variables of `groups`. */
@@ -48,7 +50,7 @@ export function trainStep(
   try {
     const { value, grads } = tf.tidy(() => {
       const f = () => {
-        const out = model.forwardTrain(x, { training: true, gates: o.gates });
+        const out = model.forwardTrain(x, { training: true, gates: o.gates, gateGradient: o.gateGradient });
         const parts = ddiLoss(out, y, o.loss);
         finalCe = parts.finalCe.dataSync()[0] ?? NaN;
         achieved = parts.achieved;

@@ -218,7 +218,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             groups: stage.groups,
             lr,
             gates: stage.gates,
-            loss: { exitWeight: recipe.exitWeight, cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta } : undefined },
+            gateGradient: recipe.gateGradient,
+            loss: {
+              exitWeight: recipe.exitWeight,
+              cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: recipe.rewardAtFullTarget ?? true } : undefined,
+            },
           },
           vars,
         );

@@ -5,7 +5,7 @@ import { buildModel } from '../../../main/ddi/model';
 import { densenetConfig, resnetConfig, PRESETS } from '../../../main/ddi/config';
 import { buildLayout } from '../../../main/ddi/layout';
 import { macTable, summarizeCost, unitCost, unitInfos } from '../../../main/ddi/cost';
-import { hardThresholdSTE } from '../../../main/ddi/ste';
+import { hardGateFromLogit, hardThresholdSTE, LOGIT_STE_SLOPE } from '../../../main/ddi/ste';
 import { tinyDensenet, tinyResnet } from './fixtures';
 
 beforeAll(async () => {
@@ -193,6 +193,18 @@ describe('straight-through estimator', () => {
     const f = (q: tf.Tensor) => tf.sum(tf.mul(hardThresholdSTE(q), w));
     expect(Array.from(hardThresholdSTE(p).dataSync())).toEqual([0, 0, 1, 1]);
     expect(Array.from(tf.grad(f)(p).dataSync())).toEqual([1, 2, 3, 4]);
+  });
+  it('the logit STE decides like the reference and keeps a gradient where the sigmoid saturates', () => {
+    const z = tf.tensor1d([-12, -0.1, 0, 0.1, 12]);
+    const w = tf.tensor1d([1, 2, 3, 4, 5]);
+    expect(Array.from(hardGateFromLogit(z).dataSync())).toEqual(Array.from(hardThresholdSTE(tf.sigmoid(z)).dataSync()));
+    const viaLogit = tf.grad((q: tf.Tensor) => tf.sum(tf.mul(hardGateFromLogit(q), w)))(z).dataSync();
+    const viaSigmoid = tf.grad((q: tf.Tensor) => tf.sum(tf.mul(hardThresholdSTE(tf.sigmoid(q)), w)))(z).dataSync();
+    expect(Array.from(viaLogit)).toEqual([1, 2, 3, 4, 5].map((v) => v * LOGIT_STE_SLOPE));
+    // At the threshold both forms agree; a confident gate (|z| = 12) gets ~6e-6 of it from the sigmoid form.
+    expect(viaSigmoid[2]).toBeCloseTo(viaLogit[2]!, 6);
+    expect(viaSigmoid[4]! / viaLogit[4]!).toBeLessThan(1e-4);
+    tf.dispose([z, w]);
   });
   it('gives gate parameters a non-zero gradient through the cost term', () => {
     const m = buildModel(tinyResnet(), 9);

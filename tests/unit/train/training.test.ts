@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resnetConfig, type ModelConfig } from '../../../main/ddi/config';
 import { buildModel } from '../../../main/ddi/model';
 import type { ImageDataset } from '../../../main/ddi/data/dataset';
-import { crossEntropy } from '../../../main/ddi/train/loss';
+import { costSign, crossEntropy } from '../../../main/ddi/train/loss';
 import { SgdMomentum } from '../../../main/ddi/train/optimizer';
 import { buildRecipe } from '../../../main/ddi/train/recipe';
 import { prepareTraining } from '../../../main/ddi/train/setup';
@@ -101,6 +101,48 @@ describe('training', () => {
     const full = run(1);
     expect(Math.min(...full)).toBeGreaterThan(0.95);
     x.dispose();
+  });
+
+  it('confident "on" gates still follow the cost term with the logit STE, not with the sigmoid STE', () => {
+    const ds = toyDataset(32, 2);
+    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
+    const labels = Int32Array.from(ds.labels);
+    const run = (gateGradient: 'logit' | 'sigmoid') => {
+      const model = buildModel(tinyConfig(true), 5);
+      // What a gate stage at a 100 % target under the reference rule leaves behind: every gate
+      // output logit at +8 (σ' ≈ 3e-4).
+      for (const s of model.specs) {
+        if (/^gate\/(layer\/out|channel\d+\/fc2)\/bias$/.test(s.name)) model.variable(s.name).assign(tf.fill(s.shape, 8));
+      }
+      const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
+      const costs: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const r = trainStep(model, opt, x, labels, { groups: ['gates'], lr: 0.5, gates: 'learned', gateGradient, loss: { exitWeight: 1, cost: { target: 0.4, beta: 5 } } });
+        costs.push(r.costFraction);
+      }
+      opt.dispose();
+      model.dispose();
+      return costs;
+    };
+    const stuck = run('sigmoid');
+    expect(Math.min(...stuck)).toBeGreaterThan(0.99);
+    const moving = run('logit');
+    expect(moving[0]).toBeGreaterThan(0.99);
+    expect(Math.min(...moving.slice(-5))).toBeLessThan(0.8);
+    x.dispose();
+  });
+
+  it('without the reward at a full target, a batch running everything gets no cost term', () => {
+    expect(costSign(1, 1, true)).toBe(-1);
+    expect(costSign(1, 1, false)).toBe(0);
+    expect(costSign(0.99999994, 1, false)).toBe(0); // float32 rounding of a full run
+    // Below a full target the reward still pulls switched-off gates back on; other targets are unchanged.
+    expect(costSign(0.9, 1, false)).toBe(-1);
+    expect(costSign(0.6, 0.5, false)).toBe(1);
+    expect(costSign(0.5, 0.5, false)).toBe(-1);
+    const recipe = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
+    expect(recipe.gateGradient).toBe('logit');
+    expect(recipe.rewardAtFullTarget).toBe(false);
   });
 
   it('resuming from an interrupted run reproduces the uninterrupted weights bit for bit', async () => {
