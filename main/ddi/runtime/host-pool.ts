@@ -15,7 +15,7 @@
  * `pool` returns null and the caller takes the tfjs path.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createGapKernel, type GapKernel } from './wasm-pool-kernel';
+import { createGapKernels, type GapKernels } from './wasm-pool-kernel';
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 export interface WasmHeapAccess {
@@ -83,19 +83,19 @@ export function globalAvgPoolNhwc(src: Float32Array, n: number, hw: number, c: n
 
 /** Pools NHWC wasm tensors in place: the SIMD kernel when it can run, else the JS loop. */
 export class WasmPooler {
-  private readonly kernel: GapKernel | null;
+  private readonly kernels: GapKernels | null;
   private outPtr = 0;
   private outFloats = 0;
 
   constructor(private readonly heap: WasmHeapAccess) {
     const mem = heap.wasm.asm?.memory;
     const canAlloc = typeof heap.wasm._malloc === 'function' && typeof heap.wasm._free === 'function';
-    this.kernel = mem instanceof WebAssembly.Memory && mem.buffer === heap.wasm.HEAPU8.buffer && canAlloc ? createGapKernel(mem) : null;
+    this.kernels = mem instanceof WebAssembly.Memory && mem.buffer === heap.wasm.HEAPU8.buffer && canAlloc ? createGapKernels(mem) : null;
   }
 
   /** Which implementation runs for c % 4 == 0 (reported by the tests and the benchmark). */
   get usesSimdKernel(): boolean {
-    return this.kernel !== null;
+    return this.kernels !== null;
   }
 
   /** Pooled [n × c] of NHWC tensor `t`, or null when it cannot be read in place. */
@@ -104,13 +104,14 @@ export class WasmPooler {
     if (off === null) return null;
     const [n, h, w, c] = t.shape;
     const hw = h * w;
-    if (!this.kernel || c % 4 !== 0) return globalAvgPoolNhwc(new Float32Array(this.heap.wasm.HEAPU8.buffer, off, t.size), n, hw, c);
+    if (!this.kernels || c % 4 !== 0) return globalAvgPoolNhwc(new Float32Array(this.heap.wasm.HEAPU8.buffer, off, t.size), n, hw, c);
     if (this.outFloats < n * c) {
       if (this.outPtr) this.heap.wasm._free!(this.outPtr);
       this.outPtr = this.heap.wasm._malloc!(n * c * 4);
       this.outFloats = n * c;
     }
-    for (let r = 0; r < n; r++) this.kernel(off + r * hw * c * 4, hw, c, this.outPtr + r * c * 4, 1 / hw);
+    const kernel = c % 16 === 0 ? this.kernels.gap16 : this.kernels.gap4;
+    for (let r = 0; r < n; r++) kernel(off + r * hw * c * 4, hw, c, this.outPtr + r * c * 4, 1 / hw);
     // Read after the calls: _malloc may have grown the memory and replaced the buffer.
     return new Float32Array(this.heap.wasm.HEAPU8.buffer, this.outPtr, n * c).slice();
   }

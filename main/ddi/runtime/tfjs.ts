@@ -12,6 +12,7 @@ import { bnScaleShift, foldConv } from '../fold';
 import type { TrunkUnit } from '../layout';
 import type { ExecPlan, UnitRuntime } from './types';
 import { WasmPooler, wasmHeapAccess } from './host-pool';
+import { fcRows, hostFc, type HostFc } from '../host-fc';
 
 type T4 = tf.Tensor4D;
 
@@ -42,6 +43,8 @@ interface HeadW {
   bn: Affine | null;
   fcKernel: tf.Tensor2D;
   fcBias: tf.Tensor1D;
+  /** The same linear layer on the host (used with in-place pooling on wasm). */
+  host: HostFc;
 }
 interface SubsetW {
   k1: T4;
@@ -114,10 +117,14 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
       const f = foldConv(k, shape[3], get, bn);
       return { kernel: tf.tensor4d(f.kernel, shape), bias: tf.tensor1d(f.bias) };
     };
-    const fc = (name: string) => ({
-      fcKernel: tf.tensor2d(get(`${name}/kernel`), spec(`${name}/kernel`) as [number, number]),
-      fcBias: tf.tensor1d(get(`${name}/bias`)),
-    });
+    const fc = (name: string) => {
+      const shape = spec(`${name}/kernel`) as [number, number];
+      return {
+        fcKernel: tf.tensor2d(get(`${name}/kernel`), shape),
+        fcBias: tf.tensor1d(get(`${name}/bias`)),
+        host: hostFc(get(`${name}/kernel`), get(`${name}/bias`), shape[0], shape[1]),
+      };
+    };
     const resnet = this.kind === 'resnet';
     this.stem = conv('stem/conv', resnet ? 'stem/bn' : undefined);
     this.trunkUnits.forEach((u, i) => {
@@ -361,15 +368,29 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
   head(exit: number, x: T4, rows: number[]): Float32Array {
     const w = exit < 0 ? this.classifier : this.heads[exit];
     if (!w) throw new Error(`no exit ${exit}`);
+    const subset = rows.length !== x.shape[0];
+    if (this.pooler) {
+      // Pool in place and finish on the host: at batch 1 the classifier's tfjs pool + matMul +
+      // read-back cost ~0.1 ms of dispatch for 640 MACs.
+      const feat = w.bn || w.conv || subset ? tf.tidy(() => this.headFeatures(w, subset ? gatherRows(x, rows) : x)) : x;
+      const pooled = this.pooler.pool(feat);
+      if (feat !== x) feat.dispose();
+      if (pooled) return fcRows(pooled, rows.length, w.host);
+    }
     const t = tf.tidy(() => {
-      let xs = rows.length === x.shape[0] ? x : gatherRows(x, rows);
-      if (w.bn) xs = tf.relu(tf.add(tf.mul(xs, w.bn.scale), w.bn.shift)) as T4;
-      if (w.conv) xs = tf.fused.conv2d({ x: xs, filter: w.conv.kernel, strides: 2, pad: 'same', bias: w.conv.bias!, activation: 'relu' });
+      const xs = this.headFeatures(w, subset ? gatherRows(x, rows) : x);
       return tf.fused.matMul({ a: this.gap(xs), b: w.fcKernel, bias: w.fcBias });
     });
     const out = Float32Array.from(t.dataSync() as Float32Array);
     t.dispose();
     return out;
+  }
+
+  /** A head's layers before its global pool (pre-activation BN, strided conv), if any. */
+  private headFeatures(w: HeadW, xs: T4): T4 {
+    if (w.bn) xs = tf.relu(tf.add(tf.mul(xs, w.bn.scale), w.bn.shift)) as T4;
+    if (w.conv) xs = tf.fused.conv2d({ x: xs, filter: w.conv.kernel, strides: 2, pad: 'same', bias: w.conv.bias!, activation: 'relu' });
+    return xs;
   }
 
   release(x: T4): void {

@@ -67,4 +67,35 @@ describe('host pooling from the wasm heap (gate input)', () => {
     }
     await initBackend('wasm');
   });
+
+  it('exit heads and the classifier pooled in place and finished on the host match the tfjs path', async () => {
+    const model = buildModel(tinyResnet(), 3);
+    const cfg = model.config.input;
+    const imgs = randomImages(3, cfg.height, cfg.width, cfg.channels);
+    const logitsOn = async (backend: 'wasm' | 'cpu') => {
+      await initBackend(backend);
+      const rt = new TfjsRuntime(model);
+      let x = rt.input(imgs, 3);
+      const out: Float32Array[] = [];
+      for (let ti = 0; ti < model.layout.trunk.length; ti++) {
+        const y = rt.trunk(ti, x, { rows: [0, 1, 2], channels: null });
+        if (y !== x) rt.release(x);
+        x = y;
+        for (const e of model.layout.exits) if (e.afterTrunk === ti) out.push(rt.head(e.index, x, [0, 2]));
+      }
+      out.push(rt.head(-1, x, [0, 1, 2]), rt.head(-1, x, [1]));
+      rt.release(x);
+      rt.dispose();
+      return out;
+    };
+    const wasm = await logitsOn('wasm');
+    const cpu = await logitsOn('cpu');
+    expect(wasm.length).toBe(model.layout.exits.length + 2);
+    wasm.forEach((l, i) => {
+      expect(l.length).toBe(cpu[i]!.length);
+      for (let j = 0; j < l.length; j++) expect(Math.abs(l[j]! - cpu[i]![j]!)).toBeLessThan(1e-4);
+    });
+    model.dispose();
+    await initBackend('wasm');
+  });
 });
