@@ -121,3 +121,21 @@ export function parseStages(s: string): StageName[] {
   }
   return out as StageName[];
 }
+
+/**
+ * Runs recorded before 2026-11-26 have no gate-training fields (they used the reference STE and
+ * the reward at a 100 % target). When none of the run's learned-gate stages has started at
+ * `position`, the recipe takes today's defaults: nothing already trained changes, and the gated
+ * stages still ahead avoid the gate saturation those defaults fix. Otherwise the fields stay absent
+ * (= reference forms) so that the resume stays bit-exact. Returns true when it upgraded the recipe.
+ */
+export function upgradeGateTraining(recipe: Recipe, position: { stage: number; epoch: number; step: number }): boolean {
+  if (recipe.gateGradient !== undefined || recipe.rewardAtFullTarget !== undefined) return false;
+  const first = recipe.stages.findIndex((s) => s.gates === 'learned');
+  if (first < 0) return false;
+  const notStarted = position.stage < first || (position.stage === first && position.epoch === 0 && position.step === 0);
+  if (!notStarted) return false;
+  recipe.gateGradient = DEFAULTS.gateGradient;
+  recipe.rewardAtFullTarget = DEFAULTS.rewardAtFullTarget;
+  return true;
+}

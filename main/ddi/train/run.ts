@@ -14,7 +14,7 @@ import { readCheckpoint } from './checkpoint';
 import { writeModelCard, type CardEval } from './card';
 import { evaluateMasked } from './evaluate';
 import { ProgressPrinter } from './progress';
-import type { Recipe } from './recipe';
+import { upgradeGateTraining, type Recipe } from './recipe';
 import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
 import type { DdiModel } from '../model';
 
@@ -69,8 +69,12 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   if (o.resume) {
     const ck = join(o.runDir, CHECKPOINT_FILE);
     if (existsSync(ck)) {
-      const p = readCheckpoint<RunMeta>(ck).meta.position;
+      const m = readCheckpoint<RunMeta>(ck).meta;
+      const p = m.position;
       log(`Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`);
+      if (upgradeGateTraining(structuredClone(m.recipe), p)) {
+        log('Its gated stages have not started: they use the current gate training (logit STE, no reward at a full target; docs/models.md).');
+      }
     }
   }
   let stop = false;

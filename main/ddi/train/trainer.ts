@@ -15,7 +15,7 @@ import { readCheckpoint, writeCheckpoint, encodeCheckpoint } from './checkpoint'
 import { evaluateMasked } from './evaluate';
 import { SgdMomentum } from './optimizer';
 import { ProgressPrinter } from './progress';
-import type { Recipe } from './recipe';
+import { upgradeGateTraining, type Recipe } from './recipe';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
 import { trainableByName, trainStep } from './step';
@@ -155,6 +155,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (o.resume) {
     if (!existsSync(ckPath)) throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
     ({ model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay));
+    upgradeGateTraining(meta.recipe, meta.position);
   } else {
     model = buildModel(o.config, r.seed);
     if (o.init) {

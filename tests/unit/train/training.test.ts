@@ -10,7 +10,7 @@ import { buildModel } from '../../../main/ddi/model';
 import type { ImageDataset } from '../../../main/ddi/data/dataset';
 import { costSign, crossEntropy } from '../../../main/ddi/train/loss';
 import { SgdMomentum } from '../../../main/ddi/train/optimizer';
-import { buildRecipe } from '../../../main/ddi/train/recipe';
+import { buildRecipe, upgradeGateTraining } from '../../../main/ddi/train/recipe';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { trainStep } from '../../../main/ddi/train/step';
 import { CHECKPOINT_FILE, train } from '../../../main/ddi/train/trainer';
@@ -143,6 +143,30 @@ describe('training', () => {
     const recipe = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
     expect(recipe.gateGradient).toBe('logit');
     expect(recipe.rewardAtFullTarget).toBe(false);
+  });
+
+  it('a run recorded before the gate-training fields takes them only if no gated stage has started', () => {
+    const old = () => {
+      const r = buildRecipe({ stages: ['backbone', 'gates', 'joint'], target: 0.5 });
+      delete r.gateGradient;
+      delete r.rewardAtFullTarget;
+      return r;
+    };
+    const inBackbone = old();
+    expect(upgradeGateTraining(inBackbone, { stage: 0, epoch: 5, step: 27 })).toBe(true);
+    expect(inBackbone.gateGradient).toBe('logit');
+    expect(inBackbone.rewardAtFullTarget).toBe(false);
+    const atGateStart = old();
+    expect(upgradeGateTraining(atGateStart, { stage: 1, epoch: 0, step: 0 })).toBe(true);
+    // Mid gate stage: the reference forms stay, so the resume is bit-exact.
+    const midGates = old();
+    expect(upgradeGateTraining(midGates, { stage: 1, epoch: 0, step: 3 })).toBe(false);
+    expect(midGates.gateGradient).toBeUndefined();
+    expect(midGates.rewardAtFullTarget).toBeUndefined();
+    // A recipe that already has the fields is left alone.
+    const current = buildRecipe({ stages: ['gates'], target: 0.5, gateGradient: 'sigmoid' });
+    expect(upgradeGateTraining(current, { stage: 0, epoch: 0, step: 0 })).toBe(false);
+    expect(current.gateGradient).toBe('sigmoid');
   });
 
   it('resuming from an interrupted run reproduces the uninterrupted weights bit for bit', async () => {
