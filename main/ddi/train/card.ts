@@ -48,6 +48,9 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
         `target ${(100 * s.target).toFixed(0)} %, β ${s.beta}, lr ${sc.lr} ${sc.kind}${sc.warmupEpochs ? ` with ${sc.warmupEpochs} warm-up epoch` : ''}`,
     );
   }
+  if (r.stages.some((s) => s.gates === 'learned')) {
+    lines.push(`- Gate training: ${r.gateGradient ?? 'sigmoid'} straight-through estimator; cost-term reward at a full 100 % target: ${(r.rewardAtFullTarget ?? true) ? 'yes (reference rule)' : 'no'}`);
+  }
   lines.push(`- Wall time ${formatDuration(m.wallSeconds)} on backend ${m.backend ?? '?'} (2-core x86-64, shared)`, '');
   lines.push('## Results (masked evaluation; MACs include gates, exclude exit heads, as in the static/iadi modes)', '');
   if (o.evals.length === 0) lines.push('Not evaluated.', '');

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { resnetConfig } from '../../../main/ddi/config';
+import { modelCard } from '../../../main/ddi/train/card';
+import { buildRecipe } from '../../../main/ddi/train/recipe';
+import type { RunMeta } from '../../../main/ddi/train/trainer';
+
+const meta = (recipe: RunMeta['recipe']): RunMeta => ({
+  config: resnetConfig({ depth: 14 }),
+  recipe,
+  normalization: { mean: [0.286], std: [0.353] },
+  position: { stage: recipe.stages.length, epoch: 0, step: 0 },
+  history: [],
+  wallSeconds: 65,
+  dataset: 'fashion-mnist train (60000)',
+});
+
+describe('model card', () => {
+  it('states how the gates were trained, and only for models with learned gates', () => {
+    const gated = modelCard({ name: 'g', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5 })), evals: [] });
+    expect(gated).toContain('- Gate training: logit straight-through estimator; cost-term reward at a full 100 % target: no');
+    const old = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
+    delete old.gateGradient;
+    delete old.rewardAtFullTarget;
+    expect(modelCard({ name: 'o', meta: meta(old), evals: [] })).toContain('sigmoid straight-through estimator; cost-term reward at a full 100 % target: yes (reference rule)');
+    expect(modelCard({ name: 's', meta: meta(buildRecipe({ stages: ['backbone'] })), evals: [] })).not.toContain('Gate training');
+  });
+});
