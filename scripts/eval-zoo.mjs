@@ -71,10 +71,7 @@ for (const e of ZOO) {
   console.log(`${e.name}: top-1 ${(own.accuracy * 100).toFixed(2)} % at ${own.macsPct.toFixed(1)} % of the MACs (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 
-const block = renderResults(
-  Object.fromEntries(Object.entries(results)),
-  { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', machine },
-);
+const block = renderResults(results, { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', machine });
 console.log(`\n${block}`);
 if (!argv.includes('--no-docs')) {
   const docPath = join(root, 'docs', 'models.md');

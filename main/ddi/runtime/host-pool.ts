@@ -40,10 +40,13 @@ function heapOffset(heap: WasmHeapAccess, t: tf.Tensor): number | null {
   return off % 4 === 0 && off + t.size * 4 <= heap.wasm.HEAPU8.buffer.byteLength ? off : null;
 }
 
+/** `floats` float32 values at byte offset `off` of the current heap buffer (no copy). */
+const heapFloats = (heap: WasmHeapAccess, off: number, floats: number) => new Float32Array(heap.wasm.HEAPU8.buffer, off, floats);
+
 /** Float32 view of tensor `t`'s data inside the wasm heap (no copy), or null when unavailable. */
 export function wasmFloatView(heap: WasmHeapAccess, t: tf.Tensor): Float32Array | null {
   const off = heapOffset(heap, t);
-  return off === null ? null : new Float32Array(heap.wasm.HEAPU8.buffer, off, t.size);
+  return off === null ? null : heapFloats(heap, off, t.size);
 }
 
 /** Mean over the spatial positions of NHWC data [n, hw, c] → [n × c], in JS. */
@@ -104,7 +107,7 @@ export class WasmPooler {
     if (off === null) return null;
     const [n, h, w, c] = t.shape;
     const hw = h * w;
-    if (!this.kernels || c % 4 !== 0) return globalAvgPoolNhwc(new Float32Array(this.heap.wasm.HEAPU8.buffer, off, t.size), n, hw, c);
+    if (!this.kernels || c % 4 !== 0) return globalAvgPoolNhwc(heapFloats(this.heap, off, t.size), n, hw, c);
     if (this.outFloats < n * c) {
       if (this.outPtr) this.heap.wasm._free!(this.outPtr);
       this.outPtr = this.heap.wasm._malloc!(n * c * 4);
@@ -113,7 +116,7 @@ export class WasmPooler {
     const kernel = c % 16 === 0 ? this.kernels.gap16 : this.kernels.gap4;
     for (let r = 0; r < n; r++) kernel(off + r * hw * c * 4, hw, c, this.outPtr + r * c * 4, 1 / hw);
     // Read after the calls: _malloc may have grown the memory and replaced the buffer.
-    return new Float32Array(this.heap.wasm.HEAPU8.buffer, this.outPtr, n * c).slice();
+    return heapFloats(this.heap, this.outPtr, n * c).slice();
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunMeta } from './trainer';
 import { formatDuration } from './progress';
+import { gateTraining } from './recipe';
 
 export interface CardEval {
   dataset: string;
@@ -49,7 +50,8 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
     );
   }
   if (r.stages.some((s) => s.gates === 'learned')) {
-    lines.push(`- Gate training: ${r.gateGradient ?? 'sigmoid'} straight-through estimator; cost-term reward at a full 100 % target: ${(r.rewardAtFullTarget ?? true) ? 'yes (reference rule)' : 'no'}`);
+    const g = gateTraining(r);
+    lines.push(`- Gate training: ${g.gateGradient} straight-through estimator; cost-term reward at a full 100 % target: ${g.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}`);
   }
   lines.push(`- Wall time ${formatDuration(m.wallSeconds)} on backend ${m.backend ?? '?'} (2-core x86-64, shared)`, '');
   lines.push('## Results (masked evaluation; MACs include gates, exclude exit heads, as in the static/iadi modes)', '');

@@ -122,6 +122,11 @@ export function parseStages(s: string): StageName[] {
   return out as StageName[];
 }
 
+/** A recipe's gate training with absent fields resolved (absent = recorded before 2026-11-26 = the reference forms). */
+export function gateTraining(r: Recipe): { gateGradient: GateGradient; rewardAtFullTarget: boolean } {
+  return { gateGradient: r.gateGradient ?? 'sigmoid', rewardAtFullTarget: r.rewardAtFullTarget ?? true };
+}
+
 /**
  * Runs recorded before 2026-11-26 have no gate-training fields (they used the reference STE and
  * the reward at a 100 % target). When none of the run's learned-gate stages has started at

@@ -15,7 +15,7 @@ import { readCheckpoint, writeCheckpoint, encodeCheckpoint } from './checkpoint'
 import { evaluateMasked } from './evaluate';
 import { SgdMomentum } from './optimizer';
 import { ProgressPrinter } from './progress';
-import { upgradeGateTraining, type Recipe } from './recipe';
+import { gateTraining, upgradeGateTraining, type Recipe } from './recipe';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
 import { trainableByName, trainStep } from './step';
@@ -176,6 +176,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     };
   }
   const recipe = meta.recipe;
+  const gateForm = gateTraining(recipe);
   const norm = meta.normalization;
   const progress = o.progress ?? new ProgressPrinter();
   let stepsThisCall = 0;
@@ -219,10 +220,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             groups: stage.groups,
             lr,
             gates: stage.gates,
-            gateGradient: recipe.gateGradient,
+            gateGradient: gateForm.gateGradient,
             loss: {
               exitWeight: recipe.exitWeight,
-              cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: recipe.rewardAtFullTarget ?? true } : undefined,
+              cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: gateForm.rewardAtFullTarget } : undefined,
             },
           },
           vars,
