@@ -32,6 +32,7 @@ interface TrainFlags {
   batchSize?: string;
   lr?: string;
   beta?: string;
+  exitWeight?: string;
   gateGradient?: string;
   schedule: string;
   seed?: string;
@@ -122,6 +123,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch-size <n>', `batch size (default ${DEFAULTS.batchSize})`)
     .option('--lr <lr>', `peak learning rate (default ${DEFAULTS.backboneLr} for stage 1, ${DEFAULTS.jointLr} for stage 3)`)
     .option('--beta <beta>', `weight of the sign-switching cost term (default ${DEFAULTS.beta})`)
+    .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
     .option('--gate-gradient <form>', `straight-through estimator of the gates: logit (σ'(0) slope, never vanishes) or sigmoid (reference form) (default ${DEFAULTS.gateGradient})`)
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
@@ -164,6 +166,7 @@ export function registerTrainCommand(program: Command): void {
         jointEpochs: num(f.jointEpochs, 'joint-epochs'),
         lr: num(f.lr, 'lr'),
         beta: num(f.beta, 'beta'),
+        exitWeight: num(f.exitWeight, 'exit-weight'),
         gateGradient,
         schedule,
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),

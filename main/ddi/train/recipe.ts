@@ -72,6 +72,7 @@ export interface RecipeOptions {
   jointEpochs?: number;
   lr?: number;
   beta?: number;
+  exitWeight?: number;
   schedule?: 'cosine' | 'step';
   maxStepsPerEpoch?: number;
   gateGradient?: GateGradient;
@@ -85,6 +86,7 @@ function schedule(kind: 'cosine' | 'step' | 'constant', lr: number, epochs: numb
 export function buildRecipe(o: RecipeOptions = {}): Recipe {
   const target = o.target ?? 1;
   if (!(target > 0 && target <= 1)) throw new UserError(`Target ${target} is outside (0, 1]; give the computation percentage as 1–100.`);
+  if (o.exitWeight !== undefined && !(o.exitWeight >= 0)) throw new UserError(`Exit loss weight ${o.exitWeight} is negative; pass 0 (exits not trained) or a positive weight.`);
   const stages = o.stages ?? ['backbone'];
   const kind = o.schedule ?? 'cosine';
   const spec: StageSpec[] = stages.map((name) => {
@@ -106,7 +108,7 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     augment: o.augment === false ? { cropPad: 0, flip: false } : DEFAULTS.augment,
     momentum: DEFAULTS.momentum,
     weightDecay: DEFAULTS.weightDecay,
-    exitWeight: DEFAULTS.exitWeight,
+    exitWeight: o.exitWeight ?? DEFAULTS.exitWeight,
     gateGradient: o.gateGradient ?? DEFAULTS.gateGradient,
     rewardAtFullTarget: DEFAULTS.rewardAtFullTarget,
     stages: spec,

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resnetConfig, type ModelConfig } from '../../../main/ddi/config';
-import { buildModel } from '../../../main/ddi/model';
+import { buildModel, type ForwardTrainResult } from '../../../main/ddi/model';
 import type { ImageDataset } from '../../../main/ddi/data/dataset';
-import { costSign, crossEntropy } from '../../../main/ddi/train/loss';
+import { costSign, crossEntropy, ddiLoss } from '../../../main/ddi/train/loss';
 import { SgdMomentum } from '../../../main/ddi/train/optimizer';
 import { buildRecipe, upgradeGateTraining } from '../../../main/ddi/train/recipe';
 import { prepareTraining } from '../../../main/ddi/train/setup';
@@ -143,6 +143,22 @@ describe('training', () => {
     const recipe = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
     expect(recipe.gateGradient).toBe('logit');
     expect(recipe.rewardAtFullTarget).toBe(false);
+  });
+
+  it('the exit weight scales the exits\' share of the loss; the recipe carries it and rejects a negative one', () => {
+    const logits = tf.tensor2d([[2, 0, 0, 0], [0, 1, 0, 0]]);
+    const exitLogits = [tf.tensor2d([[0, 0, 3, 0], [0, 0, 0, 1]]), tf.tensor2d([[1, 1, 0, 0], [0, 2, 0, 0]])];
+    const labels = tf.tensor1d([0, 1], 'int32');
+    const out: ForwardTrainResult = { logits, exitLogits, gates: [], cost: tf.tensor1d([1, 1]), fullCost: 1 };
+    const total = (w: number) => ddiLoss(out, labels, { exitWeight: w }).total.dataSync()[0]!;
+    const ce = (l: tf.Tensor2D) => crossEntropy(l, labels).dataSync()[0]!;
+    const exitSum = ce(exitLogits[0]!) + ce(exitLogits[1]!);
+    expect(total(0)).toBeCloseTo(ce(logits), 5);
+    expect(total(0.25)).toBeCloseTo(ce(logits) + 0.25 * exitSum, 5);
+    expect(total(1)).toBeCloseTo(ce(logits) + exitSum, 5);
+    expect(buildRecipe({ exitWeight: 0.25 }).exitWeight).toBe(0.25);
+    expect(buildRecipe({}).exitWeight).toBe(1);
+    expect(() => buildRecipe({ exitWeight: -1 })).toThrow(/negative/);
   });
 
   it('a run recorded before the gate-training fields takes them only if no gated stage has started', () => {
