@@ -76,12 +76,24 @@ export function ablation(mgl2sPoints, other) {
   return { macsPct: other.macsPct, accuracy: other.accuracy, mgl2sAccuracy: at, met: at === null ? null : at >= other.accuracy };
 }
 
-/** Budget compliance and monotonicity of a sweep curve (points sorted by budget as swept). */
+/**
+ * Budget compliance and monotonicity of a sweep curve (points sorted by budget as swept). `maxDrop`
+ * is how far (fraction) a point falls below the best accuracy of any smaller budget, at `dropAt`,
+ * so a 16-image dip and a collapse read differently; `rising` stays strict.
+ */
 export function sweepChecks(curve) {
   const within = curve.every((p) => p.withinBudget === 1);
-  let rising = true;
-  for (let i = 1; i < curve.length; i++) if (curve[i].accuracy < curve[i - 1].accuracy) rising = false;
-  return { within, rising };
+  let best = -Infinity;
+  let maxDrop = 0;
+  let dropAt = null;
+  for (const p of curve) {
+    if (best - p.accuracy > maxDrop) {
+      maxDrop = best - p.accuracy;
+      dropAt = p.budget ?? null;
+    }
+    best = Math.max(best, p.accuracy);
+  }
+  return { within, rising: maxDrop === 0, maxDrop, dropAt };
 }
 
 const pct = (x, d = 2) => `${(x * 100).toFixed(d)} %`;
@@ -113,7 +125,7 @@ export function renderResults(results, meta) {
       return p ? `${pct(p.accuracy, 2)} / ${p.macsPct.toFixed(1)}` : '—';
     });
     const c = sweepChecks(r.sweep);
-    lines.push(`| \`${name}\` | ${r.sweep[0].mode} | ${cells.join(' | ')} | ${c.within ? 'yes' : '**no**'} | ${c.rising ? 'yes' : '**no**'} |`);
+    lines.push(`| \`${name}\` | ${r.sweep[0].mode} | ${cells.join(' | ')} | ${c.within ? 'yes' : '**no**'} | ${c.rising ? 'yes' : `**no** (−${(c.maxDrop * 100).toFixed(2)} points at ${String(c.dropAt).split(' ')[0]} budget)`} |`);
   }
   const st = results.static?.own;
   const mgRuns = Object.entries(results).filter(([n]) => n.startsWith('mgl2s-'));

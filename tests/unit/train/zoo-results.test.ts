@@ -33,8 +33,15 @@ describe('zoo results (scripts/lib/zoo-results.mjs)', () => {
   });
 
   it('checks sweeps for budget compliance and rising accuracy', () => {
-    expect(sweepChecks([{ accuracy: 0.8, withinBudget: 1 }, { accuracy: 0.85, withinBudget: 1 }])).toEqual({ within: true, rising: true });
-    expect(sweepChecks([{ accuracy: 0.8, withinBudget: 1 }, { accuracy: 0.79, withinBudget: 0.99 }])).toEqual({ within: false, rising: false });
+    expect(sweepChecks([{ accuracy: 0.8, withinBudget: 1 }, { accuracy: 0.85, withinBudget: 1 }])).toMatchObject({ within: true, rising: true });
+    expect(sweepChecks([{ accuracy: 0.8, withinBudget: 1 }, { accuracy: 0.85, withinBudget: 1 }])).toMatchObject({ maxDrop: 0, dropAt: null });
+    const dip = sweepChecks([{ accuracy: 0.8, withinBudget: 1, budget: '50%' }, { accuracy: 0.79, withinBudget: 0.99, budget: '60%' }]);
+    expect(dip).toMatchObject({ within: false, rising: false, dropAt: '60%' });
+    expect(dip.maxDrop).toBeCloseTo(0.01, 10);
+    // The drop is measured from the best smaller budget, not the neighbour: 0.9 → 0.85 → 0.84 is 6 points down.
+    const slide = sweepChecks([0.9, 0.85, 0.84, 0.88].map((accuracy, i) => ({ accuracy, withinBudget: 1, budget: `${50 + 10 * i}%` })));
+    expect(slide.maxDrop).toBeCloseTo(0.06, 10);
+    expect(slide.dropAt).toBe('70%');
   });
 
   it('summarizes an eval report and renders a block that states a missed target', () => {
