@@ -11,7 +11,7 @@ import { validateConfig } from './config';
 import { buildLayout, groupSizes, type Layout, type TrunkUnit } from './layout';
 import { initValues, mulberry32, paramSpecs, type ParamGroup, type ParamSpec } from './params';
 import { macTable, shortcutId, unitInfos, type CostTable, type UnitInfo } from './cost';
-import { hardGateFromLogit, hardThresholdSTE, type GateGradient } from './ste';
+import { detachGradient, hardGateFromLogit, hardThresholdSTE, type GateGradient } from './ste';
 
 export const BN_EPSILON = 1e-5;
 /** Weight of the current batch in the moving BN statistics (PyTorch momentum 0.1). */
@@ -40,7 +40,15 @@ export interface ForwardTrainOptions {
   costTable?: CostTable;
   /** Straight-through estimator of the learned gates (ste.ts); default 'sigmoid', the reference form. */
   gateGradient?: GateGradient;
+  /**
+   * What the exits' losses train: 'backbone' (default, the reference) = exit heads, backbone and
+   * gates; 'heads' = the exit heads only (their input is detached), so the gates are not pulled
+   * towards keeping the blocks before an exit. See docs/models.md.
+   */
+  exitGradient?: ExitGradient;
 }
+
+export type ExitGradient = 'backbone' | 'heads';
 
 export interface GateOutput {
   /** 'gate.layer3' / 'gate.channel3'. */
@@ -311,7 +319,8 @@ export class DdiModel {
       }
       for (const e of lay.exits) {
         if (e.afterTrunk !== ti) continue;
-        const y = tf.relu(bn(`${e.id}/bn`, conv(`${e.id}/conv`, t, 2))) as tf.Tensor4D;
+        const src = opts.exitGradient === 'heads' ? (detachGradient(t) as tf.Tensor4D) : t;
+        const y = tf.relu(bn(`${e.id}/bn`, conv(`${e.id}/conv`, src, 2))) as tf.Tensor4D;
         exitLogits.push(fc(`${e.id}/fc`, gap(y)));
         const ec = entry(e.id).fixed;
         constCost += ec;

@@ -27,5 +27,15 @@ export const hardGateFromLogit: (z: tf.Tensor) => tf.Tensor = tf.customGrad((...
   return { value, gradFunc: (dy: tf.Tensor) => tf.mul(dy, LOGIT_STE_SLOPE) };
 }) as (z: tf.Tensor) => tf.Tensor;
 
+/**
+ * Identity forward, zero gradient backward (tfjs-core has no stopGradient). Used to let the exits'
+ * losses train only the exit heads: the backbone and the gates then learn from the final
+ * classifier and the cost term alone (recipe field `exitGradient: 'heads'`).
+ */
+export const detachGradient: (t: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
+  const t = args[0] as tf.Tensor;
+  return { value: tf.clone(t), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+}) as (t: tf.Tensor) => tf.Tensor;
+
 /** Which estimator a training run uses (stored in its recipe; runs recorded before 2026-11-26 used 'sigmoid'). */
 export type GateGradient = 'sigmoid' | 'logit';

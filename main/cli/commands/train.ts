@@ -34,6 +34,7 @@ interface TrainFlags {
   beta?: string;
   exitWeight?: string;
   gateGradient?: string;
+  exitGradient?: string;
   schedule: string;
   seed?: string;
   augment: boolean;
@@ -125,6 +126,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--beta <beta>', `weight of the sign-switching cost term (default ${DEFAULTS.beta})`)
     .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
     .option('--gate-gradient <form>', `straight-through estimator of the gates: logit (σ'(0) slope, never vanishes) or sigmoid (reference form) (default ${DEFAULTS.gateGradient})`)
+    .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
     .option('--no-augment', 'disable random crop and flip')
@@ -156,6 +158,7 @@ export function registerTrainCommand(program: Command): void {
       if (!schedule) throw new UserError(`--schedule "${f.schedule}" is not cosine or step.`);
       const gateGradient = f.gateGradient ?? DEFAULTS.gateGradient;
       if (gateGradient !== 'logit' && gateGradient !== 'sigmoid') throw new UserError(`--gate-gradient "${f.gateGradient}" is not logit or sigmoid.`);
+      if (f.exitGradient !== 'backbone' && f.exitGradient !== 'heads') throw new UserError(`--exit-gradient "${f.exitGradient}" is not backbone or heads.`);
       const recipe = buildRecipe({
         stages,
         target,
@@ -168,6 +171,7 @@ export function registerTrainCommand(program: Command): void {
         beta: num(f.beta, 'beta'),
         exitWeight: num(f.exitWeight, 'exit-weight'),
         gateGradient,
+        exitGradient: f.exitGradient,
         schedule,
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
         augment: f.augment,

@@ -11,6 +11,7 @@ import type { AugmentConfig } from './batches';
 import type { ScheduleConfig } from './schedule';
 import type { TrainGroup } from './step';
 import type { GateGradient } from '../ste';
+import type { ExitGradient } from '../model';
 
 export type StageName = 'backbone' | 'gates' | 'joint';
 
@@ -40,6 +41,11 @@ export interface Recipe {
   gateGradient?: GateGradient;
   /** Cost-term reward at a 100 % target when everything runs (loss.ts). Absent before 2026-11-26: true. */
   rewardAtFullTarget?: boolean;
+  /**
+   * What the exits' losses train in the learned-gate stages (model.ts ExitGradient); the backbone
+   * stage always trains the backbone through the exits. Absent = 'backbone', the reference.
+   */
+  exitGradient?: ExitGradient;
   stages: StageSpec[];
 }
 
@@ -76,6 +82,7 @@ export interface RecipeOptions {
   schedule?: 'cosine' | 'step';
   maxStepsPerEpoch?: number;
   gateGradient?: GateGradient;
+  exitGradient?: ExitGradient;
   augment?: boolean;
 }
 
@@ -111,6 +118,7 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     exitWeight: o.exitWeight ?? DEFAULTS.exitWeight,
     gateGradient: o.gateGradient ?? DEFAULTS.gateGradient,
     rewardAtFullTarget: DEFAULTS.rewardAtFullTarget,
+    ...(o.exitGradient && o.exitGradient !== 'backbone' ? { exitGradient: o.exitGradient } : {}),
     stages: spec,
   };
 }

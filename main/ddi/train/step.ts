@@ -25,6 +25,8 @@ export interface StepOptions {
   gates: ForwardTrainOptions['gates'];
   /** Gate estimator (ste.ts); absent = 'sigmoid', the form of runs recorded before 2026-11-26. */
   gateGradient?: ForwardTrainOptions['gateGradient'];
+  /** What the exits' losses train (model.ts); absent = 'backbone', the reference. */
+  exitGradient?: ForwardTrainOptions['exitGradient'];
 }
 
 /** Name → variable for the trainable variables of `groups`. */
@@ -50,7 +52,7 @@ export function trainStep(
   try {
     const { value, grads } = tf.tidy(() => {
       const f = () => {
-        const out = model.forwardTrain(x, { training: true, gates: o.gates, gateGradient: o.gateGradient });
+        const out = model.forwardTrain(x, { training: true, gates: o.gates, gateGradient: o.gateGradient, exitGradient: o.exitGradient });
         const parts = ddiLoss(out, y, o.loss);
         finalCe = parts.finalCe.dataSync()[0] ?? NaN;
         achieved = parts.achieved;

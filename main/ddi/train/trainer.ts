@@ -221,6 +221,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             lr,
             gates: stage.gates,
             gateGradient: gateForm.gateGradient,
+            exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
             loss: {
               exitWeight: recipe.exitWeight,
               cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: gateForm.rewardAtFullTarget } : undefined,

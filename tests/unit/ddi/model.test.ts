@@ -164,6 +164,30 @@ describe('forwardTrain', () => {
     expect([...g.backbone, ...g.gates, ...g.exits].every((v) => v.trainable)).toBe(true);
     m.dispose();
   });
+  it("exitGradient 'heads' lets the exits' losses train the exit heads only, not the backbone or the gates", () => {
+    const m = buildModel(tinyResnet(), 3);
+    const g = m.variableGroups();
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const norms = (exitGradient: 'backbone' | 'heads') =>
+      tf.tidy(() => {
+        const vars = [...g.backbone, ...g.gates, ...g.exits];
+        const { grads } = tf.variableGrads(() => {
+          const out = m.forwardTrain(x, { training: true, updateStats: false, gates: 'learned', gateGradient: 'logit', exitGradient });
+          return tf.addN(out.exitLogits.map((l) => tf.sum(tf.square(l)))) as tf.Scalar;
+        }, vars);
+        const norm = (vs: tf.Variable[]) => vs.reduce((a, v) => a + (grads[v.name] ? tf.sum(tf.abs(grads[v.name]!)).dataSync()[0]! : 0), 0);
+        return { backbone: norm(g.backbone), gates: norm(g.gates), exits: norm(g.exits) };
+      });
+    const ref = norms('backbone');
+    const heads = norms('heads');
+    expect(ref.backbone).toBeGreaterThan(0);
+    expect(ref.gates).toBeGreaterThan(0);
+    expect(heads.backbone).toBe(0);
+    expect(heads.gates).toBe(0);
+    expect(heads.exits).toBeCloseTo(ref.exits, 3);
+    x.dispose();
+    m.dispose();
+  });
 });
 
 describe('straight-through estimator', () => {
