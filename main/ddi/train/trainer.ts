@@ -116,8 +116,30 @@ function shapesOf(model: DdiModel): Map<string, number[]> {
   return new Map(model.specs.map((s) => [s.name, s.shape]));
 }
 
+/** Name of the first variable holding a NaN or ±Infinity, or null when every value is finite. */
+export function firstNonFinite(values: Map<string, Float32Array>): string | null {
+  for (const [name, v] of values) {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return name;
+  }
+  return null;
+}
+
+/**
+ * Writes the run's checkpoint, unless the weights are no longer finite: a NaN can leave the loss
+ * finite on wasm (XNNPACK's ReLU maps NaN to 0, so the network runs "dead" at chance accuracy),
+ * which is how the DenseNet's first joint stage trained for an hour on NaN weights (2026-11-26).
+ * Refusing to save keeps the last good checkpoint on disk.
+ */
 export function saveRun(path: string, model: DdiModel, opt: SgdMomentum, meta: RunMeta): void {
-  writeCheckpoint(path, encodeCheckpoint(meta, model.readValuesSync(), opt.exportState(), shapesOf(model)));
+  const values = model.readValuesSync();
+  const bad = firstNonFinite(values);
+  if (bad !== null) {
+    const p = meta.position;
+    throw new Error(
+      `Training produced non-finite weights (${bad}) by stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step}; the last checkpoint in ${path} was kept. Resume from it with a lower --lr or --beta.`,
+    );
+  }
+  writeCheckpoint(path, encodeCheckpoint(meta, values, opt.exportState(), shapesOf(model)));
 }
 
 /** Loads a run checkpoint into a fresh model and optimizer. */
@@ -230,6 +252,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           vars,
         );
         x.dispose();
+        if (pos.step % 25 === 24) {
+          const bad = firstNonFinite(model.readValuesSync());
+          if (bad !== null) {
+            throw new Error(`Training produced non-finite weights (${bad}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; the last checkpoint in ${ckPath} was kept. Resume from it with a lower --lr or --beta.`);
+          }
+        }
         if (!Number.isFinite(res.loss)) {
           throw new Error(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; lower the learning rate.`);
         }

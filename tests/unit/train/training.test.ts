@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { SgdMomentum } from '../../../main/ddi/train/optimizer';
 import { buildRecipe, upgradeGateTraining } from '../../../main/ddi/train/recipe';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { trainStep } from '../../../main/ddi/train/step';
-import { CHECKPOINT_FILE, train } from '../../../main/ddi/train/trainer';
+import { CHECKPOINT_FILE, firstNonFinite, saveRun, train } from '../../../main/ddi/train/trainer';
 import { readCheckpoint } from '../../../main/ddi/train/checkpoint';
 import { Rng } from '../../../main/ddi/train/rng';
 
@@ -159,6 +159,22 @@ describe('training', () => {
     expect(buildRecipe({ exitWeight: 0.25 }).exitWeight).toBe(0.25);
     expect(buildRecipe({}).exitWeight).toBe(1);
     expect(() => buildRecipe({ exitWeight: -1 })).toThrow(/negative/);
+  });
+
+  it('never overwrites a checkpoint with non-finite weights', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-nan-'));
+    const ds = toyDataset(32, 5);
+    const recipe = buildRecipe({ stages: ['backbone'], backboneEpochs: 1, batchSize: 16, lr: 0.05 });
+    const r = await train({ config: tinyConfig(false), recipe, train: ds, normalization: norm, progress: quiet, runDir: dir });
+    const path = join(dir, CHECKPOINT_FILE);
+    const good = readFileSync(path);
+    const values = r.model.readValuesSync();
+    expect(firstNonFinite(values)).toBeNull();
+    r.model.variable('stem/conv/kernel').assign(tf.fill(r.model.variable('stem/conv/kernel').shape, NaN));
+    expect(firstNonFinite(r.model.readValuesSync())).toBe('stem/conv/kernel');
+    expect(() => saveRun(path, r.model, new SgdMomentum({ momentum: 0.9, weightDecay: 0 }), r.meta)).toThrow(/non-finite weights \(stem\/conv\/kernel\).*last checkpoint .* was kept/);
+    expect(readFileSync(path).equals(good)).toBe(true);
+    r.model.dispose();
   });
 
   it('a run recorded before the gate-training fields takes them only if no gated stage has started', () => {
