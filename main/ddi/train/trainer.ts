@@ -126,7 +126,8 @@ export function firstNonFinite(values: Map<string, Float32Array>): string | null
 
 /**
  * Writes the run's checkpoint, unless the weights are no longer finite: a NaN can leave the loss
- * finite on wasm (XNNPACK's ReLU maps NaN to 0, so the network runs "dead" at chance accuracy),
+ * finite on wasm (measured: XNNPACK's convolution turns a NaN input into −Infinity, fused with
+ * ReLU into 0, so a network with NaN weights can run "dead" at chance accuracy),
  * which is how the DenseNet's first joint stage trained for an hour on NaN weights (2026-11-26).
  * Refusing to save keeps the last good checkpoint on disk.
  */
