@@ -124,6 +124,12 @@ export function firstNonFinite(values: Map<string, Float32Array>): string | null
   return null;
 }
 
+/** Throws when a weight is no longer finite; `at` says where in the run, `path` is the checkpoint left untouched. */
+function assertFiniteWeights(values: Map<string, Float32Array>, at: string, path: string): void {
+  const bad = firstNonFinite(values);
+  if (bad !== null) throw new Error(`Training produced non-finite weights (${bad}) at ${at}; the last checkpoint in ${path} was kept. Resume from it with a lower --lr or --beta.`);
+}
+
 /**
  * Writes the run's checkpoint, unless the weights are no longer finite: a NaN can leave the loss
  * finite on wasm (measured: XNNPACK's convolution turns a NaN input into −Infinity, fused with
@@ -133,13 +139,8 @@ export function firstNonFinite(values: Map<string, Float32Array>): string | null
  */
 export function saveRun(path: string, model: DdiModel, opt: SgdMomentum, meta: RunMeta): void {
   const values = model.readValuesSync();
-  const bad = firstNonFinite(values);
-  if (bad !== null) {
-    const p = meta.position;
-    throw new Error(
-      `Training produced non-finite weights (${bad}) by stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step}; the last checkpoint in ${path} was kept. Resume from it with a lower --lr or --beta.`,
-    );
-  }
+  const p = meta.position;
+  assertFiniteWeights(values, `stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step}`, path);
   writeCheckpoint(path, encodeCheckpoint(meta, values, opt.exportState(), shapesOf(model)));
 }
 
@@ -253,12 +254,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           vars,
         );
         x.dispose();
-        if (pos.step % 25 === 24) {
-          const bad = firstNonFinite(model.readValuesSync());
-          if (bad !== null) {
-            throw new Error(`Training produced non-finite weights (${bad}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; the last checkpoint in ${ckPath} was kept. Resume from it with a lower --lr or --beta.`);
-          }
-        }
+        if (pos.step % 25 === 24) assertFiniteWeights(model.readValuesSync(), `stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}`, ckPath);
         if (!Number.isFinite(res.loss)) {
           throw new Error(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; lower the learning rate.`);
         }
