@@ -13,6 +13,20 @@ import { ZOO, modelState, runnable, trainArgs } from './lib/zoo-plan.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
+const USAGE = 'node scripts/train-zoo.mjs [--jobs N] [--only a,b] [--dry-run]';
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(`Usage: ${USAGE}\nTrains or resumes every unfinished zoo model; --dry-run prints each model's state and command.`);
+  process.exit(0);
+}
+// An unknown flag must not start training: a mistyped option would launch the whole zoo.
+const withValue = new Set(['--jobs', '--only']);
+for (let i = 0; i < argv.length; i++) {
+  if (withValue.has(argv[i])) i++;
+  else if (argv[i] !== '--dry-run') {
+    console.error(`Unknown argument ${argv[i]}; usage: ${USAGE}`);
+    process.exit(2);
+  }
+}
 const flag = (name) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -65,6 +79,11 @@ function startReady() {
         // Not retried: a run that fails once fails again the same way; the log says why.
         failed.add(e.name);
         console.log(`${e.name} failed; see ${log}. The others go on.`);
+      } else if (!stopping && modelState(root, e.name) !== 'done') {
+        // Exit 0 without a finished model: the run was interrupted from outside (SIGINT/SIGTERM to
+        // the trainer itself). Someone wants it stopped; restarting it would undo that.
+        failed.add(e.name);
+        console.log(`${e.name} stopped before finishing (interrupted from outside); not restarted. Its checkpoint resumes next time.`);
       }
       startReady();
       if (running.size === 0) finish();

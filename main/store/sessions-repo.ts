@@ -4,6 +4,7 @@
  */
 import type { Channel, MeterCapabilities, SampleChunk } from '../meters/types';
 import { UserError } from '../util/errors';
+import { pidAlive } from '../util/pid';
 import { encodePlanes, planeStats, ENCODING } from './chunk-codec';
 import { encodeDigital } from './digital-codec';
 import type { Db } from './database';
@@ -267,13 +268,4 @@ export class SessionsRepo {
 /** SQLite integers are 64-bit; ±Infinity binds as REAL, which compares correctly, but keep it explicit. */
 function clampSql(v: number): number {
   return v === Infinity ? Number.MAX_SAFE_INTEGER : v === -Infinity ? Number.MIN_SAFE_INTEGER : v;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

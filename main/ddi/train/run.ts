@@ -15,6 +15,7 @@ import { writeModelCard, type CardEval } from './card';
 import { evaluateMasked } from './evaluate';
 import { ProgressPrinter } from './progress';
 import { upgradeGateTraining, type Recipe } from './recipe';
+import { lockRunDir } from './runLock';
 import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
 import type { DdiModel } from '../model';
 
@@ -58,6 +59,15 @@ export interface RunResult extends TrainResult {
 
 export async function runTraining(o: RunOptions): Promise<RunResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const unlock = lockRunDir(o.runDir);
+  try {
+    return await runLocked(o, log);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunResult> {
   const trainSet = loadDataset(o.dataset, 'train');
   const evalSet: ImageDataset | undefined = o.evalDataset === 'none' ? undefined : loadDataset(o.evalDataset, 'test');
   if (trainSet.height !== o.config.input.height || trainSet.width !== o.config.input.width || trainSet.channels !== o.config.input.channels) {

@@ -1,6 +1,7 @@
 /**
  * End to end through the built CLI (dist/main/cli.cjs, built by `npm test` before vitest): Ctrl-C
- * during `train` leaves a checkpoint from which `--resume` finishes the run and saves the model.
+ * during `train` leaves a checkpoint from which `--resume` finishes the run and saves the model;
+ * a second trainer on the same run folder is refused while the first runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,12 +40,21 @@ describe('train CLI', () => {
     writeFileSync(join(data, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([n], labels)));
     const args = ['train', '--name', 'cli-test', '--arch', 'resnet8', '--dataset', data, '--batch-size', '8', '--epochs', '12', '--run-dir', join(dir, 'run'), '--out', join(dir, 'model'), '--no-final-eval'];
     let sent = false;
+    let rival: Promise<{ code: number | null; stderr: string }> | undefined;
     const first = await run(args, (text, kill) => {
       if (!sent && text.includes('Ctrl-C saves a checkpoint')) {
         sent = true;
-        setTimeout(kill, 1000);
+        // A second trainer on the same run folder while the first is training is refused.
+        rival = run([...args, '--resume']).then((r) => {
+          kill();
+          return r;
+        });
       }
     });
+    const refused = await rival!;
+    expect(refused.stderr).toMatch(/Another training process \(pid \d+ .* is using/);
+    expect(refused.code).not.toBe(0);
+    expect(existsSync(join(dir, 'run', 'run.lock'))).toBe(false);
     expect(first.stderr).toMatch(/checkpoint saved at backbone epoch \d+ step \d+|Interrupted/);
     expect(first.code).toBe(0);
     expect(existsSync(join(dir, 'run', 'checkpoint.ckpt'))).toBe(true);
