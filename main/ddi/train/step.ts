@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DdiModel, ForwardTrainOptions } from '../model';
 import { ddiLoss, type LossConfig } from './loss';
+import { firstNonFinite } from './finite';
 import type { SgdMomentum } from './optimizer';
 
 export type TrainGroup = 'backbone' | 'gates' | 'exits';
@@ -16,6 +17,12 @@ export interface StepResult {
   correct: number;
   /** Achieved batch-mean cost as a fraction of the full cost. */
   costFraction: number;
+  /**
+   * Set when a gradient held NaN or ±Infinity: the variable's name. The update was not applied, so
+   * the weights are those before the step. Checked every step because a NaN need not reach the loss
+   * (see saveRun in trainer.ts).
+   */
+  nonFiniteGradient?: string;
 }
 
 export interface StepOptions {
@@ -68,11 +75,14 @@ export function trainStep(
       const g = grads[v.name];
       if (g) named[names[i]!] = g;
     });
-    opt.step(vars, named, o.lr);
+    const bad = firstNonFinite((function* () {
+      for (const [n, g] of Object.entries(named)) yield [n, g.dataSync()] as [string, ArrayLike<number>];
+    })()) ?? undefined;
+    if (bad === undefined) opt.step(vars, named, o.lr);
     const loss = value.dataSync()[0] ?? NaN;
     value.dispose();
     for (const g of Object.values(grads)) g.dispose();
-    return { loss, finalCe, correct, costFraction: achieved };
+    return { loss, finalCe, correct, costFraction: achieved, ...(bad !== undefined ? { nonFiniteGradient: bad } : {}) };
   } finally {
     y.dispose();
   }

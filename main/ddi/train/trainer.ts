@@ -13,6 +13,7 @@ import { buildModel, DdiModel, normalizeImages, type InputNormalization } from '
 import { batchLabels, batchTensor } from './batches';
 import { readCheckpoint, writeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { evaluateMasked } from './evaluate';
+import { firstNonFinite } from './finite';
 import { SgdMomentum } from './optimizer';
 import { ProgressPrinter } from './progress';
 import { gateTraining, upgradeGateTraining, type Recipe } from './recipe';
@@ -114,14 +115,6 @@ function epochOrder(n: number, seed: number, stage: number, epoch: number): Uint
 
 function shapesOf(model: DdiModel): Map<string, number[]> {
   return new Map(model.specs.map((s) => [s.name, s.shape]));
-}
-
-/** Name of the first variable holding a NaN or ±Infinity, or null when every value is finite. */
-export function firstNonFinite(values: Map<string, Float32Array>): string | null {
-  for (const [name, v] of values) {
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return name;
-  }
-  return null;
 }
 
 /** Throws when a weight is no longer finite; `at` says where in the run, `path` is the checkpoint left untouched. */
@@ -254,6 +247,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           vars,
         );
         x.dispose();
+        if (res.nonFiniteGradient !== undefined) {
+          throw new Error(
+            `Training produced a non-finite gradient for ${res.nonFiniteGradient} at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1} (loss ${res.loss}); the step was not applied and the last checkpoint in ${ckPath} was kept. Resume from it with a lower --lr or --beta.`,
+          );
+        }
         if (pos.step % 25 === 24) assertFiniteWeights(model.readValuesSync(), `stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}`, ckPath);
         if (!Number.isFinite(res.loss)) {
           throw new Error(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; lower the learning rate.`);

@@ -13,7 +13,8 @@ import { SgdMomentum } from '../../../main/ddi/train/optimizer';
 import { buildRecipe, upgradeGateTraining } from '../../../main/ddi/train/recipe';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { trainStep } from '../../../main/ddi/train/step';
-import { CHECKPOINT_FILE, firstNonFinite, saveRun, train } from '../../../main/ddi/train/trainer';
+import { CHECKPOINT_FILE, saveRun, train } from '../../../main/ddi/train/trainer';
+import { firstNonFinite } from '../../../main/ddi/train/finite';
 import { readCheckpoint } from '../../../main/ddi/train/checkpoint';
 import { Rng } from '../../../main/ddi/train/rng';
 
@@ -71,6 +72,26 @@ describe('training', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     const after = lossOf();
     expect(after).toBeLessThan(before * 0.8);
+    x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('a step whose gradient is not finite is not applied and names the variable', () => {
+    const ds = toyDataset(16, 1);
+    const model = buildModel(tinyConfig(false), 3);
+    const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 5e-4 });
+    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [16, 8, 8, 1]);
+    const bias = model.variable('classifier/fc/bias');
+    bias.assign(tf.fill(bias.shape, NaN));
+    const trainable = () => new Map([...model.readValuesSync()].filter(([n]) => model.specs.find((p) => p.name === n)!.group !== 'stats'));
+    const before = trainable();
+    const r = trainStep(model, opt, x, Int32Array.from(ds.labels), { groups: ['backbone', 'exits'], lr: 0.05, gates: 'all-on', loss: { exitWeight: 1 } });
+    expect(r.nonFiniteGradient).toMatch(/^(classifier|stem|block|exit)/);
+    for (const [n, v] of trainable()) expect(Buffer.from(v.buffer).equals(Buffer.from(before.get(n)!.buffer)), n).toBe(true);
+    // A healthy step reports nothing.
+    bias.assign(tf.zeros(bias.shape));
+    expect(trainStep(model, opt, x, Int32Array.from(ds.labels), { groups: ['backbone', 'exits'], lr: 0.05, gates: 'all-on', loss: { exitWeight: 1 } }).nonFiniteGradient).toBeUndefined();
     x.dispose();
     opt.dispose();
     model.dispose();
