@@ -11,7 +11,7 @@ import { validateConfig } from './config';
 import { buildLayout, groupSizes, type Layout, type TrunkUnit } from './layout';
 import { initValues, mulberry32, paramSpecs, type ParamGroup, type ParamSpec } from './params';
 import { macTable, shortcutId, unitInfos, type CostTable, type UnitInfo } from './cost';
-import { detachGradient, hardGateFromLogit, hardThresholdSTE, type GateGradient } from './ste';
+import { detachGradient, hardGateFromLogit, hardGateFromLogitBounded, hardThresholdSTE, type GateGradient } from './ste';
 
 export const BN_EPSILON = 1e-5;
 /** Weight of the current batch in the moving BN statistics (PyTorch momentum 0.1). */
@@ -219,7 +219,11 @@ export class DdiModel {
     let lstmC: tf.Tensor2D = tf.zeros([B, h]);
 
     const hardDecision = (prob: tf.Tensor2D, logit: tf.Tensor2D): tf.Tensor2D =>
-      (opts.gateGradient === 'logit' ? hardGateFromLogit(logit) : hardThresholdSTE(prob)) as tf.Tensor2D;
+      (opts.gateGradient === 'logit-bounded'
+        ? hardGateFromLogitBounded(logit)
+        : opts.gateGradient === 'logit'
+          ? hardGateFromLogit(logit)
+          : hardThresholdSTE(prob)) as tf.Tensor2D;
     const layerGate = (u: TrunkUnit, pooled: tf.Tensor2D): tf.Tensor2D => {
       const e = fc(`gate/layer/proj${u.layerGateProj}`, pooled);
       const z = tf.add(tf.matMul(tf.concat([e, lstmH], 1), v('gate/layer/lstm/kernel') as tf.Tensor2D), v('gate/layer/lstm/bias')) as tf.Tensor2D;

@@ -125,7 +125,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--lr <lr>', `peak learning rate (default ${DEFAULTS.backboneLr} for stage 1, ${DEFAULTS.jointLr} for stage 3)`)
     .option('--beta <beta>', `weight of the sign-switching cost term (default ${DEFAULTS.beta})`)
     .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
-    .option('--gate-gradient <form>', `straight-through estimator of the gates: logit (σ'(0) slope, never vanishes) or sigmoid (reference form) (default ${DEFAULTS.gateGradient})`)
+    .option('--gate-gradient <form>', `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form); with --resume it changes a run whose gated stages have not started (default ${DEFAULTS.gateGradient})`)
     .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
@@ -157,7 +157,9 @@ export function registerTrainCommand(program: Command): void {
       const schedule = f.schedule === 'step' ? 'step' : f.schedule === 'cosine' ? 'cosine' : undefined;
       if (!schedule) throw new UserError(`--schedule "${f.schedule}" is not cosine or step.`);
       const gateGradient = f.gateGradient ?? DEFAULTS.gateGradient;
-      if (gateGradient !== 'logit' && gateGradient !== 'sigmoid') throw new UserError(`--gate-gradient "${f.gateGradient}" is not logit or sigmoid.`);
+      if (gateGradient !== 'logit-bounded' && gateGradient !== 'logit' && gateGradient !== 'sigmoid') {
+        throw new UserError(`--gate-gradient "${f.gateGradient}" is not one of logit-bounded, logit, sigmoid; pass one of those.`);
+      }
       if (f.exitGradient !== 'backbone' && f.exitGradient !== 'heads') throw new UserError(`--exit-gradient "${f.exitGradient}" is not backbone or heads.`);
       const recipe = buildRecipe({
         stages,
@@ -190,6 +192,8 @@ export function registerTrainCommand(program: Command): void {
         runDir,
         resume: f.resume === true,
         init: f.init,
+        // On resume the checkpoint's recipe rules; an explicit --gate-gradient may still change the gated stages ahead.
+        gateGradientOnResume: f.resume === true && f.gateGradient !== undefined ? gateGradient : undefined,
         out: f.out,
         description: f.description,
         backend: info.name,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { RunMeta } from './trainer';
 import { formatDuration } from './progress';
 import { gateTraining } from './recipe';
+import { LOGIT_STE_BOUND, type GateGradient } from '../ste';
 
 export interface CardEval {
   dataset: string;
@@ -22,6 +23,12 @@ export interface CardEval {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+
+const GATE_GRADIENT_WORDS: Record<GateGradient, string> = {
+  sigmoid: 'sigmoid',
+  logit: 'logit',
+  'logit-bounded': `logit (bounded at |logit| ${LOGIT_STE_BOUND})`,
+};
 
 export function describeArchitecture(c: RunMeta['config']): string {
   const gates = c.gates.layer && c.gates.channel ? 'layer + channel gates (MGL2S)' : c.gates.layer ? 'layer gates only' : c.gates.channel ? 'channel gates only' : 'no gates (static)';
@@ -51,7 +58,7 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
   }
   if (r.stages.some((s) => s.gates === 'learned')) {
     const g = gateTraining(r);
-    lines.push(`- Gate training: ${g.gateGradient} straight-through estimator; cost-term reward at a full 100 % target: ${g.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}`);
+    lines.push(`- Gate training: ${GATE_GRADIENT_WORDS[g.gateGradient]} straight-through estimator; cost-term reward at a full 100 % target: ${g.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}`);
   }
   lines.push(`- Wall time ${formatDuration(m.wallSeconds)} on backend ${m.backend ?? '?'} (2-core x86-64, shared)`, '');
   lines.push('## Results (masked evaluation; MACs include gates, exclude exit heads, as in the static/iadi modes)', '');

@@ -63,7 +63,7 @@ export const DEFAULTS = {
   jointEpochs: 4,
   jointLr: 0.01,
   beta: 5,
-  gateGradient: 'logit' as GateGradient,
+  gateGradient: 'logit-bounded' as GateGradient,
   rewardAtFullTarget: false,
 };
 
@@ -144,13 +144,34 @@ export function gateTraining(r: Recipe): { gateGradient: GateGradient; rewardAtF
  * stages still ahead avoid the gate saturation those defaults fix. Otherwise the fields stay absent
  * (= reference forms) so that the resume stays bit-exact. Returns true when it upgraded the recipe.
  */
-export function upgradeGateTraining(recipe: Recipe, position: { stage: number; epoch: number; step: number }): boolean {
+export function upgradeGateTraining(recipe: Recipe, position: RunPosition): boolean {
   if (recipe.gateGradient !== undefined || recipe.rewardAtFullTarget !== undefined) return false;
-  const first = recipe.stages.findIndex((s) => s.gates === 'learned');
-  if (first < 0) return false;
-  const notStarted = position.stage < first || (position.stage === first && position.epoch === 0 && position.step === 0);
-  if (!notStarted) return false;
+  if (recipe.stages.every((s) => s.gates !== 'learned') || gatedStagesStarted(recipe, position)) return false;
   recipe.gateGradient = DEFAULTS.gateGradient;
   recipe.rewardAtFullTarget = DEFAULTS.rewardAtFullTarget;
   return true;
+}
+
+type RunPosition = { stage: number; epoch: number; step: number };
+
+/** Whether training at `position` has run any step of a learned-gate stage. */
+function gatedStagesStarted(recipe: Recipe, position: RunPosition): boolean {
+  const first = recipe.stages.findIndex((s) => s.gates === 'learned');
+  if (first < 0) return false;
+  return position.stage > first || (position.stage === first && (position.epoch > 0 || position.step > 0));
+}
+
+/**
+ * `train --resume --gate-gradient FORM`: a resumed run may change its gate estimator only while no
+ * learned-gate step has run, so what is already trained stays bit-exact (the DenseNet's backbone
+ * checkpoint moved from 'logit' to 'logit-bounded' this way, docs/models.md).
+ */
+export function changeGateGradient(recipe: Recipe, position: RunPosition, form: GateGradient): void {
+  if (recipe.gateGradient === form) return;
+  if (gatedStagesStarted(recipe, position)) {
+    throw new UserError(
+      `This run's gated stages have started with the ${gateTraining(recipe).gateGradient} gate estimator, which cannot change mid-run; resume without --gate-gradient, or start a new run (--init from this checkpoint) with ${form}.`,
+    );
+  }
+  recipe.gateGradient = form;
 }

@@ -18,6 +18,7 @@ import { upgradeGateTraining, type Recipe } from './recipe';
 import { lockRunDir } from './runLock';
 import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
 import type { DdiModel } from '../model';
+import type { GateGradient } from '../ste';
 
 export interface RunOptions {
   name: string;
@@ -30,6 +31,8 @@ export interface RunOptions {
   resume: boolean;
   /** Model folder or checkpoint file to initialise matching parameters from. */
   init?: string;
+  /** With resume: change the checkpoint's gate estimator before its gated stages start (TrainOptions). */
+  gateGradientOnResume?: GateGradient;
   /** Where to save the finished model (model.json, weights.bin, card.md); undefined = only the checkpoint. */
   out?: string;
   description?: string;
@@ -82,6 +85,7 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       const m = readCheckpoint<RunMeta>(ck).meta;
       const p = m.position;
       log(`Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`);
+      if (o.gateGradientOnResume && m.recipe.gateGradient !== o.gateGradientOnResume) log(`Gate estimator for the gated stages ahead: ${o.gateGradientOnResume} (was ${m.recipe.gateGradient ?? 'sigmoid'}).`);
       if (upgradeGateTraining(structuredClone(m.recipe), p)) {
         log('Its gated stages have not started: they use the current gate training (logit STE, no reward at a full target; docs/models.md).');
       }
@@ -107,6 +111,7 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       runDir: o.runDir,
       resume: o.resume,
       init: o.init && !o.resume ? loadInit(o.init) : undefined,
+      gateGradientOnResume: o.resume ? o.gateGradientOnResume : undefined,
       progress: new ProgressPrinter(),
       shouldStop: () => stop,
       checkpointEverySeconds: o.checkpointEverySeconds,

@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import type { ModelConfig } from '../config';
 import type { ImageDataset } from '../data/dataset';
 import { buildModel, DdiModel, normalizeImages, type InputNormalization } from '../model';
+import type { GateGradient } from '../ste';
 import { batchLabels, batchTensor } from './batches';
 import { readCheckpoint, writeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { evaluateMasked } from './evaluate';
 import { firstNonFinite } from './finite';
 import { SgdMomentum } from './optimizer';
 import { ProgressPrinter } from './progress';
-import { gateTraining, upgradeGateTraining, type Recipe } from './recipe';
+import { changeGateGradient, gateTraining, upgradeGateTraining, type Recipe } from './recipe';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
 import { trainableByName, trainStep } from './step';
@@ -67,6 +68,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Parameter values to start from (matching names are copied, e.g. a static backbone). */
   init?: { values: ReadonlyMap<string, Float32Array>; from: string };
+  /** With resume: switch the checkpoint's gate estimator (allowed only before any gated step; recipe.ts changeGateGradient). */
+  gateGradientOnResume?: GateGradient;
   progress?: ProgressPrinter;
   /** Polled after every step; true = checkpoint and stop (Ctrl-C). */
   shouldStop?: () => boolean;
@@ -173,6 +176,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (!existsSync(ckPath)) throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
     ({ model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay));
     upgradeGateTraining(meta.recipe, meta.position);
+    if (o.gateGradientOnResume) changeGateGradient(meta.recipe, meta.position, o.gateGradientOnResume);
   } else {
     model = buildModel(o.config, r.seed);
     if (o.init) {

@@ -5,7 +5,7 @@ import { buildModel } from '../../../main/ddi/model';
 import { densenetConfig, resnetConfig, PRESETS } from '../../../main/ddi/config';
 import { buildLayout } from '../../../main/ddi/layout';
 import { macTable, summarizeCost, unitCost, unitInfos } from '../../../main/ddi/cost';
-import { hardGateFromLogit, hardThresholdSTE, LOGIT_STE_SLOPE } from '../../../main/ddi/ste';
+import { hardGateFromLogit, hardGateFromLogitBounded, hardThresholdSTE, LOGIT_STE_BOUND, LOGIT_STE_SLOPE } from '../../../main/ddi/ste';
 import { tinyDensenet, tinyResnet } from './fixtures';
 
 beforeAll(async () => {
@@ -229,6 +229,18 @@ describe('straight-through estimator', () => {
     expect(viaSigmoid[2]).toBeCloseTo(viaLogit[2]!, 6);
     expect(viaSigmoid[4]! / viaLogit[4]!).toBeLessThan(1e-4);
     tf.dispose([z, w]);
+  });
+  it('the bounded logit STE stops pushing a saturated gate outwards and still pulls it back', () => {
+    const z = tf.tensor1d([-12, -LOGIT_STE_BOUND + 1, 0, LOGIT_STE_BOUND - 1, 12]);
+    expect(Array.from(hardGateFromLogitBounded(z).dataSync())).toEqual(Array.from(hardGateFromLogit(z).dataSync()));
+    // + 0 turns -0 into 0.
+    const grad = (w: number[]) => Array.from(tf.grad((q: tf.Tensor) => tf.sum(tf.mul(hardGateFromLogitBounded(q), tf.tensor1d(w))))(z).dataSync(), (v) => v + 0);
+    const s = LOGIT_STE_SLOPE;
+    // dy > 0: descent lowers z. Outward only for z = -12.
+    expect(grad([1, 1, 1, 1, 1])).toEqual([0, s, s, s, s]);
+    // dy < 0: descent raises z. Outward only for z = +12.
+    expect(grad([-1, -1, -1, -1, -1])).toEqual([-s, -s, -s, -s, 0]);
+    z.dispose();
   });
   it('gives gate parameters a non-zero gradient through the cost term', () => {
     const m = buildModel(tinyResnet(), 9);

@@ -17,9 +17,10 @@ const meta = (recipe: RunMeta['recipe']): RunMeta => ({
 describe('model card', () => {
   it('states how the gates were trained, and only for models with learned gates', () => {
     const gated = modelCard({ name: 'g', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5 })), evals: [] });
-    expect(gated).toContain('- Gate training: logit straight-through estimator; cost-term reward at a full 100 % target: no; exit losses train heads, backbone and gates (reference)');
+    expect(gated).toContain('- Gate training: logit (bounded at |logit| 6) straight-through estimator; cost-term reward at a full 100 % target: no; exit losses train heads, backbone and gates (reference)');
     const heads = modelCard({ name: 'h', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5, exitGradient: 'heads' })), evals: [] });
     expect(heads).toContain('exit losses train the exit heads only');
+    expect(modelCard({ name: 'l', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5, gateGradient: 'logit' })), evals: [] })).toContain('- Gate training: logit straight-through estimator;');
     const old = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
     delete old.gateGradient;
     delete old.rewardAtFullTarget;

@@ -10,7 +10,7 @@ import { buildModel, type ForwardTrainResult } from '../../../main/ddi/model';
 import type { ImageDataset } from '../../../main/ddi/data/dataset';
 import { costSign, crossEntropy, ddiLoss } from '../../../main/ddi/train/loss';
 import { SgdMomentum } from '../../../main/ddi/train/optimizer';
-import { buildRecipe, upgradeGateTraining } from '../../../main/ddi/train/recipe';
+import { buildRecipe, changeGateGradient, upgradeGateTraining } from '../../../main/ddi/train/recipe';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { trainStep } from '../../../main/ddi/train/step';
 import { CHECKPOINT_FILE, saveRun, train } from '../../../main/ddi/train/trainer';
@@ -153,6 +153,30 @@ describe('training', () => {
     x.dispose();
   });
 
+  it('a reward that keeps coming grows the gates without bound under the logit STE, not under the bounded one', () => {
+    const ds = toyDataset(32, 2);
+    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
+    const labels = Int32Array.from(ds.labels);
+    // The reference rule at a 100 % target rewards compute on every batch: the push the DenseNet's
+    // gate stage kept getting (docs/models.md, "The DenseNet's joint stage went NaN").
+    const maxGateWeight = (gateGradient: 'logit' | 'logit-bounded') => {
+      const model = buildModel(tinyConfig(true), 5);
+      const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
+      for (let i = 0; i < 100; i++) {
+        trainStep(model, opt, x, labels, { groups: ['gates'], lr: 0.05, gates: 'learned', gateGradient, loss: { exitWeight: 1, cost: { target: 1, beta: 5, rewardAtFullTarget: true } } });
+      }
+      let max = 0;
+      for (const p of model.specs) if (p.group === 'gates') for (const v of model.variable(p.name).dataSync()) max = Math.max(max, Math.abs(v));
+      opt.dispose();
+      model.dispose();
+      return max;
+    };
+    // Measured 2026-11-26: ~1e10 (exponential: the logit is bilinear in the gate's two layers) vs ~7.
+    expect(maxGateWeight('logit')).toBeGreaterThan(1e6);
+    expect(maxGateWeight('logit-bounded')).toBeLessThan(20);
+    x.dispose();
+  });
+
   it('without the reward at a full target, a batch running everything gets no cost term', () => {
     expect(costSign(1, 1, true)).toBe(-1);
     expect(costSign(1, 1, false)).toBe(0);
@@ -162,7 +186,7 @@ describe('training', () => {
     expect(costSign(0.6, 0.5, false)).toBe(1);
     expect(costSign(0.5, 0.5, false)).toBe(-1);
     const recipe = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
-    expect(recipe.gateGradient).toBe('logit');
+    expect(recipe.gateGradient).toBe('logit-bounded');
     expect(recipe.rewardAtFullTarget).toBe(false);
   });
 
@@ -198,6 +222,18 @@ describe('training', () => {
     r.model.dispose();
   });
 
+  it('a resumed run may change its gate estimator only before its first gated step', () => {
+    const r = buildRecipe({ stages: ['backbone', 'gates', 'joint'], target: 0.5, gateGradient: 'logit' });
+    changeGateGradient(r, { stage: 0, epoch: 5, step: 98 }, 'logit-bounded');
+    expect(r.gateGradient).toBe('logit-bounded');
+    changeGateGradient(r, { stage: 1, epoch: 0, step: 0 }, 'sigmoid');
+    expect(r.gateGradient).toBe('sigmoid');
+    expect(() => changeGateGradient(r, { stage: 1, epoch: 0, step: 1 }, 'logit-bounded')).toThrow(/gated stages have started with the sigmoid gate estimator/);
+    expect(r.gateGradient).toBe('sigmoid');
+    // Asking for the form it already has is always fine.
+    changeGateGradient(r, { stage: 2, epoch: 1, step: 7 }, 'sigmoid');
+  });
+
   it('a run recorded before the gate-training fields takes them only if no gated stage has started', () => {
     const old = () => {
       const r = buildRecipe({ stages: ['backbone', 'gates', 'joint'], target: 0.5 });
@@ -207,7 +243,7 @@ describe('training', () => {
     };
     const inBackbone = old();
     expect(upgradeGateTraining(inBackbone, { stage: 0, epoch: 5, step: 27 })).toBe(true);
-    expect(inBackbone.gateGradient).toBe('logit');
+    expect(inBackbone.gateGradient).toBe('logit-bounded');
     expect(inBackbone.rewardAtFullTarget).toBe(false);
     const atGateStart = old();
     expect(upgradeGateTraining(atGateStart, { stage: 1, epoch: 0, step: 0 })).toBe(true);
