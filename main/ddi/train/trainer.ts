@@ -123,7 +123,7 @@ function shapesOf(model: DdiModel): Map<string, number[]> {
 /** Throws when a weight is no longer finite; `at` says where in the run, `path` is the checkpoint left untouched. */
 function assertFiniteWeights(values: Map<string, Float32Array>, at: string, path: string): void {
   const bad = firstNonFinite(values);
-  if (bad !== null) throw new Error(`Training produced non-finite weights (${bad}) at ${at}; the last checkpoint in ${path} was kept. Resume from it with a lower --lr or --beta.`);
+  if (bad !== null) throw new UserError(`Training produced non-finite weights (${bad}) at ${at}; the last checkpoint in ${path} was kept. Resume from it with a lower --lr or --beta.`, 'diverged');
 }
 
 /**
@@ -252,13 +252,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         );
         x.dispose();
         if (res.nonFiniteGradient !== undefined) {
-          throw new Error(
+          // UserError: a diverging run is a property of the recipe and data, not a bug; the CLI prints the sentence without a stack.
+          throw new UserError(
             `Training produced a non-finite gradient for ${res.nonFiniteGradient} at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1} (loss ${res.loss}); the step was not applied and the last checkpoint in ${ckPath} was kept. Resume from it with a lower --lr or --beta.`,
+            'diverged',
           );
         }
         if (pos.step % 25 === 24) assertFiniteWeights(model.readValuesSync(), `stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}`, ckPath);
         if (!Number.isFinite(res.loss)) {
-          throw new Error(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; lower the learning rate.`);
+          throw new UserError(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; lower the learning rate.`, 'diverged');
         }
         lossSum += res.loss * idx.length;
         correct += res.correct;
