@@ -46,9 +46,17 @@ export interface ForwardTrainOptions {
    * towards keeping the blocks before an exit. See docs/models.md.
    */
   exitGradient?: ExitGradient;
+  /**
+   * What the gates' losses train besides the gates: 'backbone' (default, the reference) = the gates'
+   * gradient also flows into the features they read; 'detached' = the gates read the features but
+   * their gradient (the cost term's and the cross-entropy's through the decisions) stops at the gate,
+   * so the backbone learns only from the classifiers. See docs/models.md.
+   */
+  gateInput?: GateInput;
 }
 
 export type ExitGradient = 'backbone' | 'heads';
+export type GateInput = 'backbone' | 'detached';
 
 export interface GateOutput {
   /** 'gate.layer3' / 'gate.channel3'. */
@@ -267,7 +275,7 @@ export class DdiModel {
         t = tf.avgPool(y, 2, 2, 'valid');
         constCost += full;
       } else {
-        const pooled = u.layerGated || u.groups > 0 ? gap(t) : null;
+        const pooled = u.layerGated || u.groups > 0 ? (opts.gateInput === 'detached' ? (detachGradient(gap(t)) as tf.Tensor2D) : gap(t)) : null;
         let mL: tf.Tensor2D | null = null;
         if (u.layerGated) {
           mL = layerGate(u, pooled!);

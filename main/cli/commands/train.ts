@@ -35,6 +35,7 @@ interface TrainFlags {
   exitWeight?: string;
   gateGradient?: string;
   exitGradient?: string;
+  gateInput?: string;
   schedule: string;
   seed?: string;
   augment: boolean;
@@ -127,6 +128,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
     .option('--gate-gradient <form>', `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form); with --resume it changes a run whose gated stages have not started (default ${DEFAULTS.gateGradient})`)
     .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
+    .option('--gate-input <what>', "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)", 'backbone')
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
     .option('--no-augment', 'disable random crop and flip')
@@ -161,6 +163,7 @@ export function registerTrainCommand(program: Command): void {
         throw new UserError(`--gate-gradient "${f.gateGradient}" is not one of logit-bounded, logit, sigmoid; pass one of those.`);
       }
       if (f.exitGradient !== 'backbone' && f.exitGradient !== 'heads') throw new UserError(`--exit-gradient "${f.exitGradient}" is not backbone or heads.`);
+      if (f.gateInput !== 'backbone' && f.gateInput !== 'detached') throw new UserError(`--gate-input "${f.gateInput}" is not backbone or detached; pass one of those.`);
       const recipe = buildRecipe({
         stages,
         target,
@@ -174,6 +177,7 @@ export function registerTrainCommand(program: Command): void {
         exitWeight: num(f.exitWeight, 'exit-weight'),
         gateGradient,
         exitGradient: f.exitGradient,
+        gateInput: f.gateInput,
         schedule,
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
         augment: f.augment,

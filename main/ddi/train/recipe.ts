@@ -11,7 +11,7 @@ import type { AugmentConfig } from './batches';
 import type { ScheduleConfig } from './schedule';
 import type { TrainGroup } from './step';
 import type { GateGradient } from '../ste';
-import type { ExitGradient } from '../model';
+import type { ExitGradient, GateInput } from '../model';
 
 export type StageName = 'backbone' | 'gates' | 'joint';
 
@@ -46,6 +46,8 @@ export interface Recipe {
    * stage always trains the backbone through the exits. Absent = 'backbone', the reference.
    */
   exitGradient?: ExitGradient;
+  /** Whether the gates' gradient reaches the backbone in the learned-gate stages (model.ts GateInput). Absent = 'backbone', the reference. */
+  gateInput?: GateInput;
   stages: StageSpec[];
 }
 
@@ -83,6 +85,7 @@ export interface RecipeOptions {
   maxStepsPerEpoch?: number;
   gateGradient?: GateGradient;
   exitGradient?: ExitGradient;
+  gateInput?: GateInput;
   augment?: boolean;
 }
 
@@ -119,6 +122,7 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     gateGradient: o.gateGradient ?? DEFAULTS.gateGradient,
     rewardAtFullTarget: DEFAULTS.rewardAtFullTarget,
     ...(o.exitGradient && o.exitGradient !== 'backbone' ? { exitGradient: o.exitGradient } : {}),
+    ...(o.gateInput && o.gateInput !== 'backbone' ? { gateInput: o.gateInput } : {}),
     stages: spec,
   };
 }

@@ -34,6 +34,8 @@ export interface StepOptions {
   gateGradient?: ForwardTrainOptions['gateGradient'];
   /** What the exits' losses train (model.ts); absent = 'backbone', the reference. */
   exitGradient?: ForwardTrainOptions['exitGradient'];
+  /** Whether the gates' gradient reaches the backbone (model.ts); absent = 'backbone', the reference. */
+  gateInput?: ForwardTrainOptions['gateInput'];
 }
 
 /** Name → variable for the trainable variables of `groups`. */
@@ -59,7 +61,7 @@ export function trainStep(
   try {
     const { value, grads } = tf.tidy(() => {
       const f = () => {
-        const out = model.forwardTrain(x, { training: true, gates: o.gates, gateGradient: o.gateGradient, exitGradient: o.exitGradient });
+        const out = model.forwardTrain(x, { training: true, gates: o.gates, gateGradient: o.gateGradient, exitGradient: o.exitGradient, gateInput: o.gateInput });
         const parts = ddiLoss(out, y, o.loss);
         finalCe = parts.finalCe.dataSync()[0] ?? NaN;
         achieved = parts.achieved;

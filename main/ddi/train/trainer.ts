@@ -243,6 +243,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             gates: stage.gates,
             gateGradient: gateForm.gateGradient,
             exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
+            gateInput: stage.gates === 'learned' ? recipe.gateInput : undefined,
             loss: {
               exitWeight: recipe.exitWeight,
               cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: gateForm.rewardAtFullTarget } : undefined,

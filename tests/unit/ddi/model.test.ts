@@ -190,6 +190,31 @@ describe('forwardTrain', () => {
   });
 });
 
+describe('gate input', () => {
+  it("gateInput 'detached' keeps the cost term's gradient in the gates; the reference lets it reach the backbone", () => {
+    const m = buildModel(tinyResnet(), 3);
+    const g = m.variableGroups();
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const norms = (gateInput: 'backbone' | 'detached') =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const out = m.forwardTrain(x, { training: true, updateStats: false, gates: 'learned', gateGradient: 'logit', gateInput });
+          return tf.mean(out.cost) as tf.Scalar;
+        }, [...g.backbone, ...g.gates]);
+        const norm = (vs: tf.Variable[]) => vs.reduce((a, v) => a + (grads[v.name] ? tf.sum(tf.abs(grads[v.name]!)).dataSync()[0]! : 0), 0);
+        return { backbone: norm(g.backbone), gates: norm(g.gates) };
+      });
+    const ref = norms('backbone');
+    const detached = norms('detached');
+    expect(ref.backbone).toBeGreaterThan(0);
+    expect(detached.backbone).toBe(0);
+    // Still trained, though not identically: a later gate's input no longer carries an earlier decision's gradient.
+    expect(detached.gates).toBeGreaterThan(0.5 * ref.gates);
+    x.dispose();
+    m.dispose();
+  });
+});
+
 describe('straight-through estimator', () => {
   it('gradient of the mean cost w.r.t. a channel-gate bias equals the analytic STE value', () => {
     const m = buildModel(tinyResnet(), 9);

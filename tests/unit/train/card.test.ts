@@ -20,6 +20,8 @@ describe('model card', () => {
     expect(gated).toContain('- Gate training: logit (bounded at |logit| 6) straight-through estimator; cost-term reward at a full 100 % target: no; exit losses train heads, backbone and gates (reference)');
     const heads = modelCard({ name: 'h', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5, exitGradient: 'heads' })), evals: [] });
     expect(heads).toContain('exit losses train the exit heads only');
+    expect(gated).toContain('gate losses train gates and backbone (reference)');
+    expect(modelCard({ name: 'd', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5, gateInput: 'detached' })), evals: [] })).toContain('gate losses train the gates only (their input is detached)');
     expect(modelCard({ name: 'l', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5, gateGradient: 'logit' })), evals: [] })).toContain('- Gate training: logit straight-through estimator;');
     const old = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
     delete old.gateGradient;
