@@ -195,16 +195,31 @@ export class DdiModel {
     };
     const v = (n: string) => this.variable(n);
     const v1 = (n: string) => this.variable(n) as tf.Tensor1D;
-    const bn = (name: string, t: tf.Tensor4D): tf.Tensor4D => {
+    /**
+     * BN over the batch. `present` ([B, C] 0/1, DenseNet only): which samples have each input channel;
+     * a channel masked off by an earlier layer's gate is zero for those samples and is left out of
+     * the batch statistics (maskedMoments). Without that, a channel kept by a few samples normalises
+     * by a tiny variance, and its gradients blow up: the DenseNet's joint stage went NaN this way.
+     */
+    const bn = (name: string, t: tf.Tensor4D, present: tf.Tensor2D | null = null): tf.Tensor4D => {
       if (!training) return tf.batchNorm4d(t, v1(`${name}/mean`), v1(`${name}/variance`), v1(`${name}/beta`), v1(`${name}/gamma`), BN_EPSILON);
-      const m = tf.moments(t, [0, 1, 2]);
+      const m = present ? maskedMoments(t, present) : { ...tf.moments(t, [0, 1, 2]), count: null };
       if (update) {
         const mean = v(`${name}/mean`);
         const variance = v(`${name}/variance`);
         const n = t.shape[0] * t.shape[1] * t.shape[2];
-        const unbiased = n > 1 ? n / (n - 1) : 1;
-        mean.assign(tf.tidy(() => tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(m.mean, BN_MOMENTUM))));
-        variance.assign(tf.tidy(() => tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(m.variance, BN_MOMENTUM * unbiased))));
+        if (m.count) {
+          // Per channel: unbiased by its own count; a channel absent from the whole batch keeps its statistics.
+          const cnt = m.count;
+          const seen = tf.greater(cnt, 0);
+          const unbiased = tf.div(cnt, tf.maximum(tf.sub(cnt, 1), 1));
+          mean.assign(tf.tidy(() => tf.where(seen, tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(m.mean, BN_MOMENTUM)), mean)));
+          variance.assign(tf.tidy(() => tf.where(seen, tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(tf.mul(m.variance, unbiased), BN_MOMENTUM)), variance)));
+        } else {
+          const unbiased = n > 1 ? n / (n - 1) : 1;
+          mean.assign(tf.tidy(() => tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(m.mean, BN_MOMENTUM))));
+          variance.assign(tf.tidy(() => tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(m.variance, BN_MOMENTUM * unbiased))));
+        }
       }
       return tf.batchNorm4d(t, m.mean as tf.Tensor1D, m.variance as tf.Tensor1D, v1(`${name}/beta`), v1(`${name}/gamma`), BN_EPSILON);
     };
@@ -261,6 +276,8 @@ export class DdiModel {
     };
 
     let t: tf.Tensor4D = x;
+    // DenseNet: which samples have each channel of t (null = all of them); see bn().
+    let present: tf.Tensor2D | null = null;
     for (let ti = 0; ti < lay.trunk.length; ti++) {
       const u = lay.trunk[ti]!;
       const info = entry(u.id);
@@ -271,8 +288,9 @@ export class DdiModel {
         t = cfg.kind === 'resnet' ? (tf.relu(bn('stem/bn', y)) as tf.Tensor4D) : y;
         constCost += full;
       } else if (u.kind === 'transition') {
-        const y = conv(`${u.id}/conv`, tf.relu(bn(`${u.id}/bn`, t)) as tf.Tensor4D);
+        const y = conv(`${u.id}/conv`, tf.relu(bn(`${u.id}/bn`, t, present)) as tf.Tensor4D);
         t = tf.avgPool(y, 2, 2, 'valid');
+        present = null;
         constCost += full;
       } else {
         const pooled = u.layerGated || u.groups > 0 ? (opts.gateInput === 'detached' ? (detachGradient(gap(t)) as tf.Tensor2D) : gap(t)) : null;
@@ -287,6 +305,7 @@ export class DdiModel {
         let keptCount: tf.Tensor1D | null = null;
         let any: tf.Tensor1D | null = null;
         let chanMask: tf.Tensor4D | null = null;
+        let chanRows: tf.Tensor2D | null = null;
         if (u.groups > 0) {
           mC = channelGate(u, pooled!);
           const gc = entry(`gate.channel${u.layer}`);
@@ -297,7 +316,8 @@ export class DdiModel {
           const sizes = groupSizes(u.gatedChannels, cfg.gates.groupSize);
           keptCount = tf.reshape(tf.matMul(mC, tf.tensor2d(sizes, [sizes.length, 1])), [B]) as tf.Tensor1D;
           any = tf.max(mC, 1) as tf.Tensor1D;
-          chanMask = tf.reshape(tf.matMul(mC, expansionMatrix(u.gatedChannels, cfg.gates.groupSize)), [B, 1, 1, u.gatedChannels]) as tf.Tensor4D;
+          chanRows = tf.matMul(mC, expansionMatrix(u.gatedChannels, cfg.gates.groupSize)) as tf.Tensor2D;
+          chanMask = tf.reshape(chanRows, [B, 1, 1, u.gatedChannels]) as tf.Tensor4D;
         }
         // Cost of the unit itself: mL · (fixed + anyChannel·any + perChannel·kept).
         if (!mL && !keptCount) constCost += full;
@@ -322,10 +342,13 @@ export class DdiModel {
           }
           t = out;
         } else {
-          const a = tf.relu(bn(`${u.id}/bn1`, t)) as tf.Tensor4D;
+          const a = tf.relu(bn(`${u.id}/bn1`, t, present)) as tf.Tensor4D;
           const b = tf.relu(bn(`${u.id}/bn2`, conv(`${u.id}/conv1`, a))) as tf.Tensor4D;
           let nw = conv(`${u.id}/conv2`, b);
           if (chanMask) nw = tf.mul(nw, chanMask) as tf.Tensor4D;
+          if (present || chanRows) {
+            present = tf.concat([present ?? tf.ones([B, t.shape[3]]), chanRows ?? tf.ones([B, nw.shape[3]])], 1) as tf.Tensor2D;
+          }
           t = tf.concat([t, nw], 3);
         }
       }
@@ -340,7 +363,7 @@ export class DdiModel {
       }
     }
     let f = t;
-    if (cfg.kind === 'densenet') f = tf.relu(bn('classifier/bn', f)) as tf.Tensor4D;
+    if (cfg.kind === 'densenet') f = tf.relu(bn('classifier/bn', f, present)) as tf.Tensor4D;
     const logits = fc('classifier/fc', gap(f));
     const cc = entry('classifier').fixed;
     constCost += cc;
@@ -355,6 +378,21 @@ export function unitChannels(u: TrunkUnit): number {
   if (u.kind === 'block') return u.mid;
   if (u.kind === 'dense') return u.outC - u.inC;
   return 0;
+}
+
+/**
+ * Per-channel mean and (biased) variance of NHWC `t` over the samples whose channel is present
+ * (`present` [B, C] 0/1), and the count of values they cover. A channel absent from every sample
+ * gets mean 0, variance 0 (its values are all zero, so BN maps them to beta either way).
+ */
+export function maskedMoments(t: tf.Tensor4D, present: tf.Tensor2D): { mean: tf.Tensor1D; variance: tf.Tensor1D; count: tf.Tensor1D } {
+  const [B, H, W, C] = t.shape;
+  const w = tf.reshape(present, [B, 1, 1, C]);
+  const count = tf.mul(tf.sum(present, 0), H * W) as tf.Tensor1D;
+  const denom = tf.maximum(count, 1);
+  const mean = tf.div(tf.sum(tf.mul(t, w), [0, 1, 2]), denom) as tf.Tensor1D;
+  const variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(t, mean)), w), [0, 1, 2]), denom) as tf.Tensor1D;
+  return { mean, variance, count };
 }
 
 /** [G, C] 0/1 matrix mapping group bits to channel bits. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../main/ddi/backend';
-import { buildModel } from '../../../main/ddi/model';
+import { buildModel, maskedMoments, type DdiModel, type GatePattern } from '../../../main/ddi/model';
 import { densenetConfig, resnetConfig, PRESETS } from '../../../main/ddi/config';
 import { buildLayout } from '../../../main/ddi/layout';
 import { macTable, summarizeCost, unitCost, unitInfos } from '../../../main/ddi/cost';
@@ -185,6 +185,32 @@ describe('forwardTrain', () => {
     expect(heads.backbone).toBe(0);
     expect(heads.gates).toBe(0);
     expect(heads.exits).toBeCloseTo(ref.exits, 3);
+    x.dispose();
+    m.dispose();
+  });
+});
+
+describe('DenseNet batch statistics with masked channels', () => {
+  it('maskedMoments leaves out the samples a channel is masked for', () => {
+    // B=2, H=1, W=2, C=2; channel 1 is present in sample 0 only.
+    const t = tf.tensor4d([1, 10, 3, 20, /* sample 1 */ 5, 0, 7, 0], [2, 1, 2, 2]);
+    const m = maskedMoments(t, tf.tensor2d([[1, 1], [1, 0]]));
+    expect(Array.from(m.mean.dataSync())).toEqual([4, 15]);
+    expect(Array.from(m.variance.dataSync())).toEqual([5, 25]);
+    expect(Array.from(m.count.dataSync())).toEqual([4, 2]);
+    // Absent everywhere: zeros, not NaN.
+    const none = maskedMoments(tf.zeros([2, 1, 2, 2]) as tf.Tensor4D, tf.zeros([2, 2]) as tf.Tensor2D);
+    expect(Array.from(none.variance.dataSync())).toEqual([0, 0]);
+  });
+
+  it('with every channel kept, the masked statistics give the plain forward', () => {
+    const m = buildModel(tinyDensenet(), 4);
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const on: GatePattern = { layer: [], channel: m.layout.trunk.map((u) => (u.groups > 0 ? Array(u.groups).fill(true) : null)) };
+    const run = (o: Parameters<DdiModel['forwardTrain']>[1]) => tf.tidy(() => Array.from(m.forwardTrain(x, { training: true, updateStats: false, ...o }).logits.dataSync()));
+    const plain = run({ gates: 'all-on' });
+    const forcedOn = run({ forced: [on, on, on, on] });
+    forcedOn.forEach((v, i) => expect(v).toBeCloseTo(plain[i]!, 4));
     x.dispose();
     m.dispose();
   });
