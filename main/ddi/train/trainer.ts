@@ -120,10 +120,13 @@ function shapesOf(model: DdiModel): Map<string, number[]> {
   return new Map(model.specs.map((s) => [s.name, s.shape]));
 }
 
+/** --resume keeps the checkpoint's recipe, so a changed learning rate or β needs a new run started from the checkpoint. */
+const RETRY_ADVICE = 'Start a new run from it (--init with that checkpoint, --stages with the stages still to train) with a lower --lr or --beta.';
+
 /** Throws when a weight is no longer finite; `at` says where in the run, `path` is the checkpoint left untouched. */
 function assertFiniteWeights(values: Map<string, Float32Array>, at: string, path: string): void {
   const bad = firstNonFinite(values);
-  if (bad !== null) throw new UserError(`Training produced non-finite weights (${bad}) at ${at}; the last checkpoint in ${path} was kept. Resume from it with a lower --lr or --beta.`, 'diverged');
+  if (bad !== null) throw new UserError(`Training produced non-finite weights (${bad}) at ${at}; the last checkpoint in ${path} was kept. ${RETRY_ADVICE}`, 'diverged');
 }
 
 /**
@@ -255,13 +258,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         if (res.nonFiniteGradient !== undefined) {
           // UserError: a diverging run is a property of the recipe and data, not a bug; the CLI prints the sentence without a stack.
           throw new UserError(
-            `Training produced a non-finite gradient for ${res.nonFiniteGradient} at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1} (loss ${res.loss}); the step was not applied and the last checkpoint in ${ckPath} was kept. Resume from it with a lower --lr or --beta.`,
+            `Training produced a non-finite gradient for ${res.nonFiniteGradient} at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1} (loss ${res.loss}); the step was not applied and the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`,
             'diverged',
           );
         }
         if (pos.step % 25 === 24) assertFiniteWeights(model.readValuesSync(), `stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}`, ckPath);
         if (!Number.isFinite(res.loss)) {
-          throw new UserError(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; lower the learning rate.`, 'diverged');
+          throw new UserError(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`, 'diverged');
         }
         lossSum += res.loss * idx.length;
         correct += res.correct;
