@@ -36,6 +36,7 @@ interface TrainFlags {
   gateGradient?: string;
   exitGradient?: string;
   gateInput?: string;
+  clipNorm?: string;
   schedule: string;
   seed?: string;
   augment: boolean;
@@ -128,6 +129,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
     .option('--gate-gradient <form>', `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form); with --resume it changes a run whose gated stages have not started (default ${DEFAULTS.gateGradient})`)
     .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
+    .option('--clip-norm <n>', 'clip every step\'s gradients to this global L2 norm (default: no clipping)')
     .option('--gate-input <what>', "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)", 'backbone')
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
@@ -178,6 +180,7 @@ export function registerTrainCommand(program: Command): void {
         gateGradient,
         exitGradient: f.exitGradient,
         gateInput: f.gateInput,
+        clipNorm: num(f.clipNorm, 'clip-norm'),
         schedule,
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
         augment: f.augment,

@@ -60,6 +60,9 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
     const g = gateTraining(r);
     lines.push(`- Gate training: ${GATE_GRADIENT_WORDS[g.gateGradient]} straight-through estimator; cost-term reward at a full 100 % target: ${g.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}; gate losses train ${r.gateInput === 'detached' ? 'the gates only (their input is detached)' : 'gates and backbone (reference)'}`);
   }
+  if (r.clipNorm !== undefined) {
+    lines.push(`- Gradient clipping: global L2 norm ≤ ${r.clipNorm} every step`);
+  }
   lines.push(`- Wall time ${formatDuration(m.wallSeconds)} on backend ${m.backend ?? '?'} (2-core x86-64, shared)`, '');
   lines.push('## Results (masked evaluation; MACs include gates, exclude exit heads, as in the static/iadi modes)', '');
   if (o.evals.length === 0) lines.push('Not evaluated.', '');

@@ -48,6 +48,8 @@ export interface Recipe {
   exitGradient?: ExitGradient;
   /** Whether the gates' gradient reaches the backbone in the learned-gate stages (model.ts GateInput). Absent = 'backbone', the reference. */
   gateInput?: GateInput;
+  /** Gradient clipping: global L2 norm cap for every step (step.ts); absent = none (recipes before 2026-11-26 10:00). */
+  clipNorm?: number;
   stages: StageSpec[];
 }
 
@@ -86,6 +88,7 @@ export interface RecipeOptions {
   gateGradient?: GateGradient;
   exitGradient?: ExitGradient;
   gateInput?: GateInput;
+  clipNorm?: number;
   augment?: boolean;
 }
 
@@ -96,6 +99,7 @@ function schedule(kind: 'cosine' | 'step' | 'constant', lr: number, epochs: numb
 export function buildRecipe(o: RecipeOptions = {}): Recipe {
   const target = o.target ?? 1;
   if (!(target > 0 && target <= 1)) throw new UserError(`Target ${target} is outside (0, 1]; give the computation percentage as 1–100.`);
+  if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new UserError(`Gradient clip norm ${o.clipNorm} is not positive; pass a positive number (e.g. 5) or leave it out.`);
   if (o.exitWeight !== undefined && !(o.exitWeight >= 0)) throw new UserError(`Exit loss weight ${o.exitWeight} is negative; pass 0 (exits not trained) or a positive weight.`);
   const stages = o.stages ?? ['backbone'];
   const kind = o.schedule ?? 'cosine';
@@ -123,6 +127,7 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     rewardAtFullTarget: DEFAULTS.rewardAtFullTarget,
     ...(o.exitGradient && o.exitGradient !== 'backbone' ? { exitGradient: o.exitGradient } : {}),
     ...(o.gateInput && o.gateInput !== 'backbone' ? { gateInput: o.gateInput } : {}),
+    ...(o.clipNorm !== undefined ? { clipNorm: o.clipNorm } : {}),
     stages: spec,
   };
 }

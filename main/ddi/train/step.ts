@@ -23,6 +23,8 @@ export interface StepResult {
    * (see saveRun in trainer.ts).
    */
   nonFiniteGradient?: string;
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
 }
 
 export interface StepOptions {
@@ -36,6 +38,8 @@ export interface StepOptions {
   exitGradient?: ForwardTrainOptions['exitGradient'];
   /** Whether the gates' gradient reaches the backbone (model.ts); absent = 'backbone', the reference. */
   gateInput?: ForwardTrainOptions['gateInput'];
+  /** Scale the gradients down so their global L2 norm is at most this; absent = no clipping. */
+  clipNorm?: number;
 }
 
 /** Name → variable for the trainable variables of `groups`. */
@@ -77,14 +81,28 @@ export function trainStep(
       const g = grads[v.name];
       if (g) named[names[i]!] = g;
     });
+    let sumSq = 0;
     const bad = firstNonFinite((function* () {
-      for (const [n, g] of Object.entries(named)) yield [n, g.dataSync()] as [string, ArrayLike<number>];
+      for (const [n, g] of Object.entries(named)) {
+        const d = g.dataSync();
+        yield [n, d] as [string, ArrayLike<number>];
+        for (let i = 0; i < d.length; i++) sumSq += d[i]! * d[i]!;
+      }
     })()) ?? undefined;
-    if (bad === undefined) opt.step(vars, named, o.lr);
+    const gradNorm = Math.sqrt(sumSq);
+    if (bad === undefined) {
+      const scale = o.clipNorm !== undefined && gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1;
+      if (scale < 1) {
+        const clipped: Record<string, tf.Tensor> = {};
+        for (const [n, g] of Object.entries(named)) clipped[n] = tf.mul(g, scale);
+        opt.step(vars, clipped, o.lr);
+        tf.dispose(Object.values(clipped));
+      } else opt.step(vars, named, o.lr);
+    }
     const loss = value.dataSync()[0] ?? NaN;
     value.dispose();
     for (const g of Object.values(grads)) g.dispose();
-    return { loss, finalCe, correct, costFraction: achieved, ...(bad !== undefined ? { nonFiniteGradient: bad } : {}) };
+    return { loss, finalCe, correct, costFraction: achieved, gradNorm, ...(bad !== undefined ? { nonFiniteGradient: bad } : {}) };
   } finally {
     y.dispose();
   }

@@ -247,6 +247,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             gateGradient: gateForm.gateGradient,
             exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
             gateInput: stage.gates === 'learned' ? recipe.gateInput : undefined,
+            clipNorm: recipe.clipNorm,
             loss: {
               exitWeight: recipe.exitWeight,
               cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: gateForm.rewardAtFullTarget } : undefined,

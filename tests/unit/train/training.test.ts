@@ -97,6 +97,34 @@ describe('training', () => {
     model.dispose();
   });
 
+  it('clipNorm caps the step: the first update has norm lr · clipNorm, and the norm before clipping is reported', () => {
+    const ds = toyDataset(16, 1);
+    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [16, 8, 8, 1]);
+    const labels = Int32Array.from(ds.labels);
+    const stepDelta = (clipNorm?: number) => {
+      const model = buildModel(tinyConfig(false), 3);
+      const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
+      const before = model.readValuesSync();
+      const r = trainStep(model, opt, x, labels, { groups: ['backbone', 'exits'], lr: 0.1, gates: 'all-on', loss: { exitWeight: 1 }, clipNorm });
+      let sq = 0;
+      for (const [n, v] of model.readValuesSync()) {
+        if (model.specs.find((p) => p.name === n)!.group === 'stats') continue;
+        const b = before.get(n)!;
+        for (let i = 0; i < v.length; i++) sq += (v[i]! - b[i]!) ** 2;
+      }
+      opt.dispose();
+      model.dispose();
+      return { delta: Math.sqrt(sq), gradNorm: r.gradNorm };
+    };
+    const free = stepDelta();
+    expect(free.delta).toBeCloseTo(0.1 * free.gradNorm, 4);
+    const clipped = stepDelta(free.gradNorm / 10);
+    expect(clipped.gradNorm).toBeCloseTo(free.gradNorm, 4);
+    expect(clipped.delta).toBeCloseTo((0.1 * free.gradNorm) / 10, 4);
+    expect(() => buildRecipe({ clipNorm: 0 })).toThrow(/not positive/);
+    x.dispose();
+  });
+
   it('the sign-switching cost term moves the achieved cost toward the target', () => {
     const ds = toyDataset(32, 2);
     const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
