@@ -158,7 +158,11 @@ describe('PPK2 driver against the emulator over a pty', () => {
     await pty.unplug();
     await waitFor(() => meter.state === 'error', 3000, 'error state');
     const errorEv = rec.states.find((s) => s.state === 'error')!;
-    expect(errorEv.message).toMatch(/disconnected/);
+    // Which detector names the outage first is a race: the port's hang-up ("disconnected") or, when
+    // the event loop is starved (CI with a training job beside it, 2026-11-26), the silence watchdog
+    // ("stopped sending"). Both are the driver seeing the device vanish; the gap is recorded as a disconnection either way.
+    const OUTAGE = /disconnected|stopped sending/;
+    expect(errorEv.message).toMatch(OUTAGE);
     const before = rec.samples();
     await new Promise((r) => setTimeout(r, 400));
     await pty.replug();
