@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DdiModel, ForwardTrainOptions } from '../model';
 import { ddiLoss, type LossConfig } from './loss';
-import { firstNonFinite } from './finite';
+import { allFinite } from './finite';
 import type { SgdMomentum } from './optimizer';
 
 export type TrainGroup = 'backbone' | 'gates' | 'exits';
@@ -81,14 +81,17 @@ export function trainStep(
       const g = grads[v.name];
       if (g) named[names[i]!] = g;
     });
+    // One read of every gradient serves both the finiteness check and the norm.
     let sumSq = 0;
-    const bad = firstNonFinite((function* () {
-      for (const [n, g] of Object.entries(named)) {
-        const d = g.dataSync();
-        yield [n, d] as [string, ArrayLike<number>];
-        for (let i = 0; i < d.length; i++) sumSq += d[i]! * d[i]!;
+    let bad: string | undefined;
+    for (const [n, g] of Object.entries(named)) {
+      const d = g.dataSync();
+      if (!allFinite(d)) {
+        bad = n;
+        break;
       }
-    })()) ?? undefined;
+      for (let i = 0; i < d.length; i++) sumSq += d[i]! * d[i]!;
+    }
     const gradNorm = Math.sqrt(sumSq);
     if (bad === undefined) {
       const scale = o.clipNorm !== undefined && gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1;
