@@ -26,7 +26,7 @@ export const ZOO = [
   {
     name: 'densenet-ddi-50',
     after: [],
-    args: ['--arch', 'densenet', '--blocks', '4,4,4', '--growth', '8', '--gates', 'channel', '--target', '50', '--stages', 'all', '--epochs', '6', '--gate-epochs', '1', '--joint-epochs', '2', '--max-steps-per-epoch', '235', '--gate-gradient', 'logit-bounded'],
+    args: ['--arch', 'densenet', '--blocks', '4,4,4', '--growth', '8', '--gates', 'channel', '--target', '50', '--stages', 'all', '--epochs', '6', '--gate-epochs', '1', '--joint-epochs', '2', '--max-steps-per-epoch', '235', '--gate-gradient', 'logit-bounded', '--clip-norm', '2', '--clip-stages', 'joint'],
   },
 ];
 

@@ -37,6 +37,7 @@ interface TrainFlags {
   exitGradient?: string;
   gateInput?: string;
   clipNorm?: string;
+  clipStages?: string;
   schedule: string;
   seed?: string;
   augment: boolean;
@@ -129,7 +130,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
     .option('--gate-gradient <form>', `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form); with --resume it changes a run whose gated stages have not started (default ${DEFAULTS.gateGradient})`)
     .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
-    .option('--clip-norm <n>', 'clip every step\'s gradients to this global L2 norm (default: no clipping)')
+    .option('--clip-norm <n>', 'clip every step\'s gradients to this global L2 norm; with --resume it clips the stages that have not started (default: no clipping)')
+    .option('--clip-stages <list>', 'stages that --clip-norm applies to, e.g. joint (default: all)')
     .option('--gate-input <what>', "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)", 'backbone')
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
@@ -166,6 +168,9 @@ export function registerTrainCommand(program: Command): void {
       }
       if (f.exitGradient !== 'backbone' && f.exitGradient !== 'heads') throw new UserError(`--exit-gradient "${f.exitGradient}" is not backbone or heads.`);
       if (f.gateInput !== 'backbone' && f.gateInput !== 'detached') throw new UserError(`--gate-input "${f.gateInput}" is not backbone or detached; pass one of those.`);
+      const clipNorm = num(f.clipNorm, 'clip-norm');
+      const clipStages = f.clipStages ? parseStages(f.clipStages) : undefined;
+      if (clipStages && clipNorm === undefined) throw new UserError('--clip-stages needs --clip-norm N, the norm to clip those stages to.');
       const recipe = buildRecipe({
         stages,
         target,
@@ -180,7 +185,8 @@ export function registerTrainCommand(program: Command): void {
         gateGradient,
         exitGradient: f.exitGradient,
         gateInput: f.gateInput,
-        clipNorm: num(f.clipNorm, 'clip-norm'),
+        clipNorm,
+        clipStages,
         schedule,
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
         augment: f.augment,
@@ -201,6 +207,7 @@ export function registerTrainCommand(program: Command): void {
         init: f.init,
         // On resume the checkpoint's recipe rules; an explicit --gate-gradient may still change the gated stages ahead.
         gateGradientOnResume: f.resume === true && f.gateGradient !== undefined ? gateGradient : undefined,
+        clipNormOnResume: f.resume === true && clipNorm !== undefined ? { norm: clipNorm, stages: clipStages } : undefined,
         out: f.out,
         description: f.description,
         backend: info.name,

@@ -27,6 +27,8 @@ export interface StageSpec {
   /** β of the sign-switching cost term (0 = off). */
   beta: number;
   schedule: ScheduleConfig;
+  /** Gradient clipping for this stage's steps: global L2 norm cap (step.ts); absent = none. */
+  clipNorm?: number;
 }
 
 export interface Recipe {
@@ -48,8 +50,6 @@ export interface Recipe {
   exitGradient?: ExitGradient;
   /** Whether the gates' gradient reaches the backbone in the learned-gate stages (model.ts GateInput). Absent = 'backbone', the reference. */
   gateInput?: GateInput;
-  /** Gradient clipping: global L2 norm cap for every step (step.ts); absent = none (recipes before 2026-11-26 10:00). */
-  clipNorm?: number;
   stages: StageSpec[];
 }
 
@@ -89,6 +89,8 @@ export interface RecipeOptions {
   exitGradient?: ExitGradient;
   gateInput?: GateInput;
   clipNorm?: number;
+  /** Stages that clipNorm applies to; absent = all. */
+  clipStages?: StageName[];
   augment?: boolean;
 }
 
@@ -96,10 +98,14 @@ function schedule(kind: 'cosine' | 'step' | 'constant', lr: number, epochs: numb
   return { kind, lr, warmupEpochs: warmup, milestones: [Math.round(epochs * 0.5), Math.round(epochs * 0.75)], gamma: 0.1, minFactor: 0.0 };
 }
 
+function checkClipNorm(n: number): void {
+  if (!(n > 0)) throw new UserError(`Gradient clip norm ${n} is not positive; pass a positive number (e.g. 5) or leave it out.`);
+}
+
 export function buildRecipe(o: RecipeOptions = {}): Recipe {
   const target = o.target ?? 1;
   if (!(target > 0 && target <= 1)) throw new UserError(`Target ${target} is outside (0, 1]; give the computation percentage as 1–100.`);
-  if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new UserError(`Gradient clip norm ${o.clipNorm} is not positive; pass a positive number (e.g. 5) or leave it out.`);
+  if (o.clipNorm !== undefined) checkClipNorm(o.clipNorm);
   if (o.exitWeight !== undefined && !(o.exitWeight >= 0)) throw new UserError(`Exit loss weight ${o.exitWeight} is negative; pass 0 (exits not trained) or a positive weight.`);
   const stages = o.stages ?? ['backbone'];
   const kind = o.schedule ?? 'cosine';
@@ -115,7 +121,10 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     const epochs = o.jointEpochs ?? DEFAULTS.jointEpochs;
     return { name, epochs, groups: ['backbone', 'gates', 'exits'], gates: 'learned', target, beta: o.beta ?? DEFAULTS.beta, schedule: schedule(kind, o.lr && stages.length === 1 ? o.lr : DEFAULTS.jointLr, epochs, 0) };
   });
-  for (const s of spec) if (o.maxStepsPerEpoch !== undefined) s.maxStepsPerEpoch = o.maxStepsPerEpoch;
+  for (const s of spec) {
+    if (o.maxStepsPerEpoch !== undefined) s.maxStepsPerEpoch = o.maxStepsPerEpoch;
+    if (o.clipNorm !== undefined && (o.clipStages ?? stages).includes(s.name)) s.clipNorm = o.clipNorm;
+  }
   return {
     seed: o.seed ?? DEFAULTS.seed,
     batchSize: o.batchSize ?? DEFAULTS.batchSize,
@@ -127,7 +136,6 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     rewardAtFullTarget: DEFAULTS.rewardAtFullTarget,
     ...(o.exitGradient && o.exitGradient !== 'backbone' ? { exitGradient: o.exitGradient } : {}),
     ...(o.gateInput && o.gateInput !== 'backbone' ? { gateInput: o.gateInput } : {}),
-    ...(o.clipNorm !== undefined ? { clipNorm: o.clipNorm } : {}),
     stages: spec,
   };
 }
@@ -183,4 +191,24 @@ export function changeGateGradient(recipe: Recipe, position: RunPosition, form: 
     );
   }
   recipe.gateGradient = form;
+}
+
+/** Whether the stage at `index` has not run any step at `position` (it may still change). */
+function stageAhead(index: number, position: RunPosition): boolean {
+  return index > position.stage || (index === position.stage && position.epoch === 0 && position.step === 0);
+}
+
+/**
+ * `train --resume --clip-norm N`: clipping is a property of each stage, so a resumed run may set it
+ * for the stages that have not run a step yet; the stages already trained keep their record (the
+ * DenseNet's joint stage got its clipping this way, docs/models.md). Returns the stages changed.
+ */
+export function changeClipNorm(recipe: Recipe, position: RunPosition, clipNorm: number, only?: StageName[]): StageName[] {
+  checkClipNorm(clipNorm);
+  const ahead = recipe.stages.filter((s, i) => stageAhead(i, position) && (only ?? [s.name]).includes(s.name));
+  if (ahead.length === 0) {
+    throw new UserError(`Every stage of this run${only ? ` among ${only.join(', ')}` : ''} has started, and clipping cannot change in the middle of a stage; resume without --clip-norm, or start a new run (--init from this checkpoint) with it.`);
+  }
+  for (const s of ahead) s.clipNorm = clipNorm;
+  return ahead.map((s) => s.name);
 }

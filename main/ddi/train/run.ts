@@ -14,7 +14,7 @@ import { readCheckpoint } from './checkpoint';
 import { writeModelCard, type CardEval } from './card';
 import { evaluateMasked } from './evaluate';
 import { ProgressPrinter } from './progress';
-import { upgradeGateTraining, type Recipe } from './recipe';
+import { changeClipNorm, upgradeGateTraining, type Recipe, type StageName } from './recipe';
 import { lockRunDir } from './runLock';
 import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
 import type { DdiModel } from '../model';
@@ -33,6 +33,8 @@ export interface RunOptions {
   init?: string;
   /** With resume: change the checkpoint's gate estimator before its gated stages start (TrainOptions). */
   gateGradientOnResume?: GateGradient;
+  /** With resume: clip the stages that have not started (TrainOptions). */
+  clipNormOnResume?: { norm: number; stages?: StageName[] };
   /** Where to save the finished model (model.json, weights.bin, card.md); undefined = only the checkpoint. */
   out?: string;
   description?: string;
@@ -86,6 +88,10 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       const p = m.position;
       log(`Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`);
       if (o.gateGradientOnResume && m.recipe.gateGradient !== o.gateGradientOnResume) log(`Gate estimator for the gated stages ahead: ${o.gateGradientOnResume} (was ${m.recipe.gateGradient ?? 'sigmoid'}).`);
+      if (o.clipNormOnResume) {
+        const stages = changeClipNorm(structuredClone(m.recipe), p, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
+        log(`Gradient clipping at global norm ${o.clipNormOnResume.norm} for the stages ahead: ${stages.join(', ')}.`);
+      }
       if (upgradeGateTraining(structuredClone(m.recipe), p)) {
         log('Its gated stages have not started: they use the current gate training (logit STE, no reward at a full target; docs/models.md).');
       }
@@ -112,6 +118,7 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       resume: o.resume,
       init: o.init && !o.resume ? loadInit(o.init) : undefined,
       gateGradientOnResume: o.resume ? o.gateGradientOnResume : undefined,
+      clipNormOnResume: o.resume ? o.clipNormOnResume : undefined,
       progress: new ProgressPrinter(),
       shouldStop: () => stop,
       checkpointEverySeconds: o.checkpointEverySeconds,

@@ -17,7 +17,7 @@ import { evaluateMasked } from './evaluate';
 import { firstNonFinite } from './finite';
 import { SgdMomentum } from './optimizer';
 import { ProgressPrinter } from './progress';
-import { changeGateGradient, gateTraining, upgradeGateTraining, type Recipe } from './recipe';
+import { changeClipNorm, changeGateGradient, gateTraining, upgradeGateTraining, type Recipe, type StageName } from './recipe';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
 import { trainableByName, trainStep } from './step';
@@ -70,6 +70,8 @@ export interface TrainOptions {
   init?: { values: ReadonlyMap<string, Float32Array>; from: string };
   /** With resume: switch the checkpoint's gate estimator (allowed only before any gated step; recipe.ts changeGateGradient). */
   gateGradientOnResume?: GateGradient;
+  /** With resume: clip the stages that have not started (recipe.ts changeClipNorm). */
+  clipNormOnResume?: { norm: number; stages?: StageName[] };
   progress?: ProgressPrinter;
   /** Polled after every step; true = checkpoint and stop (Ctrl-C). */
   shouldStop?: () => boolean;
@@ -180,6 +182,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     ({ model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay));
     upgradeGateTraining(meta.recipe, meta.position);
     if (o.gateGradientOnResume) changeGateGradient(meta.recipe, meta.position, o.gateGradientOnResume);
+    if (o.clipNormOnResume) changeClipNorm(meta.recipe, meta.position, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
   } else {
     model = buildModel(o.config, r.seed);
     if (o.init) {
@@ -247,7 +250,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             gateGradient: gateForm.gateGradient,
             exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
             gateInput: stage.gates === 'learned' ? recipe.gateInput : undefined,
-            clipNorm: recipe.clipNorm,
+            clipNorm: stage.clipNorm,
             loss: {
               exitWeight: recipe.exitWeight,
               cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: gateForm.rewardAtFullTarget } : undefined,

@@ -1,7 +1,8 @@
 /**
  * End to end through the built CLI (dist/main/cli.cjs, built by `npm test` before vitest): Ctrl-C
  * during `train` leaves a checkpoint from which `--resume` finishes the run and saves the model;
- * a second trainer on the same run folder is refused while the first runs.
+ * a second trainer on the same run folder is refused while the first runs; a resume that asks
+ * for clipping of a stage already under way is refused.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,16 @@ describe('train CLI', () => {
     expect(first.code).toBe(0);
     expect(existsSync(join(dir, 'run', 'checkpoint.ckpt'))).toBe(true);
     expect(existsSync(join(dir, 'model', 'model.json'))).toBe(false);
+
+    // Clipping cannot be added to a stage that has started, nor asked for without a norm; the checkpoint stays as it was.
+    const ckBefore = readFileSync(join(dir, 'run', 'checkpoint.ckpt'));
+    const midStage = await run([...args, '--resume', '--clip-norm', '2']);
+    expect(midStage.stderr).toMatch(/Every stage of this run has started, and clipping cannot change in the middle of a stage/);
+    expect(midStage.code).not.toBe(0);
+    const noNorm = await run([...args, '--resume', '--clip-stages', 'joint']);
+    expect(noNorm.stderr).toMatch(/--clip-stages needs --clip-norm N/);
+    expect(noNorm.code).not.toBe(0);
+    expect(readFileSync(join(dir, 'run', 'checkpoint.ckpt')).equals(ckBefore)).toBe(true);
 
     const second = await run([...args, '--resume']);
     expect(second.stderr).toMatch(/Resuming .* at stage 1 epoch \d+ step \d+/);

@@ -10,7 +10,8 @@ import { buildModel, type ForwardTrainResult } from '../../../main/ddi/model';
 import type { ImageDataset } from '../../../main/ddi/data/dataset';
 import { costSign, crossEntropy, ddiLoss } from '../../../main/ddi/train/loss';
 import { SgdMomentum } from '../../../main/ddi/train/optimizer';
-import { buildRecipe, changeGateGradient, upgradeGateTraining } from '../../../main/ddi/train/recipe';
+import { buildRecipe, changeClipNorm, changeGateGradient, upgradeGateTraining } from '../../../main/ddi/train/recipe';
+import { modelCard } from '../../../main/ddi/train/card';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { trainStep } from '../../../main/ddi/train/step';
 import { CHECKPOINT_FILE, saveRun, train } from '../../../main/ddi/train/trainer';
@@ -260,6 +261,45 @@ describe('training', () => {
     expect(r.gateGradient).toBe('sigmoid');
     // Asking for the form it already has is always fine.
     changeGateGradient(r, { stage: 2, epoch: 1, step: 7 }, 'sigmoid');
+  });
+
+  it('a resumed run may clip the stages that have not started, and only those', () => {
+    const r = buildRecipe({ stages: ['backbone', 'gates', 'joint'], target: 0.5 });
+    expect(changeClipNorm(structuredClone(r), { stage: 1, epoch: 0, step: 0 }, 2)).toEqual(['gates', 'joint']);
+    expect(changeClipNorm(r, { stage: 1, epoch: 0, step: 1 }, 2)).toEqual(['joint']);
+    expect(r.stages.map((s) => s.clipNorm)).toEqual([undefined, undefined, 2]);
+    expect(() => changeClipNorm(r, { stage: 2, epoch: 0, step: 3 }, 1)).toThrow(/Every stage of this run has started/);
+    expect(() => changeClipNorm(r, { stage: 0, epoch: 0, step: 0 }, -1)).toThrow(/not positive/);
+    expect(r.stages[2]!.clipNorm).toBe(2);
+    // Restricted to some stages, from the start and on resume.
+    expect(buildRecipe({ stages: ['backbone', 'gates', 'joint'], clipNorm: 3, clipStages: ['joint'] }).stages.map((s) => s.clipNorm)).toEqual([undefined, undefined, 3]);
+    expect(changeClipNorm(buildRecipe({ stages: ['backbone', 'gates', 'joint'] }), { stage: 0, epoch: 2, step: 0 }, 2, ['joint'])).toEqual(['joint']);
+    expect(() => changeClipNorm(r, { stage: 2, epoch: 0, step: 1 }, 2, ['gates'])).toThrow(/among gates has started/);
+  });
+
+  it('clipping added on resume at the start of the joint stage gives the run that was clipped there from the start', async () => {
+    const ds = toyDataset(64, 5);
+    const recipe = () => buildRecipe({ stages: ['backbone', 'gates', 'joint'], backboneEpochs: 1, gateEpochs: 1, jointEpochs: 1, batchSize: 16, target: 0.6, lr: 0.05 });
+    const base = { config: tinyConfig(true), train: ds, normalization: norm, progress: quiet };
+    const clippedRecipe = recipe();
+    clippedRecipe.stages[2]!.clipNorm = 1e-3;
+    const clipped = await train({ ...base, recipe: clippedRecipe, runDir: mkdtempSync(join(tmpdir(), 'ddi-clip-a-')) });
+    const free = await train({ ...base, recipe: recipe(), runDir: mkdtempSync(join(tmpdir(), 'ddi-clip-b-')) });
+
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-clip-c-'));
+    const first = await train({ ...base, recipe: recipe(), runDir: dir, maxSteps: 8 }); // backbone 4 + gates 4 steps
+    expect(first.meta.position).toEqual({ stage: 2, epoch: 0, step: 0 });
+    first.model.dispose();
+    const resumed = await train({ ...base, recipe: recipe(), runDir: dir, resume: true, clipNormOnResume: { norm: 1e-3 } });
+
+    const a = clipped.model.readValuesSync();
+    const b = resumed.model.readValuesSync();
+    const c = free.model.readValuesSync();
+    for (const [name, v] of a) expect(Array.from(b.get(name)!), name).toEqual(Array.from(v));
+    expect(Array.from(c.get('stem/conv/kernel')!)).not.toEqual(Array.from(a.get('stem/conv/kernel')!));
+    expect(resumed.meta.recipe.stages.map((s) => s.clipNorm)).toEqual([undefined, undefined, 1e-3]);
+    expect(modelCard({ name: 'toy', meta: resumed.meta, evals: [] })).toContain('Gradient clipping (global L2 norm of every step\'s gradients): joint stage ≤ 0.001; other stages unclipped');
+    for (const m of [clipped, free, resumed]) m.model.dispose();
   });
 
   it('a run recorded before the gate-training fields takes them only if no gated stage has started', () => {
