@@ -14,15 +14,17 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ZOO, modelState } from './lib/zoo-plan.mjs';
 import { SWEEP, renderResults, replaceBlock, summarize } from './lib/zoo-results.mjs';
+import { checkArgs } from './lib/script-args.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const argv = process.argv.slice(2);
-const flag = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const only = flag('--only')?.split(',');
-const force = argv.includes('--force');
+const args = checkArgs(process.argv.slice(2), {
+  usage: 'node scripts/eval-zoo.mjs [--only a,b] [--force] [--no-docs]',
+  about: 'Evaluates every finished zoo model on the 10k Fashion-MNIST test set (unchanged models reuse their stored results) and rewrites the results block of docs/models.md.',
+  withValue: ['--only'],
+  switches: ['--force', '--no-docs'],
+});
+const only = args.value('--only')?.split(',');
+const force = args.has('--force');
 const cli = join(root, 'dist', 'main', 'cli.cjs');
 if (!existsSync(cli)) {
   console.error(`${cli} is missing; run npm run build first.`);
@@ -73,7 +75,7 @@ for (const e of ZOO) {
 
 const block = renderResults(results, { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', machine });
 console.log(`\n${block}`);
-if (!argv.includes('--no-docs')) {
+if (!args.has('--no-docs')) {
   const docPath = join(root, 'docs', 'models.md');
   writeFileSync(docPath, replaceBlock(readFileSync(docPath, 'utf8'), block));
   console.log('\ndocs/models.md: results block rewritten');

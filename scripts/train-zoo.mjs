@@ -10,27 +10,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ZOO, modelState, runnable, trainArgs } from './lib/zoo-plan.mjs';
+import { checkArgs } from './lib/script-args.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const argv = process.argv.slice(2);
 const USAGE = 'node scripts/train-zoo.mjs [--jobs N] [--only a,b] [--dry-run]';
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(`Usage: ${USAGE}\nTrains or resumes every unfinished zoo model; --dry-run prints each model's state and command.`);
-  process.exit(0);
-}
-// An unknown flag must not start training: a mistyped option would launch the whole zoo.
-const withValue = new Set(['--jobs', '--only']);
-for (let i = 0; i < argv.length; i++) {
-  if (withValue.has(argv[i])) i++;
-  else if (argv[i] !== '--dry-run') {
-    console.error(`Unknown argument ${argv[i]}; usage: ${USAGE}`);
-    process.exit(2);
-  }
-}
-const flag = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const args = checkArgs(process.argv.slice(2), {
+  usage: USAGE,
+  about: "Trains or resumes every unfinished zoo model; --dry-run prints each model's state and command.",
+  withValue: ['--jobs', '--only'],
+  switches: ['--dry-run'],
+});
+const flag = args.value;
 const jobs = Number(flag('--jobs') ?? 1);
 if (!Number.isInteger(jobs) || jobs < 1) {
   console.error(`--jobs ${flag('--jobs')} is not a positive whole number; pass e.g. --jobs 2.`);
@@ -51,7 +41,7 @@ if (!existsSync(cli)) {
 
 const statesNow = () => new Map(ZOO.map((e) => [e.name, modelState(root, e.name)]));
 
-if (argv.includes('--dry-run')) {
+if (args.has('--dry-run')) {
   const states = statesNow();
   for (const e of zoo) console.log(`${e.name.padEnd(18)} ${states.get(e.name).padEnd(8)} node dist/main/cli.cjs ${trainArgs(e, states.get(e.name)).join(' ')}`);
   process.exit(0);
