@@ -108,6 +108,8 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
   if (o.clipNorm !== undefined) checkClipNorm(o.clipNorm);
   if (o.exitWeight !== undefined && !(o.exitWeight >= 0)) throw new UserError(`Exit loss weight ${o.exitWeight} is negative; pass 0 (exits not trained) or a positive weight.`);
   const stages = o.stages ?? ['backbone'];
+  const missing = (o.clipStages ?? []).filter((c) => !stages.includes(c));
+  if (missing.length) throw new UserError(`Clipping is asked for stage ${missing.join(', ')}, which this run does not have (its stages: ${stages.join(', ')}); name stages of the run in --clip-stages.`);
   const kind = o.schedule ?? 'cosine';
   const spec: StageSpec[] = stages.map((name) => {
     if (name === 'backbone') {
@@ -174,8 +176,7 @@ type RunPosition = { stage: number; epoch: number; step: number };
 /** Whether training at `position` has run any step of a learned-gate stage. */
 function gatedStagesStarted(recipe: Recipe, position: RunPosition): boolean {
   const first = recipe.stages.findIndex((s) => s.gates === 'learned');
-  if (first < 0) return false;
-  return position.stage > first || (position.stage === first && (position.epoch > 0 || position.step > 0));
+  return first >= 0 && !stageAhead(first, position);
 }
 
 /**

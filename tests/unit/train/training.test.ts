@@ -274,6 +274,7 @@ describe('training', () => {
     // Restricted to some stages, from the start and on resume.
     expect(buildRecipe({ stages: ['backbone', 'gates', 'joint'], clipNorm: 3, clipStages: ['joint'] }).stages.map((s) => s.clipNorm)).toEqual([undefined, undefined, 3]);
     expect(changeClipNorm(buildRecipe({ stages: ['backbone', 'gates', 'joint'] }), { stage: 0, epoch: 2, step: 0 }, 2, ['joint'])).toEqual(['joint']);
+    expect(() => buildRecipe({ stages: ['backbone'], clipNorm: 2, clipStages: ['joint'] })).toThrow(/Clipping is asked for stage joint, which this run does not have \(its stages: backbone\)/);
     expect(() => changeClipNorm(r, { stage: 2, epoch: 0, step: 1 }, 2, ['gates'])).toThrow(/among gates has started/);
   });
 
