@@ -207,7 +207,6 @@ export class DdiModel {
       if (update) {
         const mean = v(`${name}/mean`);
         const variance = v(`${name}/variance`);
-        const n = t.shape[0] * t.shape[1] * t.shape[2];
         if (m.count) {
           // Per channel: unbiased by its own count; a channel absent from the whole batch keeps its statistics.
           const cnt = m.count;
@@ -216,6 +215,7 @@ export class DdiModel {
           mean.assign(tf.tidy(() => tf.where(seen, tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(m.mean, BN_MOMENTUM)), mean)));
           variance.assign(tf.tidy(() => tf.where(seen, tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(tf.mul(m.variance, unbiased), BN_MOMENTUM)), variance)));
         } else {
+          const n = t.shape[0] * t.shape[1] * t.shape[2];
           const unbiased = n > 1 ? n / (n - 1) : 1;
           mean.assign(tf.tidy(() => tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(m.mean, BN_MOMENTUM))));
           variance.assign(tf.tidy(() => tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(m.variance, BN_MOMENTUM * unbiased))));

@@ -206,7 +206,7 @@ function stageAhead(index: number, position: RunPosition): boolean {
  */
 export function changeClipNorm(recipe: Recipe, position: RunPosition, clipNorm: number, only?: StageName[]): StageName[] {
   checkClipNorm(clipNorm);
-  const ahead = recipe.stages.filter((s, i) => stageAhead(i, position) && (only ?? [s.name]).includes(s.name));
+  const ahead = recipe.stages.filter((s, i) => stageAhead(i, position) && (!only || only.includes(s.name)));
   if (ahead.length === 0) {
     throw new UserError(`Every stage of this run${only ? ` among ${only.join(', ')}` : ''} has started, and clipping cannot change in the middle of a stage; resume without --clip-norm, or start a new run (--init from this checkpoint) with it.`);
   }
