@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ZOO, modelState } from './lib/zoo-plan.mjs';
+import { ZOO, finishedTraining } from './lib/zoo-plan.mjs';
 import { SWEEP, renderResults, replaceBlock, summarize } from './lib/zoo-results.mjs';
 import { checkArgs } from './lib/script-args.mjs';
 
@@ -42,7 +42,8 @@ function modelHash(dir) {
 
 const results = {};
 for (const e of ZOO) {
-  if (modelState(root, e.name) !== 'done') {
+  // The shipped model counts even when a retraining under a newer recipe is under way.
+  if (!finishedTraining(root, e.name)) {
     console.log(`${e.name}: not finished, skipped`);
     continue;
   }

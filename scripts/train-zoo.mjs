@@ -39,7 +39,7 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-const statesNow = () => new Map(ZOO.map((e) => [e.name, modelState(root, e.name)]));
+const statesNow = () => new Map(ZOO.map((e) => [e.name, modelState(root, e)]));
 
 if (args.has('--dry-run')) {
   const states = statesNow();
@@ -69,7 +69,7 @@ function startReady() {
         // Not retried: a run that fails once fails again the same way; the log says why.
         failed.add(e.name);
         console.log(`${e.name} failed; see ${log}. The others go on.`);
-      } else if (!stopping && modelState(root, e.name) !== 'done') {
+      } else if (!stopping && modelState(root, e) !== 'done') {
         // Exit 0 without a finished model: the run was interrupted from outside (SIGINT/SIGTERM to
         // the trainer itself). Someone wants it stopped; restarting it would undo that.
         failed.add(e.name);

@@ -3,13 +3,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** @typedef {{ name: string, after: string[], args: string[] }} ZooEntry */
+/** @typedef {{ name: string, after: string[], args: string[], revision?: number }} ZooEntry */
 
-const gated = (name, gates, target) => ({
+// Recipe revision 2 (2026-11-26, docs/models.md "Longer joint training and ungated downsampling
+// blocks"): six joint epochs instead of two, and mgl2s models never skip a downsampling block.
+// layer-only keeps them skippable: without them its layer gates reach at most 49.6 % of the MACs,
+// so a 50 % target would switch every gate off.
+const gated = (name, gates, target, extra = []) => ({
   name,
   after: ['static'],
-  args: ['--arch', 'resnet14', '--gates', gates, '--target', String(target), '--init', 'data/models/static', '--gate-epochs', '1', '--joint-epochs', '2'],
+  revision: 2,
+  args: ['--arch', 'resnet14', '--gates', gates, ...extra, '--target', String(target), '--init', 'data/models/static', '--gate-epochs', '1', '--joint-epochs', '6'],
 });
+const ungatedDownsampling = ['--skip-downsampling', 'no'];
 
 /**
  * Order matters when jobs are limited: the static backbone first (every gated ResNet starts from
@@ -18,11 +24,11 @@ const gated = (name, gates, target) => ({
  */
 export const ZOO = [
   { name: 'static', after: [], args: ['--arch', 'resnet14', '--epochs', '10'] },
-  gated('mgl2s-50', 'both', 50),
+  gated('mgl2s-50', 'both', 50, ungatedDownsampling),
   gated('layer-only-50', 'layer', 50),
   gated('channel-only-50', 'channel', 50),
-  gated('mgl2s-30', 'both', 30),
-  gated('mgl2s-70', 'both', 70),
+  gated('mgl2s-30', 'both', 30, ungatedDownsampling),
+  gated('mgl2s-70', 'both', 70, ungatedDownsampling),
   {
     name: 'densenet-ddi-50',
     after: [],
@@ -31,20 +37,38 @@ export const ZOO = [
 ];
 
 /**
- * State of one zoo model on disk: 'done' = a finished model folder; 'partial' = a checkpoint to
- * resume (the model folder, if any, is an in-progress export); 'new' = nothing yet.
+ * State of one zoo model on disk: 'done' = a finished model folder made by the plan's current
+ * command; 'partial' = a checkpoint to resume (the model folder, if any, is an in-progress export
+ * or an older model the run will replace); 'stale' = a finished model from an older recipe, still
+ * shipped until its retraining finishes; 'new' = nothing yet.
+ *
+ * A model records the arguments that started its run (training.commands[0]). Models from before
+ * that record count as current unless the entry's `revision` is above 1.
+ * @param {string} root
+ * @param {ZooEntry & { revision?: number }} entry
  */
-export function modelState(root, name) {
+export function modelState(root, entry) {
+  const t = finishedTraining(root, entry.name);
+  const started = t?.commands?.[0];
+  const current = started ? started.join('\0') === trainArgs(entry, 'new').join('\0') : (entry.revision ?? 1) <= 1;
+  if (t && current) return 'done';
+  if (existsSync(join(root, 'data', 'checkpoints', entry.name, 'checkpoint.ckpt'))) return 'partial';
+  return t ? 'stale' : 'new';
+}
+
+/**
+ * The training record of the finished model shipped in data/models/<name>, or undefined when
+ * there is none (no folder, an in-progress export, or a damaged model.json).
+ */
+export function finishedTraining(root, name) {
   const modelJson = join(root, 'data', 'models', name, 'model.json');
-  if (existsSync(modelJson)) {
-    try {
-      const m = JSON.parse(readFileSync(modelJson, 'utf8'));
-      if (m.training && m.training.inProgress !== true) return 'done';
-    } catch {
-      // A damaged model.json is not a finished model; the checkpoint decides below.
-    }
+  if (!existsSync(modelJson)) return undefined;
+  try {
+    const t = JSON.parse(readFileSync(modelJson, 'utf8')).training;
+    return t && t.inProgress !== true ? t : undefined;
+  } catch {
+    return undefined;
   }
-  return existsSync(join(root, 'data', 'checkpoints', name, 'checkpoint.ckpt')) ? 'partial' : 'new';
 }
 
 /** The full `ddi-profiler train` argument list for an entry in its current state. */

@@ -20,6 +20,7 @@ interface TrainFlags {
   widths?: string;
   growth?: string;
   gates: string;
+  skipDownsampling?: string;
   groupSize?: string;
   exits?: string;
   target: string;
@@ -67,9 +68,16 @@ function num(s: string | undefined, what: string): number | undefined {
   return v;
 }
 
+/** The `train ...` arguments of this process, `--resume` left out (the run's record of how it was made). */
+export function invocation(argv: readonly string[]): string[] {
+  const at = argv.indexOf('train');
+  return argv.slice(at < 0 ? 2 : at).filter((a) => a !== '--resume');
+}
+
 /** Builds the model config from the flags (exported for tests). */
-export function configFromFlags(f: Pick<TrainFlags, 'arch' | 'config' | 'blocks' | 'widths' | 'growth' | 'gates' | 'groupSize' | 'exits' | 'name'>): ModelConfig {
+export function configFromFlags(f: Pick<TrainFlags, 'arch' | 'config' | 'blocks' | 'widths' | 'growth' | 'gates' | 'skipDownsampling' | 'groupSize' | 'exits' | 'name'>): ModelConfig {
   if (f.config) {
+    if (f.skipDownsampling !== undefined) throw new UserError('--skip-downsampling does not combine with --config; set gates.skipDownsampling in the config file.');
     let c: ModelConfig;
     try {
       c = JSON.parse(readFileSync(f.config, 'utf8')) as ModelConfig;
@@ -90,7 +98,10 @@ export function configFromFlags(f: Pick<TrainFlags, 'arch' | 'config' | 'blocks'
   const groupSize = num(f.groupSize, 'group-size');
   const exitList = f.exits === 'none' ? [] : ints(f.exits, 'exits');
   const exits = exitList ? { afterUnit: exitList } : undefined;
-  const gates = { ...g, ...(groupSize ? { groupSize } : {}) };
+  const skip = f.skipDownsampling;
+  if (skip !== undefined && skip !== 'yes' && skip !== 'no') throw new UserError(`--skip-downsampling "${skip}" is not yes or no.`);
+  if (skip !== undefined && !g.layer) throw new UserError('--skip-downsampling only applies to layer gates; add --gates layer or both, or drop it.');
+  const gates = { ...g, ...(groupSize ? { groupSize } : {}), ...(skip ? { skipDownsampling: skip === 'yes' } : {}) };
   const m = /^resnet(\d+)$/.exec(f.arch);
   if (m) {
     const blocks = ints(f.blocks, 'blocks') as [number, number, number] | undefined;
@@ -115,6 +126,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--widths <list>', 'ResNet stage widths, e.g. 16,32,64')
     .option('--growth <k>', 'DenseNet growth rate')
     .option('--gates <kind>', 'none | layer | channel | both', 'none')
+    .option('--skip-downsampling <yes|no>', "whether layer gates may skip a stage's downsampling block (ResNet; default yes)")
     .option('--group-size <n>', 'channels per channel-gate bit')
     .option('--exits <list>', 'units after which exits sit (comma list), or none', undefined)
     .option('--target <percent>', 'target computation percentage for stage 3', '100')
@@ -213,6 +225,7 @@ export function registerTrainCommand(program: Command): void {
         backend: info.name,
         finalEval: f.finalEval,
         checkpointEverySeconds: checkpointMinutes > 0 ? checkpointMinutes * 60 : undefined,
+        command: invocation(process.argv),
       });
     });
 }

@@ -49,6 +49,7 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
   lines.push(`- Data: ${m.dataset}; augmentation: random crop ±${r.augment.cropPad} px${r.augment.flip ? ' + horizontal flip' : ''}; input normalisation mean ${m.normalization.mean.map((v) => v.toFixed(4)).join(',')}, std ${m.normalization.std.map((v) => v.toFixed(4)).join(',')}`);
   lines.push(`- Seed ${r.seed}, batch ${r.batchSize}, SGD momentum ${r.momentum}, weight decay ${r.weightDecay} (kernels only), exit loss weight ${r.exitWeight}`);
   if (m.initFrom) lines.push(`- Initialised from: ${m.initFrom}`);
+  for (const [i, c] of (m.commands ?? []).entries()) lines.push(`- ${i === 0 ? 'Command' : 'Resumed with'}: \`ddi-profiler ${c.join(' ')}\``);
   for (const s of r.stages) {
     const sc = s.schedule;
     lines.push(

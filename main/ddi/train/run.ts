@@ -43,6 +43,8 @@ export interface RunOptions {
   finalEval: boolean;
   /** Mid-epoch checkpoint interval (see TrainOptions.checkpointEverySeconds). */
   checkpointEverySeconds?: number;
+  /** The invocation's `ddi-profiler` arguments without `--resume` (RunMeta.commands). */
+  command?: string[];
   log?: (s: string) => void;
 }
 
@@ -123,6 +125,7 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       shouldStop: () => stop,
       checkpointEverySeconds: o.checkpointEverySeconds,
       backend: o.backend,
+      command: o.command,
     });
   } finally {
     process.off('SIGINT', onSigint);
@@ -192,6 +195,7 @@ export async function exportModel(model: DdiModel, meta: RunMeta, o: ExportOptio
       position: meta.position,
       recipe: meta.recipe,
       initFrom: meta.initFrom,
+      commands: meta.commands,
       wallSeconds: Math.round(meta.wallSeconds),
       backend: meta.backend,
       history: meta.history,

@@ -55,6 +55,12 @@ export interface RunMeta {
   /** Where the initial weights came from (a static model for gated runs), if anywhere. */
   initFrom?: string;
   backend?: string;
+  /**
+   * The `ddi-profiler` arguments of every invocation that trained this run, in order (the start,
+   * then each resume, `--resume` left out): the zoo compares them with its plan to tell a model
+   * trained under the current recipe from an older one. Absent in runs started before 2026-11-26.
+   */
+  commands?: string[][];
 }
 
 export interface TrainOptions {
@@ -84,6 +90,8 @@ export interface TrainOptions {
    */
   checkpointEverySeconds?: number;
   backend?: string;
+  /** This invocation's `ddi-profiler` arguments, recorded in RunMeta.commands. */
+  command?: string[];
 }
 
 export interface TrainResult {
@@ -183,6 +191,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     upgradeGateTraining(meta.recipe, meta.position);
     if (o.gateGradientOnResume) changeGateGradient(meta.recipe, meta.position, o.gateGradientOnResume);
     if (o.clipNormOnResume) changeClipNorm(meta.recipe, meta.position, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
+    // A resume with the run's last arguments adds nothing to the record; a changed one does.
+    const last = meta.commands?.at(-1);
+    if (o.command && (!last || last.join('\0') !== o.command.join('\0'))) meta.commands = [...(meta.commands ?? []), o.command];
   } else {
     model = buildModel(o.config, r.seed);
     if (o.init) {
@@ -200,6 +211,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       dataset: o.train.name,
       initFrom: o.init?.from,
       backend: o.backend,
+      ...(o.command ? { commands: [o.command] } : {}),
     };
   }
   const recipe = meta.recipe;

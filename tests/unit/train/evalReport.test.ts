@@ -72,14 +72,25 @@ describe('eval report', () => {
     const c = configFromFlags({ arch: 'resnet14', gates: 'both', name: 'x', target: '50' } as never);
     expect(c.kind === 'resnet' && c.blocksPerStage).toEqual([2, 2, 2]);
     expect([c.gates.layer, c.gates.channel]).toEqual([true, true]);
+    expect(c.gates.skipDownsampling).toBe(true);
+    expect(configFromFlags({ arch: 'resnet14', gates: 'layer', skipDownsampling: 'no', name: 'x' } as never).gates.skipDownsampling).toBe(false);
     const d = configFromFlags({ arch: 'densenet', gates: 'channel', name: 'd', blocks: '2,2', growth: '8' } as never);
     expect(d.kind === 'densenet' && d.blockConfig).toEqual([2, 2]);
-    for (const bad of [{ arch: 'vgg', gates: 'none' }, { arch: 'resnet14', gates: 'some' }, { arch: 'densenet', gates: 'layer' }]) {
+    const refusals: [object, RegExp][] = [
+      [{ arch: 'vgg', gates: 'none' }, /--arch "vgg"/],
+      [{ arch: 'resnet14', gates: 'some' }, /--gates "some"/],
+      [{ arch: 'densenet', gates: 'layer' }, /DenseNet has no layer gates/],
+      [{ arch: 'resnet14', gates: 'both', skipDownsampling: 'never' }, /--skip-downsampling "never" is not yes or no/],
+      [{ arch: 'resnet14', gates: 'channel', skipDownsampling: 'no' }, /only applies to layer gates/],
+      [{ config: 'm.json', skipDownsampling: 'no' }, /does not combine with --config/],
+    ];
+    for (const [bad, message] of refusals) {
       try {
-        configFromFlags({ name: 'b', ...bad } as never);
+        configFromFlags({ name: 'b', gates: 'none', ...bad } as never);
         throw new Error('expected a UserError');
       } catch (e) {
         expect(isUserError(e), String(e)).toBe(true);
+        expect((e as Error).message).toMatch(message);
       }
     }
   });

@@ -74,7 +74,10 @@ describe('train CLI', () => {
     const second = await run([...args, '--resume']);
     expect(second.stderr).toMatch(/Resuming .* at stage 1 epoch \d+ step \d+/);
     expect(second.code).toBe(0);
-    const model = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8')) as { training: { history: unknown[] } };
+    const model = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8')) as { training: { history: unknown[]; commands: string[][] } };
     expect(model.training.history).toHaveLength(12);
+    // Resumed with the same arguments: the record holds the one command that made the model, also on the card.
+    expect(model.training.commands).toEqual([args]);
+    expect(readFileSync(join(dir, 'model', 'card.md'), 'utf8')).toContain(`- Command: \`ddi-profiler ${args.join(' ')}\``);
   }, 240_000);
 });

@@ -336,12 +336,17 @@ describe('training', () => {
     expect(straight.meta.history.map((h) => h.stage)).toEqual(['backbone', 'gates', 'joint']);
 
     const dir = mkdtempSync(join(tmpdir(), 'ddi-run-b-'));
-    const first = await train({ ...base, runDir: dir, maxSteps: 6 }); // stops mid-epoch in stage 2
+    const first = await train({ ...base, runDir: dir, maxSteps: 6, command: ['train', '--name', 'toy'] }); // stops mid-epoch in stage 2
     expect(first.interrupted).toBe(true);
     expect(first.meta.position).toEqual({ stage: 1, epoch: 0, step: 2 });
     first.model.dispose();
-    const resumed = await train({ ...base, runDir: dir, resume: true });
+    const resumed = await train({ ...base, runDir: dir, resume: true, command: ['train', '--name', 'toy', '--backend', 'cpu'] });
     expect(resumed.interrupted).toBe(false);
+    // The run's record keeps the command that started it and the changed one that resumed it.
+    expect(resumed.meta.commands).toEqual([
+      ['train', '--name', 'toy'],
+      ['train', '--name', 'toy', '--backend', 'cpu'],
+    ]);
 
     const a = straight.model.readValuesSync();
     const b = resumed.model.readValuesSync();
