@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ZOO, finishedTraining } from './lib/zoo-plan.mjs';
+import { ZOO, finishedTraining, modelState } from './lib/zoo-plan.mjs';
 import { SWEEP, renderResults, replaceBlock, summarize } from './lib/zoo-results.mjs';
 import { checkArgs } from './lib/script-args.mjs';
 
@@ -74,7 +74,8 @@ for (const e of ZOO) {
   console.log(`${e.name}: top-1 ${(own.accuracy * 100).toFixed(2)} % at ${own.macsPct.toFixed(1)} % of the MACs (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 
-const block = renderResults(results, { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', machine });
+const stale = ZOO.filter((e) => modelState(root, e) !== 'done').map((e) => e.name);
+const block = renderResults(results, { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', machine, stale });
 console.log(`\n${block}`);
 if (!args.has('--no-docs')) {
   const docPath = join(root, 'docs', 'models.md');

@@ -64,6 +64,9 @@ describe('zoo results (scripts/lib/zoo-results.mjs)', () => {
       'layer-only-50': { own: summarize(report(0.89, 60, null)), sweep: [] },
     };
     const md = renderResults(results, { date: 'D', machine: 'M' });
+    expect(md).not.toContain('older recipe');
+    // Only models in the table are named as stale.
+    expect(renderResults(results, { date: 'D', machine: 'M', stale: ['mgl2s-50', 'mgl2s-30'] })).toContain("older recipe than the zoo plan's (shipped until their retraining finishes): `mgl2s-50`.");
     expect(md).toContain('**missed**, best `mgl2s-50` iadi: 90.00 % at 48.0 %');
     expect(md).toContain('not comparable yet');
     expect(md).toContain('| `static` | ddi | — | — | 90.00 % / 40.0 |');
