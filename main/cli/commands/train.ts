@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { densenetConfig, resnetConfig, validateConfig, type ModelConfig } from '../../ddi/config';
 import { initBackend } from '../../ddi/backend';
 import { buildRecipe, DEFAULTS, parseStages } from '../../ddi/train/recipe';
+import { DISTILL_DEFAULTS, type DistillConfig } from '../../ddi/train/distill';
 import { exportCheckpoint, runTraining } from '../../ddi/train/run';
 import { prepareTraining } from '../../ddi/train/setup';
 import { UserError } from '../../util/errors';
@@ -39,6 +40,9 @@ interface TrainFlags {
   gateInput?: string;
   clipNorm?: string;
   clipStages?: string;
+  distillFrom?: string;
+  distillWeight?: string;
+  distillTemperature?: string;
   schedule: string;
   seed?: string;
   augment: boolean;
@@ -72,6 +76,20 @@ function num(s: string | undefined, what: string): number | undefined {
 export function invocation(argv: readonly string[]): string[] {
   const at = argv.indexOf('train');
   return argv.slice(at < 0 ? 2 : at).filter((a) => a !== '--resume');
+}
+
+/** The distillation settings from the flags (exported for tests); undefined without --distill-from. */
+export function distillFromFlags(f: Pick<TrainFlags, 'distillFrom' | 'distillWeight' | 'distillTemperature' | 'resume'>): DistillConfig | undefined {
+  if (!f.distillFrom) {
+    if (f.distillWeight !== undefined || f.distillTemperature !== undefined) throw new UserError('--distill-weight and --distill-temperature need --distill-from DIR, the teacher model.');
+    return undefined;
+  }
+  if (f.resume) throw new UserError('--distill-from cannot be added on --resume (the checkpoint\'s recipe decides); start a new run with --init from the checkpoint instead.');
+  return {
+    from: f.distillFrom,
+    weight: num(f.distillWeight, 'distill-weight') ?? DISTILL_DEFAULTS.weight,
+    temperature: num(f.distillTemperature, 'distill-temperature') ?? DISTILL_DEFAULTS.temperature,
+  };
 }
 
 /** Builds the model config from the flags (exported for tests). */
@@ -144,6 +162,9 @@ export function registerTrainCommand(program: Command): void {
     .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
     .option('--clip-norm <n>', 'clip every step\'s gradients to this global L2 norm; with --resume it clips the stages that have not started (default: no clipping)')
     .option('--clip-stages <list>', 'stages that --clip-norm applies to, e.g. joint (default: all)')
+    .option('--distill-from <dir>', 'also learn from this trained model\'s softened outputs (knowledge distillation; e.g. the static model a gated one starts from)')
+    .option('--distill-weight <w>', `weight of the distillation term (default ${DISTILL_DEFAULTS.weight}; needs --distill-from)`)
+    .option('--distill-temperature <t>', `softening temperature (default ${DISTILL_DEFAULTS.temperature}; needs --distill-from)`)
     .option('--gate-input <what>', "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)", 'backbone')
     .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
@@ -183,6 +204,7 @@ export function registerTrainCommand(program: Command): void {
       const clipNorm = num(f.clipNorm, 'clip-norm');
       const clipStages = f.clipStages ? parseStages(f.clipStages) : undefined;
       if (clipStages && clipNorm === undefined) throw new UserError('--clip-stages needs --clip-norm N, the norm to clip those stages to.');
+      const distill = distillFromFlags(f);
       const recipe = buildRecipe({
         stages,
         target,
@@ -199,6 +221,7 @@ export function registerTrainCommand(program: Command): void {
         gateInput: f.gateInput,
         clipNorm,
         clipStages,
+        distill,
         schedule,
         maxStepsPerEpoch: num(f.maxStepsPerEpoch, 'max-steps-per-epoch'),
         augment: f.augment,

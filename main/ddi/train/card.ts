@@ -61,6 +61,9 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
     const g = gateTraining(r);
     lines.push(`- Gate training: ${GATE_GRADIENT_WORDS[g.gateGradient]} straight-through estimator; cost-term reward at a full 100 % target: ${g.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}; gate losses train ${r.gateInput === 'detached' ? 'the gates only (their input is detached)' : 'gates and backbone (reference)'}`);
   }
+  if (r.distill) {
+    lines.push(`- Distillation from \`${r.distill.from}\`: weight ${r.distill.weight}, temperature ${r.distill.temperature} (KL to the teacher's softened outputs on the final classifier and every exit, T²-scaled)`);
+  }
   const clipped = r.stages.filter((s) => s.clipNorm !== undefined);
   if (clipped.length) {
     lines.push(`- Gradient clipping (global L2 norm of every step's gradients): ${clipped.map((s) => `${s.name} stage ≤ ${s.clipNorm}`).join(', ')}${clipped.length < r.stages.length ? '; other stages unclipped' : ''}`);

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardTrainResult } from '../model';
+import { distillationLoss, type SoftTargets } from './distill';
 
 /** Mean softmax cross-entropy of logits [B, K] against integer labels. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
@@ -51,6 +52,8 @@ export interface LossParts {
 export interface LossConfig {
   exitWeight: number;
   cost?: CostTermConfig;
+  /** The teacher's softened outputs for this batch (distill.ts); absent = no distillation. */
+  distill?: SoftTargets;
 }
 
 /**
@@ -64,6 +67,12 @@ export function ddiLoss(out: ForwardTrainResult, labels: tf.Tensor1D, cfg: LossC
   const achieved = costFraction.dataSync()[0] ?? 1;
   let total: tf.Scalar = finalCe;
   if (exitCe.length > 0 && cfg.exitWeight > 0) total = tf.add(total, tf.mul(tf.addN(exitCe), cfg.exitWeight)) as tf.Scalar;
+  const d = cfg.distill;
+  if (d && d.weight > 0) {
+    let kd: tf.Scalar = distillationLoss(out.logits, d);
+    if (out.exitLogits.length > 0 && cfg.exitWeight > 0) kd = tf.add(kd, tf.mul(tf.addN(out.exitLogits.map((l) => distillationLoss(l, d))), cfg.exitWeight)) as tf.Scalar;
+    total = tf.add(total, tf.mul(kd, d.weight)) as tf.Scalar;
+  }
   if (cfg.cost && cfg.cost.beta > 0) {
     const s = costSign(achieved, cfg.cost.target, cfg.cost.rewardAtFullTarget);
     if (s !== 0) total = tf.add(total, tf.mul(costFraction, s * cfg.cost.beta)) as tf.Scalar;

@@ -12,6 +12,7 @@ import type { ScheduleConfig } from './schedule';
 import type { TrainGroup } from './step';
 import type { GateGradient } from '../ste';
 import type { ExitGradient, GateInput } from '../model';
+import { checkDistill, type DistillConfig } from './distill';
 
 export type StageName = 'backbone' | 'gates' | 'joint';
 
@@ -50,6 +51,8 @@ export interface Recipe {
   exitGradient?: ExitGradient;
   /** Whether the gates' gradient reaches the backbone in the learned-gate stages (model.ts GateInput). Absent = 'backbone', the reference. */
   gateInput?: GateInput;
+  /** Knowledge distillation in every stage (distill.ts); absent = labels only. */
+  distill?: DistillConfig;
   stages: StageSpec[];
 }
 
@@ -92,6 +95,7 @@ export interface RecipeOptions {
   /** Stages that clipNorm applies to; absent = all. */
   clipStages?: StageName[];
   augment?: boolean;
+  distill?: DistillConfig;
 }
 
 function schedule(kind: 'cosine' | 'step' | 'constant', lr: number, epochs: number, warmup: number): ScheduleConfig {
@@ -106,6 +110,7 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
   const target = o.target ?? 1;
   if (!(target > 0 && target <= 1)) throw new UserError(`Target ${target} is outside (0, 1]; give the computation percentage as 1–100.`);
   if (o.clipNorm !== undefined) checkClipNorm(o.clipNorm);
+  if (o.distill) checkDistill(o.distill);
   if (o.exitWeight !== undefined && !(o.exitWeight >= 0)) throw new UserError(`Exit loss weight ${o.exitWeight} is negative; pass 0 (exits not trained) or a positive weight.`);
   const stages = o.stages ?? ['backbone'];
   const missing = (o.clipStages ?? []).filter((c) => !stages.includes(c));
@@ -138,6 +143,7 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
     rewardAtFullTarget: DEFAULTS.rewardAtFullTarget,
     ...(o.exitGradient && o.exitGradient !== 'backbone' ? { exitGradient: o.exitGradient } : {}),
     ...(o.gateInput && o.gateInput !== 'backbone' ? { gateInput: o.gateInput } : {}),
+    ...(o.distill ? { distill: o.distill } : {}),
     stages: spec,
   };
 }

@@ -17,7 +17,8 @@ import { ProgressPrinter } from './progress';
 import { changeClipNorm, upgradeGateTraining, type Recipe, type StageName } from './recipe';
 import { lockRunDir } from './runLock';
 import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
-import type { DdiModel } from '../model';
+import type { DdiModel, InputNormalization } from '../model';
+import { loadTeacher } from './distill';
 import type { GateGradient } from '../ste';
 
 export interface RunOptions {
@@ -83,10 +84,13 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
     );
   }
   const normalization = channelStats(trainSet);
+  // The recipe and architecture that will train: the checkpoint's on resume, else the flags'.
+  let inEffect: Pick<RunMeta, 'recipe' | 'config'> = { recipe: o.recipe, config: o.config };
   if (o.resume) {
     const ck = join(o.runDir, CHECKPOINT_FILE);
     if (existsSync(ck)) {
       const m = readCheckpoint<RunMeta>(ck).meta;
+      inEffect = m;
       const p = m.position;
       log(`Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`);
       if (o.gateGradientOnResume && m.recipe.gateGradient !== o.gateGradientOnResume) log(`Gate estimator for the gated stages ahead: ${o.gateGradientOnResume} (was ${m.recipe.gateGradient ?? 'sigmoid'}).`);
@@ -99,6 +103,22 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       }
     }
   }
+  const distill = inEffect.recipe.distill;
+  const teacher = distill ? loadTeacher(distill.from, inEffect.config) : undefined;
+  if (distill) log(`Distilling from ${distill.from} (weight ${distill.weight}, temperature ${distill.temperature}).`);
+  try {
+    return await trainAndExport(o, log, { trainSet, evalSet, normalization, teacher });
+  } finally {
+    teacher?.dispose();
+  }
+}
+
+async function trainAndExport(
+  o: RunOptions,
+  log: (s: string) => void,
+  d: { trainSet: ImageDataset; evalSet?: ImageDataset; normalization: InputNormalization; teacher?: DdiModel },
+): Promise<RunResult> {
+  const { trainSet, evalSet, normalization } = d;
   let stop = false;
   const onSigint = () => {
     if (stop) process.exit(130); // second Ctrl-C: give up immediately
@@ -126,6 +146,7 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       checkpointEverySeconds: o.checkpointEverySeconds,
       backend: o.backend,
       command: o.command,
+      teacher: d.teacher,
     });
   } finally {
     process.off('SIGINT', onSigint);

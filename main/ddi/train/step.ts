@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DdiModel, ForwardTrainOptions } from '../model';
 import { ddiLoss, type LossConfig } from './loss';
+import { softTargets, type DistillConfig } from './distill';
 import { allFinite } from './finite';
 import type { SgdMomentum } from './optimizer';
 
@@ -40,6 +41,8 @@ export interface StepOptions {
   gateInput?: ForwardTrainOptions['gateInput'];
   /** Scale the gradients down so their global L2 norm is at most this; absent = no clipping. */
   clipNorm?: number;
+  /** Distil from this teacher (distill.ts); absent = labels only. */
+  teacher?: { model: DdiModel } & Pick<DistillConfig, 'temperature' | 'weight'>;
 }
 
 /** Name → variable for the trainable variables of `groups`. */
@@ -62,11 +65,13 @@ export function trainStep(
   let correct = 0;
   let achieved = 1;
   const y = tf.tensor1d(labels, 'int32');
+  // Outside the gradient tape: the teacher is fixed, and its forward pass need not be recorded.
+  const soft = o.teacher ? softTargets(o.teacher.model, x, o.teacher) : undefined;
   try {
     const { value, grads } = tf.tidy(() => {
       const f = () => {
         const out = model.forwardTrain(x, { training: true, gates: o.gates, gateGradient: o.gateGradient, exitGradient: o.exitGradient, gateInput: o.gateInput });
-        const parts = ddiLoss(out, y, o.loss);
+        const parts = ddiLoss(out, y, soft ? { ...o.loss, distill: soft } : o.loss);
         finalCe = parts.finalCe.dataSync()[0] ?? NaN;
         achieved = parts.achieved;
         const pred = tf.argMax(out.logits, 1);
@@ -108,5 +113,6 @@ export function trainStep(
     return { loss, finalCe, correct, costFraction: achieved, gradNorm, ...(bad !== undefined ? { nonFiniteGradient: bad } : {}) };
   } finally {
     y.dispose();
+    soft?.probs.dispose();
   }
 }

@@ -79,5 +79,14 @@ describe('train CLI', () => {
     // Resumed with the same arguments: the record holds the one command that made the model, also on the card.
     expect(model.training.commands).toEqual([args]);
     expect(readFileSync(join(dir, 'model', 'card.md'), 'utf8')).toContain(`- Command: \`ddi-profiler ${args.join(' ')}\``);
+
+    // The finished model teaches a new run (--distill-from): recorded in the recipe and on the card.
+    const kdArgs = ['train', '--name', 'cli-kd', '--arch', 'resnet8', '--dataset', data, '--batch-size', '8', '--epochs', '1', '--distill-from', join(dir, 'model'), '--run-dir', join(dir, 'kd-run'), '--out', join(dir, 'kd-model'), '--no-final-eval'];
+    const kd = await run(kdArgs);
+    expect(kd.stderr).toContain(`Distilling from ${join(dir, 'model')} (weight 1, temperature 4)`);
+    expect(kd.code).toBe(0);
+    const kdModel = JSON.parse(readFileSync(join(dir, 'kd-model', 'model.json'), 'utf8')) as { training: { recipe: { distill: unknown } } };
+    expect(kdModel.training.recipe.distill).toEqual({ from: join(dir, 'model'), weight: 1, temperature: 4 });
+    expect(readFileSync(join(dir, 'kd-model', 'card.md'), 'utf8')).toContain('- Distillation from');
   }, 240_000);
 });
