@@ -45,7 +45,7 @@ export const ZOO = [
  * A model records the arguments that started its run (training.commands[0]). Models from before
  * that record count as current unless the entry's `revision` is above 1.
  * @param {string} root
- * @param {ZooEntry & { revision?: number }} entry
+ * @param {ZooEntry} entry
  */
 export function modelState(root, entry) {
   const t = finishedTraining(root, entry.name);

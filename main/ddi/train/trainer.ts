@@ -218,6 +218,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   const recipe = meta.recipe;
   if (recipe.distill && !o.teacher) throw new Error(`The recipe distils from ${recipe.distill.from} but no teacher was passed (runTraining loads it).`);
+  const teacher = recipe.distill && o.teacher ? { model: o.teacher, temperature: recipe.distill.temperature, weight: recipe.distill.weight } : undefined;
   const gateForm = gateTraining(recipe);
   const norm = meta.normalization;
   const progress = o.progress ?? new ProgressPrinter();
@@ -266,7 +267,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
             gateInput: stage.gates === 'learned' ? recipe.gateInput : undefined,
             clipNorm: stage.clipNorm,
-            teacher: recipe.distill && o.teacher ? { model: o.teacher, temperature: recipe.distill.temperature, weight: recipe.distill.weight } : undefined,
+            teacher,
             loss: {
               exitWeight: recipe.exitWeight,
               cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: gateForm.rewardAtFullTarget } : undefined,
