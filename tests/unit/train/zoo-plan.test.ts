@@ -65,6 +65,17 @@ describe('model zoo plan (scripts/train-zoo.mjs)', () => {
     expect(layerGatedBlocks('layer-only-50')).toBe(5);
   });
 
+  it('distils from static exactly the entries at revision 3, each of which waits for static', () => {
+    for (const e of zoo) {
+      const i = e.args.indexOf('--distill-from');
+      expect(i >= 0, e.name).toBe((e.revision ?? 1) >= 3);
+      if (i < 0) continue;
+      expect(e.args[i + 1], e.name).toBe('data/models/static');
+      expect(e.after, e.name).toContain('static');
+    }
+    expect(entry('mgl2s-50').revision).toBe(3);
+  });
+
   it('reads the state from disk: current model, older model, resumable checkpoint, or nothing', () => {
     const root = fakeRoot({ static: 'legacy', 'mgl2s-50': 'in-progress-export', 'layer-only-50': 'partial', 'channel-only-50': 'legacy', 'mgl2s-70': 'done', 'mgl2s-30': 'legacy+partial', 'densenet-ddi-50': 'other-command' });
     // Before models recorded their command, revision 1 entries count as current, later revisions as stale.
