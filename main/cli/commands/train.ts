@@ -79,12 +79,13 @@ export function invocation(argv: readonly string[]): string[] {
 }
 
 /** The distillation settings from the flags (exported for tests); undefined without --distill-from. */
-export function distillFromFlags(f: Pick<TrainFlags, 'distillFrom' | 'distillWeight' | 'distillTemperature' | 'resume'>): DistillConfig | undefined {
+// On --resume these flags may only repeat the checkpoint's distillation (runTraining checks), so
+// the zoo can resume a run with the command that started it.
+export function distillFromFlags(f: Pick<TrainFlags, 'distillFrom' | 'distillWeight' | 'distillTemperature'>): DistillConfig | undefined {
   if (!f.distillFrom) {
     if (f.distillWeight !== undefined || f.distillTemperature !== undefined) throw new UserError('--distill-weight and --distill-temperature need --distill-from DIR, the teacher model.');
     return undefined;
   }
-  if (f.resume) throw new UserError('--distill-from cannot be added on --resume (the checkpoint\'s recipe decides); start a new run with --init from the checkpoint instead.');
   return {
     from: f.distillFrom,
     weight: num(f.distillWeight, 'distill-weight') ?? DISTILL_DEFAULTS.weight,

@@ -18,7 +18,7 @@ import { changeClipNorm, upgradeGateTraining, type Recipe, type StageName } from
 import { lockRunDir } from './runLock';
 import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
 import type { DdiModel, InputNormalization } from '../model';
-import { loadTeacher } from './distill';
+import { loadTeacher, type DistillConfig } from './distill';
 import type { GateGradient } from '../ste';
 
 export interface RunOptions {
@@ -65,6 +65,14 @@ export interface RunResult extends TrainResult {
   evals: CardEval[];
 }
 
+/** A resume may repeat the checkpoint's distillation flags (or leave them out), not change them. */
+function checkSameDistillation(asked: DistillConfig | undefined, recorded: DistillConfig | undefined): void {
+  if (!asked) return;
+  const say = (d: DistillConfig | undefined) => (d ? `distillation from ${d.from} (weight ${d.weight}, temperature ${d.temperature})` : 'no distillation');
+  if (recorded && asked.from === recorded.from && asked.weight === recorded.weight && asked.temperature === recorded.temperature) return;
+  throw new UserError(`The checkpoint's run trains with ${say(recorded)}, and --resume cannot switch it to ${say(asked)}; drop the --distill flags, or start a new run with --init from the checkpoint.`);
+}
+
 export async function runTraining(o: RunOptions): Promise<RunResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const unlock = lockRunDir(o.runDir);
@@ -98,6 +106,7 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
         const stages = changeClipNorm(structuredClone(m.recipe), p, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
         log(`Gradient clipping at global norm ${o.clipNormOnResume.norm} for the stages ahead: ${stages.join(', ')}.`);
       }
+      checkSameDistillation(o.recipe.distill, m.recipe.distill);
       if (upgradeGateTraining(structuredClone(m.recipe), p)) {
         log('Its gated stages have not started: they use the current gate training (logit STE, no reward at a full target; docs/models.md).');
       }

@@ -135,7 +135,6 @@ describe('knowledge distillation', () => {
     expect(() => buildRecipe({ distill: { from: dir, weight: 1, temperature: 0 } })).toThrow(/temperature 0 is not positive/);
     for (const [flags, message] of [
       [{ distillWeight: '2' }, /need --distill-from DIR/],
-      [{ distillFrom: dir, resume: true }, /cannot be added on --resume/],
       [{ distillFrom: dir, distillTemperature: 'hot' }, /--distill-temperature "hot" is not a number/],
     ] as const) {
       try {

@@ -2,7 +2,7 @@
  * End to end through the built CLI (dist/main/cli.cjs, built by `npm test` before vitest): Ctrl-C
  * during `train` leaves a checkpoint from which `--resume` finishes the run and saves the model;
  * a second trainer on the same run folder is refused while the first runs; a resume that asks
- * for clipping of a stage already under way is refused.
+ * for clipping of a stage already under way is refused; a distilled run resumes with its teacher.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,10 +81,35 @@ describe('train CLI', () => {
     expect(readFileSync(join(dir, 'model', 'card.md'), 'utf8')).toContain(`- Command: \`ddi-profiler ${args.join(' ')}\``);
 
     // The finished model teaches a new run (--distill-from): recorded in the recipe and on the card.
-    const kdArgs = ['train', '--name', 'cli-kd', '--arch', 'resnet8', '--dataset', data, '--batch-size', '8', '--epochs', '1', '--distill-from', join(dir, 'model'), '--run-dir', join(dir, 'kd-run'), '--out', join(dir, 'kd-model'), '--no-final-eval'];
-    const kd = await run(kdArgs);
+    // Interrupted and resumed with the command that started it (as train-zoo.mjs does), the run
+    // reloads its teacher and ends with the weights of the same run trained straight through; a
+    // resume cannot change the distillation, nor add it to a run that had none.
+    const kdRun = (tag: string) => ['train', '--name', 'cli-kd', '--arch', 'resnet8', '--dataset', data, '--batch-size', '8', '--epochs', '3', '--distill-from', join(dir, 'model'), '--run-dir', join(dir, `kd-run${tag}`), '--out', join(dir, `kd-model${tag}`), '--no-final-eval'];
+    const kdArgs = kdRun('');
+    const straight = await run(kdRun('-straight'));
+    expect(straight.code).toBe(0);
+    let kdSent = false;
+    const kdFirst = await run(kdArgs, (text, kill) => {
+      if (!kdSent && text.includes('Ctrl-C saves a checkpoint')) {
+        kdSent = true;
+        kill();
+      }
+    });
+    expect(kdFirst.stderr).toMatch(/Interrupted\. Resume with/);
+    expect(existsSync(join(dir, 'kd-model', 'model.json'))).toBe(false);
+    const kdCheckpoint = readFileSync(join(dir, 'kd-run', 'checkpoint.ckpt'));
+    const changed = await run([...kdArgs, '--distill-weight', '2', '--resume']);
+    expect(changed.stderr).toMatch(/trains with distillation from .* \(weight 1, temperature 4\), and --resume cannot switch it to distillation from .* \(weight 2, temperature 4\)/);
+    expect(changed.code).not.toBe(0);
+    const added = await run([...args, '--distill-from', join(dir, 'model'), '--resume']);
+    expect(added.stderr).toMatch(/trains with no distillation, and --resume cannot switch it/);
+    expect(added.code).not.toBe(0);
+    expect(readFileSync(join(dir, 'kd-run', 'checkpoint.ckpt')).equals(kdCheckpoint)).toBe(true);
+    const kd = await run([...kdArgs, '--resume']);
     expect(kd.stderr).toContain(`Distilling from ${join(dir, 'model')} (weight 1, temperature 4)`);
     expect(kd.code).toBe(0);
+    expect((JSON.parse(readFileSync(join(dir, 'kd-model', 'model.json'), 'utf8')) as { training: { commands: string[][] } }).training.commands).toEqual([kdArgs]);
+    expect(readFileSync(join(dir, 'kd-model', 'weights.bin')).equals(readFileSync(join(dir, 'kd-model-straight', 'weights.bin')))).toBe(true);
     const kdModel = JSON.parse(readFileSync(join(dir, 'kd-model', 'model.json'), 'utf8')) as { training: { recipe: { distill: unknown } } };
     expect(kdModel.training.recipe.distill).toEqual({ from: join(dir, 'model'), weight: 1, temperature: 4 });
     expect(readFileSync(join(dir, 'kd-model', 'card.md'), 'utf8')).toContain('- Distillation from');
