@@ -10,9 +10,9 @@ import { join } from 'node:path';
 // layer-only keeps them skippable: without them its layer gates reach at most 49.6 % of the MACs,
 // so a 50 % target would switch every gate off.
 //
-// Revision 3 (trial, 2026-11-26 16:35 UTC, docs/models.md "Revision 3 trial"): revision 2 plus
-// distillation from `static`, tried on mgl2s-50 first; the other entries follow only if it beats
-// the revision-2 model like for like.
+// Revision 3 (docs/models.md "Revision 3 trial"): revision 2 plus distillation from `static`.
+// Tried on mgl2s-50 first; it won there by 11 test images (91.24 against 91.13 %), so whether the
+// other entries follow is the open question written in that section.
 const gated = (name, gates, target, extra = [], revision = 2) => ({
   name,
   after: ['static'],

@@ -78,9 +78,11 @@ export function invocation(argv: readonly string[]): string[] {
   return argv.slice(at < 0 ? 2 : at).filter((a) => a !== '--resume');
 }
 
-/** The distillation settings from the flags (exported for tests); undefined without --distill-from. */
-// On --resume these flags may only repeat the checkpoint's distillation (runTraining checks), so
-// the zoo can resume a run with the command that started it.
+/**
+ * The distillation settings from the flags (exported for tests); undefined without --distill-from.
+ * On --resume they may only repeat the checkpoint's distillation (runTraining checks), so the zoo
+ * can resume a run with the command that started it.
+ */
 export function distillFromFlags(f: Pick<TrainFlags, 'distillFrom' | 'distillWeight' | 'distillTemperature'>): DistillConfig | undefined {
   if (!f.distillFrom) {
     if (f.distillWeight !== undefined || f.distillTemperature !== undefined) throw new UserError('--distill-weight and --distill-temperature need --distill-from DIR, the teacher model.');
