@@ -8,8 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Command } from 'commander';
 import { loadModel } from '../main/ddi/io';
 import { loadDataset } from '../main/ddi/data/dataset';
-import { evaluateAblations, parseAblationVariant } from '../main/ddi/train/gateAblation';
-import { prepareTraining } from '../main/ddi/train/setup';
+import { evaluateAblations, parseAblationVariant, prepareTraining } from '../main/ddi/train';
 import { isUserError, UserError } from '../main/util/errors';
 
 const program = new Command('gate-ablation')
