@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { Command } from 'commander';
-import { loadModel } from '../main/ddi/io';
+import { loadModel, modelNormalization } from '../main/ddi/io';
 import { loadDataset } from '../main/ddi/data/dataset';
 import { evaluateAblations, parseAblationVariant, prepareTraining } from '../main/ddi/train';
 import { isUserError, UserError } from '../main/util/errors';
@@ -24,8 +24,7 @@ const program = new Command('gate-ablation')
     await tf.setBackend('wasm');
     const { model, file } = loadModel(f.model);
     if (!model.config.gates.layer && !model.config.gates.channel) throw new UserError(`${f.model} has no gates, so there is nothing to override; pick a gated model.`);
-    const C = model.config.input.channels;
-    const norm = file.normalization ?? { mean: new Array<number>(C).fill(0), std: new Array<number>(C).fill(1) };
+    const norm = modelNormalization(file);
     const variants = variantTexts.map((t) => parseAblationVariant(t, model));
     const ds = loadDataset(f.dataset, 'test');
     const results = await evaluateAblations(model, ds, norm, variants, { limit });

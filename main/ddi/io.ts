@@ -199,6 +199,12 @@ export function readModelFile(dir: string): ModelFile {
   return parsed.data;
 }
 
+/** The input normalisation a model was trained with; identity for models that record none. */
+export function modelNormalization(file: ModelFile): InputNormalization {
+  const C = file.architecture.input.channels;
+  return file.normalization ?? { mean: new Array<number>(C).fill(0), std: new Array<number>(C).fill(1) };
+}
+
 /** Loads and fully validates a model directory. */
 export function loadModel(dir: string): LoadedModel {
   const file = readModelFile(dir);

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { loadDataset, type Split } from '../../ddi/data/dataset';
 import { DdiEngine } from '../../ddi/engine';
 import { datasetImages } from '../../ddi/images';
-import { readModelFile } from '../../ddi/io';
+import { modelNormalization, readModelFile } from '../../ddi/io';
 import { parseBudget } from '../../ddi/budget';
 import type { Budget, InferenceMode } from '../../ddi/types';
 import { INFERENCE_MODES } from '../../ddi/types';
@@ -101,8 +101,7 @@ export function registerEvalCommand(program: Command): void {
         const mode = (f.mode ?? (budget ? (gated ? 'ddi' : 'radi') : gated ? 'iadi' : 'static')) as InferenceMode;
         if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${f.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
         const report = run(mode, budget);
-        const C = model.config.input.channels;
-        const norm = readModelFile(f.model).normalization ?? { mean: new Array<number>(C).fill(0), std: new Array<number>(C).fill(1) };
+        const norm = modelNormalization(readModelFile(f.model));
         const masked = evaluateMasked(model, ds, norm, {
           gates: gated && (mode === 'iadi' || mode === 'ddi') ? 'learned' : 'all-on',
           limit: n,

@@ -91,7 +91,7 @@ export async function evaluateAblations(
   const n = Math.min(ds.n, opts.limit ?? ds.n);
   const layers = model.layout.trunk.filter((u) => u.layer >= 0).length;
   const all = [{ name: 'learned', overrides: new Map<number, BlockOverride>() }, ...variants];
-  const acc = all.map(() => ({ correct: 0, exits: [] as number[], cost: 0, full: 0 }));
+  const acc = all.map(() => ({ correct: 0, exits: model.layout.exits.map(() => 0), cost: 0, full: 0 }));
   for (let start = 0; start < n; start += bs) {
     const idx = Array.from({ length: Math.min(bs, n - start) }, (_, i) => start + i);
     const labels = batchLabels(ds, idx);
@@ -113,8 +113,7 @@ export async function evaluateAblations(
         a.cost += cost![i]!;
         if (pred![i] === labels[i]) a.correct++;
         exits.forEach((e, j) => {
-          if (e[i] === labels[i]) a.exits[j] = (a.exits[j] ?? 0) + 1;
-          else a.exits[j] ??= 0;
+          if (e[i] === labels[i]) a.exits[j]!++;
         });
       }
     }
