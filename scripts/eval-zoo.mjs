@@ -32,7 +32,7 @@ if (!existsSync(cli)) {
 }
 
 const machine = `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
-const evalJson = (args) => JSON.parse(execFileSync(process.execPath, [cli, 'eval', ...args, '--dataset', 'fashion-mnist', '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 }));
+const evalJson = (args) => JSON.parse(execFileSync(process.execPath, [cli, 'eval', ...args, '--dataset', 'fashion-mnist', '--json', '--per-image'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 }));
 
 function modelHash(dir) {
   const h = createHash('sha256');
@@ -52,7 +52,9 @@ for (const e of ZOO) {
   const hash = modelHash(dir);
   const stored = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null;
   const wanted = !only || only.includes(e.name);
-  if (stored && stored.modelHash === hash && !(force && wanted)) {
+  // Results from before per-image correctness was stored cannot be paired; they count as missing.
+  const complete = stored?.own?.correctBits !== undefined;
+  if (stored && stored.modelHash === hash && !(force && wanted) && (complete || !wanted)) {
     results[e.name] = stored;
     console.log(`${e.name}: unchanged since ${stored.date}, stored results used`);
     continue;

@@ -32,7 +32,49 @@ export function summarize(report) {
     skipRate: (report.skipRate ?? []).map((s) => ({ layer: s.layer, skipped: s.skipped })),
     channelsKept: (report.channelsKept ?? []).map((c) => ({ layer: c.layer, meanKept: c.meanKept, total: c.total })),
     exitAccuracy: (report.exitAccuracy ?? []).map((e) => ({ exit: e.exit, accuracy: e.accuracy })),
+    ...(report.correctBits ? { correctBits: report.correctBits } : {}),
   };
+}
+
+const popcount = (x) => {
+  let c = 0;
+  for (let v = x; v; v &= v - 1) c++;
+  return c;
+};
+
+/**
+ * Exact two-sided McNemar test: the probability, if two classifiers were equally accurate, that the
+ * images only one of them answers correctly split at least this unevenly (binomial, p = ½). Summed in
+ * log space: 2^-n underflows for the thousands of images a real comparison can have.
+ */
+export function mcnemarP(onlyA, onlyB) {
+  const n = onlyA + onlyB;
+  if (n === 0) return 1;
+  const k = Math.min(onlyA, onlyB);
+  const logPmf = [-n * Math.LN2];
+  for (let i = 1; i <= k; i++) logPmf.push(logPmf[i - 1] + Math.log(n - i + 1) - Math.log(i));
+  const top = Math.max(...logPmf);
+  const tail = Math.exp(top) * logPmf.reduce((a, l) => a + Math.exp(l - top), 0);
+  return Math.min(1, 2 * tail);
+}
+
+/**
+ * Two evaluations of the same images compared image by image (their `correctBits`, written by
+ * `ddi-profiler eval --per-image`): how many only A answered correctly, how many only B, and the
+ * McNemar p. Null when either lacks the bits (evaluated before they were stored).
+ */
+export function paired(a, b) {
+  if (!a?.correctBits || !b?.correctBits) return null;
+  const x = Buffer.from(a.correctBits, 'base64');
+  const y = Buffer.from(b.correctBits, 'base64');
+  if (x.length !== y.length || a.n !== b.n) throw new Error(`Cannot pair evaluations of ${a.n} and ${b.n} images; evaluate both on the same data set.`);
+  let onlyA = 0;
+  let onlyB = 0;
+  for (let i = 0; i < x.length; i++) {
+    onlyA += popcount(x[i] & ~y[i] & 0xff);
+    onlyB += popcount(y[i] & ~x[i] & 0xff);
+  }
+  return { onlyA, onlyB, p: mcnemarP(onlyA, onlyB) };
 }
 
 /**
@@ -83,20 +125,27 @@ export function ablation(mgl2sPoints, other) {
  */
 export function sweepChecks(curve) {
   const within = curve.every((p) => p.withinBudget === 1);
-  let best = -Infinity;
+  let best = null;
   let maxDrop = 0;
   let dropAt = null;
+  let dropFrom = null;
+  let dropPaired = null;
   for (const p of curve) {
-    if (best - p.accuracy > maxDrop) {
-      maxDrop = best - p.accuracy;
+    if (best && best.accuracy - p.accuracy > maxDrop) {
+      maxDrop = best.accuracy - p.accuracy;
       dropAt = p.budget ?? null;
+      dropFrom = best.budget ?? null;
+      // Is the dip more than the test set can resolve? Paired on the same images, where stored.
+      dropPaired = paired(best, p);
     }
-    best = Math.max(best, p.accuracy);
+    if (!best || p.accuracy > best.accuracy) best = p;
   }
-  return { within, rising: maxDrop === 0, maxDrop, dropAt };
+  return { within, rising: maxDrop === 0, maxDrop, dropAt, dropFrom, dropPaired };
 }
 
 const pct = (x, d = 2) => `${(x * 100).toFixed(d)} %`;
+const pValue = (p) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(p < 0.01 ? 3 : 2)}`);
+const budgetName = (b) => String(b).split(' ')[0];
 const mmac = (x) => `${(x / 1e6).toFixed(2)} M`;
 
 /** The results block for docs/models.md from { name → { own, sweep } } and the run's metadata (date, machine, stale model names). */
@@ -130,8 +179,12 @@ export function renderResults(results, meta) {
       return p ? `${pct(p.accuracy, 2)} / ${p.macsPct.toFixed(1)}` : '—';
     });
     const c = sweepChecks(r.sweep);
-    lines.push(`| \`${name}\` | ${r.sweep[0].mode} | ${cells.join(' | ')} | ${c.within ? 'yes' : '**no**'} | ${c.rising ? 'yes' : `**no** (−${(c.maxDrop * 100).toFixed(2)} points at ${String(c.dropAt).split(' ')[0]} budget)`} |`);
+    const dp = c.dropPaired;
+    const why = dp ? `; ${dp.onlyA} images right only at ${budgetName(c.dropFrom)}, ${dp.onlyB} only at ${budgetName(c.dropAt)}, McNemar ${pValue(dp.p)}` : '';
+    lines.push(`| \`${name}\` | ${r.sweep[0].mode} | ${cells.join(' | ')} | ${c.within ? 'yes' : '**no**'} | ${c.rising ? 'yes' : `**no** (−${(c.maxDrop * 100).toFixed(2)} points at ${budgetName(c.dropAt)} budget against ${budgetName(c.dropFrom)}${why})`} |`);
   }
+  lines.push('');
+  lines.push('Where a curve dips, the paired test (exact McNemar, on the images the two budgets answer differently) says whether 10,000 images can tell the two budgets apart; p ≥ 0.05 means they cannot.');
   const st = results.static?.own;
   const mgRuns = Object.entries(results).filter(([n]) => n.startsWith('mgl2s-'));
   const mg = mgRuns.map(([, r]) => r.own);
@@ -154,6 +207,10 @@ export function renderResults(results, meta) {
             ? `not comparable yet, its MACs lie outside the mgl2s curve (${mg.map((p) => p.macsPct.toFixed(1)).join(', ')} %).`
             : `mgl2s interpolated at the same MACs: ${pct(a.mgl2sAccuracy)}, **${a.met ? 'at least as accurate (met)' : 'less accurate (missed)'}**.`),
       );
+      // The nearest mgl2s model in MACs, compared on the same images: does the test set resolve the difference?
+      const [nearName, near] = mgRuns.reduce((x, y) => (Math.abs(y[1].own.macsPct - o.macsPct) < Math.abs(x[1].own.macsPct - o.macsPct) ? y : x));
+      const pr = paired(near.own, o);
+      if (pr) lines.push(`Paired with \`${nearName}\` (${pct(near.own.accuracy)} at ${near.own.macsPct.toFixed(1)} %) on the same images: ${pr.onlyA} right only with \`${nearName}\`, ${pr.onlyB} only with \`${other}\`, McNemar ${pValue(pr.p)}.`);
     }
   }
   return lines.join('\n');

@@ -23,6 +23,7 @@ interface EvalFlags {
   budget?: string;
   sweep?: string;
   json?: boolean;
+  perImage?: boolean;
   batchSize: string;
   limit?: string;
   backend: string;
@@ -56,11 +57,13 @@ export function registerEvalCommand(program: Command): void {
     .option('--budget <budget>', 'hard per-image budget for radi/ddi, e.g. 12MMAC')
     .option('--sweep <list>', 'budgets to sweep (e.g. 8MMAC,12MMAC or 30%,50%,70% of static, or auto); prints the accuracy-vs-cost curve')
     .option('--json', 'print JSON instead of text')
+    .option('--per-image', 'with --json: add which images were answered correctly (base64 bitset "correctBits"), for paired comparisons')
     .option('--batch-size <n>', 'images per engine call', '32')
     .option('--limit <n>', 'evaluate only the first N images')
     .option('--backend <name>', 'wasm | cpu | tensorflow', 'wasm')
     .action(async (f: EvalFlags) => {
       if (f.split !== 'test' && f.split !== 'train') throw new UserError(`--split "${f.split}" is not test or train.`);
+      if (f.perImage && !f.json) throw new UserError('--per-image adds a field to the JSON report only; add --json.');
       const engine = await DdiEngine.create({ backend: f.backend as 'wasm' });
       try {
         const info = engine.loadModel(f.model);
@@ -77,7 +80,7 @@ export function registerEvalCommand(program: Command): void {
         const run = (mode: InferenceMode, budget: Budget | null): EvalReport => {
           if (budget) engine.checkBudget(mode, budget);
           const recs = engine.infer(images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices });
-          return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers });
+          return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers, perImage: f.perImage });
         };
         if (f.sweep) {
           const mode = (f.mode ?? (gated ? 'ddi' : 'radi')) as InferenceMode;

@@ -24,6 +24,26 @@ export interface EvalReport {
   channelsKept: { layer: number; meanKept: number; total: number }[];
   withinBudget: number | null;
   halted: number;
+  /**
+   * With `perImage`: which images were answered correctly, as a base64 bitset (bit i of byte i>>3,
+   * least significant first = image i). Two runs on the same images can then be compared image by
+   * image (a paired test) instead of only by their accuracies.
+   */
+  correctBits?: string;
+}
+
+/** Per-image correctness → the base64 bitset of `EvalReport.correctBits`. */
+export function encodeCorrectBits(correct: ArrayLike<boolean>): string {
+  const bytes = new Uint8Array(Math.ceil(correct.length / 8));
+  for (let i = 0; i < correct.length; i++) if (correct[i]) bytes[i >> 3]! |= 1 << (i & 7);
+  return Buffer.from(bytes).toString('base64');
+}
+
+/** The inverse of `encodeCorrectBits` for `n` images. */
+export function decodeCorrectBits(bits: string, n: number): boolean[] {
+  const bytes = Buffer.from(bits, 'base64');
+  if (bytes.length !== Math.ceil(n / 8)) throw new Error(`A correctness bitset of ${bytes.length} bytes cannot describe ${n} images; it belongs to another evaluation.`);
+  return Array.from({ length: n }, (_, i) => ((bytes[i >> 3]! >> (i & 7)) & 1) === 1);
 }
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -35,7 +55,7 @@ function quantile(sorted: Float64Array, q: number): number {
 export function summarizeRecords(
   records: InferenceRecord[],
   labels: ArrayLike<number>,
-  ctx: { model: string; dataset: string; split: string; numLayers: number; bins?: number },
+  ctx: { model: string; dataset: string; split: string; numLayers: number; bins?: number; perImage?: boolean },
 ): EvalReport {
   const n = records.length;
   let correct = 0;
@@ -46,8 +66,10 @@ export function summarizeRecords(
   const kept = new Map<number, { sum: number; runs: number; total: number }>();
   let within = 0;
   let halted = 0;
+  const okPerImage = new Array<boolean>(n).fill(false);
   records.forEach((r, i) => {
     const ok = r.predictedClass === labels[i];
+    okPerImage[i] = ok;
     if (ok) correct++;
     macs[i] = r.macs;
     const e = byExit.get(r.exitId) ?? { count: 0, correct: 0 };
@@ -90,6 +112,7 @@ export function summarizeRecords(
     channelsKept: [...kept.entries()].sort((a, b) => a[0] - b[0]).map(([layer, k]) => ({ layer, meanKept: k.sum / Math.max(1, k.runs), total: k.total })),
     withinBudget: first?.budget ? within / Math.max(1, n) : null,
     halted: halted / Math.max(1, n),
+    ...(ctx.perImage ? { correctBits: encodeCorrectBits(okPerImage) } : {}),
   };
 }
 

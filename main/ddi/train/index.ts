@@ -7,7 +7,7 @@ export { train, loadRun, CHECKPOINT_FILE, type TrainOptions, type TrainResult, t
 export { runTraining, exportModel, exportCheckpoint, type RunOptions, type ExportOptions } from './run';
 export { evaluateMasked, type MaskedEvalResult } from './evaluate';
 export { evaluateAblations, parseAblationVariant, type AblationResult, type AblationVariant, type BlockOverride } from './gateAblation';
-export { summarizeRecords, formatReport, type EvalReport } from './evalReport';
+export { summarizeRecords, formatReport, encodeCorrectBits, decodeCorrectBits, type EvalReport } from './evalReport';
 export { ddiLoss, crossEntropy, costSign, type LossConfig } from './loss';
 export { SgdMomentum } from './optimizer';
 export { learningRate, type ScheduleConfig } from './schedule';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../../main/cli/commands/train';
 import { sweepBudgets } from '../../../main/cli/commands/eval';
-import { summarizeRecords } from '../../../main/ddi/train/evalReport';
+import { decodeCorrectBits, summarizeRecords } from '../../../main/ddi/train/evalReport';
 import type { InferenceRecord } from '../../../main/ddi/types';
 import { isUserError } from '../../../main/util/errors';
 
@@ -59,6 +59,11 @@ describe('eval report', () => {
     expect(r.channelsKept).toEqual([{ layer: 0, meanKept: 0.5, total: 16 }]);
     expect(r.withinBudget).toBe(0.75); // 12 MMAC exceeds the 10 MMAC budget
     expect(r.halted).toBe(0.25);
+    expect(r.correctBits).toBeUndefined();
+    // With perImage, the report says which images were right (records 0, 1 and 3 here).
+    const withBits = summarizeRecords(records, [1, 2, 0, 0], { model: 'm', dataset: 'd', split: 'test', numLayers: 3, perImage: true });
+    expect(decodeCorrectBits(withBits.correctBits!, 4)).toEqual([true, true, false, true]);
+    expect(() => decodeCorrectBits(withBits.correctBits!, 9)).toThrow(/another evaluation/);
   });
 
   it('turns sweep percentages into MAC budgets and drops the infeasible ones', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script module without type declarations
-import { ablation, accuracyAt, headline, renderResults, replaceBlock, summarize, sweepChecks, BEGIN, END } from '../../../scripts/lib/zoo-results.mjs';
+import { ablation, accuracyAt, headline, mcnemarP, paired, renderResults, replaceBlock, summarize, sweepChecks, BEGIN, END } from '../../../scripts/lib/zoo-results.mjs';
+import { encodeCorrectBits } from '../../../main/ddi/train/evalReport';
 
 const pt = (macsPct: number, accuracy: number, extra: Record<string, unknown> = {}) => ({ macsPct, accuracy, ...extra });
 
@@ -42,6 +43,34 @@ describe('zoo results (scripts/lib/zoo-results.mjs)', () => {
     const slide = sweepChecks([0.9, 0.85, 0.84, 0.88].map((accuracy, i) => ({ accuracy, withinBudget: 1, budget: `${50 + 10 * i}%` })));
     expect(slide.maxDrop).toBeCloseTo(0.06, 10);
     expect(slide.dropAt).toBe('70%');
+  });
+
+  it('computes the exact two-sided McNemar p and pairs two evaluations image by image', () => {
+    expect(mcnemarP(0, 10)).toBeCloseTo(2 / 1024, 12);
+    expect(mcnemarP(5, 5)).toBe(1);
+    expect(mcnemarP(0, 0)).toBe(1);
+    // 2 · P(X ≤ 3), X ~ Bin(12, ½) = 2 · (1 + 12 + 66 + 220) / 4096
+    expect(mcnemarP(9, 3)).toBeCloseTo(598 / 4096, 12);
+    // Thousands of discordant images: no underflow, and a 50/50 split is clearly not significant.
+    expect(mcnemarP(1500, 1500)).toBeCloseTo(1, 6);
+    expect(mcnemarP(1400, 1600)).toBeLessThan(0.001);
+    expect(mcnemarP(1400, 1600)).toBeGreaterThan(0);
+    const a = { n: 11, correctBits: encodeCorrectBits([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1].map(Boolean)) };
+    const b = { n: 11, correctBits: encodeCorrectBits([1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 0].map(Boolean)) };
+    expect(paired(a, b)).toEqual({ onlyA: 3, onlyB: 2, p: mcnemarP(3, 2) });
+    expect(paired(a, { n: 11 })).toBeNull();
+    expect(() => paired(a, { n: 20, correctBits: encodeCorrectBits(new Array(20).fill(true)) })).toThrow(/same data set/);
+  });
+
+  it('says whether a sweep dip is resolved by the test set, from the stored per-image results', () => {
+    const bits = (ok: boolean[]) => encodeCorrectBits(ok);
+    // 50 % budget: images 0–5 right; 60 %: images 2–7 right except 6 → one image net lost, 2 vs 1 discordant.
+    const p50 = { accuracy: 0.6, withinBudget: 1, budget: '50% (1MMAC)', n: 10, correctBits: bits([1, 1, 1, 1, 1, 1, 0, 0, 0, 0].map(Boolean)) };
+    const p60 = { accuracy: 0.5, withinBudget: 1, budget: '60% (1.2MMAC)', n: 10, correctBits: bits([0, 0, 1, 1, 1, 1, 0, 1, 0, 0].map(Boolean)) };
+    const c = sweepChecks([p50, p60]);
+    expect(c).toMatchObject({ dropAt: '60% (1.2MMAC)', dropFrom: '50% (1MMAC)', dropPaired: { onlyA: 2, onlyB: 1 } });
+    const md = renderResults({ 'mgl2s-50': { own: { ...p50, mode: 'iadi', macsPct: 50, macsMean: 1e6, macsMin: 1e6, macsMax: 1e6, answeredBy: [] }, sweep: [{ ...p50, mode: 'ddi', macsPct: 40 }, { ...p60, mode: 'ddi', macsPct: 45 }] } }, { date: 'D', machine: 'M' });
+    expect(md).toContain('**no** (−10.00 points at 60% budget against 50%; 2 images right only at 50%, 1 only at 60%, McNemar p = 1.00)');
   });
 
   it('summarizes an eval report and renders a block that states a missed target', () => {
