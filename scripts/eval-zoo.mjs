@@ -1,8 +1,8 @@
 // Evaluates every finished zoo model on the full Fashion-MNIST test set with the engine's real
 // skipping and halting, stores the results next to the model (data/models/<name>/eval-fashion-mnist.json,
-// keyed by a hash of model.json + weights.bin so an unchanged model is not evaluated twice) and
-// rewrites the generated results block of docs/models.md, so the published numbers are never
-// copied by hand.
+// keyed by a hash of model.json + weights.bin so an unchanged model is not evaluated twice, with
+// each image's correctness for the paired tests) and rewrites the generated results block of
+// docs/models.md, so the published numbers are never copied by hand.
 //
 //   node scripts/eval-zoo.mjs [--only a,b] [--force] [--no-docs]
 //
