@@ -128,19 +128,18 @@ export function sweepChecks(curve) {
   let best = null;
   let maxDrop = 0;
   let dropAt = null;
-  let dropFrom = null;
-  let dropPaired = null;
+  let pair = null;
   for (const p of curve) {
     if (best && best.accuracy - p.accuracy > maxDrop) {
       maxDrop = best.accuracy - p.accuracy;
       dropAt = p.budget ?? null;
-      dropFrom = best.budget ?? null;
-      // Is the dip more than the test set can resolve? Paired on the same images, where stored.
-      dropPaired = paired(best, p);
+      pair = [best, p];
     }
     if (!best || p.accuracy > best.accuracy) best = p;
   }
-  return { within, rising: maxDrop === 0, maxDrop, dropAt, dropFrom, dropPaired };
+  // Is the largest dip more than the test set can resolve? Paired on the same images, where stored.
+  const dropPaired = pair ? paired(pair[0], pair[1]) : null;
+  return { within, rising: maxDrop === 0, maxDrop, dropAt, dropFrom: pair?.[0].budget ?? null, dropPaired };
 }
 
 const pct = (x, d = 2) => `${(x * 100).toFixed(d)} %`;
