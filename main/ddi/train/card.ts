@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunMeta } from './trainer';
+import type { EpochRecord, RunMeta } from './trainer';
 import { formatDuration } from './progress';
 import { gateTraining } from './recipe';
 import { LOGIT_STE_BOUND, type GateGradient } from '../ste';
@@ -83,14 +83,27 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
       lines.push(Object.entries(g).map(([k, v]) => `${k} ${(100 * v).toFixed(0)} %`).join(', '), '');
     }
   }
-  lines.push('## Epochs', '', '| Stage | Epoch | Train loss | Train acc | Train cost | Eval acc | Eval cost | img/s | s |', '|---|---|---|---|---|---|---|---|---|');
+  lines.push('## Epochs', '', '| Stage | Epoch | Steps | Train loss | Train acc | Train cost | Eval acc | Eval cost | img/s | s |', '|---|---|---|---|---|---|---|---|---|---|');
+  let resumed = false;
   for (const h of m.history) {
+    const whole = epochLength(h, m.history);
+    const part = h.steps < whole;
+    resumed ||= part;
     lines.push(
-      `| ${h.stage} | ${h.epoch} | ${h.trainLoss.toFixed(4)} | ${pct(h.trainAcc)} | ${h.trainCostPct.toFixed(1)} % | ${h.evalAcc !== undefined ? pct(h.evalAcc) : '—'} | ${h.evalCostPct !== undefined ? `${h.evalCostPct.toFixed(1)} %` : '—'} | ${h.imgPerSec.toFixed(0)} | ${h.seconds.toFixed(0)} |`,
+      `| ${h.stage} | ${h.epoch} | ${part ? `${h.steps} of ${whole}` : h.steps} | ${h.trainLoss.toFixed(4)} | ${pct(h.trainAcc)} | ${h.trainCostPct.toFixed(1)} % | ${h.evalAcc !== undefined ? pct(h.evalAcc) : '—'} | ${h.evalCostPct !== undefined ? `${h.evalCostPct.toFixed(1)} %` : '—'} | ${h.imgPerSec.toFixed(0)} | ${h.seconds.toFixed(0)} |`,
     );
   }
   lines.push('');
+  if (resumed) {
+    // The loop records an epoch when it ends, so the steps before a stop leave no row of their own.
+    lines.push('An epoch with fewer steps than a whole one was resumed after a stop: its train loss, accuracy, cost, img/s and seconds cover only the steps run after the resume. The checkpoint carried the weights and optimiser state, so the training itself is the same as without the stop.', '');
+  }
   return lines.join('\n');
+}
+
+/** Steps in a whole epoch of the record's stage: recorded since 2026-11-27, before that the stage's longest row. */
+function epochLength(h: EpochRecord, history: EpochRecord[]): number {
+  return h.epochSteps ?? Math.max(...history.filter((o) => o.stage === h.stage).map((o) => o.steps));
 }
 
 export function writeModelCard(dir: string, o: Parameters<typeof modelCard>[0]): void {

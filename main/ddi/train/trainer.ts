@@ -32,7 +32,10 @@ export interface Position {
 export interface EpochRecord {
   stage: string;
   epoch: number;
+  /** Steps run in this call: fewer than epochSteps when the epoch was resumed after a stop. */
   steps: number;
+  /** Steps in a whole epoch of this stage (absent in records written before 2026-11-27). */
+  epochSteps?: number;
   trainLoss: number;
   trainAcc: number;
   trainCostPct: number;
@@ -332,6 +335,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         stage: stage.name,
         epoch: pos.epoch + 1,
         steps: steps - firstStep,
+        epochSteps: steps,
         trainLoss: seen ? lossSum / seen : NaN,
         trainAcc: seen ? correct / seen : NaN,
         trainCostPct: seen ? (100 * costSum) / seen : NaN,

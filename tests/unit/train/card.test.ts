@@ -29,4 +29,19 @@ describe('model card', () => {
     expect(modelCard({ name: 'o', meta: meta(old), evals: [] })).toContain('sigmoid straight-through estimator; cost-term reward at a full 100 % target: yes (reference rule)');
     expect(modelCard({ name: 's', meta: meta(buildRecipe({ stages: ['backbone'] })), evals: [] })).not.toContain('Gate training');
   });
+
+  it('marks an epoch resumed after a stop, from its recorded epoch length or, in older records, the stage\'s longest row', () => {
+    const row = (stage: string, epoch: number, steps: number, epochSteps?: number): RunMeta['history'][number] => ({
+      stage, epoch, steps, ...(epochSteps === undefined ? {} : { epochSteps }), trainLoss: 1, trainAcc: 0.5, trainCostPct: 50, lr: 0.01, seconds: 10, imgPerSec: 100,
+    });
+    const base = meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5 }));
+    const card = modelCard({ name: 'r', meta: { ...base, history: [row('gates', 1, 200, 468), row('joint', 1, 468), row('joint', 2, 97)] }, evals: [] });
+    expect(card).toContain('| gates | 1 | 200 of 468 |');
+    expect(card).toContain('| joint | 1 | 468 |');
+    expect(card).toContain('| joint | 2 | 97 of 468 |');
+    expect(card).toContain('cover only the steps run after the resume');
+    const whole = modelCard({ name: 'w', meta: { ...base, history: [row('gates', 1, 468, 468), row('joint', 1, 468, 468)] }, evals: [] });
+    expect(whole).toContain('| gates | 1 | 468 |');
+    expect(whole).not.toContain('after the resume');
+  });
 });
