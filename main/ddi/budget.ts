@@ -24,6 +24,17 @@ const UNITS: Record<string, { kind: CostKind; factor: number }> = {
 
 const HELP = 'write a number and a unit, e.g. 20MMAC, 500kMAC, 3ms, 800us, 1.5mJ or 20uJ';
 
+/**
+ * The largest budget of each kind, in its base unit (MAC, s, J). Far beyond any model here (the
+ * shipped ones cost a few MMAC; ImageNet-scale networks a few GMAC), yet small enough that every
+ * cost sum stays exact in a double, so a budget can never turn into Infinity anywhere downstream.
+ */
+export const BUDGET_MAX: Record<CostKind, { value: number; unit: string }> = {
+  macs: { value: 1e15, unit: 'MAC' },
+  latency: { value: 3600, unit: 's' },
+  energy: { value: 1e4, unit: 'J' },
+};
+
 export function parseBudget(text: string): Budget {
   const t = text.trim();
   const m = /^(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)\s*([A-Za-zµ]+)$/.exec(t);
@@ -37,6 +48,20 @@ export function parseBudget(text: string): Budget {
     }
     throw new UserError(`"${text}" has an unknown unit "${unit}"; use MAC, kMAC, MMAC, GMAC, us, ms, s, uJ, mJ or J (${HELP}).`, 'bad-budget');
   }
-  if (!Number.isFinite(value) || value <= 0) throw new UserError(`"${text}": a budget must be a positive number; ${HELP}.`, 'bad-budget');
-  return { kind: u.kind, value: value * u.factor, text: t };
+  const base = value * u.factor;
+  const max = BUDGET_MAX[u.kind];
+  if (!Number.isFinite(base) || base > max.value) {
+    const inUnit = u.factor === 1 ? '' : ` (${formatLimit(max.value / u.factor)} ${unit})`;
+    throw new UserError(
+      `The budget ${m[1]} ${unit} is larger than any model here could use; give at most ${formatLimit(max.value)} ${max.unit}${inUnit}.`,
+      'bad-budget',
+    );
+  }
+  if (!(base > 0)) throw new UserError(`"${text}": a budget must be a positive number; ${HELP}.`, 'bad-budget');
+  return { kind: u.kind, value: base, text: t };
+}
+
+/** 1e15 rather than 1000000000000000; 3600 as it is. */
+function formatLimit(v: number): string {
+  return v >= 1e6 ? v.toExponential().replace('e+', 'e') : String(Number(v.toPrecision(6)));
 }

@@ -41,10 +41,11 @@ export interface RunFormValues {
 export function budgetText(value: string, unit: string): { text: string } | { error: string } {
   const v = value.trim();
   if (v === '') return { error: 'Enter a budget: a number and a unit, e.g. 2.5 MMAC or 3 ms.' };
-  // Plain decimal only: the user sees and edits this; exponents or signs would only confuse.
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v)) return { error: `"${v}" is not a number; write the budget like 2.5 or 800.` };
+  // Exponents are numbers too (1e6); the core refuses one too large for any model, with its limit.
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v)) return { error: `"${v}" is not a number; write the budget like 2.5 or 800.` };
   const n = Number(v);
   if (!(n > 0)) return { error: 'A budget must be more than zero.' };
+  if (v.startsWith('+')) return { error: `Write the budget without a sign, like ${v.slice(1)}.` };
   if (!BUDGET_UNITS.some((g) => g.units.includes(unit))) return { error: `Unknown budget unit "${unit}".` };
   return { text: `${v}${unit}` };
 }
