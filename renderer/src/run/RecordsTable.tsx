@@ -11,7 +11,7 @@ const VIEWPORT_PX = 420;
  * One row per inference, virtualised: a 1000-image run renders only the rows in view (plus a few
  * either side), with spacer rows keeping the scrollbar true to the full length.
  */
-export function RecordsTable({ rows, dataset }: { rows: RecordRow[]; dataset: string | undefined }) {
+export function RecordsTable({ rows, dataset, latencyBudgetS }: { rows: RecordRow[]; dataset: string | undefined; latencyBudgetS?: number | undefined }) {
   const [scrollTop, setScrollTop] = useState(0);
   const { start, end } = visibleRange(scrollTop, VIEWPORT_PX, ROW_PX, rows.length);
   const height = Math.min(VIEWPORT_PX, (rows.length + 1) * ROW_PX + 2);
@@ -37,26 +37,33 @@ export function RecordsTable({ rows, dataset }: { rows: RecordRow[]; dataset: st
         </thead>
         <tbody>
           {start > 0 ? <Spacer px={start * ROW_PX} /> : null}
-          {rows.slice(start, end).map((r) => (
-            <tr
-              key={r.index}
-              className={r.correct === false ? 'wrong' : undefined}
-              data-testid="record-row"
-              data-exit-id={r.exitId}
-              data-macs={r.macs}
-            >
-              <td className="num">{r.index}</td>
-              <td>{className(dataset, r.label)}</td>
-              <td>
-                {className(dataset, r.predicted)}
-                {r.correct === false ? <span className="wrong-mark" title="Prediction differs from the label"> ✗</span> : null}
-              </td>
-              <td>{r.exitId}</td>
-              <td className="num">{formatMacs(r.macs)}</td>
-              <td>{r.halted ? 'halted' : '—'}</td>
-              <td className="num">{si(r.wallS, 's')}</td>
-            </tr>
-          ))}
+          {rows.slice(start, end).map((r) => {
+            // A measured wall time over a latency budget is marked where it is read, next to the verdict.
+            const over = latencyBudgetS !== undefined && r.wallS > latencyBudgetS;
+            return (
+              <tr
+                key={r.index}
+                className={r.correct === false ? 'wrong' : undefined}
+                data-testid="record-row"
+                data-exit-id={r.exitId}
+                data-macs={r.macs}
+                data-over-budget={over ? 'true' : undefined}
+              >
+                <td className="num">{r.index}</td>
+                <td>{className(dataset, r.label)}</td>
+                <td>
+                  {className(dataset, r.predicted)}
+                  {r.correct === false ? <span className="wrong-mark" title="Prediction differs from the label"> ✗</span> : null}
+                </td>
+                <td>{r.exitId}</td>
+                <td className="num">{formatMacs(r.macs)}</td>
+                <td>{r.halted ? 'halted' : '—'}</td>
+                <td className={over ? 'num over-budget' : 'num'} title={over ? 'Longer than the latency budget (measured wall time)' : undefined}>
+                  {si(r.wallS, 's')}
+                </td>
+              </tr>
+            );
+          })}
           {end < rows.length ? <Spacer px={(rows.length - end) * ROW_PX} /> : null}
         </tbody>
       </table>

@@ -3,7 +3,7 @@ import { RecordsTable } from './RecordsTable';
 import { RandomWeightsBadge } from './RandomWeightsBadge';
 import { budgetLabel } from './runForm';
 import type { RunEntry } from './runStore';
-import { blockStats, channelStats, exitDistribution, recordRows, summarize, type BlockStat, type ChannelStat, type ExitBar } from './runStats';
+import { blockStats, budgetVerdict, channelStats, exitDistribution, recordRows, summarize, type BlockStat, type BudgetVerdict, type ChannelStat, type ExitBar } from './runStats';
 import { formatFlops, formatMacs, formatShare } from './units';
 
 /** Everything one run measured: headline numbers, where inferences exited, what was skipped, each inference. */
@@ -13,6 +13,7 @@ export function RunResults({ entry }: { entry: RunEntry }) {
   const exits = exitDistribution(run.exitCounts, model?.exits ?? 0);
   const blocks = blockStats(run.records);
   const channels = channelStats(run.records);
+  const verdict = budgetVerdict(run);
   return (
     <section className="card" data-testid="run-results" data-count={run.count} data-mode={run.mode} data-seq={entry.seq}>
       <div className="card-head">
@@ -46,24 +47,13 @@ export function RunResults({ entry }: { entry: RunEntry }) {
           testId="result-mean-macs"
           note={`${formatShare(s.macsShare)} of static (${formatMacs(s.staticMacs)}) · ${formatFlops(s.meanMacs)}`}
         />
-        {s.withinBudget === null ? (
-          <Stat label="Within budget" value="no budget" raw={null} testId="result-within" note={`${run.mode} runs without a budget`} />
-        ) : (
-          <Stat
-            label="Within budget"
-            value={formatShare(s.withinBudget)}
-            raw={s.withinBudget}
-            testId="result-within"
-            tone={s.withinBudget === 1 ? 'ok' : 'bad'}
-            big
-            note={s.withinBudget === 1 ? `every inference ≤ ${budgetLabel(run.budget)}` : `some inferences exceeded ${budgetLabel(run.budget)}`}
-          />
-        )}
+        <BudgetStats run={run} verdict={verdict} />
         <Stat
           label="Wall time / inference"
           value={si(s.meanInferenceS, 's')}
           raw={s.meanInferenceS}
           testId="result-wall"
+          tone={verdict?.kind === 'latency' && s.meanInferenceS !== null && s.meanInferenceS > verdict.value ? 'bad' : undefined}
           note={`run ÷ count: ${si(s.meanWallS, 's')} (with worker overhead)`}
         />
         <Stat label="Halted at an exit" value={count(s.halted)} raw={s.halted} testId="result-halted" note={`of ${count(s.count)}`} />
@@ -75,8 +65,66 @@ export function RunResults({ entry }: { entry: RunEntry }) {
       </div>
 
       <h3 className="section-title">Per inference</h3>
-      <RecordsTable rows={recordRows(run.records)} dataset={model?.dataset} />
+      <RecordsTable rows={recordRows(run.records)} dataset={model?.dataset} latencyBudgetS={verdict?.kind === 'latency' ? verdict.value : undefined} />
     </section>
+  );
+}
+
+/**
+ * The budget verdicts. Counted MACs give a plain "within budget"; a cost-table prediction is
+ * labelled "predicted" and never shown green, so it cannot pass for a measurement; a latency
+ * budget leads with the measured wall time per inference.
+ */
+function BudgetStats({ run, verdict }: { run: RunEntry['run']; verdict: BudgetVerdict | null }) {
+  const label = budgetLabel(run.budget);
+  if (verdict === null) {
+    return <Stat label="Within budget" value="no budget" raw={null} testId="result-within" note={`${run.mode} runs without a budget`} />;
+  }
+  const accounted = verdict.accounted;
+  if (verdict.basis === 'counted') {
+    return (
+      <Stat
+        label="Within budget"
+        value={formatShare(accounted)}
+        raw={accounted}
+        testId="result-within"
+        tone={accounted === 1 ? 'ok' : 'bad'}
+        big
+        note={accounted === 1 ? `every inference ≤ ${label} (MACs counted)` : `some inferences exceeded ${label} (MACs counted)`}
+      />
+    );
+  }
+  const table = verdict.kind === 'latency' ? 'latency' : 'energy';
+  const predicted = (
+    <Stat
+      label={`Predicted ≤ ${label}`}
+      value={formatShare(accounted)}
+      raw={accounted}
+      testId="result-within"
+      tone={accounted === 1 ? undefined : 'bad'}
+      big={verdict.measured === null}
+      note={`by the ${table} cost table (a model, not a measurement)`}
+    />
+  );
+  if (verdict.measured === null) return predicted;
+  const n = run.records.length;
+  return (
+    <>
+      <Stat
+        label={`Measured ≤ ${label}`}
+        value={formatShare(verdict.measured)}
+        raw={verdict.measured}
+        testId="result-within-measured"
+        tone={verdict.measured === 1 ? 'ok' : 'bad'}
+        big
+        note={
+          verdict.measuredOver === 0
+            ? `every inference's wall time ≤ ${label}`
+            : `${count(verdict.measuredOver)} of ${count(n)} inferences took longer than ${label} (wall time)`
+        }
+      />
+      {predicted}
+    </>
   );
 }
 

@@ -48,6 +48,42 @@ export function summarize(run: InferenceRun): RunSummary {
   };
 }
 
+/**
+ * What a budget verdict rests on. MACs are counted exactly by the engine, so "within" is a fact;
+ * latency and energy are predicted by a cost table (a model of the hardware), so "within" is a
+ * prediction and says so. A latency budget is also checked against the measured wall time of each
+ * inference, and that measured verdict is the one the page leads with.
+ */
+export interface BudgetVerdict {
+  kind: 'macs' | 'latency' | 'energy';
+  /** Budget in the kind's base unit (MAC, s, J). */
+  value: number;
+  /** Share of inferences whose accounted cost stayed within the budget (from the core). */
+  accounted: number;
+  basis: 'counted' | 'predicted';
+  /** Latency budgets only: share of inferences whose measured wall time stayed within it. */
+  measured: number | null;
+  /** Latency budgets only: how many inferences took longer than the budget. */
+  measuredOver: number;
+}
+
+export function budgetVerdict(run: InferenceRun): BudgetVerdict | null {
+  const budget = run.records.find((r) => r.budget)?.budget;
+  if (!run.budget || !budget) return null;
+  const kind = budget.kind === 'latency' || budget.kind === 'energy' ? budget.kind : 'macs';
+  let over = 0;
+  if (kind === 'latency') for (const r of run.records) if (recordWallS(r) > budget.value) over++;
+  const n = run.records.length;
+  return {
+    kind,
+    value: budget.value,
+    accounted: run.withinBudget,
+    basis: kind === 'macs' ? 'counted' : 'predicted',
+    measured: kind === 'latency' && n > 0 ? (n - over) / n : null,
+    measuredOver: over,
+  };
+}
+
 export interface ExitBar {
   exitId: string;
   count: number;

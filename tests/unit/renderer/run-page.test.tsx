@@ -126,6 +126,36 @@ describe('run results', () => {
     expect(trained).not.toContain('RANDOM WEIGHTS');
   });
 
+  it('labels a cost-table verdict as predicted and checks a latency budget against the measured wall time', () => {
+    // The core accounts every inference within 2 ms by the latency table, but each took 3–15 ms.
+    const budget = { kind: 'latency', value: 0.002, text: '2ms' };
+    const records = Array.from({ length: 20 }, (_, i) =>
+      rec(i, { budget, budgetSpent: 0.0018, predictedLatencyS: 0.0018, startNs: i * 1e8, endNs: i * 1e8 + 3e6 + (i % 13) * 1e6 }),
+    );
+    const html = renderToStaticMarkup(<RunResults entry={entry({ budget: '2ms', withinBudget: 1, records })} />);
+    expect(html).not.toContain('tone-ok');
+    expect(html).not.toContain('every inference ≤');
+    expect(html).toMatch(/tone-bad[^]*Measured ≤ 2 ms[^]*data-testid="result-within-measured" data-value="0">0.0 %</);
+    expect(html).toContain('20 of 20 inferences took longer than 2 ms (wall time)');
+    expect(html).toMatch(/Predicted ≤ 2 ms<\/div><div class="summary-value" data-testid="result-within" data-value="1">100 %</);
+    expect(html).toContain('by the latency cost table (a model, not a measurement)');
+    expect(html).toMatch(/tone-bad[^>]*><div class="summary-label">Wall time \/ inference/);
+    expect(html.match(/data-over-budget="true"/g)?.length).toBe(html.match(/data-testid="record-row"/g)?.length);
+
+    // Inferences that all ran within the budget as measured get the green verdict.
+    const fast = records.map((r) => ({ ...r, endNs: r.startNs + 1e6 }));
+    const ok = renderToStaticMarkup(<RunResults entry={entry({ budget: '2ms', withinBudget: 1, records: fast })} />);
+    expect(ok).toMatch(/tone-ok[^>]*><div class="summary-label">Measured ≤ 2 ms<\/div><div class="summary-value" data-testid="result-within-measured" data-value="1">100 %/);
+    expect(ok).not.toContain('data-over-budget');
+
+    // An energy budget is predicted only (nothing measured here): labelled so and never green.
+    const energy = records.map((r) => ({ ...r, budget: { kind: 'energy', value: 1e-3, text: '1mJ' } }));
+    const e = renderToStaticMarkup(<RunResults entry={entry({ budget: '1mJ', withinBudget: 1, records: energy })} />);
+    expect(e).toContain('Predicted ≤ 1 mJ');
+    expect(e).toContain('by the energy cost table');
+    expect(e).not.toContain('tone-ok');
+  });
+
   it('lists the runs to compare with their mode, budget, accuracy and mean MACs', () => {
     const a = entry();
     const b = { ...entry({ mode: 'static', budget: null, meanMacs: 5_074_368 }), seq: 2 };
