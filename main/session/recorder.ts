@@ -8,6 +8,7 @@ import { errorMessage } from '../util/errors';
 import type { MeterGap, PowerMeter, SampleChunk } from '../meters/types';
 import type { SessionsRepo } from '../store/sessions-repo';
 import { Rechunker, sliceChunk, type StorageChunk } from './rechunker';
+import { splitNonFinite } from './finite-samples';
 
 export const STORAGE_CHUNK_SECONDS = 0.25;
 
@@ -81,7 +82,11 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
       if (skip >= chunk.count) return;
       chunk = sliceChunk(chunk, skip);
     }
-    this.guard(() => this.rechunker.push(chunk));
+    // Non-finite values are never stored: each run of them becomes a recorded gap instead.
+    for (const part of splitNonFinite(chunk)) {
+      if ('gap' in part) this.onGap(part.gap);
+      else this.guard(() => this.rechunker.push(part.chunk));
+    }
   }
 
   private onGap(gap: MeterGap): void {
