@@ -1,6 +1,6 @@
 /**
  * Input images for inference: a PNG file or dataset rows, as NHWC float pixels in [0,1] of the
- * model's input shape. Dataset loading itself is main/ddi/data (training engineer's parser).
+ * model's input shape. Dataset loading itself is main/ddi/data (the IDX parser).
  */
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';

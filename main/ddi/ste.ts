@@ -1,5 +1,6 @@
 /**
- * Straight-through estimators for the gates' hard decisions (shared/reference/ddi.md §2.8).
+ * Straight-through estimators for the gates' hard decisions (as in the DDI authors' released code,
+ * github.com/slimwangyue/DDI `models_channel_skip_new_gate.py`: a hard 0.5 threshold on the sigmoid).
  *
  * `hardThresholdSTE(p)`: the reference form. Forward 1 where p > 0.5, backward hands the incoming
  * gradient to p unchanged; p = sigmoid(z), so the logit z receives dy · σ'(z).

@@ -9,7 +9,9 @@
  *
  * i.e. x' = x^T [Ci,H,W,N] convolved at stride 1 and dilation s with f' = dy^T [Ho,Wo,N,Co],
  * padded [pt, pb'] x [pl, pr'], then sliced to KHxKW and transposed back to [KH,KW,Ci,Co].
- * The result is exact up to float summation order (derivation: shared/reference/tfjs.md section 4).
+ * Read with (i, j) as the filter's taps and (kh, kw) as the output position, the sum visits x' rows
+ * i*s + kh: taps s apart (dilation s), outputs one row apart (stride 1). Exact up to float summation order.
+ * pt/pl are TensorFlow's `same` padding (odd pixel at the bottom/right) or 0 for `valid`.
  */
 import {
   backend_util,

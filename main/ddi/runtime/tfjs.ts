@@ -54,7 +54,7 @@ interface SubsetW {
   place: tf.Tensor1D | null;
 }
 
-/** Fraction of active rows below which gather/scatter beats running the whole batch (tfjs.md §5). */
+/** Fraction of active rows below which gather/scatter beats running the whole batch (measured per backend; main/ddi/README.md "Real skipping"). */
 export const SUBSET_THRESHOLD: Record<string, number> = { wasm: 0.8, cpu: 0.9, tensorflow: 0.5 };
 /** Cached channel patterns per unit (each holds gathered kernels). */
 export const CHANNEL_CACHE_PER_UNIT = 16;

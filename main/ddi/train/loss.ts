@@ -1,5 +1,6 @@
 /**
- * The DDI training loss (shared/reference/ddi.md §2.7):
+ * The DDI training loss (Wang et al., arXiv 1907.04523; the form of the authors' released code,
+ * github.com/slimwangyue/DDI `train_base_channel_skip_new_gate.py`):
  *   L = CE(final) + w_exit · Σ_exits CE(exit) + s · β · cost,  s = +1 above the target, −1 at or below.
  * `cost` here is the batch mean of per-sample cost / full cost (a fraction in [0, 1]) rather than
  * the reference code's unnormalised batch sum, so one β works for any batch size, model and cost

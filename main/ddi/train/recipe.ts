@@ -1,5 +1,6 @@
 /**
- * Training recipes (shared/reference/ddi.md §2.9–2.10, adapted to 28×28 data on a CPU):
+ * Training recipes (the staged schedule of the DDI authors' sibling code, github.com/Torment123/DFS,
+ * after SkipNet's CIFAR recipe, github.com/ucbdrive/skipnet; adapted to 28×28 data on a CPU):
  *   stage 1 "backbone": backbone + exits, every gate forced on (this alone gives the static model);
  *   stage 2 "gates":    gates only, cost target 100 % (the sign-switching term then rewards
  *                       executing more, so the gates start out "all on");

@@ -11,7 +11,7 @@ import { registerAllGradients } from './gradients';
 export function prepareTraining(): void {
   registerAllGradients();
   installComposedFilterGrad(['wasm', 'cpu']);
-  // cpu's stock input gradient already costs about a forward conv (tfjs.md §1), so only wasm.
+  // cpu's stock input gradient already costs about a forward conv (measured: 125 ms vs 150–160 ms), so only wasm.
   installComposedInputGrad(['wasm']);
   installFastBatchNormGrad();
 }

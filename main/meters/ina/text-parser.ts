@@ -1,5 +1,7 @@
 /**
- * Tolerant parser for what DIY INA219/INA226/INA260 sketches print (meters.md §5.1):
+ * Tolerant parser for what DIY INA219/INA226/INA260 sketches print (formats of
+ * adafruit/Adafruit_INA219 `examples/getcurrent/getcurrent.ino`, arduino/Arduino
+ * `build/shared/ArduinoSerialPlotterProtocol.md`, nesnes/teleplot `README.md`):
  *  - CSV/TSV/semicolon with a header naming the columns ("ms,V,mA,mW", "bus_V;current_mA"),
  *  - Arduino Serial Plotter / Teleplot `label:value` pairs ("V:3.30 I:12.5", ">busV:3.3"),
  *  - Adafruit-style blocks ("Bus Voltage:   3.30 V" / "Current:  12.5 mA" lines, blank line between),

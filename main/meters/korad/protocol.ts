@@ -1,7 +1,7 @@
 /**
  * Korad KA3005P and clones (Tenma 72-27xx, RND 320-KA3005P, Velleman PS3005D, ...): ASCII commands
- * with no terminator and replies with no terminator either (shared/reference/meters.md §3, after
- * libsigrok korad-kaxxxxp). A reply ends at its expected length or when the line goes quiet; the
+ * with no terminator and replies with no terminator either (sigrokproject/libsigrok
+ * `src/hardware/korad-kaxxxxp/protocol.c`, `protocol.h`). A reply ends at its expected length or when the line goes quiet; the
  * device needs ≥ 80 ms between commands. These helpers are pure: reply validation and STATUS bits.
  */
 

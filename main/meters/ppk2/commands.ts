@@ -1,4 +1,4 @@
-/** PPK2 host → device commands: raw bytes, no framing (meters.md §1.2, pc-nrfconnect-ppk constants). */
+/** PPK2 host → device commands: raw bytes, no framing (NordicSemiconductor/pc-nrfconnect-ppk `src/constants.ts`). */
 export const PPK2_CMD = {
   AverageStart: 0x06,
   AverageStop: 0x07,

@@ -1,11 +1,13 @@
 /**
- * PPK2 raw word → amperes, per range r with the device's calibration (meters.md §1.5):
+ * PPK2 raw word → amperes, per range r with the device's calibration (Nordic's Power Profiler app,
+ * NordicSemiconductor/pc-nrfconnect-ppk `src/device/serialDevice.ts`, `getAdcResult`):
  *   x = (4·adc − O[r]) · (1.8 / 163840) / R[r]
  *   I = UG[r] · ( x · (GS[r] · x + GI[r]) + S[r] · VDD/1000 + I[r] )
  * VDD is the last regulator set-point sent (0x0D), in both modes. Results below 0.2 µA become 0,
  * as in Nordic's app, so totals agree with it.
  *
- * Spike filter (§1.6, on by default, can be turned off): range switches overshoot for a few
+ * Spike filter (same function; "Spike filter" in the app's `doc/docs/overview.md`; on by default,
+ * can be turned off): range switches overshoot for a few
  * samples, so for `samples` outputs after a switch the value is replaced by an exponential average
  * (α = 0.18, or 0.06 when the new range is 4); for the first two samples in range 4 the averages
  * are rolled back so the output holds the pre-switch level. This changes ≈30 µs per switch.

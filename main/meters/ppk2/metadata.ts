@@ -1,9 +1,9 @@
 /**
  * PPK2 metadata/calibration block: the ASCII "Key: value" reply to GetMetadata (0x19), ending with
  * a line "END". Defaults and fallbacks follow what Nordic's Power Profiler app does, so our
- * currents match its numbers (reference: shared/reference/meters.md §1.3, pc-nrfconnect-ppk
- * serialDevice.ts): keys are case-insensitive, and a value that is missing, 0, "-nan" or not a
- * number falls back to the default for that key.
+ * currents match its numbers (NordicSemiconductor/pc-nrfconnect-ppk `src/device/serialDevice.ts`,
+ * `getMetadata` / `parseMeta`): keys are case-insensitive, and a value that is missing, 0, "-nan"
+ * or not a number falls back to the default for that key.
  */
 
 export interface Ppk2Calibration {

@@ -1,7 +1,8 @@
 /**
  * Nordic Power Profiler Kit II over its USB CDC port. Open: stop any stream left running, read the
  * metadata/calibration block, set the regulator, select source or ampere mode, switch DUT power,
- * then start the 100 kS/s stream (sequence as in meters.md §1.2). Bytes arrive in ~30 ms batches;
+ * then start the 100 kS/s stream (sequence as in NordicSemiconductor/pc-nrfconnect-ppk
+ * `src/actions/deviceActions.ts`, `open`). Bytes arrive in ~30 ms batches;
  * each batch is framed, checked against the 6-bit counter, converted with the calibration, and
  * emitted as contiguous chunks with gaps between them where samples were lost.
  */
@@ -128,7 +129,7 @@ export class Ppk2Meter extends BaseMeter {
       if (this.options.dutPower ?? true) await link.write(Uint8Array.of(PPK2_CMD.DeviceRunningSet, 1));
       this.capabilities.nominalVoltageV = this.vddMv / 1000;
     } else {
-      // The DUT would not start in ampere mode until a regulator value was sent (IRNAS #42).
+      // The DUT would not start in ampere mode until a regulator value was sent (IRNAS/ppk2-api-python#42).
       await link.write(Uint8Array.of(PPK2_CMD.SetPowerMode, PPK2_MODE.ampere));
       await link.write(regulatorSet(this.vddMv));
       await link.write(Uint8Array.of(PPK2_CMD.DeviceRunningSet, 1));

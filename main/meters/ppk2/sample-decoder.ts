@@ -1,7 +1,8 @@
 /**
  * PPK2 sample stream framing. After AverageStart (0x06) the device sends one little-endian u32 per
  * sample at 100 kS/s: bits 0-13 ADC, 14-16 range (0..4; 5-7 are corrupt), 17 unused, 18-23 a 6-bit
- * rolling counter, 24-31 logic inputs D0-D7 (meters.md §1.4). Reads do not align to words, so the
+ * rolling counter, 24-31 logic inputs D0-D7 (the masks in NordicSemiconductor/pc-nrfconnect-ppk
+ * `src/device/serialDevice.ts`; Nordic's bit diagram in IRNAS/ppk2-api-python#39). Reads do not align to words, so the
  * decoder keeps the leftover bytes between pushes.
  *
  * Loss and resync: the counter must advance by 1 per word. A jump where the following words are

@@ -1,6 +1,7 @@
 /**
- * Query presets for common SCPI instruments (shared/reference/meters.md §4.1; sources there:
- * libsigrok scpi-pps/scpi-dmm profiles, intel/yoko-tool, vendor manuals). "{ch}" is replaced by the
+ * Query presets for common SCPI instruments (sources: sigrokproject/libsigrok
+ * `src/hardware/scpi-pps/profiles.c` and `src/hardware/scpi-dmm/api.c`, intel/yoko-tool
+ * `yokolibs/_wt310.py`, the vendors' programming manuals). "{ch}" is replaced by the
  * channel number. Several commands for one step are separated by "|" and sent in order; the last
  * one is the query whose reply is read. Every preset can be overridden field by field in settings.
  * Practical polling rates are instrument-dependent and unconfirmed; the default poll is 500 ms.

@@ -1,5 +1,6 @@
 /**
- * Linux hwmon power/current/voltage inputs (meters.md §6.2): e.g. the INA3221 rails on a Jetson
+ * Linux hwmon power/current/voltage inputs (Linux `Documentation/ABI/testing/sysfs-class-hwmon`,
+ * `Documentation/hwmon/ina3221.rst`): e.g. the INA3221 rails on a Jetson
  * (VDD_IN, VDD_CPU_GPU_CV, ...). Sensors are chosen by chip `name` and rail label, never by the
  * unstable hwmonN index. Units: in*_input mV, curr*_input mA, power*_input µW; when there is no
  * power file (INA3221) power is V × I. Older Jetson kernels use the IIO-style ina3221x driver

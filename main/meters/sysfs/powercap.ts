@@ -1,7 +1,8 @@
 /**
  * Linux powercap / Intel RAPL (also AMD on recent kernels) energy counters: CPU package (and DRAM)
  * energy, not the whole board. Power = Δenergy_uj / Δt, with one wrap at max_energy_range_uj
- * handled (meters.md §6.1). Since Linux 5.10 (CVE-2020-8694) energy_uj is root-only; the error
+ * handled (Linux `Documentation/ABI/testing/sysfs-class-powercap`). Since Linux 5.10 (commit
+ * 949dd0104c49, CVE-2020-8694) energy_uj is root-only; the error
  * message says how to grant read access. Zones nest (intel-rapl:0:1 is inside intel-rapl:0), so
  * the default sums only top-level "package-*" zones, never a parent with its children.
  */

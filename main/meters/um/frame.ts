@@ -1,6 +1,7 @@
 /**
  * RDTech UM24C / UM25C / UM34C status frame: 130 bytes, big-endian, sent in reply to 0xF0
- * (shared/reference/meters.md §2.3, after rdserialtool and libsigrok rdtech-um). The model id in
+ * (rfinnie/rdserialtool `rdserial/um/__init__.py`; sigrokproject/libsigrok
+ * `src/hardware/rdtech-um/protocol.c`). The model id in
  * the first two bytes selects the scaling; UM24C/UM25C frames end in 0xFFF1, UM34C frames carry an
  * XOR checksum of selected bytes in byte 129. Frames failing either check are rejected.
  */

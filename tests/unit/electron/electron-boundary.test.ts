@@ -1,5 +1,5 @@
 /**
- * Keeps Electron out of the core: only main/electron/ may import 'electron' (issue #2, item 1),
+ * Keeps Electron out of the core: only main/electron/ may import 'electron',
  * and the sandboxed preload bundle may require nothing but 'electron'.
  */
 import { build } from 'esbuild';
