@@ -20,7 +20,7 @@ import { listPorts } from '../meters/discovery';
 import { withReconnect } from '../meters/reconnecting-meter';
 import { createMeter, listDrivers } from '../meters/registry';
 import type { PowerMeter } from '../meters/types';
-import { SessionRecorder } from '../session/recorder';
+import { SessionRecorder, type FinalStatus, type RecorderOptions } from '../session/recorder';
 import { openDatabase, type Db } from '../store/database';
 import { sessionSummary } from '../store/session-summary';
 import { SessionsRepo } from '../store/sessions-repo';
@@ -186,7 +186,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   }
 
   async disconnect(): Promise<void> {
-    if (this.recorder) this.stopRecording();
+    if (this.recorder) await this.stopRecording();
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = undefined;
     this.live?.stop();
@@ -216,11 +216,11 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     return status;
   }
 
-  startRecording(name?: string, notes?: string): SessionSummary {
+  startRecording(name?: string, notes?: string, extra: Pick<RecorderOptions, 'kind' | 'model' | 'backend'> = {}): SessionSummary & { startMonoNs: number } {
     if (!this.meter) throw new UserError('Connect a meter before recording (Meters page, or --meter on the CLI).', 'no-meter');
     if (this.recorder) throw new UserError(`Session ${this.recorder.sessionId} is already recording; stop it first.`, 'busy');
     const label = name?.trim() || `Power session ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;
-    const recorder = new SessionRecorder(this.repo, this.meter, { name: label, ...(notes ? { notes } : {}) });
+    const recorder = new SessionRecorder(this.repo, this.meter, { name: label, ...(notes ? { notes } : {}), ...extra });
     recorder.on('error', ({ message }) => {
       this.meterMessage = message;
       this.emit('meter.status', this.meterStatus());
@@ -228,13 +228,19 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     this.recorder = recorder;
     const summary = this.recordingSummary()!;
     this.emit('session.recording', summary);
-    return summary;
+    return { ...summary, startMonoNs: recorder.startNs };
   }
 
-  stopRecording(): SessionSummary {
+  /**
+   * Ends the recording at this moment: waits for samples measured before now that are still in
+   * transit, then closes the session (status 'incomplete' when the meter was lost and not back).
+   */
+  async stopRecording(reason?: string, status: FinalStatus = 'complete'): Promise<SessionSummary> {
     const recorder = this.recorder;
     if (!recorder) throw new UserError('Nothing is recording.', 'not-recording');
-    recorder.stop();
+    await recorder.drain();
+    if (this.recorder !== recorder) return sessionSummary(this.repo, this.repo.get(recorder.sessionId));
+    recorder.stop(status, reason);
     this.recorder = undefined;
     this.emit('session.recording', null);
     return sessionSummary(this.repo, this.repo.get(recorder.sessionId));

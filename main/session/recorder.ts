@@ -1,6 +1,11 @@
 /**
  * Records a meter's stream into a session: stores fixed-duration chunks (every 250 ms, so a killed
  * process loses well under a second), records gaps, and closes the session with its duration.
+ *
+ * The session ends exactly at the stop: drain() waits for samples measured before the stop that are
+ * still in transit (USB, pty, driver batching), and stop() records whatever did not arrive as a gap up
+ * to the stop. A meter that failed and had not come back by then leaves a gap from its last sample to
+ * the stop, and the session is closed as 'incomplete' with the reason.
  */
 import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
@@ -11,6 +16,12 @@ import { Rechunker, sliceChunk, type StorageChunk } from './rechunker';
 import { splitNonFinite } from './finite-samples';
 
 export const STORAGE_CHUNK_SECONDS = 0.25;
+
+/** How long drain() waits at most beyond the transport lag seen so far. */
+const DRAIN_MARGIN_MS = 250;
+const DRAIN_MAX_MS = 3000;
+
+export type FinalStatus = 'complete' | 'interrupted' | 'incomplete' | 'cancelled';
 
 export interface RecorderEvents {
   error: { message: string };
@@ -34,6 +45,15 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   private stopped = false;
   private readonly rechunker: Rechunker;
   private readonly unsubscribe: (() => void)[];
+  /** Host time (ns) just after the last sample received; undefined before the first. */
+  private lastEndNs: number | undefined;
+  /** Largest delay seen between a sample's time and its arrival, to bound drain(). */
+  private maxLagNs = 0;
+  /** Set by drain(): samples after this host time belong to no session. */
+  private stopAtNs: number | undefined;
+  /** An outage the meter reported and has not recovered from: where it began and why. */
+  private outage: { startNs: number; message: string } | undefined;
+  private drainWaiter: (() => void) | undefined;
 
   constructor(
     private readonly repo: SessionsRepo,
@@ -67,7 +87,20 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
     this.unsubscribe = [
       meter.on('chunk', (c) => this.onChunk(c)),
       meter.on('gap', (g) => this.onGap(g)),
+      meter.on('state', (ev) => {
+        if (ev.state === 'error' && !this.outage) {
+          this.outage = { startNs: this.lastEndNs ?? this.startNs, message: ev.message ?? 'the meter stopped with an error' };
+        } else if (ev.state === 'streaming') {
+          this.outage = undefined; // back: the meter itself records the hole (reconnect gap)
+        }
+        this.drainWaiter?.();
+      }),
     ];
+  }
+
+  /** Session-relative end of the stored data (s); what a stop after an outage is measured against. */
+  get outageStartS(): number | undefined {
+    return this.outage ? Math.max(0, this.outage.startNs - this.startNs) / 1e9 : undefined;
   }
 
   get storedSamples(): number {
@@ -76,6 +109,18 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
 
   private onChunk(chunk: SampleChunk): void {
     if (this.stopped) return;
+    const endNs = chunk.t0Ns + chunk.count * chunk.periodNs;
+    this.maxLagNs = Math.max(this.maxLagNs, monotonicNs() - endNs);
+    if (this.stopAtNs !== undefined && endNs > this.stopAtNs) {
+      // Measured after the stop: keep only the part before it.
+      const keep = Math.floor((this.stopAtNs - chunk.t0Ns) / chunk.periodNs);
+      if (keep <= 0) {
+        this.drainWaiter?.();
+        return;
+      }
+      chunk = sliceTail(chunk, keep);
+    }
+    this.lastEndNs = Math.max(this.lastEndNs ?? 0, chunk.t0Ns + chunk.count * chunk.periodNs);
     // Samples taken before the user pressed Record belong to no session.
     if (chunk.t0Ns < this.startNs) {
       const skip = Math.ceil((this.startNs - chunk.t0Ns) / chunk.periodNs);
@@ -87,6 +132,7 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
       if ('gap' in part) this.onGap(part.gap);
       else this.guard(() => this.rechunker.push(part.chunk));
     }
+    this.drainWaiter?.();
   }
 
   private onGap(gap: MeterGap): void {
@@ -116,13 +162,85 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
     }
   }
 
-  /** Stores what is pending and closes the session. Safe to call twice. */
-  stop(status: 'complete' | 'interrupted' = 'complete'): void {
-    if (this.stopped) return;
-    this.guard(() => this.rechunker.flush());
-    this.stopped = true;
-    for (const off of this.unsubscribe) off();
-    const durationS = (monotonicNs() - this.startNs) / 1e9;
-    this.repo.finishSession(this.sessionId, status, durationS);
+  /**
+   * Marks the stop and waits until the samples measured before it have arrived: as long as the
+   * transport lag seen so far plus a margin, at most a few seconds, and not at all when the meter is
+   * not streaming. Call stop() afterwards.
+   */
+  async drain(): Promise<void> {
+    if (this.stopped || this.stopAtNs !== undefined) return;
+    const stopAtNs = monotonicNs();
+    this.stopAtNs = stopAtNs;
+    const deadline = stopAtNs + Math.min(DRAIN_MAX_MS * 1e6, this.maxLagNs + DRAIN_MARGIN_MS * 1e6);
+    const periodNs = 1e9 / Math.max(1e-9, this.meter.capabilities.sampleRateHz);
+    const arrived = (): boolean =>
+      this.meter.state !== 'streaming' || this.outage !== undefined || (this.lastEndNs ?? 0) >= stopAtNs - periodNs;
+    while (!arrived() && monotonicNs() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, (deadline - monotonicNs()) / 1e6));
+        this.drainWaiter = () => {
+          if (!arrived()) return;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.drainWaiter = undefined;
+    }
   }
+
+  /**
+   * Stores what is pending and closes the session at the stop (drain()'s, else now). Samples that
+   * should exist before the stop but never arrived become a gap; an unrecovered meter failure makes
+   * the session 'incomplete' with its reason. Returns the status written. Safe to call twice.
+   */
+  stop(status: FinalStatus = 'complete', reason?: string): { status: FinalStatus; reason: string | null } {
+    if (this.stopped) return { status, reason: reason ?? null };
+    const endNs = this.stopAtNs ?? monotonicNs();
+    this.guard(() => this.rechunker.flush());
+    let finalStatus = status;
+    let finalReason = reason ?? null;
+    const periodNs = 1e9 / Math.max(1e-9, this.meter.capabilities.sampleRateHz);
+    const dataEndNs = this.lastEndNs ?? this.startNs;
+    if (this.outage) {
+      const fromNs = Math.min(this.outage.startNs, dataEndNs);
+      const atS = (Math.max(0, fromNs - this.startNs) / 1e9).toFixed(2);
+      this.writeEndGap(fromNs, endNs, periodNs, `meter lost and not back before the stop: ${this.outage.message}`);
+      if (finalStatus === 'complete') {
+        finalStatus = 'incomplete';
+        finalReason = `The meter stopped delivering data at ${atS} s and had not come back when the recording stopped (${stripPeriod(this.outage.message)}).`;
+      }
+    } else if (endNs - dataEndNs > 2 * periodNs && this.lastEndNs !== undefined) {
+      this.writeEndGap(dataEndNs, endNs, periodNs, 'samples measured before the stop did not arrive in time');
+    }
+    this.stopped = true;
+    this.drainWaiter = undefined;
+    for (const off of this.unsubscribe) off();
+    const durationS = (endNs - this.startNs) / 1e9;
+    this.repo.finishSession(this.sessionId, finalStatus, durationS, undefined, finalReason);
+    return { status: finalStatus, reason: finalReason };
+  }
+
+  private writeEndGap(fromNs: number, toNs: number, periodNs: number, reason: string): void {
+    if (toNs <= fromNs) return;
+    this.guard(() =>
+      this.repo.insertGap(this.sessionId, {
+        start_ns: Math.max(0, fromNs - this.startNs),
+        end_ns: Math.max(0, toNs - this.startNs),
+        lost_samples: Math.round((toNs - fromNs) / periodNs),
+        reason,
+      }),
+    );
+  }
+}
+
+function stripPeriod(text: string): string {
+  const trim = (t: string): string => t.replace(/[.\s…]+$/u, '');
+  return trim(trim(text).replace(/ Reconnecting automatically$/u, ''));
+}
+
+/** The first `keep` samples of a chunk. */
+function sliceTail(c: SampleChunk, keep: number): SampleChunk {
+  const out: SampleChunk = { ...c, count: keep, data: c.data.map((d) => d.subarray(0, keep)) };
+  if (c.digital) out.digital = c.digital.subarray(0, keep);
+  return out;
 }

@@ -29,6 +29,11 @@ export class FakeMeter extends TypedEmitter<MeterEvents> implements PowerMeter {
   gap(g: MeterGap): void {
     this.emit('gap', g);
   }
+  /** The meter reports an error (a pulled cable) and stays in it. */
+  fail(message: string): void {
+    this.state = 'error';
+    this.emit('state', { state: 'error', message, retryable: true });
+  }
 }
 
 /** A chunk of `count` samples at `rateHz` starting at t0Ns whose channel values come from fn(sampleIndex). */

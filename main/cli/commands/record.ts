@@ -31,30 +31,40 @@ export function registerRecordCommand(program: Command): void {
         const session = core.startRecording(opts.name, opts.notes);
         const progress = progressLine();
         const started = Date.now();
-        let interrupted = false;
-        const onSigint = (): void => {
-          interrupted = true;
+        // SIGINT (Ctrl-C) and SIGTERM end the recording like a stop: flushed, closed, status written.
+        let signal: NodeJS.Signals | undefined;
+        const onSignal = (s: NodeJS.Signals): void => {
+          signal = s;
         };
-        process.once('SIGINT', onSigint);
-        while (!interrupted && Date.now() - started < seconds * 1000) {
-          await new Promise((r) => setTimeout(r, 100));
-          const s = core.meterStatus();
-          const elapsed = (Date.now() - started) / 1000;
-          progress.update(
-            `recording session ${session.id}: ${elapsed.toFixed(1)}/${seconds}s  ${s?.counters.samples ?? 0} samples  ${s?.state ?? ''}`,
-          );
-        }
-        process.off('SIGINT', onSigint);
-        progress.done();
-        const summary = core.stopRecording();
-        if (opts.json) {
-          console.log(JSON.stringify(summary, null, 2));
-        } else {
-          console.log(
-            `Session ${summary.id} "${summary.name}"${summary.meter?.simulated ? ' [SIMULATED]' : ''}: ` +
-              `${summary.durationS.toFixed(2)} s, ${summary.samples} samples, mean ${formatSi(summary.meanPowerW, 'W')}, ` +
-              `energy ${formatSi(summary.energyJ, 'J')}, ${summary.gaps} gaps${interrupted ? ' (stopped early by Ctrl-C)' : ''}.`,
-          );
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          while (!signal && Date.now() - started < seconds * 1000) {
+            await new Promise((r) => setTimeout(r, 100));
+            const s = core.meterStatus();
+            const elapsed = (Date.now() - started) / 1000;
+            progress.update(
+              `recording session ${session.id}: ${elapsed.toFixed(1)}/${seconds}s  ${s?.counters.samples ?? 0} samples  ${s?.state ?? ''}`,
+            );
+          }
+          progress.done();
+          const early = signal ? `Stopped early by ${signal} at ${((Date.now() - started) / 1000).toFixed(1)} s of ${seconds} s.` : undefined;
+          const summary = await core.stopRecording(early);
+          if (opts.json) {
+            console.log(JSON.stringify(summary, null, 2));
+          } else {
+            console.log(
+              `Session ${summary.id} "${summary.name}"${summary.meter?.simulated ? ' [SIMULATED]' : ''}: ` +
+                `${summary.durationS.toFixed(2)} s, ${summary.samples} samples, mean ${formatSi(summary.meanPowerW, 'W')}, ` +
+                `energy ${formatSi(summary.energyJ, 'J')}, ${summary.gaps} gaps${early ? ` (${early})` : ''}.`,
+            );
+          }
+          if (summary.status === 'incomplete') {
+            throw new UserError(`Session ${summary.id} is incomplete: ${summary.statusReason ?? 'the meter stopped early'}`, 'session-incomplete');
+          }
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         }
       } finally {
         await core.close();
@@ -62,7 +72,7 @@ export function registerRecordCommand(program: Command): void {
     });
 }
 
-function parseSettings(pairs: string[]): Record<string, number | string | boolean> {
+export function parseSettings(pairs: string[]): Record<string, number | string | boolean> {
   const out: Record<string, number | string | boolean> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');

@@ -7,6 +7,7 @@ import { DdiEngine } from '../engine';
 import { loadDataset, type ImageDataset } from '../data/dataset';
 import { datasetImages } from '../images';
 import { isUserError } from '../../util/errors';
+import { runBusyPattern } from './busy-pattern';
 import type { MethodName, WorkerInit, WorkerMethods, WorkerRequest, WorkerResponse, WorkerReady } from './protocol';
 
 const port = parentPort;
@@ -60,6 +61,7 @@ async function start(): Promise<void> {
       });
     },
     profileLatency: (p) => engine.profileLatency(p),
+    busyPattern: (p) => runBusyPattern(p.slotNs, p.bits, p.startNs),
     unload: () => {
       engine.unload();
       return null;

@@ -115,6 +115,10 @@ export class EngineWorkerHost {
     const copy = Float32Array.from(images);
     return this.call('infer', { ...opts, images: copy, n }, [copy.buffer]);
   }
+  busyPattern(slotNs: number, bits: number[], startNs?: number) {
+    return this.call('busyPattern', { slotNs, bits, ...(startNs !== undefined ? { startNs } : {}) });
+  }
+
   inferDataset(dataset: string, indices: number[], opts: InferParams) {
     return this.call('inferDataset', { ...opts, dataset, indices });
   }

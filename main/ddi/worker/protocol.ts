@@ -25,6 +25,12 @@ export interface WorkerMethods {
   /** Images from a dataset spec (sample | fashion-mnist | DIR, test split) by index. */
   inferDataset: { params: InferParams & { dataset: string; indices: number[] }; result: InferenceRecord[] };
   profileLatency: { params: { reps?: number; save?: boolean }; result: CostTable };
+  /**
+   * Runs a busy/idle pattern on this thread for time alignment: slot k covers
+   * [startNs + k·slotNs, startNs + (k+1)·slotNs) on the host monotonic clock; 1 = spin, 0 = sleep.
+   * startNs 0 = start one slot from now. Returns the start actually used.
+   */
+  busyPattern: { params: { slotNs: number; bits: number[]; startNs?: number }; result: { startNs: number; endNs: number; lateNs: number } };
   unload: { params: Record<string, never>; result: null };
 }
 
