@@ -8,6 +8,7 @@ import { BucketAccumulator } from '../util/decimate';
 import { decodePlane } from './chunk-codec';
 import type { Db } from './database';
 import type { GapRow } from './sessions-repo';
+import { rawTrace } from './trace-raw';
 
 export interface TraceRequest {
   sessionId: number;
@@ -43,6 +44,9 @@ interface ChunkDataRow {
 }
 
 export function queryTrace(db: Db, req: TraceRequest): TraceResult {
+  // At the deepest zoom, the samples themselves rather than buckets finer than the sample period.
+  const raw = rawTrace(db, req);
+  if (raw) return raw;
   const span = Math.max(req.toS - req.fromS, 1e-6);
   const bucketS = span / req.points;
   const acc = new BucketAccumulator(bucketS, req.fromS);

@@ -5,9 +5,13 @@ import { axes, BANDS, bandSeries, COLORS, fitWidth } from '../common/chart';
 import { ErrorMessage } from '../common/ErrorMessage';
 import { duration, si } from '../common/format';
 import type { Channel, Trace } from '../common/types';
-import { pointsForWidth, traceColumns, zoomRange } from './traceData';
+import { pointsForWidth, samplePeriodS, traceColumns, zoomRange } from './traceData';
 
 const HEIGHT = 320;
+
+const linear = uPlot.paths.linear!();
+// align 1: a sample's value holds until the next sample, as the meter reported it.
+const stepped = uPlot.paths.stepped!({ align: 1 });
 
 interface Range {
   fromS: number;
@@ -29,6 +33,7 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
   const [loading, setLoading] = useState(false);
   const requestSeq = useRef(0);
   const gapsRef = useRef<Trace['gaps']>([]);
+  const steppedRef = useRef(false);
   const durationRef = useRef(durationS);
   durationRef.current = durationS;
   const unit = channel === 'power' ? 'W' : channel === 'current' ? 'A' : 'V';
@@ -46,7 +51,10 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
         width: Math.max(200, el.clientWidth),
         height: HEIGHT,
         scales: { x: { time: false } },
-        series: bandSeries(unit),
+        // Samples (deepest zoom) are drawn as steps, buckets as lines; decided per drawn trace.
+        series: bandSeries(unit).map((s, i) =>
+          i === 0 ? s : { ...s, paths: (p: uPlot, si: number, i0: number, i1: number) => (steppedRef.current ? stepped : linear)(p, si, i0, i1) },
+        ),
         bands: BANDS,
         axes: axes(unit),
         cursor: { drag: { x: true, y: false, setScale: false } },
@@ -126,6 +134,7 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
     const u = uRef.current;
     if (!u || !trace) return;
     gapsRef.current = trace.gaps;
+    steppedRef.current = samplePeriodS(trace) !== null;
     u.batch(() => {
       u.setData(traceColumns(trace), false);
       const to = trace.toS > trace.fromS ? trace.toS : trace.fromS + 1;
@@ -139,7 +148,7 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
         <h2>Trace ({channel})</h2>
         <span className="muted" data-testid="trace-range" data-from={trace?.fromS ?? ''} data-to={trace?.toS ?? ''} data-buckets={trace?.tS.length ?? ''}>
           {trace
-            ? `${trace.fromS.toFixed(3)} s – ${trace.toS.toFixed(3)} s · ${trace.tS.length} buckets of ${si(trace.bucketS, 's')}`
+            ? `${trace.fromS.toFixed(3)} s – ${trace.toS.toFixed(3)} s · ${resolution(trace)}`
             : loading
               ? 'Loading…'
               : ''}
@@ -159,4 +168,13 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
       <ErrorMessage error={error} testId="trace-error" />
     </section>
   );
+}
+
+/** What one point of the drawn trace is: a bucket of samples, or (deepest zoom) one sample. */
+function resolution(trace: Trace): string {
+  const periodS = samplePeriodS(trace);
+  if (periodS !== null) {
+    return `${trace.tS.length} sample${trace.tS.length === 1 ? '' : 's'}, ${si(periodS, 's')} apart (steps)`;
+  }
+  return `${trace.tS.length} buckets of ${si(trace.bucketS, 's')}`;
 }

@@ -1,35 +1,76 @@
 import type { Columns } from '../common/chart';
 import type { Trace } from '../common/types';
 
+type TraceShape = Pick<Trace, 'tS' | 'min' | 'max' | 'mean' | 'bucketS' | 'gaps'>;
+
+/** Median distance between consecutive points (0 with fewer than two). */
+function medianSpacing(tS: readonly number[]): number {
+  if (tS.length < 2) return 0;
+  const d: number[] = [];
+  for (let i = 1; i < tS.length; i++) d.push(tS[i]! - tS[i - 1]!);
+  d.sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)]!;
+}
+
 /**
- * uPlot columns from a stored trace, with a null inserted wherever buckets are missing (a gap in
- * the recording) so the lines break there instead of drawing a straight line across lost data.
+ * The sample period when the trace is individual samples rather than aggregated buckets: every
+ * point a single value (min = max = mean) and points at least a bucket apart. That is what the
+ * core returns at the deepest zoom, and also what buckets finer than the sample period hold.
+ * Null otherwise.
  */
-export function traceColumns(trace: Pick<Trace, 'tS' | 'min' | 'max' | 'mean' | 'bucketS' | 'gaps'>): Columns {
+export function samplePeriodS(trace: TraceShape): number | null {
+  const n = Math.min(trace.tS.length, trace.min.length, trace.max.length, trace.mean.length);
+  if (n === 0) return null;
+  for (let i = 0; i < n; i++) if (trace.min[i] !== trace.max[i] || trace.mean[i] !== trace.min[i]) return null;
+  const spacing = n > 1 ? medianSpacing(trace.tS.slice(0, n)) : trace.bucketS;
+  return spacing >= trace.bucketS * 0.999 && spacing > 0 ? spacing : null;
+}
+
+/**
+ * uPlot columns from a stored trace, with a null inserted wherever points are missing (a gap in
+ * the recording) so the lines break there instead of drawing a straight line across lost data.
+ * "Missing" is judged against the larger of the bucket width and the sample period: buckets
+ * finer than the samples are mostly empty, and breaking the line at each of them left nothing to
+ * see. When the points are samples they are drawn as steps, so the last one before a break (and
+ * the last one of the trace) is held for one sample period.
+ */
+export function traceColumns(trace: TraceShape): Columns {
   const t: number[] = [];
   const lo: Array<number | null> = [];
   const hi: Array<number | null> = [];
   const avg: Array<number | null> = [];
   const n = Math.min(trace.tS.length, trace.min.length, trace.max.length, trace.mean.length);
   const gapStarts = trace.gaps.map((g) => g.startS);
+  const periodS = samplePeriodS(trace);
+  const step = Math.max(trace.bucketS, periodS ?? medianSpacing(trace.tS.slice(0, n)));
+  const push = (ti: number, a: number | null, b: number | null, c: number | null) => {
+    t.push(ti);
+    lo.push(a);
+    hi.push(b);
+    avg.push(c);
+  };
+  /** Holds the previous sample for one period (not past a gap's start, nor up to the next point). */
+  const hold = (i: number, until: number): number => {
+    const prev = trace.tS[i]!;
+    const end = Math.min(prev + periodS!, until);
+    if (end > prev) push(end, trace.min[i]!, trace.max[i]!, trace.mean[i]!);
+    return end;
+  };
   for (let i = 0; i < n; i++) {
     const ti = trace.tS[i]!;
     if (i > 0) {
       const prev = trace.tS[i - 1]!;
-      const missing = trace.bucketS > 0 && ti - prev > trace.bucketS * 1.5;
-      const crossesGap = gapStarts.some((g) => g > prev && g <= ti);
-      if (missing || crossesGap) {
-        t.push((prev + ti) / 2);
-        lo.push(null);
-        hi.push(null);
-        avg.push(null);
+      const missing = step > 0 && ti - prev > step * 1.5;
+      const gapStart = gapStarts.find((g) => g > prev && g <= ti);
+      if (missing || gapStart !== undefined) {
+        let from = prev;
+        if (periodS !== null) from = hold(i - 1, Math.min(gapStart ?? Infinity, prev + (ti - prev) * 0.75));
+        push((from + ti) / 2, null, null, null);
       }
     }
-    t.push(ti);
-    lo.push(trace.min[i]!);
-    hi.push(trace.max[i]!);
-    avg.push(trace.mean[i]!);
+    push(ti, trace.min[i]!, trace.max[i]!, trace.mean[i]!);
   }
+  if (periodS !== null && n > 0) hold(n - 1, Infinity);
   return [t, lo, hi, avg];
 }
 

@@ -41,8 +41,9 @@ describe('stored trace helpers', () => {
   it('breaks the lines where buckets are missing or a recorded gap starts', () => {
     const [t, lo, , mean] = traceColumns({
       tS: [0, 1, 2, 5, 6, 7],
-      min: [0, 1, 2, 5, 6, 7],
-      max: [0, 1, 2, 5, 6, 7],
+      // Buckets of several samples (min < max), so they are drawn as lines, not sample steps.
+      min: [-1, 0, 1, 4, 5, 6],
+      max: [1, 2, 3, 6, 7, 8],
       mean: [0, 1, 2, 5, 6, 7],
       bucketS: 1,
       gaps: [{ startS: 6.5, endS: 6.6, lostSamples: 3, reason: 'device' }],

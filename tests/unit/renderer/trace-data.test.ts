@@ -1,0 +1,51 @@
+// Stored traces at the deepest zoom: samples drawn as steps, never a blank plot.
+import { describe, expect, it } from 'vitest';
+import { samplePeriodS, traceColumns } from '../../../renderer/src/sessions/traceData';
+
+const periodS = 100e-6; // a 10 kS/s meter
+
+describe('trace at the deepest zoom', () => {
+  it('draws buckets finer than the sample period as connected samples, not a break between every point', () => {
+    // What a 0.77 ms window at 99 points gave: 7.79 µs buckets, one sample in every 12th or 13th.
+    const bucketS = 7.79e-6;
+    const tS = Array.from({ length: 8 }, (_, k) => Math.floor((k * periodS) / bucketS) * bucketS);
+    const v = [1, 2, 3, 4, 5, 6, 7, 8];
+    const [t, lo, hi, mean] = traceColumns({ tS, min: v, max: v, mean: v, bucketS, gaps: [] });
+    expect(mean.filter((x) => x === null)).toHaveLength(0);
+    expect(lo.filter((x) => x === null)).toHaveLength(0);
+    expect(hi.filter((x) => x === null)).toHaveLength(0);
+    expect(mean.slice(0, 8)).toEqual(v);
+    // The last sample is held for one period, so even a single sample shows as a step.
+    expect(t).toHaveLength(9);
+    expect(t[8]! - t[7]!).toBeCloseTo(samplePeriodS({ tS, min: v, max: v, mean: v, bucketS, gaps: [] })!, 9);
+    expect(mean[8]).toBe(8);
+  });
+
+  it('shows a window holding a single sample as a step one period long', () => {
+    const [t, , , mean] = traceColumns({ tS: [0.1], min: [3], max: [3], mean: [3], bucketS: periodS, gaps: [] });
+    expect(mean).toEqual([3, 3]);
+    expect(t[1]! - t[0]!).toBeCloseTo(periodS, 12);
+  });
+
+  it('recognises raw samples (the core returns them with the sample period as bucket width)', () => {
+    const tS = [0.1, 0.1001, 0.1002, 0.1003];
+    const v = [1, 1, 2, 2];
+    expect(samplePeriodS({ tS, min: v, max: v, mean: v, bucketS: periodS, gaps: [] })).toBeCloseTo(periodS, 12);
+    // Aggregated buckets (min < max somewhere) are not samples.
+    expect(samplePeriodS({ tS, min: [0, 1, 2, 2], max: [1, 1, 2, 2], mean: [0.5, 1, 2, 2], bucketS: periodS, gaps: [] })).toBeNull();
+    expect(samplePeriodS({ tS: [], min: [], max: [], mean: [], bucketS: periodS, gaps: [] })).toBeNull();
+  });
+
+  it('still breaks the steps at a recorded gap, holding the last sample only up to where the gap starts', () => {
+    const tS = [0, 1e-4, 2e-4, 10e-4, 11e-4];
+    const v = [1, 2, 3, 4, 5];
+    const [t, , , mean] = traceColumns({ tS, min: v, max: v, mean: v, bucketS: 1e-4, gaps: [{ startS: 2.5e-4, endS: 9.5e-4, lostSamples: 7, reason: 'device' }] });
+    const nullAt = mean.indexOf(null);
+    expect(mean.filter((x) => x === null)).toHaveLength(1);
+    // Held sample 3 ends at the gap start, then the break, then the samples after the gap.
+    expect(t[nullAt - 1]).toBeCloseTo(2.5e-4, 12);
+    expect(mean[nullAt - 1]).toBe(3);
+    expect(t[nullAt]! > 2.5e-4 && t[nullAt]! < 10e-4).toBe(true);
+    expect(t.every((x, i) => i === 0 || x > t[i - 1]!)).toBe(true);
+  });
+});
