@@ -208,13 +208,22 @@ export function checkOptions<T extends Record<string, unknown>>(
     if (value !== undefined && typeof value !== type) {
       throw new UserError(`The ${driver} setting "${key}" must be a ${type}, not ${JSON.stringify(value)}.`, 'bad-setting');
     }
+    // Structured clone (Electron IPC) carries NaN and Infinity, which no device setting can mean.
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new UserError(`The ${driver} setting "${key}" must be a finite number, not ${value}.`, 'bad-setting');
+    }
   }
   return options as Partial<T>;
 }
 
 export function checkRange(driver: string, key: string, value: number, min: number, max: number, unit = ''): number {
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new UserError(`The ${driver} setting "${key}" is ${value}${unit}; use ${min} to ${max}${unit}.`, 'bad-setting');
+    throw new UserError(`The ${driver} setting "${key}" is ${formatSettingNumber(value)}${unit}; use ${min} to ${max}${unit}.`, 'bad-setting');
   }
   return value;
+}
+
+/** 1e99 rather than 1e+99: the way a person would type it back. */
+export function formatSettingNumber(value: number): string {
+  return String(value).replace('e+', 'e');
 }

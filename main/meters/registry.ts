@@ -10,6 +10,7 @@ import { scpiDriver } from './scpi';
 import { simDriver } from './sim';
 import { hwmonDriver, powercapDriver } from './sysfs';
 import { umDriver } from './um';
+import { checkSettingRanges } from './setting-ranges';
 import { parseMeterSpec } from './spec';
 import type { DriverInfo, MeterDriver, PowerMeter } from './types';
 
@@ -54,5 +55,8 @@ export function validateMeterSpec(specText: string): MeterDriver {
 
 /** Creates (does not open) the meter a spec names, or explains what is wrong with the spec. */
 export function createMeter(specText: string, options?: Record<string, unknown>): PowerMeter {
-  return validateMeterSpec(specText).create(parseMeterSpec(specText), options);
+  const driver = validateMeterSpec(specText);
+  const spec = parseMeterSpec(specText);
+  checkSettingRanges(driver, spec, options ?? {});
+  return driver.create(spec, options);
 }

@@ -22,7 +22,7 @@ export const scpiDriver: MeterDriver = {
     { key: 'timeoutMs', label: 'Reply timeout', type: 'number', default: 2000, unit: 'ms', min: 50, max: 60_000 },
     { key: 'errorQueryEvery', label: 'Read the error queue every N polls', type: 'number', default: 10, min: 0, max: 10_000, help: '0 turns it off.' },
     { key: 'terminator', label: 'Command terminator', type: 'enum', choices: ['LF', 'CRLF'], default: 'LF', help: 'Yokogawa WT310 over RS-232 wants CRLF.' },
-    { key: 'baudRate', label: 'Baud rate (serial only)', type: 'number', default: 9600 },
+    { key: 'baudRate', label: 'Baud rate (serial only)', type: 'number', default: 9600, min: 300, max: 4_000_000 },
   ],
   create(spec, options = {}) {
     const o = checkOptions<Record<keyof Omit<ScpiOptions, 'link'>, unknown>>('scpi', options, {

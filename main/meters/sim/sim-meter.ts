@@ -117,7 +117,8 @@ export class SimMeter extends TypedEmitter<MeterEvents> implements PowerMeter {
       this.lastPower += alpha * (target - this.lastPower);
       const t = (this.emitted + i) / this.rateHz;
       const p = Math.max(0, this.lastPower * (1 + 0.02 * Math.sin(2 * Math.PI * 1000 * t)) + 0.03 * gaussian(this.rng));
-      const v = NOMINAL_V - 0.05 * (p / (this.idleW + this.busyW)) + 0.002 * gaussian(this.rng);
+      // A 1 mW floor keeps a 0 W board (idleW = busyW = 0) from dividing by zero.
+      const v = NOMINAL_V - 0.05 * (p / Math.max(1e-3, this.idleW + this.busyW)) + 0.002 * gaussian(this.rng);
       power[i] = p;
       voltage[i] = v;
       current[i] = p / v;

@@ -5,7 +5,7 @@ import { SimBadge } from '../common/SimBadge';
 import type { DriverInfo, PortInfo } from '../common/types';
 import { useLiveState } from '../shell/LiveState';
 import { SettingsForm } from './SettingsForm';
-import { initialValues, meterSpec, toOptions, type FormValues } from './settings';
+import { fieldError, initialValues, meterSpec, toOptions, type FormValues } from './settings';
 
 /** Choose a driver and port, fill in the driver's settings, connect or disconnect. */
 export function MeterPicker() {
@@ -76,7 +76,9 @@ export function MeterPicker() {
     try {
       setMeter(await api.call('meters.connect', { spec: meterSpec(driver.name, driver.needsPort ? port : undefined), options }));
     } catch (e) {
-      setError(e);
+      const field = fieldError(e, driver.settings);
+      if (field) setFieldErrors({ [field.key]: field.message });
+      else setError(e);
     } finally {
       setBusy(false);
     }

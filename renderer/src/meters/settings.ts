@@ -38,11 +38,14 @@ export function toOptions(settings: readonly Setting[], values: FormValues): Opt
     // Blank means "the driver's default": leave it out and let the core decide.
     if (text === '') continue;
     if (s.type === 'number') {
+      // Number('1e999') is Infinity: a number, just too large, so it gets the range, not "not a number".
       const n = Number(text);
       const unit = s.unit ? ` ${s.unit}` : '';
-      if (!Number.isFinite(n)) errors[s.key] = `${s.label} must be a number.`;
+      const range = s.min !== undefined && s.max !== undefined ? ` from ${s.min} to ${s.max}${unit}` : '';
+      if (Number.isNaN(n)) errors[s.key] = `${s.label} must be a number${range}.`;
       else if (s.min !== undefined && n < s.min) errors[s.key] = `${s.label} must be at least ${s.min}${unit}.`;
       else if (s.max !== undefined && n > s.max) errors[s.key] = `${s.label} must be at most ${s.max}${unit}.`;
+      else if (!Number.isFinite(n)) errors[s.key] = `${s.label} must be a finite number${range}.`;
       else options[s.key] = n;
     } else if (s.type === 'enum') {
       if (s.choices && !s.choices.includes(text)) errors[s.key] = `${s.label} must be one of: ${s.choices.join(', ')}.`;
@@ -52,6 +55,17 @@ export function toOptions(settings: readonly Setting[], values: FormValues): Opt
     }
   }
   return { options, errors };
+}
+
+/**
+ * A core refusal that names one of these settings (`The sim setting "idleW" …`) belongs next to that
+ * field, like the form's own checks; anything else is shown under the form.
+ */
+export function fieldError(error: unknown, settings: readonly Setting[]): { key: string; message: string } | null {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const m = /\bsetting "([^"]+)"/.exec(message);
+  if (!m || !settings.some((s) => s.key === m[1])) return null;
+  return { key: m[1]!, message };
 }
 
 /** The meter spec the core parses: DRIVER[:PORT]. */

@@ -75,7 +75,7 @@ describe('simulated meter', () => {
   });
 
   it('rejects bad settings with a sentence that names the fix', () => {
-    expect(() => createMeter('sim', { rateHz: -5 })).toThrow(/out of range; use 1 to 1000000/);
+    expect(() => createMeter('sim', { rateHz: -5 })).toThrow(/"rateHz" is -5 S\/s; use 1 to 1000000 S\/s\./);
     expect(() => createMeter('sim', { volume: 3 })).toThrow(/no setting "volume"/);
     expect(() => createMeter('sim:/dev/ttyACM0')).toThrow(/takes no port/);
     expect(() => createMeter('nope')).toThrow(/Unknown meter driver "nope"/);
