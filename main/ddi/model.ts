@@ -43,14 +43,14 @@ export interface ForwardTrainOptions {
   /**
    * What the exits' losses train: 'backbone' (default, the reference) = exit heads, backbone and
    * gates; 'heads' = the exit heads only (their input is detached), so the gates are not pulled
-   * towards keeping the blocks before an exit. See docs/models.md.
+   * towards keeping the blocks before an exit. See docs/lab/models-log.md.
    */
   exitGradient?: ExitGradient;
   /**
    * What the gates' losses train besides the gates: 'backbone' (default, the reference) = the gates'
    * gradient also flows into the features they read; 'detached' = the gates read the features but
    * their gradient (the cost term's and the cross-entropy's through the decisions) stops at the gate,
-   * so the backbone learns only from the classifiers. See docs/models.md.
+   * so the backbone learns only from the classifiers. See docs/lab/models-log.md.
    */
   gateInput?: GateInput;
 }

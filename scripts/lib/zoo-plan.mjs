@@ -5,12 +5,12 @@ import { join } from 'node:path';
 
 /** @typedef {{ name: string, after: string[], args: string[], revision?: number }} ZooEntry */
 
-// Recipe revision 2 (2026-11-26, docs/models.md "Longer joint training and ungated downsampling
+// Recipe revision 2 (2026-11-26, docs/lab/models-log.md "Longer joint training and ungated downsampling
 // blocks"): six joint epochs instead of two, and mgl2s models never skip a downsampling block.
 // layer-only keeps them skippable: without them its layer gates reach at most 49.6 % of the MACs,
 // so a 50 % target would switch every gate off.
 //
-// Revision 3 (docs/models.md "Revision 3 trial"): revision 2 plus distillation from `static`.
+// Revision 3 (docs/lab/models-log.md "Revision 3 trial"): revision 2 plus distillation from `static`.
 // Tried on mgl2s-50 first; it won there by 11 test images (91.24 against 91.13 %), so by the rule
 // written before the result every gated ResNet follows, keeping the ablation like for like.
 const gated = (name, gates, target, extra = [], revision = 2) => ({

@@ -1,5 +1,5 @@
 // The zoo's evaluation results as data: compact summaries of `ddi-profiler eval --json` reports,
-// the comparisons issue #4 asks for (the headline mgl2s target and the paper's ablation at equal
+// the comparisons the zoo is judged by (the headline mgl2s target and the paper's ablation at equal
 // mean MACs), and the markdown block scripts/eval-zoo.mjs writes into docs/models.md. Pure
 // functions only, so the comparisons are unit-tested (tests/unit/train/zoo-results.test.ts).
 
@@ -190,7 +190,7 @@ export function renderResults(results, meta) {
 }
 
 /**
- * Issue #4's targets as a table, every verdict computed from the results (none written by hand):
+ * The zoo's targets as a table, every verdict computed from the results (none written by hand):
  * static ≥ 92.5 %, the headline mgl2s target, the ablation against each single-grained model (with a
  * paired test against the nearest mgl2s model in MACs), budget compliance and rising accuracy (with
  * the paired test of each dip).
@@ -248,7 +248,7 @@ export function renderTargets(results) {
     );
   }
   if (!rows.length) return [];
-  return ['Targets of issue #4 (full 10,000-image test set):', '', '| Target | Verdict | Evidence |', '|---|---|---|', ...rows];
+  return ['Targets of the zoo (full 10,000-image test set):', '', '| Target | Verdict | Evidence |', '|---|---|---|', ...rows];
 }
 
 export const BEGIN = '<!-- zoo-results:begin -->';

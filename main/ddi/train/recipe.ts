@@ -189,7 +189,7 @@ function gatedStagesStarted(recipe: Recipe, position: RunPosition): boolean {
 /**
  * `train --resume --gate-gradient FORM`: a resumed run may change its gate estimator only while no
  * learned-gate step has run, so what is already trained stays bit-exact (the DenseNet's backbone
- * checkpoint moved from 'logit' to 'logit-bounded' this way, docs/models.md).
+ * checkpoint moved from 'logit' to 'logit-bounded' this way, docs/lab/models-log.md).
  */
 export function changeGateGradient(recipe: Recipe, position: RunPosition, form: GateGradient): void {
   if (recipe.gateGradient === form) return;
@@ -209,7 +209,7 @@ function stageAhead(index: number, position: RunPosition): boolean {
 /**
  * `train --resume --clip-norm N`: clipping is a property of each stage, so a resumed run may set it
  * for the stages that have not run a step yet; the stages already trained keep their record (the
- * DenseNet's joint stage got its clipping this way, docs/models.md). Returns the stages changed.
+ * DenseNet's joint stage got its clipping this way, docs/lab/models-log.md). Returns the stages changed.
  */
 export function changeClipNorm(recipe: Recipe, position: RunPosition, clipNorm: number, only?: StageName[]): StageName[] {
   checkClipNorm(clipNorm);

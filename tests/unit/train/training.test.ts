@@ -187,7 +187,7 @@ describe('training', () => {
     const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
     const labels = Int32Array.from(ds.labels);
     // The reference rule at a 100 % target rewards compute on every batch: the push the DenseNet's
-    // gate stage kept getting (docs/models.md, "The DenseNet's joint stage went NaN").
+    // gate stage kept getting (docs/lab/models-log.md, "The DenseNet's joint stage went NaN").
     const maxGateWeight = (gateGradient: 'logit' | 'logit-bounded') => {
       const model = buildModel(tinyConfig(true), 5);
       const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
