@@ -85,11 +85,17 @@ function tryLoadTfjsNode(): boolean {
 
 let wasmPathSet = false;
 
-async function trySet(name: BackendName, notes: string[]): Promise<boolean> {
+/** Why a backend could not be used: the raw reason, kept for the sentence people read. */
+export interface BackendFailure {
+  name: BackendName;
+  reason: string;
+}
+
+async function trySet(name: BackendName, failures: BackendFailure[]): Promise<boolean> {
   try {
     if (name === 'tensorflow') {
       if (!tryLoadTfjsNode()) {
-        notes.push(`tensorflow (tfjs-node) unavailable: ${tfjsNodeError ?? 'not installed'}`);
+        failures.push({ name, reason: tfjsNodeError ?? 'not installed' });
         return false;
       }
     }
@@ -100,14 +106,38 @@ async function trySet(name: BackendName, notes: string[]): Promise<boolean> {
     const ok = await tf.setBackend(name);
     await tf.ready();
     if (!ok || tf.getBackend() !== name) {
-      notes.push(`${name} failed to initialise`);
+      failures.push({ name, reason: 'failed to initialise' });
       return false;
     }
     return true;
   } catch (e) {
-    notes.push(`${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    failures.push({ name, reason: e instanceof Error ? e.message.split('\n')[0]! : String(e) });
     return false;
   }
+}
+
+const LABEL: Record<BackendName, string> = {
+  tensorflow: 'the native TensorFlow backend (@tensorflow/tfjs-node)',
+  wasm: 'the wasm backend',
+  cpu: 'the plain JavaScript cpu backend',
+};
+
+/**
+ * One sentence for people on which backend runs and why the faster ones before it do not, e.g.
+ * "Using the wasm backend: the native TensorFlow backend (@tensorflow/tfjs-node) is not installed;
+ * `npm install @tensorflow/tfjs-node` would add it." Null when the first choice worked.
+ */
+export function backendChoiceSentence(chosen: BackendName, failures: readonly BackendFailure[]): string | null {
+  if (failures.length === 0) return null;
+  const why = failures.map((f) => {
+    if (f.name === 'tensorflow') {
+      return /Cannot find module '@tensorflow\/tfjs-node'/.test(f.reason)
+        ? `${LABEL.tensorflow} is not installed (\`npm install @tensorflow/tfjs-node\` would add it)`
+        : `${LABEL.tensorflow} did not load (${f.reason}; reinstalling it with \`npm install @tensorflow/tfjs-node\` may fix that)`;
+    }
+    return `${LABEL[f.name]} ${f.reason === 'failed to initialise' ? 'failed to initialise' : `failed (${f.reason})`}`;
+  });
+  return `Using ${LABEL[chosen]} because ${why.join(' and ')}.`;
 }
 
 export function currentBackendInfo(notes: string[] = []): BackendInfo {
@@ -138,11 +168,17 @@ export async function initBackend(prefer?: BackendName, opts: { strict?: boolean
   // land in CLI output and --json streams; it changes no numerics.
   tf.env().set('PROD', true);
   const order = prefer ? [prefer, ...ORDER.filter((b) => b !== prefer)] : ORDER;
-  const notes: string[] = [];
+  const failures: BackendFailure[] = [];
+  const notes = (name: BackendName): string[] => {
+    const sentence = backendChoiceSentence(name, failures);
+    return sentence ? [sentence] : [];
+  };
   for (const name of order) {
-    if (tf.getBackend() === name && tf.findBackend(name)) return currentBackendInfo(notes);
-    if (await trySet(name, notes)) return currentBackendInfo(notes);
-    if (prefer && opts.strict) throw new UserError(`Backend ${prefer} is not available (${notes.join('; ')}).`, 'backend-unavailable');
+    if (tf.getBackend() === name && tf.findBackend(name)) return currentBackendInfo(notes(name));
+    if (await trySet(name, failures)) return currentBackendInfo(notes(name));
+    if (prefer && opts.strict) {
+      throw new UserError(`Backend ${prefer} is not available (${failures.map((f) => `${f.name}: ${f.reason}`).join('; ')}).`, 'backend-unavailable');
+    }
   }
-  throw new Error(`No TensorFlow.js backend could be initialised: ${notes.join('; ')}`);
+  throw new Error(`No TensorFlow.js backend could be initialised: ${failures.map((f) => `${f.name}: ${f.reason}`).join('; ')}`);
 }

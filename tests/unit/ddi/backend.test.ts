@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, tryRequire, wasmDirectory } from '../../../main/ddi/backend';
+import { backendChoiceSentence, initBackend, tryRequire, wasmDirectory } from '../../../main/ddi/backend';
 
 describe('initBackend', () => {
   it('falls back from an unavailable tfjs-node to wasm and reports why', async () => {
@@ -9,6 +9,10 @@ describe('initBackend', () => {
     if (info.name !== 'tensorflow') {
       expect(info.name).toBe('wasm');
       expect(info.notes.join(' ')).toMatch(/tensorflow/);
+      // One sentence for the Run header: which backend and why, not a raw require error.
+      expect(info.notes).toEqual([
+        'Using the wasm backend because the native TensorFlow backend (@tensorflow/tfjs-node) is not installed (`npm install @tensorflow/tfjs-node` would add it).',
+      ]);
       expect(info.flags.WASM_HAS_SIMD_SUPPORT).toBe(true);
     }
     expect(info.coreVersion).toBe('4.22.0');
@@ -35,5 +39,19 @@ describe('optional backend loading', () => {
     expect(tryRequire(addonMissing)).toEqual({ ok: false, error: 'The Node.js native addon module (tfjs_binding.node) can not be found at path: /x' });
     expect(tryRequire(() => { throw 'a string'; })).toEqual({ ok: false, error: 'a string' });
     expect(tryRequire(() => ({}))).toEqual({ ok: true });
+  });
+});
+
+describe('the backend sentence', () => {
+  it('names the backend in use and why the faster ones are not, in one sentence', () => {
+    expect(backendChoiceSentence('tensorflow', [])).toBeNull();
+    const broken = backendChoiceSentence('cpu', [
+      { name: 'tensorflow', reason: 'The Node.js native addon module (tfjs_binding.node) can not be found at path: /x' },
+      { name: 'wasm', reason: 'failed to initialise' },
+    ])!;
+    expect(broken).toBe(
+      'Using the plain JavaScript cpu backend because the native TensorFlow backend (@tensorflow/tfjs-node) did not load (The Node.js native addon module (tfjs_binding.node) can not be found at path: /x; reinstalling it with `npm install @tensorflow/tfjs-node` may fix that) and the wasm backend failed to initialise.',
+    );
+    expect(broken.match(/\. /g)).toBeNull();
   });
 });
