@@ -64,7 +64,13 @@ export const SessionSummarySchema = z.object({
   id: z.number().int(),
   name: z.string(),
   kind: z.enum(['power', 'profile']),
-  status: z.enum(['recording', 'complete', 'interrupted']),
+  /**
+   * 'interrupted': the recording process ended without closing it (crash, kill, power loss);
+   * 'incomplete': it ended early, e.g. the meter was lost and did not come back; 'cancelled': stopped
+   * on purpose before its planned end. statusReason says why in one sentence.
+   */
+  status: z.enum(['recording', 'complete', 'interrupted', 'incomplete', 'cancelled']),
+  statusReason: z.string().nullable(),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   durationS: z.number(),
@@ -81,6 +87,15 @@ export const SessionSummarySchema = z.object({
   energyJ: z.number().nullable(),
   /** How power was obtained: a measured power channel, or current × the supply voltage the meter set. */
   powerSource: z.enum(['measured', 'nominal-voltage']).nullable().optional(),
+  /** End of the last stored sample, seconds from session start. */
+  lastSampleS: z.number().optional(),
+  /** Chunks stored before checksums existed: read as they are, not verified. */
+  unverifiedChunks: z.number().optional(),
+  /**
+   * Chunks whose checksum does not match: left out of samples and energy and counted in gaps and
+   * lostSamples. null when this summary did not check (the session list, a recording in progress).
+   */
+  damagedChunks: z.number().nullable().optional(),
 });
 
 export const TraceSchema = z.object({

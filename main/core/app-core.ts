@@ -21,10 +21,10 @@ import { withReconnect } from '../meters/reconnecting-meter';
 import { createMeter, listDrivers } from '../meters/registry';
 import type { PowerMeter } from '../meters/types';
 import { SessionRecorder, type FinalStatus, type RecorderOptions } from '../session/recorder';
-import { openDatabase, type Db } from '../store/database';
+import { closeDatabase, openDatabase, type Db } from '../store/database';
 import { sessionSummary } from '../store/session-summary';
 import { SessionsRepo } from '../store/sessions-repo';
-import { queryTrace, toGapDto } from '../store/trace-query';
+import { mergeGaps, queryTrace } from '../store/trace-query';
 import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { UserError, errorMessage, isUserError } from '../util/errors';
@@ -127,10 +127,11 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'meters.status': () => this.meterStatus(),
     'sessions.start': ({ name, notes }) => this.startRecording(name, notes),
     'sessions.stop': () => this.stopRecording(),
-    'sessions.list': () => this.repo.list().map((r) => sessionSummary(this.repo, r)),
+    // The list does not read every BLOB to check checksums (damagedChunks: null); sessions.get does.
+    'sessions.list': () => this.repo.list().map((r) => sessionSummary(this.repo, r, { verify: false })),
     'sessions.get': ({ id }) => sessionSummary(this.repo, this.repo.get(id)),
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
-      const summary = sessionSummary(this.repo, this.repo.get(id));
+      const summary = sessionSummary(this.repo, this.repo.get(id), { verify: false });
       const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
       const from = fromS ?? 0;
       const to = Math.max(toS ?? summary.durationS, from + 1e-6);
@@ -141,7 +142,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         fromS: from,
         toS: to,
         ...trace,
-        gaps: this.repo.gaps(id, from * 1e9, to * 1e9).map(toGapDto),
+        gaps: mergeGaps(this.repo.gaps(id, from * 1e9, to * 1e9), trace.damaged ?? []),
       };
     },
     'sessions.export': async ({ id, format }) => {
@@ -247,7 +248,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   }
 
   private recordingSummary(): SessionSummary | null {
-    return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId)) : null;
+    return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId), { verify: false }) : null;
   }
 
   /** Writes an export file (Electron after its save dialog, the CLI). */
@@ -267,6 +268,6 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     await this.disconnect();
     await this.models.close();
     this.removeAllListeners();
-    this.db.close();
+    closeDatabase(this.db);
   }
 }

@@ -3,9 +3,20 @@ import type { Channel } from '../meters/types';
 import { monotonicNs } from '../util/clock';
 import type { SessionRow, SessionsRepo } from './sessions-repo';
 
+export interface SummaryOptions {
+  /**
+   * Check every chunk's checksum (reads all the session's BLOBs, ~40 ms per 10 M samples) and leave
+   * damaged chunks out of samples and energy. Default true; the session list and the live summary
+   * of a recording pass false and report damagedChunks: null.
+   */
+  verify?: boolean;
+}
+
 /** The summary every view and export shows: one definition so the numbers never disagree. */
-export function sessionSummary(repo: SessionsRepo, row: SessionRow): SessionSummary {
-  const stats = repo.stats(row.id);
+export function sessionSummary(repo: SessionsRepo, row: SessionRow, options: SummaryOptions = {}): SessionSummary {
+  const damaged = options.verify === false ? null : repo.damagedChunks(row.id);
+  const stats = repo.stats(row.id, damaged?.map((c) => c.id));
+  const damagedSamples = damaged?.reduce((n, c) => n + c.count, 0) ?? 0;
   const durationS =
     row.duration_s ?? (row.status === 'recording' ? (monotonicNs() - row.start_mono_ns) / 1e9 : stats.lastSampleS);
   return {
@@ -13,6 +24,7 @@ export function sessionSummary(repo: SessionsRepo, row: SessionRow): SessionSumm
     name: row.name,
     kind: row.kind,
     status: row.status,
+    statusReason: row.status_reason ?? null,
     startedAt: row.started_at,
     endedAt: row.ended_at,
     durationS,
@@ -25,10 +37,14 @@ export function sessionSummary(repo: SessionsRepo, row: SessionRow): SessionSumm
     channels: JSON.parse(row.channels) as Channel[],
     sampleRateHz: row.sample_rate_hz,
     samples: stats.samples,
-    gaps: stats.gaps,
-    lostSamples: stats.lostSamples,
+    // A damaged chunk is a loss like any other: one gap, all its samples lost.
+    gaps: stats.gaps + (damaged?.length ?? 0),
+    lostSamples: stats.lostSamples + damagedSamples,
     meanPowerW: stats.meanPowerW,
     energyJ: stats.energyJ,
     powerSource: stats.powerSource,
+    lastSampleS: stats.lastSampleS,
+    unverifiedChunks: stats.unverifiedChunks,
+    damagedChunks: damaged?.length ?? null,
   };
 }

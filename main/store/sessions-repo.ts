@@ -7,7 +7,12 @@ import { UserError } from '../util/errors';
 import { pidAlive } from '../util/pid';
 import { encodePlanes, planeStats, ENCODING } from './chunk-codec';
 import { encodeDigital } from './digital-codec';
+import { chunkCrc } from './chunk-crc';
+import { findDamagedChunks, type DamagedChunk } from './chunk-reader';
 import type { Db } from './database';
+
+export type SessionStatus = 'recording' | 'complete' | 'interrupted' | 'incomplete' | 'cancelled';
+export type FinishedStatus = Exclude<SessionStatus, 'recording'>;
 
 export interface MeterRecord {
   spec: string;
@@ -21,7 +26,9 @@ export interface SessionRow {
   id: number;
   name: string;
   kind: 'power' | 'profile';
-  status: 'recording' | 'complete' | 'interrupted';
+  status: SessionStatus;
+  /** One sentence: why the session ended early, if it did. */
+  status_reason: string | null;
   started_at: string;
   ended_at: string | null;
   start_mono_ns: number;
@@ -50,6 +57,8 @@ export interface SessionStats {
   powerSource: 'measured' | 'nominal-voltage' | null;
   /** End of the last stored sample, seconds from session start. */
   lastSampleS: number;
+  /** Chunks stored before checksums existed (crc32 NULL): counted, not verified. */
+  unverifiedChunks: number;
 }
 
 export interface GapRow {
@@ -109,10 +118,17 @@ export class SessionsRepo {
     return Number(r.lastInsertRowid);
   }
 
-  finishSession(id: number, status: 'complete' | 'interrupted', durationS: number, endedAt = new Date().toISOString()): void {
+  /** Closes a session; `reason` is one sentence saying why it ended early (stored as status_reason). */
+  finishSession(
+    id: number,
+    status: FinishedStatus,
+    durationS: number,
+    endedAt: string = new Date().toISOString(),
+    reason: string | null = null,
+  ): void {
     this.db
-      .prepare(`UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, writer_pid = NULL WHERE id = ?`)
-      .run(status, endedAt, durationS, id);
+      .prepare(`UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, duration_s = ?, writer_pid = NULL WHERE id = ?`)
+      .run(status, reason, endedAt, durationS, id);
   }
 
   /**
@@ -129,7 +145,13 @@ export class SessionsRepo {
       if (row.writer_pid !== null && row.writer_pid !== process.pid && isAlive(row.writer_pid)) continue;
       if (row.writer_pid === process.pid) continue;
       const stats = this.stats(row.id);
-      this.finishSession(row.id, 'interrupted', stats.lastSampleS, new Date().toISOString());
+      this.finishSession(
+        row.id,
+        'interrupted',
+        stats.lastSampleS,
+        new Date().toISOString(),
+        'The recording process ended without closing the session (crash, kill or power loss); the data stored until then is kept.',
+      );
       recovered.push(row.id);
     }
     return recovered;
@@ -148,6 +170,8 @@ export class SessionsRepo {
       stats[`${ch}_max`] = st.max;
       stats[`${ch}_mean`] = st.mean;
     });
+    const data = encodePlanes(chunk.data, chunk.count);
+    const digital = chunk.digital ? encodeDigital(chunk.digital, chunk.count) : null;
     this.insertChunkStmt().run({
       session_id: sessionId,
       seq,
@@ -156,8 +180,9 @@ export class SessionsRepo {
       count: chunk.count,
       channels: chunk.channels.join(','),
       encoding: ENCODING,
-      data: encodePlanes(chunk.data, chunk.count),
-      digital: chunk.digital ? encodeDigital(chunk.digital, chunk.count) : null,
+      data,
+      digital,
+      crc32: chunkCrc(data, digital),
       device_time: chunk.deviceTime ?? null,
       ...stats,
     });
@@ -166,9 +191,9 @@ export class SessionsRepo {
   private chunkStmt: ReturnType<Db['prepare']> | undefined;
   private insertChunkStmt(): ReturnType<Db['prepare']> {
     this.chunkStmt ??= this.db.prepare(
-      `INSERT INTO sample_chunks (session_id, seq, t0_ns, period_ns, count, channels, encoding, data, digital, device_time,
+      `INSERT INTO sample_chunks (session_id, seq, t0_ns, period_ns, count, channels, encoding, data, digital, crc32, device_time,
          current_min, current_max, current_mean, voltage_min, voltage_max, voltage_mean, power_min, power_max, power_mean)
-       VALUES (@session_id, @seq, @t0_ns, @period_ns, @count, @channels, @encoding, @data, @digital, @device_time,
+       VALUES (@session_id, @seq, @t0_ns, @period_ns, @count, @channels, @encoding, @data, @digital, @crc32, @device_time,
          @current_min, @current_max, @current_mean, @voltage_min, @voltage_max, @voltage_mean, @power_min, @power_max, @power_mean)`,
     );
     return this.chunkStmt;
@@ -206,20 +231,28 @@ export class SessionsRepo {
       .all() as SessionRow[];
   }
 
-  stats(id: number): SessionStats {
+  /**
+   * Sample, power and energy figures from the per-chunk stats (read from the covering index
+   * sample_chunks_stats, never the BLOBs). `excludeChunkIds` leaves chunks out of the figures
+   * (damaged ones, see chunk-reader.ts); the time extent (lastSampleS) still covers them.
+   */
+  stats(id: number, excludeChunkIds: readonly number[] = []): SessionStats {
+    const excluded = JSON.stringify(excludeChunkIds);
     const c = this.db
       .prepare(
-        `SELECT coalesce(sum(count), 0) AS samples,
-                max(t0_ns + count * period_ns) AS end_ns,
+        `WITH kept AS (
+           SELECT count, period_ns, power_mean, current_mean FROM sample_chunks
+           WHERE session_id = @id AND id NOT IN (SELECT value FROM json_each(@excluded)))
+         SELECT coalesce(sum(count), 0) AS samples,
                 sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count END) AS p_sum,
                 sum(CASE WHEN power_mean IS NOT NULL THEN count END) AS p_n,
                 sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns,
                 sum(CASE WHEN power_mean IS NULL THEN current_mean * count END) AS i_sum,
                 sum(CASE WHEN power_mean IS NULL THEN current_mean * count * period_ns END) AS q_ns,
                 sum(CASE WHEN power_mean IS NULL AND current_mean IS NOT NULL THEN count END) AS i_n
-         FROM sample_chunks WHERE session_id = ?`,
+         FROM kept`,
       )
-      .get(id) as {
+      .get({ id, excluded }) as {
       samples: number;
       end_ns: number | null;
       p_sum: number | null;
@@ -229,6 +262,12 @@ export class SessionsRepo {
       q_ns: number | null;
       i_n: number | null;
     };
+    const extent = this.db
+      .prepare(
+        `SELECT max(t0_ns + count * period_ns) AS end_ns, count(*) - count(crc32) AS unverified
+         FROM sample_chunks WHERE session_id = ?`,
+      )
+      .get(id) as { end_ns: number | null; unverified: number };
     const g = this.db
       .prepare(`SELECT count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps WHERE session_id = ?`)
       .get(id) as { n: number; lost: number };
@@ -250,7 +289,8 @@ export class SessionsRepo {
       meanPowerW,
       energyJ,
       powerSource,
-      lastSampleS: c.end_ns !== null ? c.end_ns * 1e-9 : 0,
+      lastSampleS: extent.end_ns !== null ? extent.end_ns * 1e-9 : 0,
+      unverifiedChunks: extent.unverified,
     };
   }
 
@@ -258,6 +298,11 @@ export class SessionsRepo {
     return this.db
       .prepare(`SELECT start_ns, end_ns, lost_samples, reason FROM gaps WHERE session_id = ? AND end_ns >= ? AND start_ns <= ? ORDER BY start_ns`)
       .all(id, clampSql(fromNs), clampSql(toNs)) as GapRow[];
+  }
+
+  /** Chunks of the session whose checksum or size does not match (reads every BLOB of it). */
+  damagedChunks(id: number): DamagedChunk[] {
+    return findDamagedChunks(this.db, id);
   }
 
   chunkCount(id: number): number {

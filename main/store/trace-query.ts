@@ -2,10 +2,13 @@
  * Reads a stored trace at the resolution the caller can draw. When a bucket spans several chunks
  * the per-chunk stats suffice and no BLOB is decoded (fast on sessions of any length); when zoomed
  * in, only the chunks that overlap the window are decoded.
+ * A decoded chunk is first checked against its CRC-32: a damaged one adds no points and is returned
+ * in `damaged` as a gap. Chunks drawn from their stats are not decoded, so not checked here: their
+ * stats are stored apart from the BLOB, and the session summary checks every chunk.
  */
 import type { Channel } from '../meters/types';
 import { BucketAccumulator } from '../util/decimate';
-import { decodePlane } from './chunk-codec';
+import { decodeChunkRow, damagedGap, type ChunkRow } from './chunk-reader';
 import type { Db } from './database';
 import type { GapRow } from './sessions-repo';
 import { rawTrace } from './trace-raw';
@@ -24,6 +27,15 @@ export interface TraceResult {
   min: number[];
   max: number[];
   mean: number[];
+  /** Decoded chunks whose checksum did not match, as gaps with reason 'damaged'. */
+  damaged?: GapDto[];
+}
+
+export interface GapDto {
+  startS: number;
+  endS: number;
+  lostSamples: number;
+  reason: string;
 }
 
 interface ChunkStatRow {
@@ -33,14 +45,6 @@ interface ChunkStatRow {
   mn: number | null;
   mx: number | null;
   me: number | null;
-}
-
-interface ChunkDataRow {
-  t0_ns: number;
-  period_ns: number;
-  count: number;
-  channels: string;
-  data: Buffer;
 }
 
 export function queryTrace(db: Db, req: TraceRequest): TraceResult {
@@ -62,8 +66,10 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
     )
     .all(req.sessionId, fromNs, toNs) as ChunkStatRow[];
   const decode = db.prepare(
-    `SELECT t0_ns, period_ns, count, channels, data FROM sample_chunks WHERE session_id = ? AND t0_ns = ?`,
+    `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time
+     FROM sample_chunks WHERE session_id = ? AND t0_ns = ?`,
   );
+  const damaged: GapDto[] = [];
   for (const row of stats) {
     if (row.me === null) continue; // this chunk lacks the channel
     const chunkS = (row.count * row.period_ns) / 1e9;
@@ -74,18 +80,27 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
       acc.addStats(t0S, row.mn!, row.mx!, row.me, row.count);
       continue;
     }
-    const full = decode.get(req.sessionId, row.t0_ns) as ChunkDataRow;
-    const plane = decodePlane(full.data, full.count, full.channels.split(',') as Channel[], req.channel);
+    const full = decodeChunkRow(decode.get(req.sessionId, row.t0_ns) as ChunkRow);
+    if (full.damaged) {
+      damaged.push(damagedGap(full));
+      continue;
+    }
+    const plane = full.planes[req.channel];
     if (!plane) continue;
-    const periodS = full.period_ns / 1e9;
-    const first = Math.max(0, Math.ceil((fromNs - full.t0_ns) / full.period_ns));
-    const last = Math.min(full.count, Math.ceil((toNs - full.t0_ns) / full.period_ns));
+    const periodS = full.periodNs / 1e9;
+    const first = Math.max(0, Math.ceil((fromNs - full.t0Ns) / full.periodNs));
+    const last = Math.min(full.count, Math.ceil((toNs - full.t0Ns) / full.periodNs));
     for (let i = first; i < last; i++) acc.add(t0S + i * periodS, plane[i]!);
   }
   const b = acc.finish();
-  return { bucketS, ...b };
+  return { bucketS, ...b, damaged };
 }
 
-export function toGapDto(g: GapRow): { startS: number; endS: number; lostSamples: number; reason: string } {
+export function toGapDto(g: GapRow): GapDto {
   return { startS: g.start_ns / 1e9, endS: g.end_ns / 1e9, lostSamples: g.lost_samples, reason: g.reason };
+}
+
+/** Recorded gaps and damaged chunks in one list, in time order. */
+export function mergeGaps(recorded: GapRow[], damaged: GapDto[]): GapDto[] {
+  return [...recorded.map(toGapDto), ...damaged].sort((a, b) => a.startS - b.startS);
 }

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { sql as m001 } from './001-initial';
 import { sql as m002 } from './002-nominal-voltage';
+import { sql as m003 } from './003-checksums-and-end-status';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
   checksum: string;
+  /** Rebuilds a table that others reference: run with foreign keys off, then checked (see 003). */
+  rebuildsTables?: boolean;
 }
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -15,6 +18,7 @@ const sha = (text: string): string => createHash('sha256').update(text).digest('
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: m001 },
   { version: 2, name: 'nominal-voltage', sql: m002 },
+  { version: 3, name: 'checksums-and-end-status', sql: m003, rebuildsTables: true },
 ].map((m) => ({
   ...m,
   checksum: sha(m.sql),
