@@ -87,6 +87,11 @@ export const SessionSummarySchema = z.object({
   energyJ: z.number().nullable(),
   /** How power was obtained: a measured power channel, or current × the supply voltage the meter set. */
   powerSource: z.enum(['measured', 'nominal-voltage']).nullable().optional(),
+  /**
+   * Set when the stored row cannot be read in full: one sentence saying what is wrong. The other
+   * fields then hold what could be read, so a damaged session never hides the rest of the list.
+   */
+  damaged: z.string().optional(),
   /** End of the last stored sample, seconds from session start. */
   lastSampleS: z.number().optional(),
   /** Chunks stored before checksums existed: read as they are, not verified. */
@@ -197,7 +202,69 @@ export const InferenceRunSchema = z.object({
   records: z.array(InferenceRecordSchema),
 });
 
+
+const ProfilePhaseSchema = z.enum(['warmup', 'baseline', 'alignment', 'inferences', 'closing', 'analysis', 'done', 'failed']);
+export const ProfileProgressSchema = z.object({
+  sessionId: z.number().int().nullable(),
+  phase: ProfilePhaseSchema,
+  done: z.number(),
+  total: z.number(),
+  elapsedS: z.number(),
+  etaS: z.number().nullable(),
+  /** For 'failed': one sentence. */
+  message: z.string().optional(),
+});
+
+const BudgetResultSchema = z.looseObject({
+  name: z.string(),
+  metric: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  pass: z.boolean(),
+  fractionWithin: z.number(),
+  violations: z.array(z.looseObject({ seq: z.number(), value: z.number() })),
+});
+
+/** A profiling run's stored result (see main/profile/analyze.ts ProfileResult). */
+export const ProfileResultSchema = z.looseObject({
+  sessionId: z.number().int(),
+  status: z.string(),
+  statusReason: z.string().nullable(),
+  simulated: z.boolean(),
+  model: z.string(),
+  mode: z.string(),
+  budget: z.string().nullable(),
+  backend: z.string(),
+  inferences: z.number(),
+  alignment: z
+    .looseObject({ offsetNs: z.number(), driftPpm: z.number(), strength: z.number(), trusted: z.boolean(), reason: z.string().nullable(), method: z.string() })
+    .nullable(),
+  attribution: z.object({ mode: z.string(), reason: z.string() }),
+  baseline: z.looseObject({ startNs: z.number(), endNs: z.number(), meanPowerW: z.number() }).nullable(),
+  energyPerInference: z.looseObject({ mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() }).nullable(),
+  budgets: z.array(BudgetResultSchema),
+});
+
+export const ProfileInferenceSchema = z.object({
+  seq: z.number().int(),
+  startS: z.number(),
+  endS: z.number(),
+  exit: z.number().int().nullable(),
+  macs: z.number(),
+  label: z.number().int().nullable(),
+  prediction: z.number().int().nullable(),
+  predictedEnergyJ: z.number().nullable(),
+  measuredEnergyJ: z.number().nullable(),
+  activeEnergyJ: z.number().nullable(),
+});
+
 const Empty = z.object({}).strict();
+/**
+ * Numbers: zod 4's z.number() refuses NaN and ±Infinity (JSON cannot carry them, Electron's
+ * structured clone can) and .int() only safe integers, so every number below is finite; ranges
+ * are physical. No session is longer than about 30 years.
+ */
+const MAX_SESSION_S = 1e9;
 const SessionId = z.object({ id: z.number().int().positive() }).strict();
 
 // ---------- calls (renderer → main) ----------
@@ -229,8 +296,8 @@ export const calls = {
       .object({
         id: z.number().int().positive(),
         channel: ChannelSchema.optional(),
-        fromS: z.number().min(0).optional(),
-        toS: z.number().min(0).optional(),
+        fromS: z.number().min(0).max(MAX_SESSION_S).optional(),
+        toS: z.number().min(0).max(MAX_SESSION_S).optional(),
         points: z.number().int().min(10).max(20_000),
       })
       .strict(),
@@ -266,6 +333,28 @@ export const calls = {
     output: InferenceRunSchema,
   },
   'engine.info': { input: Empty, output: BackendInfoSchema },
+  /** Starts a profiling run with the connected meter; progress and the end arrive as 'profile.progress'. */
+  'profile.start': {
+    input: z
+      .object({
+        model: z.string().min(1).max(200),
+        mode: InferenceModeSchema,
+        budget: z.string().max(40).optional(),
+        limit: z.number().int().min(1).max(100_000),
+        dataset: z.enum(['sample', 'fashion-mnist']).optional(),
+        checks: z.array(z.string().min(1).max(200)).max(50).optional(),
+        baselineS: z.number().min(0.2).max(600).optional(),
+        warmup: z.number().int().min(0).max(10_000).optional(),
+        name: z.string().max(200).optional(),
+      })
+      .strict(),
+    output: z.object({ sessionId: z.number().int() }),
+  },
+  'profile.cancel': { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  'profile.get': {
+    input: SessionId,
+    output: z.object({ result: ProfileResultSchema.nullable(), inferences: z.array(ProfileInferenceSchema) }),
+  },
 } as const;
 
 // ---------- events (main → renderer) ----------
@@ -274,6 +363,7 @@ export const events = {
   'meter.status': MeterStatusSchema.nullable(),
   'meter.live': LiveBatchSchema,
   'session.recording': SessionSummarySchema.nullable(),
+  'profile.progress': ProfileProgressSchema,
 } as const;
 
 // ---------- derived types ----------

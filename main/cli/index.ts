@@ -14,6 +14,7 @@ import { registerSessionsCommand } from './commands/sessions';
 import { registerTrainCommand } from './commands/train';
 import { registerEvalCommand } from './commands/eval';
 import { registerInferCommand } from './commands/infer';
+import { registerProfileCommand } from './commands/profile';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerEvalCommand(program);
   registerInferCommand(program);
+  registerProfileCommand(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import {
   calls,
   type AppInfo,
+  type CallInput,
   type CallName,
   type CallOutput,
   type EventName,
@@ -15,7 +16,7 @@ import {
   type SessionSummary,
 } from '../api/contract';
 import type { ApiErrorShape } from '../api/wire';
-import { exportFileName, exportSessionToFile, writeExport, type ExportFormat } from '../export/session-export';
+import { ExportRunner, exportFileName, type ExportFormat, type ExportTable, type FileExportOptions } from '../export/session-export';
 import { listPorts } from '../meters/discovery';
 import { withReconnect } from '../meters/reconnecting-meter';
 import { createMeter, listDrivers } from '../meters/registry';
@@ -28,8 +29,13 @@ import { mergeGaps, queryTrace } from '../store/trace-query';
 import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { UserError, errorMessage, isUserError } from '../util/errors';
+import { profileDetails } from '../profile/details';
+import { resolveBudgetChecks } from '../profile/checks';
+import { ProfileRun } from '../profile/run';
+import { zodSentence } from './contract-errors';
 import { LiveFeed } from './live-feed';
 import { ModelRunner } from './model-runner';
+import { readableSummary } from './session-rows';
 import { APP_VERSION } from './version';
 
 export type Transport = 'electron' | 'browser';
@@ -67,6 +73,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   private statusTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly models = new ModelRunner();
+  private profiling: ProfileRun | undefined;
 
   private constructor(
     readonly db: Db,
@@ -101,7 +108,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     } catch (e) {
       if (e instanceof ApiError) throw e;
       if (isUserError(e)) throw new ApiError({ message: e.message, code: e.code });
-      throw new ApiError({ message: `Internal error in ${key}: ${errorMessage(e)}`, code: 'internal' });
+      throw new ApiError({ message: `Internal error in ${key}: ${zodSentence(e) ?? errorMessage(e)}`, code: 'internal' });
     }
   }
 
@@ -128,8 +135,9 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'sessions.start': ({ name, notes }) => this.startRecording(name, notes),
     'sessions.stop': () => this.stopRecording(),
     // The list does not read every BLOB to check checksums (damagedChunks: null); sessions.get does.
-    'sessions.list': () => this.repo.list().map((r) => sessionSummary(this.repo, r, { verify: false })),
-    'sessions.get': ({ id }) => sessionSummary(this.repo, this.repo.get(id)),
+    // A row the app cannot read is listed as damaged; it never makes the whole list fail.
+    'sessions.list': () => this.repo.list().map((r) => readableSummary(this.repo, r, (x) => sessionSummary(this.repo, x, { verify: false }))),
+    'sessions.get': ({ id }) => readableSummary(this.repo, this.repo.get(id)),
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
       const summary = sessionSummary(this.repo, this.repo.get(id), { verify: false });
       const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
@@ -155,12 +163,70 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'models.list': () => this.models.list(),
     'models.run': (input) => this.models.run(input),
     'engine.info': () => this.models.backend(),
+    'profile.start': (input) => this.startProfile(input),
+    'profile.cancel': () => {
+      this.profiling?.cancel();
+      return { ok: true as const };
+    },
+    'profile.get': ({ id }) => profileDetails(this.db, id),
   };
+
+  /**
+   * Starts a profiling run in the background and answers once its session exists (or with the
+   * reason it could not start). Progress, the end and any failure arrive as 'profile.progress'.
+   */
+  private async startProfile(input: CallInput<'profile.start'>): Promise<{ sessionId: number }> {
+    if (this.profiling) throw new UserError('A profiling run is already going; cancel it or wait for it to finish.', 'busy');
+    const model = await this.models.resolve(input.model);
+    const checks = resolveBudgetChecks(this.db, input.checks ?? []);
+    const run = new ProfileRun(
+      this,
+      this.models.engine(),
+      model.dir,
+      {
+        model: input.model,
+        dataset: input.dataset ?? 'sample',
+        limit: input.limit,
+        mode: input.mode,
+        budget: input.budget ?? null,
+        checks,
+        ...(input.baselineS !== undefined ? { baselineS: input.baselineS } : {}),
+        ...(input.warmup !== undefined ? { warmup: input.warmup } : {}),
+        ...(input.name ? { name: input.name } : {}),
+      },
+      (p) => this.emit('profile.progress', p),
+    );
+    this.profiling = run;
+    return new Promise((resolve, reject) => {
+      let started = false;
+      run.onSessionStarted = (sessionId) => {
+        started = true;
+        resolve({ sessionId });
+      };
+      run
+        .run()
+        .then((result) =>
+          this.emit('profile.progress', { sessionId: result.sessionId, phase: 'done', done: result.inferences, total: input.limit, elapsedS: 0, etaS: null }),
+        )
+        .catch((e: unknown) => {
+          if (!started) reject(e);
+          else this.emit('profile.progress', { sessionId: null, phase: 'failed', done: 0, total: input.limit, elapsedS: 0, etaS: null, message: errorMessage(e) });
+        })
+        .finally(() => {
+          if (this.profiling === run) this.profiling = undefined;
+        });
+    });
+  }
 
   async connect(spec: string, options?: Record<string, unknown>): Promise<MeterStatus> {
     if (this.recorder) throw new UserError('Stop the recording before connecting another meter.', 'busy');
+    return this.attachMeter(withReconnect(createMeter(spec, options)), spec);
+  }
+
+  /** Opens and uses a meter object (connect() builds one from a spec; tests and embedders pass their own). */
+  async attachMeter(meter: PowerMeter, spec = meter.spec): Promise<MeterStatus> {
+    if (this.recorder) throw new UserError('Stop the recording before connecting another meter.', 'busy');
     await this.disconnect();
-    const meter = withReconnect(createMeter(spec, options));
     this.meter = meter;
     this.meterMessage = undefined;
     meter.on('state', (s) => {
@@ -251,15 +317,28 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId), { verify: false }) : null;
   }
 
-  /** Writes an export file (Electron after its save dialog, the CLI). */
-  exportSession(id: number, format: ExportFormat, path: string): Promise<void> {
-    return exportSessionToFile(this.db, this.repo, id, format, path);
+  /** Exports run in a worker on their own read-only connection (export-runner.ts), so recording goes on. */
+  private exportRunner: ExportRunner | undefined;
+  private get exports(): ExportRunner {
+    this.exportRunner ??= new ExportRunner({
+      db: this.db,
+      dbPath: this.options.dbPath,
+      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
+    });
+    return this.exportRunner;
   }
 
-  /** Streams an export (browser-mode download). */
+  /**
+   * Writes an export file (Electron after its save dialog, the CLI). An existing file is replaced
+   * unless `force: false` (the save dialog has asked already; the CLI passes its --force).
+   */
+  exportSession(id: number, format: ExportFormat, path: string, options: FileExportOptions & { table?: ExportTable } = {}): Promise<void> {
+    return this.exports.toFile({ id, format, ...(options.table ? { table: options.table } : {}) }, path, { force: options.force ?? true });
+  }
+
+  /** Streams an export (browser-mode download); rejects with 'export-cancelled' when `out` closes first. */
   writeSessionExport(id: number, format: ExportFormat, out: Writable): Promise<void> {
-    this.repo.get(id);
-    return writeExport(this.db, this.repo, id, format, out);
+    return this.exports.toStream({ id, format }, out);
   }
 
   async close(): Promise<void> {
@@ -267,6 +346,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     this.closed = true;
     await this.disconnect();
     await this.models.close();
+    await this.exportRunner?.close(); // cancels running exports; their workers have exited after this
     this.removeAllListeners();
     closeDatabase(this.db);
   }

@@ -24,7 +24,8 @@ export class ModelRunner {
   private host: EngineWorkerHost | undefined;
   private loadedDir: string | undefined;
 
-  private engine(): EngineWorkerHost {
+  /** The engine worker (started on first use); profiling runs drive it directly. */
+  engine(): EngineWorkerHost {
     this.host ??= new EngineWorkerHost();
     return this.host;
   }
@@ -39,7 +40,7 @@ export class ModelRunner {
     return { models: models.map(toDto), invalid };
   }
 
-  private async resolve(id: string): Promise<ModelSummary> {
+  async resolve(id: string): Promise<ModelSummary> {
     const { models } = await this.engine().listModels(modelSearchDirs());
     const found = models.find((m) => basename(m.dir) === id || m.name === id);
     if (!found) {

@@ -1,0 +1,165 @@
+/**
+ * `ddi-profiler profile`: a profiling run — the meter trace and every inference in one session, the
+ * meter's time aligned to the host's, energy attributed per inference, budgets checked.
+ */
+import type { Command } from 'commander';
+import type { BackendName } from '../../ddi/backend';
+import { INFERENCE_MODES, type InferenceMode } from '../../ddi/types';
+import { EngineWorkerHost } from '../../ddi/worker/host';
+import { validateMeterSpec } from '../../meters/registry';
+import type { ProfileResult } from '../../profile/analyze';
+import { resolveBudgetChecks } from '../../profile/checks';
+import { ProfileRun } from '../../profile/run';
+import { parseDurationSeconds } from '../../util/clock';
+import { UserError } from '../../util/errors';
+import { formatSi, openCore, progressLine } from '../context';
+import { resolveModelDir } from './infer';
+import { parseSettings } from './record';
+
+interface ProfileFlags {
+  model: string;
+  meter: string;
+  dataset: string;
+  limit: string;
+  mode: string;
+  budget?: string;
+  check?: string[];
+  baseline: string;
+  closing: string;
+  warmup: string;
+  name?: string;
+  backend?: string;
+  set?: string[];
+  json?: boolean;
+}
+
+export function registerProfileCommand(program: Command): void {
+  program
+    .command('profile')
+    .description('profiling run: measure energy per inference with a meter and check it against budgets')
+    .requiredOption('--model <name|dir>', 'model name (data/models) or directory')
+    .requiredOption('--meter <spec>', 'meter spec DRIVER[:PORT][@BAUD], e.g. sim or ppk2:/dev/ttyACM0')
+    .option('--dataset <spec>', 'sample | fashion-mnist | DIR of PNGs', 'sample')
+    .option('--limit <n>', 'number of inferences', '100')
+    .option('--mode <mode>', 'static | iadi | radi | ddi', 'static')
+    .option('--budget <budget>', 'hard per-inference budget for radi/ddi: 20MMAC, 3ms, 1.5mJ')
+    .option('--check <budget-name...>', 'stored budget to check (ddi-profiler budgets add), repeatable')
+    .option('--baseline <time>', 'idle baseline before the inferences', '2s')
+    .option('--closing <time>', 'idle time after the inferences', '1s')
+    .option('--warmup <n>', 'warm-up inferences, not counted', '20')
+    .option('--name <name>', 'session name')
+    .option('--backend <name>', 'engine backend: tensorflow | wasm | cpu (default: best available)')
+    .option('--set <key=value...>', 'meter driver setting, repeatable')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (flags: ProfileFlags, cmd: Command) => {
+      const mode = flags.mode as InferenceMode;
+      if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${flags.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`, 'bad-mode');
+      const limit = wholeNumber(flags.limit, 'limit', 1, 1_000_000);
+      const warmup = wholeNumber(flags.warmup, 'warmup', 0, 10_000);
+      const baselineS = seconds(flags.baseline, 'baseline', 0.2, 600);
+      const closingS = seconds(flags.closing, 'closing', 0, 600);
+      validateMeterSpec(flags.meter);
+      const modelDir = resolveModelDir(flags.model);
+      const settings = parseSettings(flags.set ?? []);
+      const core = openCore(cmd);
+      const engine = new EngineWorkerHost(flags.backend ? { backend: flags.backend as BackendName } : {});
+      const progress = progressLine();
+      let run: ProfileRun | undefined;
+      let signal: NodeJS.Signals | undefined;
+      const onSignal = (s: NodeJS.Signals): void => {
+        signal = s;
+        run?.cancel();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const meter = await core.connect(flags.meter, settings);
+        if (meter.simulated) process.stderr.write(`NOTE: ${meter.label}. Values are SIMULATED.\n`);
+        run = new ProfileRun(
+          core,
+          engine,
+          modelDir,
+          {
+            model: flags.model,
+            dataset: flags.dataset,
+            limit,
+            mode,
+            budget: flags.budget ?? null,
+            checks: resolveBudgetChecks(core.db, flags.check ?? []),
+            baselineS,
+            closingS,
+            warmup,
+            ...(flags.name ? { name: flags.name } : {}),
+          },
+          (p) =>
+            progress.update(
+              `profile session ${p.sessionId}: ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}  ` +
+                `${p.elapsedS.toFixed(1)} s${p.etaS !== null ? `, about ${Math.ceil(p.etaS)} s left` : ''}`,
+            ),
+        );
+        if (signal) run.cancel();
+        const result = await run.run();
+        progress.done();
+        if (flags.json) console.log(JSON.stringify(result, null, 2));
+        else console.log(describeResult(result));
+        if (result.status === 'incomplete') {
+          throw new UserError(`Profiling run ${result.sessionId} is incomplete: ${result.statusReason ?? 'the meter stopped early'}`, 'session-incomplete');
+        }
+      } finally {
+        progress.done();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await engine.close();
+        await core.close();
+      }
+    });
+}
+
+function wholeNumber(text: string, what: string, min: number, max: number): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`--${what} "${text}" must be a whole number from ${min} to ${max}.`, `bad-${what}`);
+  return v;
+}
+
+function seconds(text: string, what: string, min: number, max: number): number {
+  let v: number;
+  try {
+    v = parseDurationSeconds(text);
+  } catch (e) {
+    throw new UserError((e as Error).message, 'bad-duration');
+  }
+  if (!(v >= min && v <= max)) throw new UserError(`--${what} ${text} is out of range; use ${min} s to ${max} s.`, 'bad-duration');
+  return v;
+}
+
+/** The human summary: which numbers are measured, which predicted, and every verdict in plain words. */
+export function describeResult(r: ProfileResult): string {
+  const lines: string[] = [];
+  const sim = r.simulated ? ' [SIMULATED meter]' : '';
+  lines.push(`Profiling run ${r.sessionId}${sim}: ${r.model} ${r.mode}${r.budget ? ` budget ${r.budget}` : ''} on ${r.backend}, ${r.inferences} inferences (${r.status}).`);
+  const a = r.alignment;
+  lines.push(
+    a
+      ? `Alignment (${a.method}): offset ${(a.offsetNs / 1e6).toFixed(2)} ms ± ${(a.uncertaintyNs / 1e6).toFixed(2)} ms, strength ${a.strength.toFixed(2)}${a.trusted ? '' : ` — not trusted: ${a.reason}`}.`
+      : 'Alignment: none.',
+  );
+  lines.push(`Attribution: ${r.attribution.mode} (${r.attribution.reason}).`);
+  if (r.baseline) lines.push(`Idle baseline: ${formatSi(r.baseline.meanPowerW, 'W')} (measured).`);
+  const e = r.energyPerInference;
+  if (e) {
+    lines.push(
+      `Measured energy per inference: mean ${formatSi(e.mean, 'J')}, p50 ${formatSi(e.p50, 'J')}, p95 ${formatSi(e.p95, 'J')}, max ${formatSi(e.max, 'J')}` +
+        (e.ci95 ? ` (95 % CI ${formatSi(e.ci95[0], 'J')} … ${formatSi(e.ci95[1], 'J')})` : '') +
+        `; active (above baseline) mean ${formatSi(e.activeMean, 'J')}.`,
+    );
+  } else {
+    lines.push('Measured energy per inference: not available (see attribution).');
+  }
+  for (const b of r.budgets) {
+    lines.push(
+      `Budget ${b.name} (${b.metric} ≤ ${b.valueText}): ${b.pass ? 'PASS' : 'FAIL'} — ${(b.fractionWithin * 100).toFixed(1)} % within, ` +
+        `worst ${b.worstText}${b.violations.length ? `, ${b.violations.length} over` : ''}${b.unmeasured ? `, ${b.unmeasured} not measured` : ''}.`,
+    );
+  }
+  return lines.join('\n');
+}

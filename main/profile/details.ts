@@ -1,0 +1,25 @@
+/** A stored profiling run as the app shows it: the analysis result and the per-inference rows. */
+import type { CallOutput } from '../api/contract';
+import type { Db } from '../store/database';
+import { ProfileRepo } from '../store/profile-repo';
+import { SessionsRepo } from '../store/sessions-repo';
+
+export function profileDetails(db: Db, sessionId: number): CallOutput<'profile.get'> {
+  new SessionsRepo(db).get(sessionId); // a bad id fails with the store's sentence
+  const repo = new ProfileRepo(db);
+  const marker = repo.markers(sessionId, 'profile')[0];
+  const result = marker?.data ? (JSON.parse(marker.data) as CallOutput<'profile.get'>['result']) : null;
+  const inferences = repo.inferences(sessionId).map((r) => ({
+    seq: r.seq,
+    startS: r.start_ns / 1e9,
+    endS: r.end_ns / 1e9,
+    exit: r.exit_index,
+    macs: r.macs,
+    label: r.label,
+    prediction: r.prediction,
+    predictedEnergyJ: r.predicted_energy_j,
+    measuredEnergyJ: r.measured_energy_j,
+    activeEnergyJ: r.active_energy_j,
+  }));
+  return { result, inferences };
+}
