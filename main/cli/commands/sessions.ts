@@ -26,6 +26,7 @@ export function registerSessionsCommand(program: Command): void {
               `${formatSi(s.meanPowerW, 'W').padStart(10)}  ${formatSi(s.energyJ, 'J').padStart(10)}  ` +
               `${s.meter?.spec ?? '—'}${s.meter?.simulated ? ' [SIMULATED]' : ''}`,
           );
+          if (s.damaged) console.log(`      DAMAGED: ${s.damaged}`);
         }
       } finally {
         await core.close();

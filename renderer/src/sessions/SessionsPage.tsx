@@ -66,6 +66,11 @@ export function SessionsPage() {
                   <td className={`num${s.gaps ? ' warn' : ''}`}>{count(s.gaps)}</td>
                   <td>
                     <span className={`status status-${s.status}`}>{s.status}</span>
+                    {s.damaged ? (
+                      <span className="status status-damaged" title={s.damaged} data-testid="session-damaged">
+                        {' '}damaged
+                      </span>
+                    ) : null}
                   </td>
                 </tr>
               ))}
