@@ -132,6 +132,10 @@ function seconds(text: string, what: string, min: number, max: number): number {
   return v;
 }
 
+function noStop(s: string): string {
+  return s.replace(/\.+$/, '');
+}
+
 /** The human summary: which numbers are measured, which predicted, and every verdict in plain words. */
 export function describeResult(r: ProfileResult): string {
   const lines: string[] = [];
@@ -140,10 +144,10 @@ export function describeResult(r: ProfileResult): string {
   const a = r.alignment;
   lines.push(
     a
-      ? `Alignment (${a.method}): offset ${(a.offsetNs / 1e6).toFixed(2)} ms ± ${(a.uncertaintyNs / 1e6).toFixed(2)} ms, strength ${a.strength.toFixed(2)}${a.trusted ? '' : ` — not trusted: ${a.reason}`}.`
+      ? `Alignment (${a.method}): offset ${(a.offsetNs / 1e6).toFixed(2)} ms ± ${(a.uncertaintyNs / 1e6).toFixed(2)} ms, strength ${a.strength.toFixed(2)}${a.trusted ? '' : ` — not trusted: ${noStop(a.reason ?? '')}`}.`
       : 'Alignment: none.',
   );
-  lines.push(`Attribution: ${r.attribution.mode} (${r.attribution.reason}).`);
+  lines.push(`Attribution: ${r.attribution.mode} — ${r.attribution.reason}`);
   if (r.baseline) lines.push(`Idle baseline: ${formatSi(r.baseline.meanPowerW, 'W')} (measured).`);
   const e = r.energyPerInference;
   if (e) {
