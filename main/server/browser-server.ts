@@ -32,6 +32,14 @@ export interface BrowserServer {
 }
 
 const COOKIE = 'ddi_token';
+/**
+ * The largest call is a session start with 10,000 characters of notes (≤ 60 kB as JSON even if
+ * every character is escaped); anything far beyond that is not a call and is refused (close 1009).
+ */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Unsent data a slow or stalled client may hold before it is disconnected. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const MALFORMED = 'Malformed message: send one JSON object {"type":"call","id":N,"name":CALL,"input":{…}} per WebSocket text message.';
 const DOWNLOAD_TTL_MS = 5 * 60_000;
 
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
@@ -113,8 +121,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     createReadStream(file).pipe(res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (req, socket, head) => {
+    // Node removes its own error listener from an upgrading socket; a client that resets it now
+    // (or while we refuse it) would otherwise raise an unhandled 'error' and end the process.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const origin = req.headers.origin;
     const originOk = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
@@ -130,14 +141,24 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     const send = (msg: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     };
-    const offs = EVENT_NAMES.map((name) => core.on(name, (payload) => send({ type: 'event', name, payload })));
+    const offs = EVENT_NAMES.map((name) =>
+      core.on(name, (payload) => {
+        // A client that stops reading must not make the server hold its events without bound.
+        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.terminate();
+        send({ type: 'event', name, payload });
+      }),
+    );
     ws.on('close', () => offs.forEach((off) => off()));
+    // A bad frame (invalid opcode, unmasked, invalid UTF-8, over maxPayload…) makes ws emit 'error'
+    // and close that socket with the matching code (1002, 1007, 1009); without a listener the
+    // 'error' would be thrown and take the whole server, and any recording, down with it.
+    ws.on('error', () => undefined);
     ws.on('message', (raw) => {
       let msg;
       try {
         msg = ClientMessageSchema.parse(JSON.parse(String(raw)));
       } catch {
-        return send({ type: 'result', id: -1, ok: false, error: { message: 'Malformed message.', code: 'invalid-input' } });
+        return send({ type: 'result', id: -1, ok: false, error: { message: MALFORMED, code: 'invalid-input' } });
       }
       core.handle(msg.name, msg.input).then(
         (output) => send({ type: 'result', id: msg.id, ok: true, output }),
