@@ -205,7 +205,7 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
       const fromNs = Math.min(this.outage.startNs, dataEndNs);
       const atS = (Math.max(0, fromNs - this.startNs) / 1e9).toFixed(2);
       this.writeEndGap(fromNs, endNs, periodNs, `meter lost and not back before the stop: ${this.outage.message}`);
-      if (finalStatus === 'complete') {
+      if (finalStatus === 'complete' || (finalStatus === 'incomplete' && !reason)) {
         finalStatus = 'incomplete';
         finalReason = `The meter stopped delivering data at ${atS} s and had not come back when the recording stopped (${stripPeriod(this.outage.message)}).`;
       }

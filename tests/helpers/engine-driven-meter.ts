@@ -94,6 +94,14 @@ export class EngineDrivenMeter extends TypedEmitter<MeterEvents> implements Powe
     this.samples += n;
   }
 
+  /** The cable is pulled: no more samples, state 'error' (as the reconnect wrapper reports it). */
+  unplug(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.state = 'error';
+    this.emit('state', { state: 'error', message: 'The engine-driven test meter was unplugged; plug it back in.', retryable: true });
+  }
+
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.state = 'closed';

@@ -35,24 +35,28 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function profileOnce(clockOffsetMs: number) {
+async function profileOnce(clockOffsetMs: number, unplugAfter?: number) {
   const log = new BusyLog();
-  const core = AppCore.open({ dbPath: join(dir, `db-${clockOffsetMs}.sqlite`), transport: 'browser' });
+  const core = AppCore.open({ dbPath: join(dir, `db-${clockOffsetMs}-${unplugAfter ?? 0}.sqlite`), transport: 'browser' });
   const engine = new ObservedEngine(log, { workerPath, backend: 'wasm' });
   try {
-    await core.attachMeter(new EngineDrivenMeter(log, { rateHz: 100_000, deliveryDelayMs: 300, clockOffsetMs, batchMs: 20 }));
+    const meter = new EngineDrivenMeter(log, { rateHz: 100_000, deliveryDelayMs: 300, clockOffsetMs, batchMs: 20 });
+    await core.attachMeter(meter);
     const run = new ProfileRun(core, engine, resolve('data/models/mgl2s-50'), {
       model: 'mgl2s-50',
       dataset: 'sample',
-      limit: 40,
+      limit: unplugAfter === undefined ? 40 : 400,
       mode: 'iadi',
       warmup: 5,
       baselineS: 0.5,
       closingS: 0.2,
+    }, (p) => {
+      // The cable is pulled once `unplugAfter` inferences are done.
+      if (unplugAfter !== undefined && p.phase === 'inferences' && p.done >= unplugAfter && meter.state === 'streaming') meter.unplug();
     });
     const result = await run.run();
     const rows = new ProfileRepo(core.db).inferences(result.sessionId);
-    return { result, rows };
+    return { result, rows, gaps: core.repo.gaps(result.sessionId) };
   } finally {
     await engine.close();
     await core.close();
@@ -88,4 +92,15 @@ describe('profiling run (engine-driven meter, 100 kS/s, 300 ms delivery delay)',
     const diffMs = (b.result.alignment!.offsetNs - a.result.alignment!.offsetNs) / 1e6;
     expect(Math.abs(diffMs - 20)).toBeLessThan(0.5);
   }, 180_000);
+
+  it('a meter unplugged mid-run: the run is kept, marked incomplete, and the gap is recorded to the end', async () => {
+    const { result, rows, gaps } = await profileOnce(5, 50);
+    expect(result.status).toBe('incomplete');
+    expect(result.statusReason).toMatch(/unplugged/);
+    expect(rows.length).toBeGreaterThanOrEqual(50);
+    expect(rows.length).toBeLessThan(400);
+    const last = gaps.at(-1)!;
+    expect(last.reason).toMatch(/meter lost/);
+    expect(last.end_ns).toBeGreaterThan(last.start_ns);
+  }, 120_000);
 });
