@@ -5,7 +5,8 @@
  */
 import type { DdiModel, InputNormalization } from './model';
 import { initBackend, currentBackendInfo, type BackendInfo, type BackendName } from './backend';
-import { listModels, loadModel, updateCostTables, type ListModelsResult, type ModelMetadata } from './io';
+import { listModels, loadModel, type ListModelsResult, type ModelMetadata } from './io';
+import { derivedTablesDir, loadDerivedTable, modelHash, saveDerivedTable, thisMachine, type DerivedTableKey } from './derived-tables';
 import { ENERGY_PRESETS, energyTable, macTable, summarizeCost, type CostKind, type CostTable } from './cost';
 import { HostGates } from './gates';
 import { TfjsRuntime } from './runtime/tfjs';
@@ -47,6 +48,8 @@ export interface EngineInferOptions {
 
 interface Loaded {
   dir: string | null;
+  /** Hash of architecture + weights, for tables derived from a model loaded from disk. */
+  modelHash: string | null;
   model: DdiModel;
   metadata: ModelMetadata;
   runtime: TfjsRuntime;
@@ -57,10 +60,14 @@ interface Loaded {
 
 export class DdiEngine {
   private loaded: Loaded | null = null;
-  private constructor(private backend: BackendInfo) {}
+  private constructor(
+    private backend: BackendInfo,
+    /** Where derived cost tables are kept (see derived-tables.ts); never a model's own folder. */
+    private readonly tablesDir: string,
+  ) {}
 
-  static async create(opts: { backend?: BackendName; strict?: boolean } = {}): Promise<DdiEngine> {
-    return new DdiEngine(await initBackend(opts.backend, { strict: opts.strict }));
+  static async create(opts: { backend?: BackendName; strict?: boolean; tablesDir?: string } = {}): Promise<DdiEngine> {
+    return new DdiEngine(await initBackend(opts.backend, { strict: opts.strict }), opts.tablesDir ?? derivedTablesDir());
   }
 
   backendInfo(): BackendInfo {
@@ -75,7 +82,7 @@ export class DdiEngine {
   loadModel(dir: string): LoadedModelInfo {
     const l = loadModel(dir);
     try {
-      return this.attach(l.model, l.metadata, l.dir);
+      return this.attach(l.model, l.metadata, l.dir, modelHash(l.file));
     } catch (e) {
       l.model.dispose();
       throw e;
@@ -84,15 +91,21 @@ export class DdiEngine {
 
   /** Uses an in-memory model (tests, training evaluation). The engine takes ownership of it. */
   useModel(model: DdiModel, metadata: ModelMetadata = {}): LoadedModelInfo {
-    return this.attach(model, metadata, null);
+    return this.attach(model, metadata, null, null);
   }
 
-  private attach(model: DdiModel, metadata: ModelMetadata, dir: string | null): LoadedModelInfo {
+  private tableKey(hash: string): DerivedTableKey {
+    return { model: hash, machine: thisMachine(), backend: { name: this.backend.name, version: this.backend.version } };
+  }
+
+  private attach(model: DdiModel, metadata: ModelMetadata, dir: string | null, hash: string | null): LoadedModelInfo {
     const runtime = new TfjsRuntime(model);
     const gates = new HostGates(model);
+    // A table profiled on this machine and backend wins over one shipped in the model file.
+    const profiled = hash ? loadDerivedTable(this.tablesDir, 'latency', this.tableKey(hash)) : null;
     const tables = {
       macs: macTable(model.layout),
-      latency: (metadata.costTables ?? []).find((t) => t.kind === 'latency' && t.backend?.name === this.backend.name) ?? null,
+      latency: profiled ?? (metadata.costTables ?? []).find((t) => t.kind === 'latency' && t.backend?.name === this.backend.name) ?? null,
       energy: (metadata.costTables ?? []).find((t) => t.kind === 'energy') ?? energyTable(model.layout, ENERGY_PRESETS['horowitz-45nm']!),
     };
     const controller = new DdiController(model, runtime, gates, tables, metadata.name ?? model.config.name);
@@ -102,7 +115,7 @@ export class DdiEngine {
       throw new UserError(`Model ${metadata.name ?? model.config.name}: normalization has ${norm.mean.length} means for ${model.config.input.channels} input channels.`, 'bad-model-file');
     }
     this.unload();
-    this.loaded = { dir, model, metadata, runtime, controller, gates, normalization: norm };
+    this.loaded = { dir, modelHash: hash, model, metadata, runtime, controller, gates, normalization: norm };
     return this.info();
   }
 
@@ -197,8 +210,9 @@ export class DdiEngine {
   }
 
   /**
-   * Measures the latency table on the running backend, activates it and, when the model came from a
-   * directory and `save` is true, stores it in model.json (replacing an older table of this backend).
+   * Measures the latency table on the running backend and activates it. With `save`, a model loaded
+   * from disk gets the table stored in the derived-tables folder under its hash, this machine and
+   * this backend, where the next load finds it; the model's own files are never written.
    */
   profileLatency(opts: { reps?: number; save?: boolean } = {}): CostTable {
     const l = this.require();
@@ -206,7 +220,7 @@ export class DdiEngine {
     (l.controller.tables as { latency: CostTable | null }).latency = table;
     const others = (l.metadata.costTables ?? []).filter((t) => !(t.kind === 'latency' && t.backend?.name === table.backend?.name));
     l.metadata.costTables = [...others, table];
-    if (opts.save && l.dir) updateCostTables(l.dir, l.metadata.costTables);
+    if (opts.save && l.modelHash) saveDerivedTable(this.tablesDir, this.tableKey(l.modelHash), { ...table, kind: 'latency' });
     return table;
   }
 

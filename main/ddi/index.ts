@@ -44,7 +44,6 @@ export {
   readModelFile,
   saveModel,
   saveModelValues,
-  updateCostTables,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
   type ListModelsResult,
@@ -63,6 +62,7 @@ export { HostGates } from './gates';
 export { TfjsRuntime, SUBSET_THRESHOLD } from './runtime/tfjs';
 export type { ExecPlan, UnitRuntime } from './runtime/types';
 export { profileLatency } from './profile';
+export { derivedTablesDir, loadDerivedTable, saveDerivedTable } from './derived-tables';
 export { loadPngImage, datasetImages } from './images';
 export { EngineWorkerHost, defaultWorkerPath } from './worker/host';
 export type { InferParams, WorkerMethods } from './worker/protocol';

@@ -35,7 +35,7 @@ export interface ModelMetadata {
 }
 
 const unitCostSchema = z.object({ fixed: z.number(), anyChannel: z.number(), perChannel: z.number() });
-const costTableSchema = z.object({
+export const costTableSchema = z.object({
   name: z.string(),
   kind: z.enum(['macs', 'latency', 'energy']),
   unit: z.string(),
@@ -111,7 +111,8 @@ export interface LoadedModel {
   metadata: ModelMetadata;
 }
 
-function writeAtomic(path: string, data: string | Uint8Array): void {
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
@@ -164,13 +165,6 @@ export function saveModelValues(config: ModelConfig, values: Map<string, Float32
   writeAtomic(join(dir, 'weights.bin'), bytes);
   writeAtomic(join(dir, 'model.json'), `${JSON.stringify(file, null, 1)}\n`);
   return file;
-}
-
-/** Rewrites only the cost tables of a saved model (e.g. after a latency profiling pass). */
-export function updateCostTables(dir: string, tables: CostTable[]): void {
-  const file = readModelFile(dir);
-  file.costTables = tables;
-  writeAtomic(join(dir, 'model.json'), `${JSON.stringify(file, null, 1)}\n`);
 }
 
 const bad = (dir: string, msg: string): UserError => new UserError(`Model ${dir}: ${msg}`, 'bad-model-file');

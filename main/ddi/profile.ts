@@ -10,6 +10,7 @@ import { shortcutId, type CostTable, type UnitCost } from './cost';
 import type { HostGates } from './gates';
 import type { UnitRuntime } from './runtime/types';
 import type { BackendInfo } from './backend';
+import { thisMachine } from './derived-tables';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -80,11 +81,12 @@ export function profileLatency(model: DdiModel, runtime: UnitRuntime<unknown>, g
     runtime.release(x);
     runtime.clearCache();
   }
+  const machine = thisMachine();
   return {
     name: `latency:${backend.name}`,
     kind: 'latency',
     unit: 's',
-    source: `profiled at batch 1 on ${backend.name} ${backend.version} (median of ${reps} runs per unit, ${process.arch})`,
+    source: `profiled at batch 1 on ${backend.name} ${backend.version}, ${machine.cpuModel} × ${machine.cores} (median of ${reps} runs per unit, ${machine.arch})`,
     backend: { name: backend.name, version: backend.version },
     createdAt: new Date().toISOString(),
     entries,
