@@ -24,6 +24,8 @@ const entries = [
   { in: 'main/cli/index.ts', out: 'dist/main/cli.cjs', banner: '#!/usr/bin/env node' },
   { in: 'main/electron/main.ts', out: 'dist/main/electron.cjs', optional: true },
   { in: 'main/ddi/worker/entry.ts', out: 'dist/main/ddi-worker.cjs', optional: true },
+  // Exports read on their own connection in this worker (main/export/export-runner.ts finds it here).
+  { in: 'main/export/export-worker.ts', out: 'dist/main/export-worker.cjs' },
 ];
 
 import { existsSync } from 'node:fs';

@@ -108,7 +108,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         'Content-Type': d.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
         'Content-Disposition': `attachment; filename="${d.fileName}"`,
       });
-      await core.writeSessionExport(d.id, d.format, res);
+      try {
+        // The export runs in a worker; a client that goes away cancels it (the 'close' of res).
+        await core.writeSessionExport(d.id, d.format, res);
+      } catch {
+        // Headers are out: a cut-off connection is the only honest way to say the file is incomplete.
+        res.destroy();
+        return;
+      }
       res.end();
       return;
     }

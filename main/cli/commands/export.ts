@@ -6,11 +6,13 @@ import { openCore } from '../context';
 export function registerExportCommand(program: Command): void {
   program
     .command('export')
-    .description('export a session as CSV (samples) or JSON (session, summary, gaps, markers)')
+    .description('export a session as CSV (samples or inferences) or JSON (session, summary, gaps, markers, inferences)')
     .argument('<session>', 'session id (see "ddi-profiler sessions")')
-    .requiredOption('--out <path>', 'file to write')
+    .requiredOption('--out <path>', 'file to write (never the database itself; an existing file only with --force)')
     .option('--format <format>', 'csv or json', 'csv')
-    .action(async (session: string, opts: { out: string; format: string }, cmd: Command) => {
+    .option('--what <table>', 'CSV only: samples (default) or inferences (one row per inference of a profiling run)')
+    .option('--force', 'replace an existing file')
+    .action(async (session: string, opts: { out: string; format: string; what?: string; force?: boolean }, cmd: Command) => {
       const id = Number(session);
       if (!Number.isInteger(id) || id <= 0) {
         throw new UserError(`"${session}" is not a session id; run "ddi-profiler sessions" to list them.`, 'no-session');
@@ -18,10 +20,17 @@ export function registerExportCommand(program: Command): void {
       if (opts.format !== 'csv' && opts.format !== 'json') {
         throw new UserError(`Unknown export format "${opts.format}"; use --format csv or --format json.`, 'bad-format');
       }
+      if (opts.what !== undefined && opts.what !== 'samples' && opts.what !== 'inferences') {
+        throw new UserError(`Unknown table "${opts.what}" for --what; use --what samples or --what inferences.`, 'bad-format');
+      }
+      if (opts.what !== undefined && opts.format === 'json') {
+        throw new UserError('--what selects the CSV table; drop it for --format json, which holds the session, gaps, markers and inferences.', 'bad-format');
+      }
+      const table = opts.what ?? 'samples';
       const core = openCore(cmd);
       try {
         const out = resolve(opts.out);
-        await core.exportSession(id, opts.format, out);
+        await core.exportSession(id, opts.format, out, { force: opts.force === true, table });
         console.log(`Wrote ${out}`);
       } finally {
         await core.close();

@@ -1,0 +1,49 @@
+/**
+ * Reads a session's sample chunks for an export in small pages, in time order. Each page is one
+ * complete statement (`.all()`), so no cursor stays open while the export waits for its reader:
+ * a statement left open across an `await` makes better-sqlite3 refuse every other statement on the
+ * same connection ("This database connection is busy executing a query").
+ */
+import type { Channel } from '../meters/types';
+import { decodeChunkRow, type ChunkRow } from '../store/chunk-reader';
+import type { Db } from '../store/database';
+
+export interface ExportChunk {
+  t0Ns: number;
+  periodNs: number;
+  count: number;
+  /** One plane per requested channel, in the requested order; undefined where the chunk lacks it. */
+  planes: (Float32Array | undefined)[];
+}
+
+/** Chunks per page: at 1 MS/s with three channels one chunk is 3 MB, so a page stays a few MB. */
+const PAGE_CHUNKS = 4;
+
+/** The session's chunks in time order, a page at a time. */
+export function* chunkPages(db: Db, sessionId: number, order: Channel[]): Generator<ExportChunk[]> {
+  const page = db.prepare(
+    `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time FROM sample_chunks
+     WHERE session_id = ? AND (t0_ns > ? OR (t0_ns = ? AND id > ?))
+     ORDER BY t0_ns, id LIMIT ?`,
+  );
+  let lastT0 = Number.MIN_SAFE_INTEGER;
+  let lastId = -1;
+  for (;;) {
+    const rows = page.all(sessionId, lastT0, lastT0, lastId, PAGE_CHUNKS) as ChunkRow[];
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1]!;
+    lastT0 = last.t0_ns;
+    lastId = last.id;
+    yield rows.map((r) => decodeChunk(r, order)).filter((c): c is ExportChunk => c !== null);
+  }
+}
+
+/**
+ * The one place an export turns a stored chunk into numbers, through the store's checked reader: a
+ * chunk whose checksum does not match gives no samples (null); the export lists it as a 'damaged' gap.
+ */
+export function decodeChunk(row: ChunkRow, order: Channel[]): ExportChunk | null {
+  const chunk = decodeChunkRow(row);
+  if (chunk.damaged) return null;
+  return { t0Ns: chunk.t0Ns, periodNs: chunk.periodNs, count: chunk.count, planes: order.map((c) => chunk.planes[c]) };
+}

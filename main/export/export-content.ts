@@ -1,0 +1,137 @@
+/**
+ * The bytes of an export, produced as text pieces for a sink that may make the producer wait
+ * (backpressure). The same code runs in the export worker (its own read-only connection) and, for
+ * an in-memory database, on the caller's connection.
+ *
+ * CSV samples: one row per sample, time in seconds from session start plus the channels actually
+ * measured with their SI unit in the header, so pandas.read_csv / DuckDB read it with the path alone.
+ * CSV inferences: one row per inference (columns in profile-data.ts).
+ * JSON: the session with its summary, clock anchor, meter, gaps, markers and, for a profiling run,
+ * its inferences, alignment, baseline and budget results.
+ */
+import type { Channel } from '../meters/types';
+import { CHANNEL_UNITS } from '../meters/types';
+import type { Db } from '../store/database';
+import { sessionSummary } from '../store/session-summary';
+import { SessionsRepo } from '../store/sessions-repo';
+import { damagedGap } from '../store/chunk-reader';
+import { mergeGaps } from '../store/trace-query';
+import { UserError } from '../util/errors';
+import { chunkPages } from './chunk-pages';
+import {
+  INFERENCE_CSV_HEADER,
+  inferenceCsvLine,
+  readAlignment,
+  readBaseline,
+  readBudgetResults,
+  readInferences,
+  readStartMonoNs,
+} from './profile-data';
+
+export type ExportFormat = 'csv' | 'json';
+/** Which table a CSV export holds. */
+export type ExportTable = 'samples' | 'inferences';
+
+export interface ExportRequest {
+  id: number;
+  format: ExportFormat;
+  /** CSV only; default 'samples'. */
+  table?: ExportTable;
+}
+
+/** Takes the next piece of text; resolves when the producer may go on. */
+export type TextSink = (text: string) => Promise<void>;
+
+/** CSV rows handed to the sink at once: large enough to be cheap, small enough to keep memory flat. */
+const LINES_PER_PIECE = 16_384;
+
+/** Refuses a request that cannot be exported (bad id, no inferences to write) before any byte is produced. */
+export function checkExportRequest(db: Db, req: ExportRequest): void {
+  const row = new SessionsRepo(db).get(req.id);
+  if (req.format === 'csv' && req.table === 'inferences' && row.kind !== 'profile') {
+    throw new UserError(
+      `Session ${req.id} is a power session and has no inferences; export it with --what samples, or pick a profiling run.`,
+      'no-inferences',
+    );
+  }
+}
+
+export async function produceExport(db: Db, req: ExportRequest, sink: TextSink): Promise<void> {
+  checkExportRequest(db, req);
+  if (req.format === 'json') await produceJson(db, req.id, sink);
+  else if (req.table === 'inferences') await produceInferenceCsv(db, req.id, sink);
+  else await produceSampleCsv(db, req.id, sink);
+}
+
+async function produceSampleCsv(db: Db, id: number, sink: TextSink): Promise<void> {
+  const row = new SessionsRepo(db).get(id);
+  const channels = JSON.parse(row.channels) as Channel[];
+  const order: Channel[] = (['current', 'voltage', 'power'] as Channel[]).filter((c) => channels.includes(c));
+  await sink(['time_s', ...order.map((c) => `${c}_${CHANNEL_UNITS[c]}`)].join(',') + '\n');
+  let lines: string[] = [];
+  for (const page of chunkPages(db, id, order)) {
+    for (const chunk of page) {
+      for (let i = 0; i < chunk.count; i++) {
+        const t = (chunk.t0Ns + i * chunk.periodNs) / 1e9;
+        // A channel missing from this chunk is an empty field, which pandas reads as NaN.
+        lines.push(`${t.toFixed(9)},${chunk.planes.map((p) => (p ? fmt(p[i]!) : '')).join(',')}`);
+        if (lines.length >= LINES_PER_PIECE) {
+          await sink(lines.join('\n') + '\n');
+          lines = [];
+        }
+      }
+    }
+  }
+  if (lines.length > 0) await sink(lines.join('\n') + '\n');
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toPrecision(7) : '';
+}
+
+async function produceInferenceCsv(db: Db, id: number, sink: TextSink): Promise<void> {
+  const rows = readInferences(db, id);
+  await sink(INFERENCE_CSV_HEADER + '\n');
+  for (let i = 0; i < rows.length; i += LINES_PER_PIECE) {
+    await sink(rows.slice(i, i + LINES_PER_PIECE).map(inferenceCsvLine).join('\n') + '\n');
+  }
+}
+
+async function produceJson(db: Db, id: number, sink: TextSink): Promise<void> {
+  const repo = new SessionsRepo(db);
+  const summary = sessionSummary(repo, repo.get(id));
+  const markers = db
+    .prepare('SELECT t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? ORDER BY t_ns')
+    .all(id) as { t_ns: number; end_ns: number | null; kind: string; label: string; data: string | null }[];
+  const doc = {
+    format: 'ddi-profiler-session',
+    formatVersion: 1,
+    exportedAt: new Date().toISOString(),
+    session: { ...summary, startMonoNs: readStartMonoNs(db, id) },
+    units: { time: 's', current: 'A', voltage: 'V', power: 'W', energy: 'J' },
+    simulated: summary.meter?.simulated ?? false,
+    // Recorded losses and chunks whose checksum failed (no samples were exported for those).
+    gaps: mergeGaps(repo.gaps(id), repo.damagedChunks(id).map(damagedGap)),
+    markers: markers.map((m) => ({
+      tS: m.t_ns / 1e9,
+      endS: m.end_ns === null ? null : m.end_ns / 1e9,
+      kind: m.kind,
+      label: m.label,
+      data: m.data ? parseJson(m.data) : null,
+    })),
+    inferences: readInferences(db, id),
+    alignment: readAlignment(db, id),
+    baseline: readBaseline(db, id),
+    budgets: readBudgetResults(db, id),
+  };
+  await sink(JSON.stringify(doc, null, 2) + '\n');
+}
+
+/** A marker whose stored JSON is damaged keeps its text rather than failing the whole export. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
