@@ -109,6 +109,9 @@ export function decodeChunkRow(row: ChunkRow): StoredChunk {
 
 /** Why a stored chunk cannot be trusted, or null when it can (or is unverified but well-formed). */
 export function chunkProblem(row: Pick<ChunkRow, 'data' | 'digital' | 'crc32' | 'count' | 'channels'>): string | null {
+  if (!(row.data instanceof Uint8Array) || (row.digital !== null && !(row.digital instanceof Uint8Array))) {
+    return 'the sample data is not a BLOB';
+  }
   if (row.crc32 !== null && chunkCrc(row.data, row.digital) !== row.crc32) return 'checksum mismatch';
   const expected = row.channels.split(',').length * row.count * 4;
   if (row.data.length !== expected) return `sample BLOB is ${row.data.length} bytes, expected ${expected}`;

@@ -239,22 +239,9 @@ export class SessionsRepo {
   stats(id: number, excludeChunkIds: readonly number[] = []): SessionStats {
     const excluded = JSON.stringify(excludeChunkIds);
     const c = this.db
-      .prepare(
-        `WITH kept AS (
-           SELECT count, period_ns, power_mean, current_mean FROM sample_chunks
-           WHERE session_id = @id AND id NOT IN (SELECT value FROM json_each(@excluded)))
-         SELECT coalesce(sum(count), 0) AS samples,
-                sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count END) AS p_sum,
-                sum(CASE WHEN power_mean IS NOT NULL THEN count END) AS p_n,
-                sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns,
-                sum(CASE WHEN power_mean IS NULL THEN current_mean * count END) AS i_sum,
-                sum(CASE WHEN power_mean IS NULL THEN current_mean * count * period_ns END) AS q_ns,
-                sum(CASE WHEN power_mean IS NULL AND current_mean IS NOT NULL THEN count END) AS i_n
-         FROM kept`,
-      )
+      .prepare(SUMMARY_STATS_SQL)
       .get({ id, excluded }) as {
       samples: number;
-      end_ns: number | null;
       p_sum: number | null;
       p_n: number | null;
       e_ns: number | null;
@@ -309,6 +296,23 @@ export class SessionsRepo {
     return (this.db.prepare('SELECT count(*) AS n FROM sample_chunks WHERE session_id = ?').get(id) as { n: number }).n;
   }
 }
+
+/**
+ * The summary's aggregates over per-chunk stats, minus excluded (damaged) chunk ids. Every column
+ * it reads is in the covering index sample_chunks_stats (migration 003), so no row is visited.
+ */
+export const SUMMARY_STATS_SQL = `
+  WITH kept AS (
+    SELECT count, period_ns, power_mean, current_mean FROM sample_chunks
+    WHERE session_id = @id AND id NOT IN (SELECT value FROM json_each(@excluded)))
+  SELECT coalesce(sum(count), 0) AS samples,
+         sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count END) AS p_sum,
+         sum(CASE WHEN power_mean IS NOT NULL THEN count END) AS p_n,
+         sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns,
+         sum(CASE WHEN power_mean IS NULL THEN current_mean * count END) AS i_sum,
+         sum(CASE WHEN power_mean IS NULL THEN current_mean * count * period_ns END) AS q_ns,
+         sum(CASE WHEN power_mean IS NULL AND current_mean IS NOT NULL THEN count END) AS i_n
+  FROM kept`;
 
 /** SQLite integers are 64-bit; ±Infinity binds as REAL, which compares correctly, but keep it explicit. */
 function clampSql(v: number): number {

@@ -57,14 +57,7 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
   const fromNs = req.fromS * 1e9;
   const toNs = req.toS * 1e9;
   const col = req.channel; // validated by the contract's enum: safe to splice into the column name
-  const stats = db
-    .prepare(
-      `SELECT t0_ns, period_ns, count, ${col}_min AS mn, ${col}_max AS mx, ${col}_mean AS me
-       FROM sample_chunks
-       WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ?
-       ORDER BY t0_ns`,
-    )
-    .all(req.sessionId, fromNs, toNs) as ChunkStatRow[];
+  const stats = db.prepare(traceStatsSql(col)).all(req.sessionId, fromNs, toNs) as ChunkStatRow[];
   const decode = db.prepare(
     `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time
      FROM sample_chunks WHERE session_id = ? AND t0_ns = ?`,
@@ -94,6 +87,14 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
   }
   const b = acc.finish();
   return { bucketS, ...b, damaged };
+}
+
+/** Per-chunk stats of one channel in a window; read from the covering index sample_chunks_stats. */
+export function traceStatsSql(channel: Channel): string {
+  return `SELECT t0_ns, period_ns, count, ${channel}_min AS mn, ${channel}_max AS mx, ${channel}_mean AS me
+          FROM sample_chunks
+          WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ?
+          ORDER BY t0_ns`;
 }
 
 export function toGapDto(g: GapRow): GapDto {

@@ -6,6 +6,10 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { APPLICATION_ID, defaultDatabasePath, openDatabase, schemaVersion } from '../../../main/store/database';
 import { MIGRATIONS } from '../../../main/store/migrations';
+import { readChunks } from '../../../main/store/chunk-reader';
+import { sessionSummary } from '../../../main/store/session-summary';
+import { SessionsRepo, SUMMARY_STATS_SQL } from '../../../main/store/sessions-repo';
+import { traceStatsSql } from '../../../main/store/trace-query';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ddi-db-'));
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -106,5 +110,72 @@ describe('openDatabase', () => {
     expect(defaultDatabasePath({ XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe('/cfg/DDI Profiler/ddi-profiler.sqlite');
     expect(defaultDatabasePath({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toContain('DDI Profiler');
     expect(defaultDatabasePath({}, 'darwin')).toContain(join('Library', 'Application Support', 'DDI Profiler'));
+  });
+});
+
+describe('schema 3: checksums, end statuses, stats index', () => {
+  it('opens a database written at schema 2 without changing what it holds; old chunks read as unverified', () => {
+    const path = join(tmp(), 'v2.sqlite');
+    const raw = new Database(path);
+    raw.pragma('journal_mode = WAL');
+    for (const m of MIGRATIONS.slice(0, 2)) raw.exec(m.sql);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of MIGRATIONS.slice(0, 2)) raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?, ?)').run(m.version, m.name, m.checksum, 'then');
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.prepare("INSERT INTO meters (id, spec, driver, label, simulated, capabilities, created_at) VALUES (4, 'sim', 'sim', 'Sim', 1, '{}', 'then')").run();
+    const session = raw.prepare(
+      `INSERT INTO sessions (id, name, kind, status, started_at, ended_at, start_mono_ns, duration_s, meter_id, simulated, channels, sample_rate_hz, nominal_voltage_v)
+       VALUES (?, ?, 'power', ?, 'then', 'later', 0, ?, 4, 1, '["current"]', 1000, ?)`,
+    );
+    session.run(7, 'done', 'complete', 0.5, 3.3);
+    session.run(9, 'crashed', 'interrupted', 0.25, null);
+    const chunk = raw.prepare(
+      `INSERT INTO sample_chunks (session_id, seq, t0_ns, period_ns, count, channels, data, current_min, current_max, current_mean)
+       VALUES (?, ?, ?, 1e6, 250, 'current', ?, 0.1, 0.1, 0.1)`,
+    );
+    const data = Buffer.from(new Float32Array(250).fill(0.1).buffer);
+    chunk.run(7, 0, 0, data);
+    chunk.run(7, 1, 250e6, data);
+    chunk.run(9, 0, 0, data);
+    raw.prepare("INSERT INTO gaps (session_id, start_ns, end_ns, lost_samples, reason) VALUES (7, 5e8, 6e8, 100, 'overflow')").run();
+    raw.prepare("INSERT INTO markers (session_id, t_ns, kind, label) VALUES (7, 1e8, 'note', 'here')").run();
+    raw.close();
+
+    const db = openDatabase(path);
+    expect(schemaVersion(db)).toBe(3);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    const repo = new SessionsRepo(db);
+    const done = repo.get(7);
+    expect(done).toMatchObject({ name: 'done', status: 'complete', status_reason: null, duration_s: 0.5, meter_spec: 'sim', nominal_voltage_v: 3.3 });
+    expect(repo.get(9)).toMatchObject({ name: 'crashed', status: 'interrupted' });
+    const summary = sessionSummary(repo, done);
+    expect(summary).toMatchObject({ samples: 500, gaps: 1, lostSamples: 100, unverifiedChunks: 2, damagedChunks: 0, statusReason: null });
+    expect(summary.energyJ).toBeCloseTo(3.3 * 0.1 * 0.5, 6);
+    expect(readChunks(db, 7).map((c) => !c.damaged && c.verified)).toEqual([false, false]);
+    expect((db.prepare('SELECT count(*) AS n FROM markers WHERE session_id = 7').get() as { n: number }).n).toBe(1);
+
+    // The new statuses and the reason are accepted; the rebuilt table still cascades to its children.
+    repo.finishSession(9, 'incomplete', 0.25, 'later', 'The PPK2 on /dev/ttyACM0 was disconnected at 0.25 s and did not come back.');
+    expect(sessionSummary(repo, repo.get(9))).toMatchObject({ status: 'incomplete', statusReason: expect.stringMatching(/^The PPK2/) });
+    repo.finishSession(9, 'cancelled', 0.25);
+    expect(() => db.prepare("UPDATE sessions SET status = 'lost' WHERE id = 9").run()).toThrow(/CHECK/);
+    db.prepare('DELETE FROM sessions WHERE id = 7').run();
+    expect((db.prepare('SELECT count(*) AS n FROM sample_chunks').get() as { n: number }).n).toBe(1);
+    expect((db.prepare('SELECT count(*) AS n FROM gaps').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
+
+  it('reads session summaries and zoomed-out traces from the covering stats index, not the rows', () => {
+    const db = openDatabase(join(tmp(), 'plan.sqlite'));
+    const plan = (sql: string, ...params: unknown[]): string =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+    const summaryPlan = plan(SUMMARY_STATS_SQL, { id: 1, excluded: '[]' });
+    expect(summaryPlan).toMatch(/SEARCH sample_chunks USING COVERING INDEX sample_chunks_stats/);
+    expect(summaryPlan).not.toMatch(/USING INDEX|SCAN sample_chunks/);
+    for (const ch of ['current', 'voltage', 'power'] as const) {
+      expect(plan(traceStatsSql(ch), 1, 0, 1e9)).toMatch(/^SEARCH sample_chunks USING COVERING INDEX sample_chunks_stats/);
+    }
+    db.close();
   });
 });
