@@ -160,6 +160,12 @@ export abstract class BaseMeter extends TypedEmitter<MeterEvents> implements Pow
     this.emit('chunk', chunk);
   }
 
+  /** Valid samples arrived but are not emitted yet (held back to be placed): the device is not silent. */
+  protected noteValidData(): void {
+    this.lastGoodNs = monotonicNs();
+    this.bytesSinceGood = 0;
+  }
+
   protected emitGap(gap: MeterGap): void {
     this.counts.gaps += 1;
     this.counts.lostSamples += gap.lostSamples;
@@ -170,9 +176,16 @@ export abstract class BaseMeter extends TypedEmitter<MeterEvents> implements Pow
     const opts = this.watchdogOptions();
     if (!opts) return;
     this.stopWatchdog();
+    const intervalMs = Math.max(50, Math.min(500, opts.silenceMs / 4));
+    let lastTickNs = monotonicNs();
     this.watchdogTimer = setInterval(() => {
+      const now = monotonicNs();
+      // A late tick means this process was not running (event loop blocked, process stopped), so it
+      // read nothing: the device's silence was not observed and is counted from now.
+      if (now - lastTickNs > (2 * intervalMs + 100) * 1e6) this.lastGoodNs = Math.max(this.lastGoodNs, now);
+      lastTickNs = now;
       if (this._state !== 'streaming') return;
-      const silentMs = (monotonicNs() - this.lastGoodNs) / 1e6;
+      const silentMs = (now - this.lastGoodNs) / 1e6;
       if (silentMs < opts.silenceMs) return;
       if (this.bytesSinceGood > 0) {
         this.fail(
@@ -183,7 +196,7 @@ export abstract class BaseMeter extends TypedEmitter<MeterEvents> implements Pow
       } else {
         this.fail(`${this.expectedDevice} on ${this.portName()} stopped sending data for ${Math.round(silentMs)} ms; check the cable and power.`);
       }
-    }, Math.max(50, Math.min(500, opts.silenceMs / 4)));
+    }, intervalMs);
     this.watchdogTimer.unref?.();
   }
 

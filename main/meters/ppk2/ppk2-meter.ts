@@ -2,9 +2,10 @@
  * Nordic Power Profiler Kit II over its USB CDC port. Open: stop any stream left running, read the
  * metadata/calibration block, set the regulator, select source or ampere mode, switch DUT power,
  * then start the 100 kS/s stream (sequence as in NordicSemiconductor/pc-nrfconnect-ppk
- * `src/actions/deviceActions.ts`, `open`). Bytes arrive in ~30 ms batches;
- * each batch is framed, checked against the 6-bit counter, converted with the calibration, and
- * emitted as contiguous chunks with gaps between them where samples were lost.
+ * `src/actions/deviceActions.ts`, `open`). Each read is framed and checked
+ * against the 6-bit counter as it arrives, with its own arrival time (SampleTimeline places the
+ * samples and finds loss the counter cannot show); every ~30 ms the placed samples are converted with
+ * the calibration and emitted as contiguous chunks with gaps between them where samples were lost.
  */
 import { monotonicNs } from '../../util/clock';
 import { UserError } from '../../util/errors';
@@ -23,6 +24,7 @@ import {
 import { Ppk2Converter } from './converter';
 import { findMetadataEnd, parsePpk2Metadata, type Ppk2Calibration } from './metadata';
 import { Ppk2StreamDecoder } from './sample-decoder';
+import { SampleTimeline, type TimelineItem, type TimelineOptions } from './sample-timeline';
 
 export interface Ppk2Options {
   mode?: 'source' | 'ampere';
@@ -31,17 +33,15 @@ export interface Ppk2Options {
   /** Switch DUT power on after opening (default true). */
   dutPower?: boolean;
   spikeFilter?: boolean;
-  /** How long to collect bytes before decoding a batch (default 30 ms). */
+  /** How long to collect decoded samples before emitting them as one chunk (default 30 ms). */
   batchMs?: number;
   /** Metadata reply timeout (default 2000 ms). */
   metadataTimeoutMs?: number;
   /**
-   * Host-clock lag (ms) beyond which samples are declared lost in multiples of 64 (default 1000),
-   * and the window (ms) over which the lag must stay above it (default 5000). Conservative on
-   * purpose: a busy host can hold a backlog of several hundred ms without losing anything.
+   * Tuning of the catch-up that finds loss in whole 64-sample counter cycles after the host stopped
+   * reading (see sample-timeline.ts; the defaults suit USB and ptys).
    */
-  hiddenLossMs?: number;
-  hiddenLossWindowMs?: number;
+  timeline?: Partial<Omit<TimelineOptions, 'periodNs'>>;
   /** For tests: a ready link instead of opening a serial port. */
   link?: ByteLink;
 }
@@ -57,15 +57,15 @@ export class Ppk2Meter extends BaseMeter {
   private decoder = new Ppk2StreamDecoder();
   private converter: Ppk2Converter | undefined;
   private vddMv = 0;
-  private startNs: number | undefined;
-  /** Index of the next sample, counting lost ones, since AverageStart. */
-  private index = 0;
+  /** Sample placement since AverageStart (index counts lost samples); made anew by start(). */
+  private timeline = new SampleTimeline({ periodNs: PERIOD_NS });
+  /** Placed samples and gaps waiting for the next emission. */
+  private pending: TimelineItem[] = [];
+  private emitTimer: NodeJS.Timeout | undefined;
   private lastBadBytes = 0;
   private streaming = false;
   /** End of the last sample before pause(), for the "measurement paused" gap. */
   private pausedAtNs: number | undefined;
-  private windowStartNs = 0;
-  private windowMinLagNs = Number.POSITIVE_INFINITY;
 
   constructor(
     spec: string,
@@ -93,7 +93,8 @@ export class Ppk2Meter extends BaseMeter {
   }
 
   protected async start(): Promise<void> {
-    const link = await this.openLink(this.options.link ?? new SerialLink({ path: this.path, baudRate: 115200, batchMs: this.options.batchMs ?? 30 }));
+    // Unbatched reads: each read's own arrival time is what tells buffered data from fresh data.
+    const link = await this.openLink(this.options.link ?? new SerialLink({ path: this.path, baudRate: 115200, batchMs: 0 }));
     // A previous session may have left the device streaming: stop it and drop what is in flight.
     await link.write(Uint8Array.of(PPK2_CMD.AverageStop));
     await sleep(50);
@@ -139,8 +140,8 @@ export class Ppk2Meter extends BaseMeter {
     this.converter = new Ppk2Converter(cal, this.vddMv, { enabled: this.options.spikeFilter ?? true });
     this.decoder = new Ppk2StreamDecoder();
     this.lastBadBytes = 0;
-    this.startNs = undefined;
-    this.index = 0;
+    this.timeline = this.newTimeline();
+    this.dropPending();
     link.discardInput();
     this.listenToLink(
       link,
@@ -152,6 +153,8 @@ export class Ppk2Meter extends BaseMeter {
   }
 
   protected async stop(): Promise<void> {
+    // Samples held or not yet emitted are measurements: they go out before the port closes.
+    this.release();
     await this.closeLink(async (link) => {
       if (this.streaming && link.isOpen) await link.write(Uint8Array.of(PPK2_CMD.AverageStop)).catch(() => undefined);
       this.streaming = false;
@@ -190,52 +193,26 @@ export class Ppk2Meter extends BaseMeter {
   async resume(): Promise<void> {
     if (!this.link || this.streaming) return;
     // Samples still in flight at pause() have been processed by now: the pause starts after them.
-    this.pausedAtNs = this.startNs === undefined ? undefined : this.startNs + this.index * PERIOD_NS;
+    this.release();
+    const t0 = this.timeline.startNs;
+    this.pausedAtNs = t0 === undefined ? undefined : t0 + this.timeline.nextIndex * PERIOD_NS;
     this.decoder = new Ppk2StreamDecoder();
     this.lastBadBytes = 0;
     this.converter?.reset();
-    this.startNs = undefined;
-    this.index = 0;
+    this.timeline = this.newTimeline();
     this.link.discardInput();
     await this.link.write(Uint8Array.of(PPK2_CMD.AverageStart));
     this.streaming = true;
     this.setState('streaming');
   }
 
-  /**
-   * Loss of a multiple of 64 samples is invisible to the counter; the host clock catches it. The
-   * lag is measured at the END of each batch (how stale the newest sample is), so a stall that is
-   * caught up in one burst shows no lag, and only a lag that stays above the limit for a whole
-   * window (its minimum over the window's batches) counts as loss. Called after each batch.
-   * Limits (1 s over 5 s by default) come from bench:ingest: through a pty on a loaded 2-core
-   * host the pipeline held backlogs of ~0.6 s for over a second without losing a sample, and a
-   * 250 ms / 1 s rule declared such backlogs lost. A real PPK2 cannot buffer that long (its USB
-   * and the kernel tty buffers hold well under a second), so real loss still shows.
-   */
-  private checkHiddenLoss(arrivalNs: number): void {
-    const startNs = this.startNs!;
-    const lagNs = arrivalNs - (startNs + this.index * PERIOD_NS);
-    this.windowMinLagNs = Math.min(this.windowMinLagNs, lagNs);
-    if (arrivalNs - this.windowStartNs < (this.options.hiddenLossWindowMs ?? 5000) * 1e6) return;
-    const minLag = this.windowMinLagNs;
-    this.windowStartNs = arrivalNs;
-    this.windowMinLagNs = Number.POSITIVE_INFINITY;
-    if (minLag <= (this.options.hiddenLossMs ?? 1000) * 1e6) return;
-    const lost = Math.floor(minLag / PERIOD_NS / 64) * 64;
-    if (lost <= 0) return;
-    this.emitGap({
-      startNs: startNs + this.index * PERIOD_NS,
-      endNs: startNs + (this.index + lost) * PERIOD_NS,
-      lostSamples: lost,
-      reason: 'sample count fell behind the host clock (whole 64-sample counter cycles lost; position within the check window approximate)',
-    });
-    this.index += lost;
+  private newTimeline(): SampleTimeline {
+    return new SampleTimeline({ ...this.options.timeline, periodNs: PERIOD_NS });
   }
 
   private onData(bytes: Buffer): void {
     const arrivalNs = monotonicNs();
-    const converter = this.converter;
-    if (!converter) return;
+    if (!this.converter) return;
     const events = this.decoder.push(bytes);
     const newBad = this.decoder.badBytes - this.lastBadBytes;
     if (newBad > 0) {
@@ -245,44 +222,78 @@ export class Ppk2Meter extends BaseMeter {
       this.bytesSinceGood += newBad;
     }
     if (events.length === 0) return;
-    if (this.startNs === undefined) {
-      let first = 0;
-      for (const e of events) first += e.type === 'words' ? e.words.length : e.lost;
-      this.startNs = arrivalNs - first * PERIOD_NS;
-      if (this.pausedAtNs !== undefined) {
-        this.emitGap({ startNs: this.pausedAtNs, endNs: this.startNs, lostSamples: 0, reason: 'measurement paused' });
-        this.pausedAtNs = undefined;
-      }
-      this.windowStartNs = arrivalNs;
-      this.windowMinLagNs = Number.POSITIVE_INFINITY;
+    const items = this.timeline.push(arrivalNs, events);
+    // Held samples are valid data too: the silence watchdog must not fire while they wait.
+    if (this.timeline.holding) this.noteValidData();
+    if (items.length === 0) return;
+    for (const item of items) this.pending.push(item);
+    this.emitTimer ??= setTimeout(() => this.emitPending(), this.options.batchMs ?? 30);
+  }
+
+  /** Decides held samples and emits everything placed so far. */
+  private release(): void {
+    for (const item of this.timeline.flush()) this.pending.push(item);
+    this.emitPending();
+  }
+
+  private dropPending(): void {
+    if (this.emitTimer) clearTimeout(this.emitTimer);
+    this.emitTimer = undefined;
+    this.pending = [];
+  }
+
+  /** Emits pending items in order: each run of consecutive samples as one chunk, each loss as a gap. */
+  private emitPending(): void {
+    if (this.emitTimer) clearTimeout(this.emitTimer);
+    this.emitTimer = undefined;
+    const items = this.pending;
+    this.pending = [];
+    const t0 = this.timeline.startNs;
+    const converter = this.converter;
+    if (items.length === 0 || t0 === undefined || !converter) return;
+    if (this.pausedAtNs !== undefined) {
+      this.emitGap({ startNs: this.pausedAtNs, endNs: t0, lostSamples: 0, reason: 'measurement paused' });
+      this.pausedAtNs = undefined;
     }
-    const t0 = this.startNs;
-    for (const e of events) {
-      if (e.type === 'gap') {
+    let k = 0;
+    while (k < items.length) {
+      const item = items[k]!;
+      if (item.type === 'gap') {
         this.emitGap({
-          startNs: t0 + this.index * PERIOD_NS,
-          endNs: t0 + (this.index + e.lost) * PERIOD_NS,
-          lostSamples: e.lost,
-          reason: 'samples lost (PPK2 counter jump)',
+          startNs: t0 + item.index * PERIOD_NS,
+          endNs: t0 + (item.index + item.lost) * PERIOD_NS,
+          lostSamples: item.lost,
+          reason: item.reason,
         });
-        this.index += e.lost;
+        k++;
         continue;
       }
-      const n = e.words.length;
+      let end = k;
+      let n = 0;
+      while (end < items.length) {
+        const next = items[end]!;
+        if (next.type !== 'words' || next.index !== item.index + n) break;
+        n += next.words.length;
+        end++;
+      }
       const current = new Float32Array(n);
       const digital = new Uint8Array(n);
-      converter.convert(e.words, current, digital);
+      let offset = 0;
+      for (let j = k; j < end; j++) {
+        const words = (items[j] as Extract<TimelineItem, { type: 'words' }>).words;
+        converter.convert(words, current, digital, offset);
+        offset += words.length;
+      }
       this.emitChunk({
-        t0Ns: t0 + this.index * PERIOD_NS,
+        t0Ns: t0 + item.index * PERIOD_NS,
         periodNs: PERIOD_NS,
         count: n,
         channels: this.capabilities.channels,
         data: [current],
         digital,
-        deviceTime: this.index,
+        deviceTime: item.index,
       });
-      this.index += n;
+      k = end;
     }
-    this.checkHiddenLoss(arrivalNs);
   }
 }
