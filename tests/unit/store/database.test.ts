@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { APPLICATION_ID, defaultDatabasePath, openDatabase, schemaVersion } from '../../../main/store/database';
+import { APPLICATION_ID, closeDatabase, defaultDatabasePath, openDatabase, schemaVersion } from '../../../main/store/database';
 import { MIGRATIONS } from '../../../main/store/migrations';
 import { readChunks } from '../../../main/store/chunk-reader';
 import { sessionSummary } from '../../../main/store/session-summary';
@@ -13,6 +14,7 @@ import { traceStatsSql } from '../../../main/store/trace-query';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ddi-db-'));
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+const listing = (dir: string): string[] => readdirSync(dir).sort();
 
 describe('openDatabase', () => {
   it('creates the schema with WAL and our application id, and reopens without re-running migrations', () => {
@@ -177,5 +179,145 @@ describe('schema 3: checksums, end statuses, stats index', () => {
       expect(plan(traceStatsSql(ch), 1, 0, 1e9)).toMatch(/^SEARCH sample_chunks USING COVERING INDEX sample_chunks_stats/);
     }
     db.close();
+  });
+});
+
+describe('--db paths that cannot work are refused before anything is written', () => {
+
+  /**
+   * A folder this process cannot write into. As root, permission bits do not apply, so the folder
+   * is made immutable (chattr +i), which stops root too; the test is skipped, saying why, only when
+   * neither works.
+   */
+  function readOnly(target: string): (() => void) | string {
+    const isRoot = process.getuid?.() === 0;
+    if (!isRoot) {
+      const mode = statSync(target).mode;
+      chmodSync(target, statSync(target).isDirectory() ? 0o555 : 0o444);
+      return () => chmodSync(target, mode);
+    }
+    const r = spawnSync('chattr', ['+i', target], { encoding: 'utf8' });
+    if (r.status !== 0) return `running as root and chattr +i failed (${(r.stderr || String(r.error)).trim()})`;
+    return () => spawnSync('chattr', ['-i', target]);
+  }
+
+  it('refuses /dev/null and a FIFO as not regular files, creating no journal beside them', () => {
+    expect(existsSync('/dev/null-journal')).toBe(false);
+    expect(() => openDatabase('/dev/null')).toThrow(/^\/dev\/null is not a regular file \(a device, pipe or socket\); pass a database file path with --db\.$/);
+    expect(existsSync('/dev/null-journal')).toBe(false);
+    expect(existsSync('/dev/null-wal')).toBe(false);
+    const dir = tmp();
+    const fifo = join(dir, 'pipe.sqlite');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) {
+      console.log('FIFO case skipped: mkfifo is not available');
+      return;
+    }
+    expect(() => openDatabase(fifo)).toThrow(/pipe\.sqlite is not a regular file/);
+    expect(listing(dir)).toEqual(['pipe.sqlite']);
+  });
+
+  it('says the folder is read-only (not "damaged") for a new or an existing database there, and writes nothing', (ctx) => {
+    const dir = tmp();
+    const existing = join(dir, 'lab.sqlite');
+    const db = openDatabase(existing);
+    new SessionsRepo(db).createSession({ name: 'kept', kind: 'power', startMonoNs: 0, meterId: null, simulated: true, channels: ['power'], sampleRateHz: 1 });
+    db.close();
+    const before = sha(existing);
+    const files = listing(dir);
+    const restore = readOnly(dir);
+    if (typeof restore === 'string') {
+      console.log(`read-only folder case skipped: ${restore}`);
+      ctx.skip();
+      return;
+    }
+    try {
+      expect(() => openDatabase(join(dir, 'new.sqlite'))).toThrow(
+        `Cannot create the database in ${dir}: the folder is read-only; choose another --db path.`,
+      );
+      expect(() => openDatabase(existing)).toThrow(/^Cannot write to the database .*lab\.sqlite: its folder .* is read-only/);
+      expect(listing(dir)).toEqual(files);
+      expect(sha(existing)).toBe(before);
+    } finally {
+      restore();
+    }
+  });
+
+  it('says a read-only database file is read-only', (ctx) => {
+    const path = join(tmp(), 'ro.sqlite');
+    openDatabase(path).close();
+    const restore = readOnly(path);
+    if (typeof restore === 'string') {
+      console.log(`read-only file case skipped: ${restore}`);
+      ctx.skip();
+      return;
+    }
+    try {
+      expect(() => openDatabase(path)).toThrow(/^The database file .*ro\.sqlite is read-only; make it writable or choose another --db path\.$/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('refuses a newer-schema database in rollback-journal mode without switching it to WAL', () => {
+    const dir = tmp();
+    const path = join(dir, 'newer-journal.sqlite');
+    openDatabase(path).close();
+    const raw = new Database(path);
+    raw.pragma('journal_mode = DELETE');
+    raw.prepare("INSERT INTO schema_migrations VALUES (999, 'future', 'x', 'now')").run();
+    raw.close();
+    const header = readFileSync(path).subarray(0, 100);
+    // Bytes 18 and 19: file format write/read version, 1 = rollback journal, 2 = WAL (sqlite.org/fileformat.html).
+    expect([header[18], header[19]]).toEqual([1, 1]);
+    const before = sha(path);
+    expect(() => openDatabase(path)).toThrow(/newer DDI Profiler \(schema 999 > \d+\)/);
+    expect(sha(path)).toBe(before);
+    expect(listing(dir)).toEqual(['newer-journal.sqlite']);
+  });
+
+  it('creates nothing when the folder does not exist', () => {
+    const dir = tmp();
+    expect(() => openDatabase(join(dir, 'no', 'x.sqlite'))).toThrow(`The folder ${join(dir, 'no')} does not exist; create it or choose another --db path.`);
+    expect(listing(dir)).toEqual([]);
+  });
+});
+
+describe('closeDatabase', () => {
+  it('removes a database this process created if nothing was stored in it, with its -wal and -shm', () => {
+    const dir = tmp();
+    const db = openDatabase(join(dir, 'fresh.sqlite'));
+    expect(listing(dir).length).toBeGreaterThan(0);
+    closeDatabase(db);
+    expect(listing(dir)).toEqual([]);
+  });
+
+  it('keeps a created database once it holds a row, and never removes one that existed (even empty)', () => {
+    const dir = tmp();
+    const used = join(dir, 'used.sqlite');
+    const db = openDatabase(used);
+    db.prepare("INSERT INTO budgets (name, metric, value, unit, created_at) VALUES ('b', 'energy_per_inference', 1, 'J', 'now')").run();
+    closeDatabase(db);
+    expect(existsSync(used)).toBe(true);
+    expect((openDatabase(used).prepare('SELECT count(*) AS n FROM budgets').get() as { n: number }).n).toBe(1);
+
+    const empty = join(dir, 'empty.sqlite');
+    writeFileSync(empty, '');
+    closeDatabase(openDatabase(empty));
+    expect(existsSync(empty)).toBe(true);
+  });
+
+  it('keeps a created database that another connection has open, which can go on using it', () => {
+    const dir = tmp();
+    const path = join(dir, 'shared.sqlite');
+    const first = openDatabase(path);
+    const second = openDatabase(path);
+    closeDatabase(first);
+    expect(existsSync(path)).toBe(true);
+    new SessionsRepo(second).createSession({ name: 'later', kind: 'power', startMonoNs: 0, meterId: null, simulated: true, channels: ['power'], sampleRateHz: 1 });
+    second.close();
+    const again = openDatabase(path);
+    expect((again.prepare('SELECT name FROM sessions').get() as { name: string }).name).toBe('later');
+    expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
+    again.close();
   });
 });
