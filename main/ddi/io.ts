@@ -173,24 +173,79 @@ const bad = (dir: string, msg: string): UserError => new UserError(`Model ${dir}
 export function readModelFile(dir: string): ModelFile {
   const path = join(dir, 'model.json');
   if (!existsSync(path)) throw bad(dir, 'model.json not found; point --model at a directory containing model.json and weights.bin.');
+  const text = readModelPart(dir, 'model.json').toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
-    throw bad(dir, `model.json is not valid JSON (${errorMessage(e)}); the file is damaged, re-export or re-copy the model.`);
+    // V8's message quotes the text around the error, damaged bytes and line breaks included: say where instead.
+    const at = /position (\d+)/.exec(errorMessage(e));
+    const where = at ? ` at line ${text.slice(0, Number(at[1])).split('\n').length}` : '';
+    throw bad(dir, `model.json is not valid JSON${where}; the file is damaged, re-export or re-copy the model.`);
   }
   const parsed = modelFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join('.') || '(root)' : '(root)';
-    throw bad(dir, `model.json is not a DDI Profiler model file version ${MODEL_FORMAT_VERSION} (field ${where}: ${issue?.message ?? 'invalid'}).`);
+    const what = (issue?.message ?? 'invalid').split('\n')[0];
+    throw bad(dir, `model.json is not a DDI Profiler model file version ${MODEL_FORMAT_VERSION} (field ${where}: ${what}).`);
   }
+  checkModelNumbers(dir, parsed.data);
   try {
     validateConfig(parsed.data.architecture as ModelConfig);
   } catch (e) {
     throw bad(dir, errorMessage(e));
   }
   return parsed.data;
+}
+
+/**
+ * Reads one file of a model folder. A folder, a device or an unreadable file in its place is one
+ * sentence naming the file, never a stack trace (EISDIR, EACCES…).
+ */
+function readModelPart(dir: string, name: string): Buffer {
+  const path = join(dir, name);
+  const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? errorMessage(e).split('\n')[0]!;
+  let isFile: boolean;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw bad(dir, `${name} is a folder, not a file; copy the model's ${name} file in its place.`);
+    isFile = st.isFile();
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw bad(dir, `${name} cannot be examined (${code(e)}); check that it exists and that you may read it.`);
+  }
+  if (!isFile) throw bad(dir, `${name} is not a regular file; copy the model's ${name} file in its place.`);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw bad(dir, `${name} cannot be read (${code(e)}); check its permissions.`);
+  }
+}
+
+/**
+ * Numbers JSON can carry but no model can mean: a normalisation that divides by zero (or by a
+ * negative), or a negative cost. zod's z.number() has already refused Infinity (JSON's 1e999).
+ */
+function checkModelNumbers(dir: string, f: ModelFile): void {
+  const n = f.normalization;
+  if (n) {
+    const C = f.architecture.input.channels;
+    if (n.mean.length !== C || n.std.length !== C) {
+      throw bad(dir, `model.json normalization has ${n.mean.length} means and ${n.std.length} standard deviations for ${C} input channels; re-export the model.`);
+    }
+    if (!n.std.every((v) => v > 0)) throw bad(dir, 'model.json normalization has a standard deviation that is not positive; re-export the model.');
+  }
+  for (const t of f.costTables) {
+    for (const [unit, c] of Object.entries(t.entries)) {
+      if (!(c.fixed >= 0 && c.anyChannel >= 0 && c.perChannel >= 0)) {
+        throw bad(dir, `cost table "${t.name}" gives unit ${unit} a negative cost; delete the table or re-profile the model.`);
+      }
+    }
+  }
+  if (!Number.isSafeInteger(f.weights.byteLength) || f.weights.byteLength < 0) {
+    throw bad(dir, `model.json declares ${f.weights.byteLength} weight bytes, which is not a byte count; re-export the model.`);
+  }
 }
 
 /** The input normalisation a model was trained with; identity for models that record none. */
@@ -222,7 +277,7 @@ export function loadModel(dir: string): LoadedModel {
   }
   const wpath = join(dir, 'weights.bin');
   if (!existsSync(wpath)) throw bad(dir, 'weights.bin not found next to model.json; copy both files.');
-  const bytes = readFileSync(wpath);
+  const bytes = readModelPart(dir, 'weights.bin');
   if (bytes.byteLength !== total * 4) {
     throw bad(dir, `weights.bin has ${bytes.byteLength} bytes but ${total * 4} are expected (${bytes.byteLength < total * 4 ? 'truncated' : 'extra data'}); re-copy the model.`);
   }
