@@ -54,3 +54,16 @@ describe('budget ranges: every budget is finite and physical', () => {
     }
   });
 });
+
+describe('durations: finite and within what a timer can wait for', () => {
+  it('refuses 1e99s as too long (not as "not a duration"), accepts the limit', async () => {
+    const { parseDurationSeconds, MAX_DURATION_S } = await import('../../../main/util/clock');
+    expect(() => parseDurationSeconds('1e99s')).toThrow('"1e99s" is longer than anything here can wait for; give at most 576h (24 days).');
+    expect(() => parseDurationSeconds('1e400')).toThrow(/give at most 576h/);
+    expect(() => parseDurationSeconds('600h')).toThrow(/give at most 576h/);
+    expect(parseDurationSeconds('576h')).toBe(MAX_DURATION_S);
+    expect(parseDurationSeconds('1.5e3ms')).toBe(1.5);
+    // 576 h stays below Node's timer limit (2^31 − 1 ms), beyond which a timer fires at once.
+    expect(MAX_DURATION_S * 1000).toBeLessThan(2 ** 31 - 1);
+  });
+});
