@@ -15,6 +15,7 @@ import { registerTrainCommand } from './commands/train';
 import { registerEvalCommand } from './commands/eval';
 import { registerInferCommand } from './commands/infer';
 import { registerProfileCommand } from './commands/profile';
+import { registerBudgetsCommand } from './commands/budgets';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerInferCommand(program);
   registerProfileCommand(program);
+  registerBudgetsCommand(program);
   return program;
 }
 
