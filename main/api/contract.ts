@@ -258,6 +258,9 @@ export const ProfileInferenceSchema = z.object({
   activeEnergyJ: z.number().nullable(),
 });
 
+/** A phase of a profiling run (warmup, baseline, alignment, inferences, closing), host time from session start. */
+export const ProfilePhaseIntervalSchema = z.object({ label: z.string(), startS: z.number(), endS: z.number().nullable() });
+
 const Empty = z.object({}).strict();
 /**
  * Numbers: zod 4's z.number() refuses NaN and ±Infinity (JSON cannot carry them, Electron's
@@ -353,7 +356,11 @@ export const calls = {
   'profile.cancel': { input: Empty, output: z.object({ ok: z.literal(true) }) },
   'profile.get': {
     input: SessionId,
-    output: z.object({ result: ProfileResultSchema.nullable(), inferences: z.array(ProfileInferenceSchema) }),
+    output: z.object({
+      result: ProfileResultSchema.nullable(),
+      inferences: z.array(ProfileInferenceSchema),
+      phases: z.array(ProfilePhaseIntervalSchema),
+    }),
   },
 } as const;
 

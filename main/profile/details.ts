@@ -1,4 +1,4 @@
-/** A stored profiling run as the app shows it: the analysis result and the per-inference rows. */
+/** A stored profiling run as the app shows it: the analysis result, the per-inference rows and the phases. */
 import type { CallOutput } from '../api/contract';
 import type { Db } from '../store/database';
 import { ProfileRepo } from '../store/profile-repo';
@@ -21,5 +21,7 @@ export function profileDetails(db: Db, sessionId: number): CallOutput<'profile.g
     measuredEnergyJ: r.measured_energy_j,
     activeEnergyJ: r.active_energy_j,
   }));
-  return { result, inferences };
+  // The run's phases as recorded (host time), so a view can mark warm-up, baseline and pattern on the trace.
+  const phases = repo.markers(sessionId, 'phase').map((m) => ({ label: m.label, startS: m.t_ns / 1e9, endS: m.end_ns === null ? null : m.end_ns / 1e9 }));
+  return { result, inferences, phases };
 }

@@ -1,4 +1,4 @@
-import type { FormEvent } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import type { ModelSummaryDto } from '../../../main/api/contract';
 import { BUDGET_UNITS, budgetApplies, MAX_LIMIT, modeCaveat, MODES, type RunFormValues } from './runForm';
 
@@ -10,6 +10,7 @@ export function RunForm({
   busy,
   busyText,
   formError,
+  extraAction,
 }: {
   models: ModelSummaryDto[];
   values: RunFormValues;
@@ -18,6 +19,8 @@ export function RunForm({
   busy: boolean;
   busyText: string;
   formError: string | null;
+  /** Another action beside Run (the Profile button). */
+  extraAction?: ReactNode;
 }) {
   const withBudget = budgetApplies(values.mode);
   const caveat = modeCaveat(values.mode, models.find((m) => m.id === values.model));
@@ -136,6 +139,7 @@ export function RunForm({
         <button type="submit" className="primary" disabled={busy || models.length === 0} data-testid="run-submit">
           {busy ? busyText : 'Run'}
         </button>
+        {extraAction}
       </div>
     </form>
   );

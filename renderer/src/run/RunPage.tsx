@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/context';
 import { ErrorMessage } from '../common/ErrorMessage';
+import { ProfileButton, ProfilePanel } from '../profile/ProfileControls';
+import { useProfileState } from '../profile/profileStore';
 import { ModelCards } from './ModelCards';
 import { RunForm } from './RunForm';
 import { RunHistory } from './RunHistory';
@@ -20,6 +22,7 @@ export function RunPage() {
   const api = useApi();
   const { list, listError, backend, backendError, loading, reload } = useModels();
   const state = useRunState();
+  const profiling = useProfileState().running !== null;
   const models = list?.models ?? [];
   const [form, setForm] = useState<RunFormValues>(() => savedForm);
   // Coming back to the page finds the form as it was left, like the runs in the store.
@@ -59,6 +62,8 @@ export function RunPage() {
   };
 
   const selected = state.runs.find((r) => r.seq === state.selected) ?? state.runs[0];
+  // Profile takes the same form; its problems are said the same way, by the profiling panel.
+  const parsed = toRunInput(form);
 
   return (
     <div className="page" data-testid="page-run">
@@ -72,8 +77,8 @@ export function RunPage() {
           per inference, where inferences exit, which blocks the gates skip, and whether a hard budget held.
         </p>
         <p className="note" data-testid="energy-note">
-          Energy per inference measured with a power meter comes with profiling runs (next release). This page runs
-          inferences without recording power; costs here are counted MACs and timed wall clock.
+          Run counts MACs and times the wall clock without recording power. Energy per inference measured with a power
+          meter comes from profiling runs: Profile runs the same form while the connected meter records.
         </p>
       </section>
 
@@ -113,11 +118,19 @@ export function RunPage() {
             values={form}
             onChange={change}
             onSubmit={submit}
-            busy={state.pending !== null}
+            busy={state.pending !== null || profiling}
             busyText={state.pending ? `Running ${state.pending.limit} image${state.pending.limit === 1 ? '' : 's'}…` : 'Run'}
             formError={formError}
+            extraAction={
+              <ProfileButton
+                input={'input' in parsed ? parsed.input : null}
+                inputError={'error' in parsed ? parsed.error : null}
+                disabled={state.pending !== null || models.length === 0}
+              />
+            }
           />
           <ErrorMessage error={state.error} testId="run-error" />
+          <ProfilePanel />
         </div>
         <div className="run-main">
           <RunHistory runs={state.runs} selected={selected?.seq ?? null} onSelect={runStore.select} />

@@ -3,6 +3,7 @@ import { useApi, useApiEvent } from '../api/context';
 import { ErrorMessage } from '../common/ErrorMessage';
 import { count, dateTime, duration, joules, watts } from '../common/format';
 import { SimBadge } from '../common/SimBadge';
+import { ProfileSession } from '../profile/ProfileSession';
 import type { Channel, SessionSummary } from '../common/types';
 import { exportOutcome, startDownload } from './exportSession';
 import { TraceChart } from './TraceChart';
@@ -110,7 +111,9 @@ export function SessionPage({ id }: { id: number }) {
         />
       </div>
 
-      {session.samples > 0 ? (
+      {session.kind === 'profile' ? (
+        <ProfileSession session={session} channel={channel} />
+      ) : session.samples > 0 ? (
         <TraceChart sessionId={session.id} durationS={session.durationS} channel={channel} />
       ) : (
         <p className="muted">This session has no samples to draw.</p>

@@ -19,11 +19,20 @@ interface Range {
 }
 
 /**
+ * Intervals drawn under the trace, in seconds of trace time: `windows` filled in their colour
+ * (e.g. each inference of a profiling run), `bands` as labelled light spans (e.g. its phases).
+ */
+export interface TraceOverlay {
+  windows: ReadonlyArray<{ startS: number; endS: number; color: string }>;
+  bands?: ReadonlyArray<{ startS: number; endS: number; label: string }>;
+}
+
+/**
  * A stored trace at pixel resolution. Drag selects a range and re-queries the core for just that
  * range (so zooming in reveals real detail, not stretched buckets); double-click goes back to the
  * whole session.
  */
-export function TraceChart({ sessionId, durationS, channel }: { sessionId: number; durationS: number; channel: Channel }) {
+export function TraceChart({ sessionId, durationS, channel, overlay }: { sessionId: number; durationS: number; channel: Channel; overlay?: TraceOverlay }) {
   const api = useApi();
   const plotRef = useRef<HTMLDivElement>(null);
   const uRef = useRef<uPlot | null>(null);
@@ -36,6 +45,8 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
   const steppedRef = useRef(false);
   const durationRef = useRef(durationS);
   durationRef.current = durationS;
+  const overlayRef = useRef(overlay);
+  overlayRef.current = overlay;
   const unit = channel === 'power' ? 'W' : channel === 'current' ? 'A' : 'V';
 
   const onZoom = useCallback((a: number, b: number) => {
@@ -83,6 +94,7 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
               }
               ctx.restore();
             },
+            (p) => drawOverlay(p, overlayRef.current),
           ],
         },
       },
@@ -129,6 +141,11 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
       });
   }, [api, sessionId, channel, range]);
 
+  // A new overlay (the profile's windows arrive after the trace) is drawn without refetching.
+  useEffect(() => {
+    uRef.current?.redraw(false);
+  }, [overlay]);
+
   // Draw what arrived.
   useEffect(() => {
     const u = uRef.current;
@@ -168,6 +185,37 @@ export function TraceChart({ sessionId, durationS, channel }: { sessionId: numbe
       <ErrorMessage error={error} testId="trace-error" />
     </section>
   );
+}
+
+/** Bands as light spans with their label at the top, windows in their colour; at least a pixel wide so short ones stay visible. */
+function drawOverlay(p: uPlot, overlay: TraceOverlay | undefined): void {
+  if (!overlay) return;
+  const ctx = p.ctx;
+  const { left: l, top, width, height } = p.bbox;
+  const span = (a: number, b: number): [number, number] | null => {
+    const x0 = Math.max(l, p.valToPos(a, 'x', true));
+    const x1 = Math.min(l + width, Math.max(p.valToPos(b, 'x', true), p.valToPos(a, 'x', true) + 1));
+    return x1 > x0 ? [x0, x1] : null;
+  };
+  ctx.save();
+  ctx.font = `${Math.round(11 * (window.devicePixelRatio || 1))}px system-ui, sans-serif`;
+  ctx.textBaseline = 'top';
+  for (const b of overlay.bands ?? []) {
+    const s = span(b.startS, b.endS);
+    if (!s) continue;
+    ctx.fillStyle = 'rgba(100, 116, 139, 0.08)';
+    ctx.fillRect(s[0], top, s[1] - s[0], height);
+    ctx.fillStyle = 'rgba(71, 85, 105, 0.9)';
+    if (s[1] - s[0] > ctx.measureText(b.label).width + 6) ctx.fillText(b.label, s[0] + 3, top + 3);
+  }
+  ctx.globalAlpha = 0.28;
+  for (const w of overlay.windows) {
+    const s = span(w.startS, w.endS);
+    if (!s) continue;
+    ctx.fillStyle = w.color;
+    ctx.fillRect(s[0], top, s[1] - s[0], height);
+  }
+  ctx.restore();
 }
 
 /** What one point of the drawn trace is: a bucket of samples, or (deepest zoom) one sample. */
