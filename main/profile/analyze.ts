@@ -29,7 +29,8 @@ export interface ProfileResult {
   /** How power was obtained: a measured power channel, or current × the nominal supply voltage. */
   powerSource: 'measured' | 'nominal-voltage' | null;
   nominalVoltageV: number | null;
-  alignment: (Pick<Alignment, 'offsetNs' | 'driftPpm' | 'strength' | 'peakRatio' | 'trusted' | 'reason' | 'method'> & { uncertaintyNs: number }) | null;
+  /** refNs: the host time (session-relative ns) at which the drift term is zero, traceTime = h + offsetNs + driftPpm·1e-6·(h − refNs). */
+  alignment: (Pick<Alignment, 'offsetNs' | 'driftPpm' | 'refNs' | 'strength' | 'peakRatio' | 'trusted' | 'reason' | 'method'> & { uncertaintyNs: number }) | null;
   attribution: { mode: Attribution['mode'] | 'none'; reason: string };
   baseline: { startNs: number; endNs: number; meanPowerW: number; sdPowerW: number } | null;
   /** Measured energy per inference (J). Per-inference mode: over the inferences; window mode: window estimate. */
@@ -111,6 +112,7 @@ export function analyzeProfileSession(db: Db, sessionId: number, storedChecks: B
       ? {
           offsetNs: alignment.offsetNs,
           driftPpm: alignment.driftPpm,
+          refNs: alignment.refNs,
           uncertaintyNs: alignment.uncertaintyNs ?? Number.NaN,
           strength: alignment.strength,
           peakRatio: alignment.peakRatio,
