@@ -40,6 +40,12 @@ export interface AlignOptions {
   minPeakRatio?: number;
   /** Standard error of the offset above which it is not trusted (default slot / 10). */
   maxUncertaintyNs?: number;
+  /**
+   * Session-relative host times at which the pattern's internal edges actually happened, in the
+   * order of internalEdges(schedule). The thread wakes late for a rising edge (more so on a loaded
+   * machine); with the actual times the edge fit compares like with like.
+   */
+  edgeTimesNs?: number[];
 }
 
 export interface Alignment {
@@ -205,8 +211,8 @@ export function alignPattern(trace: UniformTrace, schedule: PatternSchedule, hos
   const peakRatio = competitorLag === null ? 1000 : Math.min(1000, Math.max(0, peak) / Math.max(competitor, 1e-3));
 
   // (2) Sub-sample refinement from the edges, twice: the second pass re-centres the level windows.
-  let fit = edgeFit(integ, schedule, hostStartNs, coarseLag, trace);
-  if (fit) fit = edgeFit(integ, schedule, hostStartNs, fit.offsetNs, trace) ?? fit;
+  let fit = edgeFit(integ, schedule, hostStartNs, coarseLag, trace, options.edgeTimesNs);
+  if (fit) fit = edgeFit(integ, schedule, hostStartNs, fit.offsetNs, trace, options.edgeTimesNs) ?? fit;
   const offsetNs = fit ? fit.offsetNs : coarseLag;
   const uncertaintyNs = fit ? fit.uncertaintyNs : step;
   const common = { offsetNs, uncertaintyNs, strength, peakRatio, competitorLagNs: competitorLag, edgesUsed: fit?.edges ?? 0 };
@@ -237,21 +243,34 @@ interface EdgeFit {
 }
 
 /** Locates every internal edge by its area around the expected position (lag) and combines them. */
-function edgeFit(integ: Integrator, s: PatternSchedule, hostStartNs: number, lag: number, trace: UniformTrace): EdgeFit | null {
+function edgeFit(integ: Integrator, s: PatternSchedule, hostStartNs: number, lag: number, trace: UniformTrace, edgeTimesNs?: number[]): EdgeFit | null {
   const p = trace.periodNs;
   const h = s.slotNs / 2;
   // The level windows skip the step response around the edge but keep at least one sample.
   const m = Math.min(Math.max(s.slotNs / 10, 2 * p), h / 2);
   const u = (ns: number): number => (ns - trace.t0Ns) / p;
   const est: { d: number; step: number }[] = [];
-  for (const e of internalEdges(s)) {
-    const hostEdge = hostStartNs + e.tNs;
+  const edges = internalEdges(s);
+  const actual = edgeTimesNs && edgeTimesNs.length === edges.length ? edgeTimesNs : undefined;
+  const at = (i: number): number => (actual ? actual[i]! : hostStartNs + edges[i]!.tNs);
+  const patternStart = hostStartNs + s.startOffsetNs;
+  const patternEnd = hostStartNs + patternDurationNs(s);
+  for (const [i, e] of edges.entries()) {
+    const hostEdge = at(i);
+    // Each level window stays on its own side of the neighbouring edges, which may have moved
+    // (a late wake-up shortens a busy slot).
+    const prev = i > 0 ? at(i - 1) : patternStart;
+    const next = i + 1 < edges.length ? at(i + 1) : patternEnd;
+    const hL = Math.min(h, (hostEdge - prev) / 2);
+    const hR = Math.min(h, (next - hostEdge) / 2);
+    const mm = Math.min(m, hL / 2, hR / 2);
+    if (!(mm > 0)) continue;
     const c = hostEdge + lag;
-    const a = c - h;
-    const b = c + h;
+    const a = c - hL;
+    const b = c + hR;
     if (u(a) < 0 || u(b) > integ.n || integ.hasBad(u(a), u(b))) continue;
-    const A = integ.sum(u(a), u(c - m)) / (u(c - m) - u(a));
-    const B = integ.sum(u(c + m), u(b)) / (u(b) - u(c + m));
+    const A = integ.sum(u(a), u(c - mm)) / (u(c - mm) - u(a));
+    const B = integ.sum(u(c + mm), u(b)) / (u(b) - u(c + mm));
     const stepSize = e.rising ? B - A : A - B;
     if (!(stepSize > 0)) continue;
     const area = integ.sum(u(a), u(b)) * p;
@@ -288,7 +307,7 @@ function median(v: number[]): number {
 export function uniformTrace(chunks: PowerChunk[], gaps: TraceGap[], fromNs: number, toNs: number): UniformTrace | null {
   const over = chunks.filter((c) => c.t0Ns < toNs && chunkEndNs(c) > fromNs);
   if (over.length === 0) return null;
-  const p = Math.min(...over.map((c) => c.periodNs));
+  const p = over.reduce((m, c) => Math.min(m, c.periodNs), Infinity);
   const first = over.reduce((a, c) => (c.t0Ns < a.t0Ns ? c : a));
   const t0 = first.t0Ns + Math.floor((fromNs - first.t0Ns) / p) * p;
   const n = Math.max(0, Math.ceil((toNs - t0) / p));
