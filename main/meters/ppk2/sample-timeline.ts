@@ -253,14 +253,31 @@ export class SampleTimeline {
     const extraAtJump: number[] = [];
     let freshRead = -1;
     let extraAtFresh = 0;
-    let cycles = 0;
+    // An overflow ends when a read makes room in the device FIFO, so the first sample after a jump
+    // is no older than the first read after the silence before it: a lower bound that splits the
+    // hidden cycles between jumps when reads between them were all backlog (each jump but the last).
+    const jumpsAt: Array<{ read: number; raw: number; roomNs: number }> = [];
+    let silenceStart = 0;
     held.forEach((r, k) => {
+      if (k > 0 && r.arrivalNs - held[k - 1]!.arrivalNs > o.readGapMs * 1e6) silenceStart = k;
+      let raw = r.startRaw;
       for (const e of r.events) {
-        if (e.type !== 'gap') continue;
-        const c = Math.max(cycles, cyclesAfter(k));
-        extraAtJump.push(64 * (c - cycles));
-        cycles = c;
+        if (e.type === 'gap') jumpsAt.push({ read: k, raw, roomNs: held[silenceStart]!.arrivalNs });
+        raw += e.type === 'gap' ? e.lost : e.words.length;
       }
+    });
+    let cycles = 0;
+    jumpsAt.forEach((j, n) => {
+      let c = cyclesAfter(j.read);
+      if (n < jumpsAt.length - 1) {
+        // The lag the first sample after the jump would have had on arriving with the room-making read.
+        const lowerNs = j.roomNs - (this.startNs! + j.raw * P) - this.holdFloorNs;
+        const riseNs = Math.min(Math.max(lowerNs, 0), sufMin[j.read]! - this.holdFloorNs);
+        c = riseNs >= o.minHiddenMs * 1e6 ? Math.round(riseNs / P / 64) : 0;
+      }
+      c = Math.max(cycles, c);
+      extraAtJump.push(64 * (c - cycles));
+      cycles = c;
     });
     if (extraAtJump.length === 0) {
       // No counter jump: before the first read without backlog (buffered data arrives older).
