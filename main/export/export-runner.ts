@@ -67,6 +67,11 @@ export class ExportRunner {
     return this.inWorker(req, out);
   }
 
+  /** Exports still running (a cancelled one counts until its worker has exited). */
+  get active(): number {
+    return this.running.size;
+  }
+
   /** Cancels every running export and waits until their workers have exited. */
   async close(): Promise<void> {
     this.closed = true;
