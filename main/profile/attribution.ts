@@ -168,7 +168,9 @@ export function chooseMode(periodNs: number, inferences: InferenceWindow[], alig
   const med = durations.length ? durations[Math.floor((durations.length - 1) / 2)]! : 0;
   const t = (ns: number): string => (ns >= 1e6 ? `${(ns / 1e6).toPrecision(3)} ms` : `${(ns / 1e3).toPrecision(3)} µs`);
   if (!alignment.trusted) {
-    return { mode: 'window', reason: `Window mode: the alignment is not trusted. ${alignment.reason ?? ''}`.trim() };
+    // One sentence: the alignment's own reason becomes its second clause.
+    const why = alignment.reason ? `: ${alignment.reason.charAt(0).toLowerCase()}${alignment.reason.slice(1)}` : '.';
+    return { mode: 'window', reason: `Window mode because the alignment is not trusted${why}` };
   }
   if (periodNs > med / 10) {
     return {

@@ -52,7 +52,7 @@ describe('chooseMode', () => {
     expect(slow.reason).toMatch(/samples every 1\.00 ms, more than a tenth of the median inference \(3\.00 ms\)/);
     const untrusted = chooseMode(10_000, infs, { trusted: false, reason: 'The trace has a gap inside the alignment pattern.', uncertaintyNs: null });
     expect(untrusted.mode).toBe('window');
-    expect(untrusted.reason).toMatch(/not trusted\. The trace has a gap/);
+    expect(untrusted.reason).toBe('Window mode because the alignment is not trusted: the trace has a gap inside the alignment pattern.');
   });
 });
 
@@ -134,7 +134,7 @@ describe('attribution on a synthetic profiling run', () => {
     expect(alignment.trusted).toBe(false);
     const a = attribute({ trace: new PowerTrace(chunks), inferences: r.infs, alignment, baselineInterval: { startNs: 100 * MS, endNs: 600 * MS } });
     expect(a.mode).toBe('window');
-    expect(a.reason).toMatch(/^Window mode: the alignment is not trusted\. The meter samples every 100 ms, too slowly/);
+    expect(a.reason).toMatch(/^Window mode because the alignment is not trusted: the meter samples every 100 ms, too slowly/);
     expect(a.inferences).toEqual([]);
     const truth = r.infs.reduce((s, i) => s + synth.truthEnergyJ(i.startNs, i.endNs), 0) / r.infs.length;
     const w = a.windows;
