@@ -1,11 +1,12 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../api/context';
 import { ErrorMessage } from '../common/ErrorMessage';
 import { SimBadge } from '../common/SimBadge';
 import type { DriverInfo, PortInfo } from '../common/types';
 import { useLiveState } from '../shell/LiveState';
 import { SettingsForm } from './SettingsForm';
-import { fieldError, initialValues, meterSpec, toOptions, type FormValues } from './settings';
+import { loadMeterForm, portFromInput, restoreForm, saveMeterForm, valuesFor } from './meterForm';
+import { fieldError, meterSpec, toOptions, type FormValues } from './settings';
 
 /** Choose a driver and port, fill in the driver's settings, connect or disconnect. */
 export function MeterPicker() {
@@ -20,6 +21,10 @@ export function MeterPicker() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [scanning, setScanning] = useState(false);
+  // Settings typed for the other drivers, kept for switching back (and across pages, see meterForm.ts).
+  const otherValues = useRef<Record<string, FormValues>>({});
+  const connectedSpec = useRef<string | null>(null);
+  connectedSpec.current = meter && meter.state !== 'closed' ? meter.spec : null;
 
   const driver = useMemo(() => drivers?.find((d) => d.name === driverName), [drivers, driverName]);
 
@@ -27,16 +32,25 @@ export function MeterPicker() {
     api.call('meters.drivers', {}).then(
       (list) => {
         setDrivers(list);
-        // Without hardware the simulated meter is the one that works out of the box.
-        const first = list.find((d) => d.simulated) ?? list[0];
-        if (first) {
-          setDriverName(first.name);
-          setValues(initialValues(first.settings));
+        const form = restoreForm(list, loadMeterForm(), connectedSpec.current);
+        const chosen = form && list.find((d) => d.name === form.driver);
+        if (form && chosen) {
+          otherValues.current = form.values;
+          setDriverName(chosen.name);
+          setPort(form.port);
+          setValues(valuesFor(chosen, form.values[chosen.name]));
         }
       },
       setError,
     );
   }, [api]);
+
+  // Every change is kept, so the form survives a visit to another page or a reload.
+  useEffect(() => {
+    if (!driverName) return;
+    otherValues.current = { ...otherValues.current, [driverName]: values };
+    saveMeterForm({ driver: driverName, port, values: otherValues.current });
+  }, [driverName, port, values]);
 
   const rescan = useCallback(() => {
     setScanning(true);
@@ -44,7 +58,10 @@ export function MeterPicker() {
       .call('meters.ports', {})
       .then((list) => {
         setPorts(list);
-        setPort((current) => (current && list.some((p) => p.path === current) ? current : (list[0]?.path ?? '')));
+        // A port the user typed (rfcomm, a pty, tcp://…) stays even when the scan does not list it.
+        setPort((current) => current || (list[0]?.path ?? ''));
+        // What a failed connect said about the old port list no longer applies.
+        setError(null);
       }, setError)
       .finally(() => setScanning(false));
   }, [api]);
@@ -53,8 +70,10 @@ export function MeterPicker() {
   const chooseDriver = (name: string) => {
     setDriverName(name);
     const d = drivers?.find((x) => x.name === name);
-    setValues(initialValues(d?.settings ?? []));
+    if (d) setValues(valuesFor(d, otherValues.current[name]));
     setFieldErrors({});
+    // An error about the previous driver (e.g. "scpi driver needs a port") no longer applies.
+    setError(null);
     // Prefer a port whose device this driver recognises.
     const suggested = ports?.find((p) => p.suggestedDrivers.includes(name));
     if (suggested) setPort(suggested.path);
@@ -68,13 +87,16 @@ export function MeterPicker() {
     setFieldErrors(errors);
     setError(null);
     if (Object.keys(errors).length > 0) return;
-    if (driver.needsPort && !port) {
-      setError(new Error(`The ${driver.name} driver needs a port; plug the meter in and press Rescan.`));
+    const typedPort = portFromInput(driver.name, port);
+    if (driver.needsPort && !typedPort) {
+      setError(
+        new Error(`The ${driver.name} driver needs a port; pick a found one after Rescan, or type it (e.g. /dev/rfcomm0 or tcp://HOST:5025).`),
+      );
       return;
     }
     setBusy(true);
     try {
-      setMeter(await api.call('meters.connect', { spec: meterSpec(driver.name, driver.needsPort ? port : undefined), options }));
+      setMeter(await api.call('meters.connect', { spec: meterSpec(driver.name, driver.needsPort ? typedPort : undefined), options }));
     } catch (e) {
       const field = fieldError(e, driver.settings);
       if (field) setFieldErrors({ [field.key]: field.message });
@@ -137,21 +159,30 @@ export function MeterPicker() {
         ) : null}
         {driver?.needsPort !== false ? (
           <>
-            <select
+            {/* Typed or picked: the scan cannot find every port (rfcomm, a pty, a symlink, tcp://HOST:5025). */}
+            <input
               id="port"
+              type="text"
+              list="port-list"
               value={port}
-              disabled={connected || !ports || ports.length === 0}
-              onChange={(e) => setPort(e.target.value)}
-              data-testid="port-select"
-            >
+              placeholder={driverName === 'scpi' ? 'tcp://HOST:5025 or /dev/ttyUSB0' : '/dev/ttyACM0'}
+              autoComplete="off"
+              spellCheck={false}
+              disabled={connected}
+              onChange={(e) => {
+                setPort(e.target.value);
+                setError(null);
+              }}
+              data-testid="port-input"
+            />
+            <p className="help">Pick a found port or type any device path or URL.</p>
+            <datalist id="port-list" data-testid="port-list">
               {(ports ?? []).map((p) => (
                 <option key={p.path} value={p.path}>
-                  {p.path}
-                  {p.manufacturer ? ` — ${p.manufacturer}` : ''}
-                  {p.suggestedDrivers.length ? ` (${p.suggestedDrivers.join(', ')})` : ''}
+                  {[p.manufacturer, p.suggestedDrivers.length ? `(${p.suggestedDrivers.join(', ')})` : ''].filter(Boolean).join(' ')}
                 </option>
               ))}
-            </select>
+            </datalist>
           </>
         ) : null}
         <p className="help" data-testid="port-count">
