@@ -7,6 +7,7 @@
  */
 import type { Channel } from '../meters/types';
 import { decodePlane } from './chunk-codec';
+import { chunkProblem, damagedGap, type DamagedChunk } from './chunk-reader';
 import type { Db } from './database';
 import type { TraceRequest, TraceResult } from './trace-query';
 
@@ -41,17 +42,24 @@ export function rawTrace(db: Db, req: TraceRequest): TraceResult | null {
     const first = clamp(Math.floor((fromNs - row.t0_ns) / p), 0, row.count - 1);
     const last = clamp(Math.ceil((toNs - row.t0_ns) / p), 0, row.count - 1);
     total += last - first + 1;
-    if (total > req.points) {
-      if (typeof rows.return === 'function') rows.return();
-      return null;
-    }
+    if (total > req.points) return null; // leaving the loop closes the statement's iterator
     spans.push({ row, first, last });
   }
   if (spans.length === 0) return null;
-  const data = db.prepare(`SELECT data FROM sample_chunks WHERE id = ?`);
-  const out: TraceResult = { bucketS: Infinity, tS: [], min: [], max: [], mean: [] };
+  const data = db.prepare(`SELECT id, seq, data, digital, crc32 FROM sample_chunks WHERE id = ?`);
+  const out: TraceResult = { bucketS: Infinity, tS: [], min: [], max: [], mean: [], damaged: [] };
   for (const { row, first, last } of spans) {
-    const blob = (data.get(row.id) as { data: Buffer }).data;
+    const full = data.get(row.id) as { seq: number; data: Buffer; digital: Buffer | null; crc32: number | null };
+    const problem = chunkProblem({ ...full, count: row.count, channels: row.channels });
+    if (problem) {
+      // Checked before decoding: a damaged chunk is a gap, never numbers.
+      out.bucketS = Math.min(out.bucketS, row.period_ns / 1e9);
+      const endNs = row.t0_ns + row.count * row.period_ns;
+      const damaged: DamagedChunk = { id: row.id, seq: full.seq, t0Ns: row.t0_ns, periodNs: row.period_ns, count: row.count, endNs, damaged: true, problem };
+      out.damaged!.push(damagedGap(damaged));
+      continue;
+    }
+    const blob = full.data;
     const plane = decodePlane(blob, row.count, row.channels.split(',') as Channel[], req.channel);
     if (!plane) continue;
     out.bucketS = Math.min(out.bucketS, row.period_ns / 1e9);
@@ -63,7 +71,7 @@ export function rawTrace(db: Db, req: TraceRequest): TraceResult | null {
       out.mean.push(v);
     }
   }
-  return out.tS.length > 0 ? out : null;
+  return out.tS.length > 0 || out.damaged!.length > 0 ? out : null;
 }
 
 const clamp = (x: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, x));
