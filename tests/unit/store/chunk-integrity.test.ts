@@ -116,6 +116,23 @@ describe('chunk checksums', () => {
     expect(good.digital![0]).toBe(0);
   });
 
+  it('checks chunks at the deepest zoom too, where the samples themselves are returned', () => {
+    const { db } = tmpDb();
+    const { id } = recordSession(db);
+    scribble(db, id, 3);
+    // 0.8–0.801 s: 10 samples inside the damaged chunk.
+    const inside = queryTrace(db, { sessionId: id, channel: 'power', fromS: 0.8, toS: 0.801, points: 100 });
+    expect(inside.damaged).toEqual([{ startS: 0.75, endS: 1.0, lostSamples: COUNT, reason: 'damaged' }]);
+    expect(inside.tS).toEqual([]);
+    expect(Number.isFinite(inside.bucketS)).toBe(true);
+    // Across the boundary from chunk 2 (good) into chunk 3 (damaged): chunk 2's samples only.
+    const across = queryTrace(db, { sessionId: id, channel: 'power', fromS: 0.7495, toS: 0.7505, points: 100 });
+    expect(across.damaged).toHaveLength(1);
+    expect(across.tS.length).toBeGreaterThan(0);
+    expect(across.tS.every((t) => t < 0.75)).toBe(true);
+    expect(across.max.every((v) => Math.abs(v - 1.002) < 1e-6)).toBe(true);
+  });
+
   it('counts a damaged digital BLOB as a damaged chunk too', () => {
     const { db } = tmpDb();
     const { repo, id } = recordSession(db);
