@@ -198,14 +198,21 @@ function Budgets({ budgets }: { budgets: BudgetResultDto[] }) {
         const count = num(b.count);
         const within = num(b.within);
         return (
-          <li key={b.name} className={`budget-verdict verdict-${v.toLowerCase()}`} data-testid="budget-verdict" data-verdict={v} data-name={b.name}>
+          <li
+            key={b.name}
+            className={`budget-verdict verdict-${v.toLowerCase()}`}
+            title={typeof b.summary === 'string' ? b.summary : undefined}
+            data-testid="budget-verdict"
+            data-verdict={v}
+            data-name={b.name}
+          >
             <span className="verdict" data-testid="budget-verdict-word">
               {v}
             </span>
             <span>
               <strong>{b.name}</strong> ({m.label} ≤ {typeof b.valueText === 'string' ? b.valueText : `${b.value} ${b.unit}`}):{' '}
               {formatShare(b.fractionWithin)} within{count !== null && within !== null ? ` (${within} of ${count})` : ''}, worst {worstText(b)} <Src kind={m.src} />
-              {typeof b.summary === 'string' ? <span className="muted"> — {b.summary}</span> : null}
+              {num(b.unmeasured) ? <span className="muted"> · {num(b.unmeasured)} without a measurement</span> : null}
             </span>
           </li>
         );

@@ -48,6 +48,14 @@ export function SessionsPage() {
                     <a href={`#/sessions/${s.id}`} data-testid="session-link">
                       {s.name}
                     </a>
+                    {s.kind === 'profile' ? (
+                      <>
+                        {' '}
+                        <span className="badge badge-profile" title="A profiling run: the trace and every inference" data-testid="session-kind-profile">
+                          PROFILE
+                        </span>
+                      </>
+                    ) : null}
                   </td>
                   <td>{dateTime(s.startedAt)}</td>
                   <td className="num">{duration(s.durationS)}</td>

@@ -141,9 +141,11 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
       });
   }, [api, sessionId, channel, range]);
 
-  // A new overlay (the profile's windows arrive after the trace) is drawn without refetching.
+  // A new overlay is drawn without refetching. Not before the first data: uPlot has no axes to
+  // draw then (it throws), and the data's own draw will include the overlay.
   useEffect(() => {
-    uRef.current?.redraw(false);
+    const u = uRef.current;
+    if (u && (u.data[0]?.length ?? 0) > 0) u.redraw(false);
   }, [overlay]);
 
   // Draw what arrived.
