@@ -24,7 +24,8 @@
  *   whole counter cycles: `D = k + 64·round((F' − F)/(64·P))`, added at the counter jump (exact
  *   position); without a jump it is placed before the first read whose
  *   own lag is within `placeTolMs` of F' (the first fresh read: buffered data arrives older).
- *   Below `minHiddenMs` nothing is added: that is within the lag's jitter.
+ *   Below `minHiddenMs` (with a jump) or `minHiddenNoJumpMs` (without) nothing is added: that is
+ *   within the lag's jitter on a loaded host.
  * - The held samples are then emitted with their corrected indices, one gap per loss.
  *
  * A backlog that was caught up without loss settles back at F and is emitted unchanged. Pure: the
@@ -46,8 +47,13 @@ export interface TimelineOptions {
   settleWindowMs: number;
   /** How far (ms) those two minima may differ. */
   flatMs: number;
-  /** Hidden loss shorter than this (ms) is not declared: it is within the lag's jitter. */
+  /** Hidden loss shorter than this (ms) is not added to a counter jump: it is within the lag's jitter. */
   minHiddenMs: number;
+  /**
+   * Without a counter jump there is no evidence of loss but the lag, so the bar is higher: on a
+   * loaded 2-core host (bench:ingest) the floor after a catch-up rose by 5 ms without any loss.
+   */
+  minHiddenNoJumpMs: number;
   /** Without a counter jump, the loss goes before the first read lagging at most this much (ms) above F'. */
   placeTolMs: number;
   /** Catch-up holds at most this long (ms); then it decides with what it has. */
@@ -62,7 +68,8 @@ export const DEFAULT_TIMELINE_OPTIONS: TimelineOptions = {
   settleMinMs: 300,
   settleWindowMs: 150,
   flatMs: 1,
-  minHiddenMs: 3,
+  minHiddenMs: 5,
+  minHiddenNoJumpMs: 20,
   placeTolMs: 2,
   maxHoldMs: 10_000,
 };
@@ -245,9 +252,9 @@ export class SampleTimeline {
     const sufMin = new Float64Array(held.length + 1).fill(Infinity);
     for (let r = held.length - 1; r >= 0; r--) sufMin[r] = Math.min(sufMin[r + 1]!, held[r]!.lagNs);
     const newFloorNs = sufMin[0]!;
-    const cyclesAfter = (r: number): number => {
+    const cyclesAfter = (r: number, minMs = o.minHiddenMs): number => {
       const riseNs = sufMin[r]! - this.holdFloorNs;
-      return riseNs >= o.minHiddenMs * 1e6 ? Math.round(riseNs / P / 64) : 0;
+      return riseNs >= minMs * 1e6 ? Math.round(riseNs / P / 64) : 0;
     };
     /** Hidden samples to add at each jump (by order), or before read `freshRead` when there is none. */
     const extraAtJump: number[] = [];
@@ -282,7 +289,7 @@ export class SampleTimeline {
     if (extraAtJump.length === 0) {
       // No counter jump: before the first read without backlog (buffered data arrives older).
       freshRead = held.findIndex((r) => r.lagNs <= newFloorNs + o.placeTolMs * 1e6);
-      cycles = cyclesAfter(freshRead);
+      cycles = cyclesAfter(freshRead, o.minHiddenNoJumpMs);
       extraAtFresh = 64 * cycles;
     }
     const estimate = settled ? '' : `; the lag had not settled within ${Math.round((held.at(-1)!.arrivalNs - held[0]!.arrivalNs) / 1e6)} ms, so the count is an estimate`;
