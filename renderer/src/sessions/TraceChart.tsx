@@ -67,7 +67,8 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
           i === 0 ? s : { ...s, paths: (p: uPlot, si: number, i0: number, i1: number) => (steppedRef.current ? stepped : linear)(p, si, i0, i1) },
         ),
         bands: BANDS,
-        axes: axes(unit),
+        // Deep-zoom times carry many digits (1.0250431 s): wider spacing keeps the labels apart.
+        axes: axes(unit).map((a, i) => (i === 0 ? { ...a, space: 110 } : a)),
         cursor: { drag: { x: true, y: false, setScale: false } },
         hooks: {
           setSelect: [
