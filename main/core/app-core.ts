@@ -3,6 +3,7 @@
  * recorder, and implements every call of the API contract. Electron IPC and the browser-mode
  * WebSocket both call handle(), which validates the payload against the contract first.
  */
+import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   calls,
@@ -30,7 +31,7 @@ import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { UserError, errorMessage, isUserError } from '../util/errors';
 import { profileDetails } from '../profile/details';
-import { resolveBudgetChecks } from '../profile/checks';
+import { BudgetsRepo } from '../store/budgets-repo';
 import { ProfileRun } from '../profile/run';
 import { zodSentence } from './contract-errors';
 import { LiveFeed } from './live-feed';
@@ -178,7 +179,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   private async startProfile(input: CallInput<'profile.start'>): Promise<{ sessionId: number }> {
     if (this.profiling) throw new UserError('A profiling run is already going; cancel it or wait for it to finish.', 'busy');
     const model = await this.models.resolve(input.model);
-    const checks = resolveBudgetChecks(this.db, input.checks ?? []);
+    const checks = new BudgetsRepo(this.db).resolve(input.checks ?? [], basename(model.dir));
     const run = new ProfileRun(
       this,
       this.models.engine(),

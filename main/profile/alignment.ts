@@ -157,7 +157,11 @@ export function alignPattern(trace: UniformTrace, schedule: PatternSchedule, hos
   const refNs = hostStartNs + (schedule.startOffsetNs + patternDurationNs(schedule)) / 2;
   const uAt = (traceNs: number): number => (traceNs - trace.t0Ns) / p;
 
+  // With the edges' actual times the waveform the meter should have seen is known exactly (late
+  // wake-ups on a loaded machine shorten busy slots): correlate with that instead of the ideal slots.
+  const edgeTimesNs = options.edgeTimesNs && options.edgeTimesNs.length === internalEdges(schedule).length ? options.edgeTimesNs : undefined;
   const correlation = (lag: number): number | null => {
+    if (edgeTimesNs) return actualCorrelation(integ, schedule, firstSlotNs, edgeTimesNs, lag, uAt);
     const u0 = uAt(firstSlotNs + lag);
     const u1 = u0 + D;
     if (u0 < 0 || u1 > integ.n) return null;
@@ -202,19 +206,24 @@ export function alignPattern(trace: UniformTrace, schedule: PatternSchedule, hos
   let competitor = -Infinity;
   let competitorLag: number | null = null;
   for (let i = 0; i < rs.length; i++) {
-    if (Math.abs(lags[i]! - coarseLag) > schedule.slotNs && rs[i]! > competitor) {
+    // The main lobe spans ±1 slot; executed edges that moved (late wake-ups) widen it a little.
+    if (Math.abs(lags[i]! - coarseLag) > 1.5 * schedule.slotNs && rs[i]! > competitor) {
       competitor = rs[i]!;
       competitorLag = lags[i]! - coarseLag;
     }
   }
-  const strength = Math.max(0, Math.min(1, peak));
+  let strength = Math.max(0, Math.min(1, peak));
   const peakRatio = competitorLag === null ? 1000 : Math.min(1000, Math.max(0, peak) / Math.max(competitor, 1e-3));
 
   // (2) Sub-sample refinement from the edges, twice: the second pass re-centres the level windows.
-  let fit = edgeFit(integ, schedule, hostStartNs, coarseLag, trace, options.edgeTimesNs);
-  if (fit) fit = edgeFit(integ, schedule, hostStartNs, fit.offsetNs, trace, options.edgeTimesNs) ?? fit;
+  let fit = edgeFit(integ, schedule, hostStartNs, coarseLag, trace, edgeTimesNs);
+  if (fit) fit = edgeFit(integ, schedule, hostStartNs, fit.offsetNs, trace, edgeTimesNs) ?? fit;
   const offsetNs = fit ? fit.offsetNs : coarseLag;
   const uncertaintyNs = fit ? fit.uncertaintyNs : step;
+  if (fit && edgeTimesNs) {
+    const atFit = correlation(offsetNs);
+    if (atFit !== null) strength = Math.max(0, Math.min(1, atFit));
+  }
   const common = { offsetNs, uncertaintyNs, strength, peakRatio, competitorLagNs: competitorLag, edgesUsed: fit?.edges ?? 0 };
 
   const ms = (ns: number): string => `${(ns / 1e6).toPrecision(3)} ms`;
@@ -291,6 +300,37 @@ function edgeFit(integ: Integrator, s: PatternSchedule, hostStartNs: number, lag
   const sd = Math.sqrt(kept.reduce((x, y) => x + (y - mean) ** 2, 0) / (kept.length - 1));
   // 1 ns: the resolution of session times.
   return { offsetNs: mean, uncertaintyNs: Math.max(sd / Math.sqrt(kept.length), 1), edges: kept.length };
+}
+
+/** Normalised correlation of the trace with the pattern as executed (edges at their actual times). */
+function actualCorrelation(
+  integ: Integrator,
+  s: PatternSchedule,
+  firstSlotNs: number,
+  edgeTimesNs: number[],
+  offsetNs: number,
+  uAt: (traceNs: number) => number,
+): number | null {
+  const bounds = [firstSlotNs, ...edgeTimesNs, firstSlotNs + s.bits.length * s.slotNs].map((t) => uAt(t + offsetNs));
+  const u0 = bounds[0]!;
+  const u1 = bounds[bounds.length - 1]!;
+  if (u0 < 0 || u1 > integ.n) return null;
+  const D = u1 - u0;
+  let sign = s.bits[0] === 1 ? 1 : -1;
+  let swx = 0;
+  let sw = 0;
+  for (let j = 0; j + 1 < bounds.length; j++) {
+    const a = bounds[j]!;
+    const b = Math.max(a, bounds[j + 1]!);
+    swx += sign * integ.sum(a, b);
+    sw += sign * (b - a);
+    sign = -sign;
+  }
+  const sx = integ.sum(u0, u1);
+  const varX = integ.sumSq(u0, u1) - (sx * sx) / D;
+  const varW = D - (sw * sw) / D;
+  if (!(varX > 0) || !(varW > 0)) return 0;
+  return (swx - (sw * sx) / D) / Math.sqrt(varW * varX);
 }
 
 function median(v: number[]): number {

@@ -155,9 +155,9 @@ export function loadPowerTrace(db: Db, sessions: SessionsRepo, sessionId: number
 function alignRun(chunks: PowerChunk[], gaps: TraceGap[], phases: MarkerRow[]): Alignment | null {
   const patterns = phases.filter((m) => m.label === 'alignment' && m.data);
   const results = patterns.map((m) => {
-    const d = JSON.parse(m.data!) as { slotNs: number; bits: (0 | 1)[] };
+    const d = JSON.parse(m.data!) as { slotNs: number; bits: (0 | 1)[]; edgesNs?: number[] };
     const schedule: PatternSchedule = { slotNs: d.slotNs, bits: d.bits, startOffsetNs: 0 };
-    return alignPatternInChunks(chunks, gaps, schedule, m.t_ns);
+    return alignPatternInChunks(chunks, gaps, schedule, m.t_ns, d.edgesNs ? { edgeTimesNs: d.edgesNs } : {});
   });
   if (results.length === 0) return null;
   if (results.length >= 2 && results[0]!.trusted && results[results.length - 1]!.trusted) {

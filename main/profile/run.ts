@@ -19,7 +19,8 @@ import { monotonicNs } from '../util/clock';
 import { UserError } from '../util/errors';
 import { analyzeProfileSession, type ProfileResult } from './analyze';
 import type { BudgetSpec } from './budget-check';
-import { makePattern } from './pattern';
+import { makePattern, type PatternSchedule } from './pattern';
+import type { BusyPatternResult } from '../ddi/worker/busy-pattern';
 import { ProfileRepo } from '../store/profile-repo';
 
 export interface ProfileOptions {
@@ -135,7 +136,7 @@ export class ProfileRun {
       const schedule = makePattern();
       progress('alignment', 0, 1);
       const p = await this.engine.busyPattern(schedule.slotNs, schedule.bits);
-      phase('alignment', p.startNs, p.endNs, { slotNs: schedule.slotNs, bits: schedule.bits, lateNs: p.lateNs });
+      phase('alignment', p.startNs, p.endNs, patternData(schedule, p, t0));
       // The inferences, batch 1, one after another.
       const records: InferenceRecord[] = [];
       const i0 = monotonicNs();
@@ -164,7 +165,7 @@ export class ProfileRun {
       // A second pattern after the inferences: with the first it gives the meter clock's drift.
       if (!this.cancelled && !this.meterLost()) {
         const q = await this.engine.busyPattern(schedule.slotNs, schedule.bits);
-        phase('alignment', q.startNs, q.endNs, { slotNs: schedule.slotNs, bits: schedule.bits, lateNs: q.lateNs });
+        phase('alignment', q.startNs, q.endNs, patternData(schedule, q, t0));
       }
       if (this.cancelled) {
         status = 'cancelled';
@@ -187,6 +188,11 @@ export class ProfileRun {
     const s = this.core.meterStatus();
     return !s || s.state === 'error' || s.state === 'closed';
   }
+}
+
+/** What the analysis needs of an executed pattern: the schedule and when its edges really happened. */
+function patternData(schedule: PatternSchedule, r: BusyPatternResult, t0: number) {
+  return { slotNs: schedule.slotNs, bits: schedule.bits, lateNs: r.lateNs, riseLateNs: r.riseLateNs, edgesNs: r.edgesNs.map((e) => e - t0) };
 }
 
 /** Dataset indices skip … skip+n−1 (the warm-up reuses the first images; they are not counted). */

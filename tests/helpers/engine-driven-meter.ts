@@ -38,9 +38,19 @@ export class ObservedEngine extends EngineWorkerHost {
   }
   override async busyPattern(slotNs: number, bits: number[], startNs?: number) {
     const r = await super.busyPattern(slotNs, bits, startNs);
-    bits.forEach((b, k) => {
-      if (b) this.log.intervals.push({ startNs: r.startNs + k * slotNs, endNs: r.startNs + (k + 1) * slotNs });
-    });
+    // Busy from each rising edge to the next falling one, at the times they really happened.
+    let edge = 0;
+    let busyFrom: number | undefined = bits[0] ? r.startNs : undefined;
+    for (let k = 1; k < bits.length; k++) {
+      if (bits[k] === bits[k - 1]) continue;
+      const t = r.edgesNs[edge++]!;
+      if (bits[k]) busyFrom = t;
+      else if (busyFrom !== undefined) {
+        this.log.intervals.push({ startNs: busyFrom, endNs: t });
+        busyFrom = undefined;
+      }
+    }
+    if (busyFrom !== undefined) this.log.intervals.push({ startNs: busyFrom, endNs: r.endNs });
     return r;
   }
   override async inferDataset(dataset: string, indices: number[], opts: InferParams) {

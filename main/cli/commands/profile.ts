@@ -2,13 +2,14 @@
  * `ddi-profiler profile`: a profiling run — the meter trace and every inference in one session, the
  * meter's time aligned to the host's, energy attributed per inference, budgets checked.
  */
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { BackendName } from '../../ddi/backend';
 import { INFERENCE_MODES, type InferenceMode } from '../../ddi/types';
 import { EngineWorkerHost } from '../../ddi/worker/host';
 import { validateMeterSpec } from '../../meters/registry';
 import type { ProfileResult } from '../../profile/analyze';
-import { resolveBudgetChecks } from '../../profile/checks';
+import { BudgetsRepo } from '../../store/budgets-repo';
 import { ProfileRun } from '../../profile/run';
 import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
@@ -85,7 +86,7 @@ export function registerProfileCommand(program: Command): void {
             limit,
             mode,
             budget: flags.budget ?? null,
-            checks: resolveBudgetChecks(core.db, flags.check ?? []),
+            checks: new BudgetsRepo(core.db).resolve(flags.check ?? [], basename(modelDir)),
             baselineS,
             closingS,
             warmup,
@@ -161,8 +162,7 @@ export function describeResult(r: ProfileResult): string {
   }
   for (const b of r.budgets) {
     lines.push(
-      `Budget ${b.name} (${b.metric} ≤ ${b.valueText}): ${b.pass ? 'PASS' : 'FAIL'} — ${(b.fractionWithin * 100).toFixed(1)} % within, ` +
-        `worst ${b.worstText}${b.violations.length ? `, ${b.violations.length} over` : ''}${b.unmeasured ? `, ${b.unmeasured} not measured` : ''}.`,
+      `Budget ${b.name} (${b.metric} ≤ ${b.valueText}, measured): ${b.verdict.toUpperCase()} — ${b.summary}`,
     );
   }
   return lines.join('\n');

@@ -4,6 +4,7 @@ import type { LoadedModelInfo } from '../engine';
 import type { ListModelsResult } from '../io';
 import type { CostTable } from '../cost';
 import type { Budget, InferenceMode, InferenceRecord } from '../types';
+import type { BusyPatternResult } from './busy-pattern';
 
 export interface WorkerInit {
   backend?: BackendName;
@@ -30,7 +31,7 @@ export interface WorkerMethods {
    * [startNs + k·slotNs, startNs + (k+1)·slotNs) on the host monotonic clock; 1 = spin, 0 = sleep.
    * startNs 0 = start one slot from now. Returns the start actually used.
    */
-  busyPattern: { params: { slotNs: number; bits: number[]; startNs?: number }; result: { startNs: number; endNs: number; lateNs: number } };
+  busyPattern: { params: { slotNs: number; bits: number[]; startNs?: number }; result: BusyPatternResult };
   unload: { params: Record<string, never>; result: null };
 }
 

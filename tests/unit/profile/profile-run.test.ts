@@ -67,7 +67,7 @@ describe('profiling run (engine-driven meter, 100 kS/s, 300 ms delivery delay)',
   it('finds the meter clock offset and gives back each inference’s injected energy', async () => {
     const { result, rows } = await profileOnce(7);
     expect(result.status).toBe('complete');
-    expect(result.alignment?.trusted).toBe(true);
+    expect(result.alignment?.trusted, JSON.stringify(result.alignment)).toBe(true);
     expect(result.alignment!.offsetNs / 1e6).toBeCloseTo(7, 0);
     expect(Math.abs(result.alignment!.offsetNs - 7e6)).toBeLessThan(0.2e6);
     expect(result.attribution.mode).toBe('per-inference');
