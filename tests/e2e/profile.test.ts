@@ -142,6 +142,23 @@ describe('Profiling in Chromium', () => {
     await page.getByTestId('profile-result').waitFor();
     expect(await page.getByTestId('inference-scroll').getAttribute('data-rows')).toBe(String(N));
 
+    // A long run cancelled during its inferences: the ETA is counted, and the partial run opens, kept as cancelled.
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-limit').fill('1000');
+    await page.getByTestId('profile-submit').click();
+    await page.locator('[data-testid="profile-progress"][data-phase="inferences"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('profile-phase').textContent()).toMatch(/^Inferences \d+ of 1000$/);
+    expect(await page.getByTestId('profile-times').textContent()).toMatch(/ETA [\d.]+ s|ETA \d+ min/);
+    await page.getByTestId('profile-cancel').click();
+    const cancelled = page.getByTestId('profile-result');
+    await cancelled.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('session-status').textContent()).toBe('cancelled');
+    expect(await page.getByTestId('profile-status-reason').textContent()).toMatch(/^Run cancelled: Cancelled after \d+ of 1000 inferences\.$/);
+    const kept = Number(await cancelled.getAttribute('data-inferences'));
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(1000);
+    expect(await page.getByTestId('inference-scroll').getAttribute('data-rows')).toBe(String(kept));
+
     expect(problems).toEqual([]);
     await page.close();
   });
