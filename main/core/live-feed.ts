@@ -31,12 +31,22 @@ export class LiveFeed {
       const c = chunk.channels.indexOf(this.channel);
       const plane = chunk.data[c >= 0 ? c : index];
       if (!plane) return;
-      this.acc.addRun((chunk.t0Ns - this.originNs) / 1e9, chunk.periodNs / 1e9, plane, chunk.count);
+      // A meter that sends NaN or Infinity must not poison the live view (the recorder stores such
+      // samples as a gap): only runs of finite values are bucketed and summed.
+      const t0S = (chunk.t0Ns - this.originNs) / 1e9;
+      const periodS = chunk.periodNs / 1e9;
+      for (const [from, to] of finiteRuns(plane, chunk.count)) {
+        this.acc.addRun(t0S + from * periodS, periodS, from === 0 && to === chunk.count ? plane : plane.subarray(from, to), to - from);
+      }
       chunk.channels.forEach((ch, i) => {
         const d = chunk.data[i]!;
         const acc = (this.sums[ch] ??= { sum: 0, n: 0 });
-        for (let k = 0; k < chunk.count; k++) acc.sum += d[k]!;
-        acc.n += chunk.count;
+        for (let k = 0; k < chunk.count; k++) {
+          const v = d[k]!;
+          if (!Number.isFinite(v)) continue;
+          acc.sum += v;
+          acc.n++;
+        }
       });
     });
     this.timer = setInterval(() => this.flush(), LIVE_INTERVAL_MS);
@@ -58,4 +68,20 @@ export class LiveFeed {
     clearInterval(this.timer);
     this.off();
   }
+}
+
+/** [from, to) index ranges of consecutive finite values. */
+export function finiteRuns(plane: ArrayLike<number>, count: number): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = -1;
+  for (let k = 0; k < count; k++) {
+    if (Number.isFinite(plane[k]!)) {
+      if (start < 0) start = k;
+    } else if (start >= 0) {
+      runs.push([start, k]);
+      start = -1;
+    }
+  }
+  if (start >= 0) runs.push([start, count]);
+  return runs;
 }

@@ -43,6 +43,9 @@ function main(): void {
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, log));
 
   app.on('window-all-closed', () => app.quit());
+  // A signal (logout, `kill`, Ctrl-C in the terminal that started the app) ends a recording like a
+  // stop: quitting goes through before-quit, which closes the core (drains, writes the status).
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => app.quit());
   app.on('before-quit', (event) => {
     if (quitting || !core) return;
     // Close the meter and the database cleanly (stops a recording, checkpoints WAL) before exit.

@@ -155,6 +155,14 @@ async function loadMain(gotLock = true) {
   return { ...fake, core };
 }
 
+// main.ts quits on SIGTERM/SIGINT/SIGHUP; every loadMain() adds those handlers to this test process,
+// which must not keep them (they would swallow the runner's own signals).
+const QUIT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const signalBaseline = new Map(QUIT_SIGNALS.map((s) => [s, process.listeners(s)]));
+afterEach(() => {
+  for (const s of QUIT_SIGNALS) for (const l of process.listeners(s)) if (!signalBaseline.get(s)!.includes(l)) process.off(s, l);
+});
+
 afterEach(() => {
   vi.doUnmock('electron');
   vi.doUnmock('../../../main/core/app-core');
@@ -312,6 +320,19 @@ describe('Electron main wiring', () => {
       expect(app.quit).toHaveBeenCalled();
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  it('quits through the closing path on SIGTERM, SIGINT and SIGHUP', async () => {
+    const { ready, windows, app } = await loadMain();
+    ready.resolve();
+    await vi.waitFor(() => expect(windows).toHaveLength(1));
+    for (const s of QUIT_SIGNALS) {
+      const added = process.listeners(s).filter((l) => !signalBaseline.get(s)!.includes(l));
+      expect(added).toHaveLength(1);
+      app.quit.mockClear();
+      (added[0] as (signal: string) => void)(s);
+      expect(app.quit).toHaveBeenCalledTimes(1);
     }
   });
 
