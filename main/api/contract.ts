@@ -87,6 +87,11 @@ export const SessionSummarySchema = z.object({
   energyJ: z.number().nullable(),
   /** How power was obtained: a measured power channel, or current × the supply voltage the meter set. */
   powerSource: z.enum(['measured', 'nominal-voltage']).nullable().optional(),
+  /** For powerSource 'nominal-voltage': the voltage assumed for power (the meter's supply set-point). */
+  nominalVoltageV: z.number().nullable().optional(),
+  /** Time-weighted mean current and charge, when current is measured (null otherwise). */
+  meanCurrentA: z.number().nullable().optional(),
+  chargeC: z.number().nullable().optional(),
   /**
    * Set when the stored row cannot be read in full: one sentence saying what is wrong. The other
    * fields then hold what could be read, so a damaged session never hides the rest of the list.
@@ -258,6 +263,45 @@ export const ProfileInferenceSchema = z.object({
   activeEnergyJ: z.number().nullable(),
 });
 
+const ChannelStatsSchema = z.object({ mean: z.number(), min: z.number(), max: z.number() });
+
+/**
+ * Statistics of a time range, exact from the stored samples (main/analysis/selection-stats.ts): each
+ * sample holds for one period, edge samples count for their part inside the range, time without
+ * samples (gaps, damaged chunks) is left out of means, charge and energy and reported.
+ */
+export const SelectionStatsSchema = z.object({
+  sessionId: z.number().int(),
+  fromS: z.number(),
+  toS: z.number(),
+  durationS: z.number(),
+  coveredS: z.number(),
+  uncoveredS: z.number(),
+  samples: z.number(),
+  current: ChannelStatsSchema.nullable(),
+  voltage: ChannelStatsSchema.nullable(),
+  power: ChannelStatsSchema.nullable(),
+  chargeC: z.number().nullable(),
+  chargeMAh: z.number().nullable(),
+  energyJ: z.number().nullable(),
+  energyWh: z.number().nullable(),
+  powerSource: z.enum(['measured', 'nominal-voltage']).nullable(),
+  nominalVoltageV: z.number().nullable(),
+  gaps: z.array(z.object({ startS: z.number(), endS: z.number(), lostSamples: z.number(), reason: z.string() })),
+  lostSamples: z.number(),
+});
+
+/** A marker on a session's time line: the user's notes (kind 'note') and a profiling run's phases ('phase'). */
+export const MarkerSchema = z.object({
+  id: z.number().int(),
+  sessionId: z.number().int(),
+  kind: z.string(),
+  tS: z.number(),
+  /** End of a range marker; null for a marker at one time. */
+  endS: z.number().nullable(),
+  label: z.string(),
+});
+
 /** A phase of a profiling run (warmup, baseline, alignment, inferences, closing), host time from session start. */
 export const ProfilePhaseIntervalSchema = z.object({ label: z.string(), startS: z.number(), endS: z.number().nullable() });
 
@@ -307,7 +351,15 @@ export const calls = {
     output: TraceSchema,
   },
   'sessions.export': {
-    input: z.object({ id: z.number().int().positive(), format: z.enum(['csv', 'json']) }).strict(),
+    input: z
+      .object({
+        id: z.number().int().positive(),
+        format: z.enum(['csv', 'json']),
+        /** Export only this range (seconds from session start); default the whole session. */
+        fromS: z.number().min(0).max(MAX_SESSION_S).optional(),
+        toS: z.number().min(0).max(MAX_SESSION_S).optional(),
+      })
+      .strict(),
     /** Electron writes the file where the user chose (savedTo); browser mode hands back a one-time downloadUrl. */
     output: z.object({
       fileName: z.string(),
@@ -315,6 +367,44 @@ export const calls = {
       downloadUrl: z.string().optional(),
       cancelled: z.boolean().optional(),
     }),
+  },
+  'sessions.stats': {
+    input: z
+      .object({
+        id: z.number().int().positive(),
+        fromS: z.number().min(0).max(MAX_SESSION_S).optional(),
+        toS: z.number().min(0).max(MAX_SESSION_S).optional(),
+      })
+      .strict(),
+    output: SelectionStatsSchema,
+  },
+  /** Rename a session or replace its notes. */
+  'sessions.update': {
+    input: z
+      .object({ id: z.number().int().positive(), name: z.string().max(200).optional(), notes: z.string().max(10_000).optional() })
+      .strict(),
+    output: SessionSummarySchema,
+  },
+  /** Deletes a session with its samples, gaps, markers and inferences, and gives the space back (see docs/architecture.md). */
+  'sessions.delete': {
+    input: SessionId,
+    output: z.object({ ok: z.literal(true), reclaimed: z.enum(['incremental-vacuum', 'vacuum', 'later']), freedBytes: z.number() }),
+  },
+  'markers.list': { input: SessionId, output: z.array(MarkerSchema) },
+  'markers.add': {
+    input: z
+      .object({
+        sessionId: z.number().int().positive(),
+        tS: z.number().min(0).max(MAX_SESSION_S),
+        endS: z.number().min(0).max(MAX_SESSION_S).nullable().optional(),
+        label: z.string().max(200),
+      })
+      .strict(),
+    output: MarkerSchema,
+  },
+  'markers.delete': {
+    input: z.object({ sessionId: z.number().int().positive(), markerId: z.number().int().positive() }).strict(),
+    output: z.object({ ok: z.literal(true) }),
   },
   'models.list': {
     input: Empty,
@@ -392,6 +482,8 @@ export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModelSummaryDto = z.output<typeof ModelSummarySchema>;
 export type InferenceRun = z.output<typeof InferenceRunSchema>;
 export type InferenceRecordDto = z.output<typeof InferenceRecordSchema>;
+export type SelectionStatsDto = z.output<typeof SelectionStatsSchema>;
+export type MarkerDto = z.output<typeof MarkerSchema>;
 
 export const CALL_NAMES = Object.keys(calls) as CallName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];

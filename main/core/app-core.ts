@@ -13,9 +13,13 @@ import {
   type CallOutput,
   type EventName,
   type EventPayload,
+  type MarkerDto,
   type MeterStatus,
   type SessionSummary,
 } from '../api/contract';
+import { resolveRange, sessionStats } from '../analysis/session-stats';
+import { MarkersRepo, VISIBLE_MARKER_KINDS, type MarkerRow } from '../store/markers-repo';
+import { reclaimSpace } from '../store/reclaim-space';
 import type { ApiErrorShape } from '../api/wire';
 import { ExportRunner, exportFileName, type ExportFormat, type ExportTable, type FileExportOptions } from '../export/session-export';
 import { listPorts } from '../meters/discovery';
@@ -51,7 +55,13 @@ export interface AppCoreOptions {
    * How this transport delivers an export: Electron asks where to save and calls exportSession();
    * browser mode hands out a one-time download URL served by writeSessionExport().
    */
-  deliverExport?: (id: number, format: ExportFormat, fileName: string) => Promise<ExportOutput>;
+  deliverExport?: (id: number, format: ExportFormat, fileName: string, range?: ExportRange) => Promise<ExportOutput>;
+}
+
+/** Part of a session to export, seconds from its start (either end may be left open). */
+export interface ExportRange {
+  fromS?: number;
+  toS?: number;
 }
 
 type CoreEvents = { [K in EventName]: EventPayload<K> };
@@ -63,6 +73,15 @@ export class ApiError extends Error {
   constructor(readonly shape: ApiErrorShape) {
     super(shape.message);
   }
+}
+
+function rangeOf(fromS: number | undefined, toS: number | undefined): ExportRange | undefined {
+  if (fromS === undefined && toS === undefined) return undefined;
+  return { ...(fromS !== undefined ? { fromS } : {}), ...(toS !== undefined ? { toS } : {}) };
+}
+
+function markerDto(sessionId: number, m: MarkerRow): MarkerDto {
+  return { id: m.id, sessionId, kind: m.kind, tS: m.t_ns / 1e9, endS: m.end_ns === null ? null : m.end_ns / 1e9, label: m.label };
 }
 
 export class AppCore extends TypedEmitter<CoreEvents> {
@@ -154,12 +173,47 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         gaps: mergeGaps(this.repo.gaps(id, from * 1e9, to * 1e9), trace.damaged ?? []),
       };
     },
-    'sessions.export': async ({ id, format }) => {
+    'sessions.export': async ({ id, format, fromS, toS }) => {
       this.repo.get(id);
       if (!this.options.deliverExport) {
         throw new UserError('This transport cannot deliver files; use "ddi-profiler export" instead.', 'unsupported');
       }
-      return this.options.deliverExport(id, format, exportFileName(id, format));
+      const range = rangeOf(fromS, toS);
+      // A bad range is refused here, before a save dialog opens or a download link exists.
+      if (range) resolveRange(this.db, id, range);
+      return this.options.deliverExport(id, format, exportFileName(id, format), ...(range ? [range] : []));
+    },
+    'sessions.stats': ({ id, fromS, toS }) => ({ sessionId: id, ...sessionStats(this.db, id, rangeOf(fromS, toS) ?? {}) }),
+    'sessions.update': ({ id, name, notes }) => {
+      const trimmed = name?.trim();
+      if (trimmed !== undefined && trimmed === '') throw new UserError('A session name cannot be empty; type at least one character.', 'bad-name');
+      this.repo.update(id, { ...(trimmed !== undefined ? { name: trimmed } : {}), ...(notes !== undefined ? { notes } : {}) });
+      return readableSummary(this.repo, this.repo.get(id));
+    },
+    'sessions.delete': ({ id }) => {
+      if (this.recorder?.sessionId === id) throw new UserError(`Session ${id} is still recording; stop it before deleting it.`, 'busy');
+      this.repo.delete(id);
+      // A full VACUUM (older databases only) rewrites the file: never while anything records or exports.
+      const idle = !this.recorder && !this.profiling && (this.exportRunner?.active ?? 0) === 0;
+      return { ok: true as const, ...reclaimSpace(this.db, { idle }) };
+    },
+    'markers.list': ({ id }) => {
+      this.repo.get(id);
+      return new MarkersRepo(this.db).list(id, VISIBLE_MARKER_KINDS).map((m) => markerDto(id, m));
+    },
+    'markers.add': ({ sessionId, tS, endS, label }) => {
+      this.repo.get(sessionId);
+      const text = label.trim();
+      if (text === '') throw new UserError('A marker needs a label; type a few words saying what happens there.', 'bad-marker');
+      const end = endS ?? null;
+      if (end !== null && !(end > tS)) throw new UserError(`The marker's end (${end} s) must come after its start (${tS} s); drag from left to right or leave the end empty.`, 'bad-marker');
+      const markers = new MarkersRepo(this.db);
+      const markerId = markers.add(sessionId, { tNs: tS * 1e9, endNs: end === null ? null : end * 1e9, kind: 'note', label: text, data: null });
+      return markerDto(sessionId, markers.get(sessionId, markerId));
+    },
+    'markers.delete': ({ sessionId, markerId }) => {
+      new MarkersRepo(this.db).deleteNote(sessionId, markerId);
+      return { ok: true as const };
     },
     'models.list': () => this.models.list(),
     'models.run': (input) => this.models.run(input),
@@ -333,13 +387,13 @@ export class AppCore extends TypedEmitter<CoreEvents> {
    * Writes an export file (Electron after its save dialog, the CLI). An existing file is replaced
    * unless `force: false` (the save dialog has asked already; the CLI passes its --force).
    */
-  exportSession(id: number, format: ExportFormat, path: string, options: FileExportOptions & { table?: ExportTable } = {}): Promise<void> {
-    return this.exports.toFile({ id, format, ...(options.table ? { table: options.table } : {}) }, path, { force: options.force ?? true });
+  exportSession(id: number, format: ExportFormat, path: string, options: FileExportOptions & { table?: ExportTable; range?: ExportRange } = {}): Promise<void> {
+    return this.exports.toFile({ id, format, ...(options.table ? { table: options.table } : {}), ...options.range }, path, { force: options.force ?? true });
   }
 
   /** Streams an export (browser-mode download); rejects with 'export-cancelled' when `out` closes first. */
-  writeSessionExport(id: number, format: ExportFormat, out: Writable): Promise<void> {
-    return this.exports.toStream({ id, format }, out);
+  writeSessionExport(id: number, format: ExportFormat, out: Writable, range?: ExportRange): Promise<void> {
+    return this.exports.toStream({ id, format, ...range }, out);
   }
 
   async close(): Promise<void> {

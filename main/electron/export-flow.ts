@@ -16,7 +16,7 @@ export interface ExportFlowDeps {
   /** Shows the save dialog with a suggested name; resolves to the chosen path, or null when cancelled. */
   askSavePath: (suggestedName: string, format: ExportFormat) => Promise<string | null>;
   /** The core's write-to-path export (AppCore.exportSession). */
-  exportTo: (id: number, format: ExportFormat, path: string) => Promise<void>;
+  exportTo: (id: number, format: ExportFormat, path: string, range?: { fromS?: number; toS?: number }) => Promise<void>;
 }
 
 /**
@@ -29,11 +29,11 @@ export function withFormatExtension(path: string, format: ExportFormat): string 
 }
 
 export function createDeliverExport(deps: ExportFlowDeps) {
-  return async (id: number, format: ExportFormat, suggestedName: string): Promise<ExportOutput> => {
+  return async (id: number, format: ExportFormat, suggestedName: string, range?: { fromS?: number; toS?: number }): Promise<ExportOutput> => {
     const chosen = await deps.askSavePath(suggestedName, format);
     if (chosen === null || chosen === '') return { fileName: suggestedName, cancelled: true };
     const path = withFormatExtension(chosen, format);
-    await deps.exportTo(id, format, path);
+    await (range ? deps.exportTo(id, format, path, range) : deps.exportTo(id, format, path));
     return { fileName: basename(path), savedTo: path };
   };
 }

@@ -101,9 +101,9 @@ function start(): void {
       const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
       return result.canceled || !result.filePath ? null : result.filePath;
     },
-    exportTo: (id, format, path) => {
+    exportTo: (id, format, path, range) => {
       if (!core) throw new Error('The app is shutting down.');
-      return core.exportSession(id, format, path);
+      return range ? core.exportSession(id, format, path, { range }) : core.exportSession(id, format, path);
     },
   });
 

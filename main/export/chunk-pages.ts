@@ -19,17 +19,26 @@ export interface ExportChunk {
 /** Chunks per page: at 1 MS/s with three channels one chunk is 3 MB, so a page stays a few MB. */
 const PAGE_CHUNKS = 4;
 
-/** The session's chunks in time order, a page at a time. */
-export function* chunkPages(db: Db, sessionId: number, order: Channel[]): Generator<ExportChunk[]> {
+/**
+ * The session's chunks in time order, a page at a time; with a range, only from the chunk holding
+ * its start to the last one starting before its end (the caller cuts the samples at the edges).
+ */
+export function* chunkPages(db: Db, sessionId: number, order: Channel[], range?: { fromNs: number; toNs: number }): Generator<ExportChunk[]> {
   const page = db.prepare(
     `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time FROM sample_chunks
-     WHERE session_id = ? AND (t0_ns > ? OR (t0_ns = ? AND id > ?))
+     WHERE session_id = ? AND (t0_ns > ? OR (t0_ns = ? AND id > ?)) AND t0_ns < ?
      ORDER BY t0_ns, id LIMIT ?`,
   );
-  let lastT0 = Number.MIN_SAFE_INTEGER;
+  const start = range
+    ? (db.prepare('SELECT t0_ns FROM sample_chunks WHERE session_id = ? AND t0_ns <= ? ORDER BY t0_ns DESC LIMIT 1').get(sessionId, Math.floor(range.fromNs)) as
+        | { t0_ns: number }
+        | undefined)
+    : undefined;
+  let lastT0 = start ? start.t0_ns - 1 : Number.MIN_SAFE_INTEGER;
   let lastId = -1;
+  const endBound = range ? Math.ceil(range.toNs) : Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const rows = page.all(sessionId, lastT0, lastT0, lastId, PAGE_CHUNKS) as ChunkRow[];
+    const rows = page.all(sessionId, lastT0, lastT0, lastId, endBound, PAGE_CHUNKS) as ChunkRow[];
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     lastT0 = last.t0_ns;

@@ -17,6 +17,7 @@ import { SessionsRepo } from '../store/sessions-repo';
 import { damagedGap } from '../store/chunk-reader';
 import { mergeGaps } from '../store/trace-query';
 import { UserError } from '../util/errors';
+import { resolveRange, sessionStats } from '../analysis/session-stats';
 import { chunkPages } from './chunk-pages';
 import {
   INFERENCE_CSV_HEADER,
@@ -37,7 +38,24 @@ export interface ExportRequest {
   format: ExportFormat;
   /** CSV only; default 'samples'. */
   table?: ExportTable;
+  /**
+   * Only this range, seconds from session start (default: all of it). Samples whose hold period
+   * overlaps it (the first may start up to one period before fromS, as in the selection statistics),
+   * inferences, gaps and markers overlapping it; the JSON adds the range's statistics.
+   */
+  fromS?: number;
+  toS?: number;
 }
+
+/** The request's range in ns, checked against the session (one sentence when unusable), or null for all. */
+function requestRange(db: Db, req: ExportRequest): { fromNs: number; toNs: number } | null {
+  if (req.fromS === undefined && req.toS === undefined) return null;
+  const r = resolveRange(db, req.id, { ...(req.fromS !== undefined ? { fromS: req.fromS } : {}), ...(req.toS !== undefined ? { toS: req.toS } : {}) });
+  return { fromNs: r.fromS * 1e9, toNs: r.toS * 1e9 };
+}
+
+const overlapsRange = (range: { fromNs: number; toNs: number } | null, startNs: number, endNs: number): boolean =>
+  range === null || (endNs > range.fromNs && startNs < range.toNs);
 
 /** Takes the next piece of text; resolves when the producer may go on. */
 export type TextSink = (text: string) => Promise<void>;
@@ -54,25 +72,29 @@ export function checkExportRequest(db: Db, req: ExportRequest): void {
       'no-inferences',
     );
   }
+  requestRange(db, req);
 }
 
 export async function produceExport(db: Db, req: ExportRequest, sink: TextSink): Promise<void> {
   checkExportRequest(db, req);
-  if (req.format === 'json') await produceJson(db, req.id, sink);
-  else if (req.table === 'inferences') await produceInferenceCsv(db, req.id, sink);
-  else await produceSampleCsv(db, req.id, sink);
+  const range = requestRange(db, req);
+  if (req.format === 'json') await produceJson(db, req.id, sink, range);
+  else if (req.table === 'inferences') await produceInferenceCsv(db, req.id, sink, range);
+  else await produceSampleCsv(db, req.id, sink, range);
 }
 
-async function produceSampleCsv(db: Db, id: number, sink: TextSink): Promise<void> {
+async function produceSampleCsv(db: Db, id: number, sink: TextSink, range: { fromNs: number; toNs: number } | null): Promise<void> {
   const row = new SessionsRepo(db).get(id);
   const channels = JSON.parse(row.channels) as Channel[];
   const order: Channel[] = (['current', 'voltage', 'power'] as Channel[]).filter((c) => channels.includes(c));
   await sink(['time_s', ...order.map((c) => `${c}_${CHANNEL_UNITS[c]}`)].join(',') + '\n');
   let lines: string[] = [];
-  for (const page of chunkPages(db, id, order)) {
+  for (const page of chunkPages(db, id, order, range ?? undefined)) {
     for (const chunk of page) {
       for (let i = 0; i < chunk.count; i++) {
-        const t = (chunk.t0Ns + i * chunk.periodNs) / 1e9;
+        const tNs = chunk.t0Ns + i * chunk.periodNs;
+        if (!overlapsRange(range, tNs, tNs + chunk.periodNs)) continue;
+        const t = tNs / 1e9;
         // A channel missing from this chunk is an empty field, which pandas reads as NaN.
         lines.push(`${t.toFixed(9)},${chunk.planes.map((p) => (p ? fmt(p[i]!) : '')).join(',')}`);
         if (lines.length >= LINES_PER_PIECE) {
@@ -89,20 +111,21 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toPrecision(7) : '';
 }
 
-async function produceInferenceCsv(db: Db, id: number, sink: TextSink): Promise<void> {
-  const rows = readInferences(db, id);
+async function produceInferenceCsv(db: Db, id: number, sink: TextSink, range: { fromNs: number; toNs: number } | null): Promise<void> {
+  const rows = readInferences(db, id).filter((r) => overlapsRange(range, r.startNs, r.endNs));
   await sink(INFERENCE_CSV_HEADER + '\n');
   for (let i = 0; i < rows.length; i += LINES_PER_PIECE) {
     await sink(rows.slice(i, i + LINES_PER_PIECE).map(inferenceCsvLine).join('\n') + '\n');
   }
 }
 
-async function produceJson(db: Db, id: number, sink: TextSink): Promise<void> {
+async function produceJson(db: Db, id: number, sink: TextSink, range: { fromNs: number; toNs: number } | null): Promise<void> {
   const repo = new SessionsRepo(db);
   const summary = sessionSummary(repo, repo.get(id));
   const markers = db
     .prepare('SELECT t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? ORDER BY t_ns')
     .all(id) as { t_ns: number; end_ns: number | null; kind: string; label: string; data: string | null }[];
+  const inRange = (startNs: number, endNs: number | null) => overlapsRange(range, startNs, Math.max(endNs ?? startNs, startNs + 1));
   const doc = {
     format: 'ddi-profiler-session',
     formatVersion: 1,
@@ -110,16 +133,18 @@ async function produceJson(db: Db, id: number, sink: TextSink): Promise<void> {
     session: { ...summary, startMonoNs: readStartMonoNs(db, id) },
     units: { time: 's', current: 'A', voltage: 'V', power: 'W', energy: 'J' },
     simulated: summary.meter?.simulated ?? false,
+    // A range export: the range and its statistics, computed exactly as sessions.stats does.
+    ...(range ? { range: { fromS: range.fromNs / 1e9, toS: range.toNs / 1e9 }, selection: sessionStats(db, id, { fromS: range.fromNs / 1e9, toS: range.toNs / 1e9 }) } : {}),
     // Recorded losses and chunks whose checksum failed (no samples were exported for those).
-    gaps: mergeGaps(repo.gaps(id), repo.damagedChunks(id).map(damagedGap)),
-    markers: markers.map((m) => ({
+    gaps: mergeGaps(repo.gaps(id), repo.damagedChunks(id).map(damagedGap)).filter((g) => inRange(g.startS * 1e9, g.endS * 1e9)),
+    markers: markers.filter((m) => inRange(m.t_ns, m.end_ns)).map((m) => ({
       tS: m.t_ns / 1e9,
       endS: m.end_ns === null ? null : m.end_ns / 1e9,
       kind: m.kind,
       label: m.label,
       data: m.data ? parseJson(m.data) : null,
     })),
-    inferences: readInferences(db, id),
+    inferences: readInferences(db, id).filter((r) => overlapsRange(range, r.startNs, r.endNs)),
     alignment: readAlignment(db, id),
     baseline: readBaseline(db, id),
     budgets: readBudgetResults(db, id),

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENT_NAMES } from '../api/contract';
 import { ClientMessageSchema, TOKEN_PARAM, WS_PATH, type ServerMessage } from '../api/wire';
-import { AppCore, ApiError, type ExportOutput } from '../core/app-core';
+import { AppCore, ApiError, type ExportOutput, type ExportRange } from '../core/app-core';
 import type { ExportFormat } from '../export/session-export';
 import { UserError } from '../util/errors';
 import { defaultStaticRoot, mimeFor, resolveStatic } from './static-files';
@@ -48,14 +48,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     throw new UserError(`The app's web files are missing at ${staticRoot}; run "npm run build" first.`, 'no-renderer');
   }
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const downloads = new Map<string, { id: number; format: ExportFormat; fileName: string; expires: number }>();
+  const downloads = new Map<string, { id: number; format: ExportFormat; fileName: string; expires: number; range?: ExportRange }>();
 
   const core = AppCore.open({
     dbPath: options.dbPath,
     transport: 'browser',
-    deliverExport: async (id, format, fileName): Promise<ExportOutput> => {
+    deliverExport: async (id, format, fileName, range): Promise<ExportOutput> => {
       const nonce = randomBytes(16).toString('base64url');
-      downloads.set(nonce, { id, format, fileName, expires: Date.now() + DOWNLOAD_TTL_MS });
+      downloads.set(nonce, { id, format, fileName, expires: Date.now() + DOWNLOAD_TTL_MS, ...(range ? { range } : {}) });
       return { fileName, downloadUrl: `/download/${nonce}` };
     },
   });
@@ -110,7 +110,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       });
       try {
         // The export runs in a worker; a client that goes away cancels it (the 'close' of res).
-        await core.writeSessionExport(d.id, d.format, res);
+        await core.writeSessionExport(d.id, d.format, res, d.range);
       } catch {
         // Headers are out: a cut-off connection is the only honest way to say the file is incomplete.
         res.destroy();

@@ -65,6 +65,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       checkSchema(db, path);
     }
     if (!options.readonly) {
+      // Before the first table exists, so deleted sessions can give their pages back cheaply
+      // (reclaim-space.ts); an existing database keeps its mode until a VACUUM changes it.
+      if (isNew) db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a power cut may drop the last transactions but never corrupts the file.
       db.pragma('synchronous = NORMAL');

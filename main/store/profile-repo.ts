@@ -4,23 +4,9 @@
  */
 import type { InferenceRecord } from '../ddi/types';
 import type { Db } from './database';
+import { MarkersRepo, type MarkerInput, type MarkerRow } from './markers-repo';
 
-export interface MarkerInput {
-  tNs: number;
-  endNs: number | null;
-  kind: string;
-  label: string;
-  data: unknown;
-}
-
-export interface MarkerRow {
-  id: number;
-  t_ns: number;
-  end_ns: number | null;
-  kind: string;
-  label: string;
-  data: string | null;
-}
+export type { MarkerInput, MarkerRow } from './markers-repo';
 
 export interface InferenceRow {
   seq: number;
@@ -58,29 +44,23 @@ export interface RunInfo {
 const BUDGET_UNIT: Record<string, string> = { macs: 'MAC', latency: 's', energy: 'J' };
 
 export class ProfileRepo {
-  constructor(private readonly db: Db) {}
+  private readonly markerStore: MarkersRepo;
+
+  constructor(private readonly db: Db) {
+    this.markerStore = new MarkersRepo(db);
+  }
 
   addMarker(sessionId: number, m: MarkerInput): number {
-    const r = this.db
-      .prepare('INSERT INTO markers (session_id, t_ns, end_ns, kind, label, data) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sessionId, Math.round(m.tNs), m.endNs === null ? null : Math.round(m.endNs), m.kind, m.label, m.data === null ? null : JSON.stringify(m.data));
-    return Number(r.lastInsertRowid);
+    return this.markerStore.add(sessionId, m);
   }
 
   /** Replaces the markers of one kind (analysis results are recomputed, never appended twice). */
   replaceMarkers(sessionId: number, kind: string, markers: MarkerInput[]): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM markers WHERE session_id = ? AND kind = ?').run(sessionId, kind);
-      for (const m of markers) this.addMarker(sessionId, { ...m, kind });
-    })();
+    this.markerStore.replaceKind(sessionId, kind, markers);
   }
 
   markers(sessionId: number, kind?: string): MarkerRow[] {
-    return (
-      kind === undefined
-        ? this.db.prepare('SELECT id, t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? ORDER BY t_ns, id').all(sessionId)
-        : this.db.prepare('SELECT id, t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? AND kind = ? ORDER BY t_ns, id').all(sessionId, kind)
-    ) as MarkerRow[];
+    return this.markerStore.list(sessionId, kind === undefined ? undefined : [kind]);
   }
 
   setRunInfo(sessionId: number, info: RunInfo): void {

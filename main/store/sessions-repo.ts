@@ -8,6 +8,7 @@ import { pidAlive } from '../util/pid';
 import { encodePlanes, planeStats, ENCODING } from './chunk-codec';
 import { encodeDigital } from './digital-codec';
 import { chunkCrc } from './chunk-crc';
+import { insertPyramid } from './trace-pyramid';
 import { findDamagedChunks, type DamagedChunk } from './chunk-reader';
 import type { Db } from './database';
 
@@ -59,6 +60,11 @@ export interface SessionStats {
   lastSampleS: number;
   /** Chunks stored before checksums existed (crc32 NULL): counted, not verified. */
   unverifiedChunks: number;
+  /** Time-weighted mean current over the chunks that measure it, and its integral (C). */
+  meanCurrentA: number | null;
+  chargeC: number | null;
+  /** The voltage assumed for power when powerSource is 'nominal-voltage'. */
+  nominalVoltageV: number | null;
 }
 
 export interface GapRow {
@@ -172,20 +178,32 @@ export class SessionsRepo {
     });
     const data = encodePlanes(chunk.data, chunk.count);
     const digital = chunk.digital ? encodeDigital(chunk.digital, chunk.count) : null;
-    this.insertChunkStmt().run({
-      session_id: sessionId,
-      seq,
-      t0_ns: Math.round(t0Ns),
-      period_ns: chunk.periodNs,
-      count: chunk.count,
-      channels: chunk.channels.join(','),
-      encoding: ENCODING,
-      data,
-      digital,
-      crc32: chunkCrc(data, digital),
-      device_time: chunk.deviceTime ?? null,
-      ...stats,
-    });
+    // The chunk and its trace pyramid (trace-pyramid.ts) are stored together or not at all.
+    this.db.transaction(() => {
+      const r = this.insertChunkStmt().run({
+        session_id: sessionId,
+        seq,
+        t0_ns: Math.round(t0Ns),
+        period_ns: chunk.periodNs,
+        count: chunk.count,
+        channels: chunk.channels.join(','),
+        encoding: ENCODING,
+        data,
+        digital,
+        crc32: chunkCrc(data, digital),
+        device_time: chunk.deviceTime ?? null,
+        ...stats,
+      });
+      insertPyramid(this.db, {
+        chunkId: Number(r.lastInsertRowid),
+        sessionId,
+        t0Ns,
+        periodNs: chunk.periodNs,
+        count: chunk.count,
+        channels: chunk.channels,
+        planes: chunk.data,
+      });
+    })();
   }
 
   private chunkStmt: ReturnType<Db['prepare']> | undefined;
@@ -248,6 +266,8 @@ export class SessionsRepo {
       i_sum: number | null;
       q_ns: number | null;
       i_n: number | null;
+      q_all_ns: number | null;
+      t_all_ns: number | null;
     };
     const extent = this.db
       .prepare(
@@ -278,7 +298,26 @@ export class SessionsRepo {
       powerSource,
       lastSampleS: extent.end_ns !== null ? extent.end_ns * 1e-9 : 0,
       unverifiedChunks: extent.unverified,
+      meanCurrentA: c.t_all_ns ? c.q_all_ns! / c.t_all_ns : null,
+      chargeC: c.q_all_ns !== null ? c.q_all_ns * 1e-9 : null,
+      nominalVoltageV: powerSource === 'nominal-voltage' ? v : null,
     };
+  }
+
+  /** Renames a session and/or replaces its notes (what is not given stays). */
+  update(id: number, changes: { name?: string; notes?: string }): void {
+    this.get(id);
+    if (changes.name !== undefined) this.db.prepare('UPDATE sessions SET name = ? WHERE id = ?').run(changes.name, id);
+    if (changes.notes !== undefined) this.db.prepare('UPDATE sessions SET notes = ? WHERE id = ?').run(changes.notes, id);
+  }
+
+  /** Deletes a session with everything stored for it (chunks, gaps, markers, inferences cascade). */
+  delete(id: number): void {
+    const row = this.get(id);
+    if (row.status === 'recording' && (row.writer_pid === process.pid || (row.writer_pid !== null && pidAlive(row.writer_pid)))) {
+      throw new UserError(`Session ${id} is still recording; stop it before deleting it.`, 'busy');
+    }
+    this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
   }
 
   gaps(id: number, fromNs = -Infinity, toNs = Infinity): GapRow[] {
@@ -311,7 +350,9 @@ export const SUMMARY_STATS_SQL = `
          sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns,
          sum(CASE WHEN power_mean IS NULL THEN current_mean * count END) AS i_sum,
          sum(CASE WHEN power_mean IS NULL THEN current_mean * count * period_ns END) AS q_ns,
-         sum(CASE WHEN power_mean IS NULL AND current_mean IS NOT NULL THEN count END) AS i_n
+         sum(CASE WHEN power_mean IS NULL AND current_mean IS NOT NULL THEN count END) AS i_n,
+         sum(current_mean * count * period_ns) AS q_all_ns,
+         sum(CASE WHEN current_mean IS NOT NULL THEN count * period_ns END) AS t_all_ns
   FROM kept`;
 
 /** SQLite integers are 64-bit; ±Infinity binds as REAL, which compares correctly, but keep it explicit. */
