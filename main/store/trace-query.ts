@@ -1,7 +1,9 @@
 /**
- * Reads a stored trace at the resolution the caller can draw. When a bucket spans several chunks
- * the per-chunk stats suffice and no BLOB is decoded (fast on sessions of any length); when zoomed
- * in, only the chunks that overlap the window are decoded.
+ * Reads a stored trace at the resolution the caller can draw, from the coarsest stored level that
+ * still gives each drawn bucket at least two of its values: the per-chunk stats when a bucket spans
+ * two chunks or more, else the chunk's trace pyramid (min/max/mean per 1024 or 64 samples,
+ * trace-pyramid.ts), else the samples of the chunks overlapping the window. So a window costs at
+ * most about 32 values per drawn bucket however long the session (docs/benchmarks.md, bench:trace).
  * A decoded chunk is first checked against its CRC-32: a damaged one adds no points and is returned
  * in `damaged` as a gap. Chunks drawn from their stats are not decoded, so not checked here: their
  * stats are stored apart from the BLOB, and the session summary checks every chunk.
@@ -12,6 +14,7 @@ import { decodeChunkRow, damagedGap, type ChunkRow } from './chunk-reader';
 import type { Db } from './database';
 import type { GapRow } from './sessions-repo';
 import { rawTrace } from './trace-raw';
+import { L1_SAMPLES, L2_SAMPLES, readPyramid, type PyramidRun } from './trace-pyramid';
 
 export interface TraceRequest {
   sessionId: number;
@@ -62,6 +65,14 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
     `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time
      FROM sample_chunks WHERE session_id = ? AND t0_ns = ?`,
   );
+  // Pyramid levels are read once per call for the whole window, and only when a chunk needs one.
+  const levels = new Map<1 | 2, Map<number, PyramidRun>>();
+  const level = (l: 1 | 2): Map<number, PyramidRun> => {
+    let m = levels.get(l);
+    if (!m) levels.set(l, (m = readPyramid(db, req.sessionId, req.channel, l, fromNs, toNs)));
+    return m;
+  };
+  const bucketNs = bucketS * 1e9;
   const damaged: GapDto[] = [];
   for (const row of stats) {
     if (row.me === null) continue; // this chunk lacks the channel
@@ -73,6 +84,15 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
       acc.addStats(t0S, row.mn!, row.mx!, row.me, row.count);
       continue;
     }
+    // The coarsest pyramid level with at least two of its buckets per drawn bucket, like the
+    // chunk stats above: a level bucket lands whole in the drawn bucket where it starts.
+    const run =
+      (L2_SAMPLES * row.period_ns <= bucketNs / 2 ? level(2).get(row.t0_ns) : undefined) ??
+      (L1_SAMPLES * row.period_ns <= bucketNs / 2 ? level(1).get(row.t0_ns) : undefined);
+    if (run) {
+      addPyramidRun(acc, run, fromNs, toNs);
+      continue;
+    }
     const full = decodeChunkRow(decode.get(req.sessionId, row.t0_ns) as ChunkRow);
     if (full.damaged) {
       damaged.push(damagedGap(full));
@@ -80,13 +100,54 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
     }
     const plane = full.planes[req.channel];
     if (!plane) continue;
-    const periodS = full.periodNs / 1e9;
     const first = Math.max(0, Math.ceil((fromNs - full.t0Ns) / full.periodNs));
     const last = Math.min(full.count, Math.ceil((toNs - full.t0Ns) / full.periodNs));
-    for (let i = first; i < last; i++) acc.add(t0S + i * periodS, plane[i]!);
+    addSamples(acc, full.t0Ns, full.periodNs, plane, first, last);
   }
   const b = acc.finish();
   return { bucketS, ...b, damaged };
+}
+
+/** The level buckets of one chunk that overlap the window, each whole (one at the window start is moved onto it). */
+function addPyramidRun(acc: BucketAccumulator, run: PyramidRun, fromNs: number, toNs: number): void {
+  const unitNs = run.per * run.periodNs;
+  const first = Math.max(0, Math.floor((fromNs - run.t0Ns) / unitNs));
+  const last = Math.min(run.min.length, Math.ceil((toNs - run.t0Ns) / unitNs));
+  for (let j = first; j < last; j++) {
+    const n = Math.min(run.per, run.count - j * run.per);
+    const startNs = Math.max(run.t0Ns + j * unitNs, fromNs);
+    acc.addStats(startNs / 1e9, run.min[j]!, run.max[j]!, run.mean[j]!, n);
+  }
+}
+
+/**
+ * Samples [first, last) of a plane into the buckets, one tight min/max/sum loop per drawn bucket
+ * rather than one bucket lookup per sample (a window may hold a few hundred thousand samples).
+ */
+function addSamples(acc: BucketAccumulator, t0Ns: number, periodNs: number, plane: Float32Array, first: number, last: number): void {
+  const periodS = periodNs / 1e9;
+  const t0S = t0Ns / 1e9;
+  let i = first;
+  while (i < last) {
+    const tS = t0S + i * periodS;
+    // Samples in the same drawn bucket as sample i: up to the next bucket edge.
+    const k = Math.floor((tS - acc.originS) / acc.bucketS + 1e-9);
+    const edgeS = acc.originS + (k + 1) * acc.bucketS;
+    let end = Math.min(last, i + Math.max(1, Math.ceil((edgeS - t0S) / periodS - i - 1e-9)));
+    // Guard the float rounding at the edge: never let a sample of the next bucket in.
+    while (end > i + 1 && Math.floor((t0S + (end - 1) * periodS - acc.originS) / acc.bucketS + 1e-9) !== k) end--;
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (let j = i; j < end; j++) {
+      const v = plane[j]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+    }
+    acc.addStats(tS, min, max, sum / (end - i), end - i);
+    i = end;
+  }
 }
 
 /** Per-chunk stats of one channel in a window; read from the covering index sample_chunks_stats. */

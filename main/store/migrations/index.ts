@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql as m001 } from './001-initial';
 import { sql as m002 } from './002-nominal-voltage';
 import { sql as m003 } from './003-checksums-and-end-status';
+import { sql as m004 } from './004-trace-pyramid';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: m001 },
   { version: 2, name: 'nominal-voltage', sql: m002 },
   { version: 3, name: 'checksums-and-end-status', sql: m003, rebuildsTables: true },
+  { version: 4, name: 'trace-pyramid', sql: m004 },
 ].map((m) => ({
   ...m,
   checksum: sha(m.sql),

@@ -1,0 +1,114 @@
+/**
+ * The trace pyramid (schema 4): for every stored chunk, min/max/mean of each run of 64 samples
+ * (level 1) and of 1024 samples (level 2), computed once when the chunk is stored. A trace whose
+ * buckets are much wider than a sample but narrower than a chunk reads these instead of decoding
+ * samples, so no window of a session costs more than about 2 × 16 values per bucket drawn.
+ * Like the chunk's own stats, the pyramid is derived data kept apart from the sample BLOB; it is
+ * not checked against the chunk's CRC (a damaged chunk is found when it is decoded or summarised).
+ */
+import type { Channel } from '../meters/types';
+import type { Db } from './database';
+
+export const L1_SAMPLES = 64;
+export const L2_SAMPLES = 1024;
+
+/** min[n], max[n], mean[n] per channel as float32, n = ceil(count / per), channels in chunk order. */
+export function pyramidLevel(planes: readonly Float32Array[], count: number, per: number): Buffer {
+  const n = Math.ceil(count / per);
+  const out = new Float32Array(planes.length * 3 * n);
+  planes.forEach((plane, c) => {
+    const base = c * 3 * n;
+    for (let j = 0; j < n; j++) {
+      const from = j * per;
+      const to = Math.min(count, from + per);
+      let min = Infinity;
+      let max = -Infinity;
+      let sum = 0;
+      for (let i = from; i < to; i++) {
+        const v = plane[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        sum += v;
+      }
+      out[base + j] = min;
+      out[base + n + j] = max;
+      out[base + 2 * n + j] = sum / (to - from);
+    }
+  });
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+export interface PyramidChunk {
+  chunkId: number;
+  sessionId: number;
+  t0Ns: number;
+  periodNs: number;
+  count: number;
+  channels: readonly Channel[];
+  planes: readonly Float32Array[];
+}
+
+/** Stores a chunk's pyramid; called in the same transaction as the chunk's insert. */
+export function insertPyramid(db: Db, c: PyramidChunk): void {
+  db.prepare(
+    `INSERT INTO chunk_pyramid (chunk_id, session_id, t0_ns, period_ns, count, channels, l2_samples, l2, l1_samples, l1)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    c.chunkId,
+    c.sessionId,
+    Math.round(c.t0Ns),
+    c.periodNs,
+    c.count,
+    c.channels.join(','),
+    L2_SAMPLES,
+    pyramidLevel(c.planes, c.count, L2_SAMPLES),
+    L1_SAMPLES,
+    pyramidLevel(c.planes, c.count, L1_SAMPLES),
+  );
+}
+
+/** One level of one chunk, for one channel. */
+export interface PyramidRun {
+  t0Ns: number;
+  periodNs: number;
+  count: number;
+  /** Samples per bucket of this level. */
+  per: number;
+  min: Float32Array;
+  max: Float32Array;
+  mean: Float32Array;
+}
+
+/**
+ * The chosen level of every chunk overlapping [fromNs, toNs) that has a pyramid, keyed by t0_ns.
+ * A row whose BLOB has the wrong size (damaged) is left out, so its chunk is decoded instead.
+ */
+export function readPyramid(db: Db, sessionId: number, channel: Channel, level: 1 | 2, fromNs: number, toNs: number): Map<number, PyramidRun> {
+  const blob = level === 1 ? 'l1' : 'l2';
+  const per = level === 1 ? 'l1_samples' : 'l2_samples';
+  const rows = db
+    .prepare(
+      `SELECT t0_ns, period_ns, count, channels, ${per} AS per, ${blob} AS data FROM chunk_pyramid
+       WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ? ORDER BY t0_ns`,
+    )
+    .all(sessionId, fromNs, toNs) as { t0_ns: number; period_ns: number; count: number; channels: string; per: number; data: Buffer }[];
+  const out = new Map<number, PyramidRun>();
+  for (const r of rows) {
+    const channels = r.channels.split(',');
+    const c = channels.indexOf(channel);
+    const n = Math.ceil(r.count / r.per);
+    if (c < 0 || !(r.data instanceof Uint8Array) || r.data.length !== channels.length * 3 * n * 4) continue;
+    // Copy: the Buffer's offset in its pool need not be 4-byte aligned.
+    const f = new Float32Array(r.data.buffer.slice(r.data.byteOffset + c * 3 * n * 4, r.data.byteOffset + (c + 1) * 3 * n * 4));
+    out.set(r.t0_ns, {
+      t0Ns: r.t0_ns,
+      periodNs: r.period_ns,
+      count: r.count,
+      per: r.per,
+      min: f.subarray(0, n),
+      max: f.subarray(n, 2 * n),
+      mean: f.subarray(2 * n, 3 * n),
+    });
+  }
+  return out;
+}
