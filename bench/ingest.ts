@@ -19,22 +19,13 @@ import { withReconnect } from '../main/meters/reconnecting-meter';
 import { SessionRecorder } from '../main/session/recorder';
 import { openDatabase } from '../main/store/database';
 import { SessionsRepo } from '../main/store/sessions-repo';
-import { Ppk2Emulator } from '../tests/unit/meters/emulators/ppk2-emulator';
+import { runPpk2Child } from './lib/ppk2-child';
 import { PtyPair } from '../tests/unit/meters/helpers/pty-pair';
 
 const args = process.argv.slice(2);
 
 if (args[0] === '--emulator') {
-  // Child process: the device. A repeating pattern that switches through ranges 0-3 (10 µA to
-  // 50 mA), with one digital marker line toggling every 10 ms.
-  const emu = new Ppk2Emulator();
-  const pattern = Array.from({ length: 1000 }, (_, k) => 1e-5 * 10 ** ((3.7 * (k % 500)) / 500));
-  emu.current = (i) => pattern[i % 1000]!;
-  setInterval(() => (emu.digital ^= 1), 10);
-  void emu.attach(args[1]!).then(() => process.send?.({ ready: true }));
-  process.on('message', (m: { report?: boolean }) => {
-    if (m.report) process.send?.({ generated: emu.index, sent: emu.sentSamples, starts: emu.starts });
-  });
+  runPpk2Child(args[1]!);
 } else {
   void main();
 }

@@ -2,6 +2,7 @@
 // and runs it: node scripts/run-ts.mjs bench/ddi.ts [args...]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { tfjsGradientsPlugin } from './esbuild-tfjs-gradients.mjs';
 
@@ -22,6 +23,8 @@ await build({
   packages: 'external',
   logLevel: 'warning',
   plugins: [tfjsGradientsPlugin],
+  // As in the app build: the version is compiled in.
+  define: { __APP_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });
 const r = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
