@@ -98,8 +98,9 @@ export function readPyramid(db: Db, sessionId: number, channel: Channel, level: 
     const c = channels.indexOf(channel);
     const n = Math.ceil(r.count / r.per);
     if (c < 0 || !(r.data instanceof Uint8Array) || r.data.length !== channels.length * 3 * n * 4) continue;
-    // Copy: the Buffer's offset in its pool need not be 4-byte aligned.
-    const f = new Float32Array(r.data.buffer.slice(r.data.byteOffset + c * 3 * n * 4, r.data.byteOffset + (c + 1) * 3 * n * 4));
+    const off = r.data.byteOffset + c * 3 * n * 4;
+    // A view when the BLOB's bytes are 4-byte aligned in their buffer, else a copy.
+    const f = off % 4 === 0 ? new Float32Array(r.data.buffer, off, 3 * n) : new Float32Array(r.data.buffer.slice(off, off + 3 * n * 4));
     out.set(r.t0_ns, {
       t0Ns: r.t0_ns,
       periodNs: r.period_ns,
