@@ -1,5 +1,6 @@
 /**
- * Backend selection: tfjs-node ('tensorflow') when installed and loadable, else wasm, else cpu.
+ * Backend selection: ONNX Runtime ('ort', onnxruntime-node, runtime/ort.ts) when installed and
+ * loadable, else tfjs-node ('tensorflow'), else tfjs wasm, else tfjs cpu.
  * The chosen backend, its version and its flags are returned so callers can record them.
  * Call initBackend before building or loading any model (tensors made under one backend are
  * silently copied to the next one on first use).
@@ -11,12 +12,14 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { UserError } from '../util/errors';
+import { loadOrtBinding, ortThreads } from './runtime/ort-binding';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** 'ort' is the ONNX Runtime executor; the others are TensorFlow.js backends. */
+export type BackendName = 'ort' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
-  /** Version of the backend package (tfjs-node / tfjs-backend-wasm / tfjs-backend-cpu). */
+  /** Version of the backend package (onnxruntime-node / tfjs-node / tfjs-backend-wasm / tfjs-backend-cpu). */
   version: string;
   /** tfjs-core version in use. */
   coreVersion: string;
@@ -26,7 +29,8 @@ export interface BackendInfo {
   notes: string[];
 }
 
-const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['ort', 'tensorflow', 'wasm', 'cpu'];
+const ORDER = BACKEND_ORDER;
 
 // In the esbuild CJS bundle `require` is the real one; under vitest (ESM) fall back to a require
 // rooted at the working directory (the repository).
@@ -91,7 +95,26 @@ export interface BackendFailure {
   reason: string;
 }
 
+/**
+ * ONNX Runtime runs the units; tfjs still holds the model's weights (models are built and read
+ * through it), so a tfjs backend must be up too: the one already running, else cpu (weights only,
+ * no kernels run there).
+ */
+async function trySetOrt(failures: BackendFailure[]): Promise<boolean> {
+  const load = loadOrtBinding();
+  if (!load.ok) {
+    failures.push({ name: 'ort', reason: load.reason });
+    return false;
+  }
+  if (!tf.engine().backendName) {
+    await tf.setBackend('cpu');
+    await tf.ready();
+  }
+  return true;
+}
+
 async function trySet(name: BackendName, failures: BackendFailure[]): Promise<boolean> {
+  if (name === 'ort') return trySetOrt(failures);
   try {
     if (name === 'tensorflow') {
       if (!tryLoadTfjsNode()) {
@@ -117,6 +140,7 @@ async function trySet(name: BackendName, failures: BackendFailure[]): Promise<bo
 }
 
 const LABEL: Record<BackendName, string> = {
+  ort: 'ONNX Runtime (onnxruntime-node)',
   tensorflow: 'the native TensorFlow backend (@tensorflow/tfjs-node)',
   wasm: 'the wasm backend',
   cpu: 'the plain JavaScript cpu backend',
@@ -130,6 +154,11 @@ const LABEL: Record<BackendName, string> = {
 export function backendChoiceSentence(chosen: BackendName, failures: readonly BackendFailure[]): string | null {
   if (failures.length === 0) return null;
   const why = failures.map((f) => {
+    if (f.name === 'ort') {
+      return /Cannot find module 'onnxruntime-node/.test(f.reason)
+        ? `${LABEL.ort} is not installed (\`npm install onnxruntime-node\` would add it)`
+        : `${LABEL.ort} did not load (${f.reason})`;
+    }
     if (f.name === 'tensorflow') {
       return /Cannot find module '@tensorflow\/tfjs-node'/.test(f.reason)
         ? `${LABEL.tensorflow} is not installed (\`npm install @tensorflow/tfjs-node\` would add it)`
@@ -138,6 +167,13 @@ export function backendChoiceSentence(chosen: BackendName, failures: readonly Ba
     return `${LABEL[f.name]} ${f.reason === 'failed to initialise' ? 'failed to initialise' : `failed (${f.reason})`}`;
   });
   return `Using ${LABEL[chosen]} because ${why.join(' and ')}.`;
+}
+
+/** The ONNX Runtime executor's info (name 'ort', onnxruntime-node's version, its thread count). */
+export function ortBackendInfo(notes: string[] = []): BackendInfo {
+  const load = loadOrtBinding();
+  if (!load.ok) throw new Error(`ONNX Runtime is not available: ${load.reason}`);
+  return { name: 'ort', version: load.binding.version, coreVersion: tf.version_core, flags: { intraOpNumThreads: ortThreads() }, notes };
 }
 
 export function currentBackendInfo(notes: string[] = []): BackendInfo {
@@ -157,13 +193,14 @@ export function currentBackendInfo(notes: string[] = []): BackendInfo {
 
 /**
  * Selects the backend. With `prefer`, that backend is tried first and the others follow in the
- * normal order; without it the order is tensorflow → wasm → cpu. `strict` makes a failed preferred
- * backend an error instead of a fallback.
+ * normal order; without it the order is ort → tensorflow → wasm → cpu. `strict` makes a failed
+ * preferred backend an error instead of a fallback.
  */
 export async function initBackend(prefer?: BackendName, opts: { strict?: boolean } = {}): Promise<BackendInfo> {
   if (prefer && !ORDER.includes(prefer)) {
-    throw new UserError(`Unknown backend "${prefer}"; choose tensorflow, wasm or cpu.`);
+    throw new UserError(`Unknown backend "${prefer}"; choose ort, tensorflow, wasm or cpu.`);
   }
+  ortThreads(); // a bad DDI_ORT_THREADS is refused up front, whichever backend ends up running
   // PROD only silences tfjs console banners ("install tfjs-node" on cpu), which would otherwise
   // land in CLI output and --json streams; it changes no numerics.
   tf.env().set('PROD', true);
@@ -174,7 +211,12 @@ export async function initBackend(prefer?: BackendName, opts: { strict?: boolean
     return sentence ? [sentence] : [];
   };
   for (const name of order) {
-    if (tf.getBackend() === name && tf.findBackend(name)) return currentBackendInfo(notes(name));
+    if (name === 'ort') {
+      if (await trySet(name, failures)) return ortBackendInfo(notes(name));
+      if (prefer && opts.strict) throw new UserError(`Backend ort is not available (${failures.map((f) => f.reason).join('; ')}).`, 'backend-unavailable');
+      continue;
+    }
+    if (tf.engine().backendName === name && tf.findBackend(name)) return currentBackendInfo(notes(name));
     if (await trySet(name, failures)) return currentBackendInfo(notes(name));
     if (prefer && opts.strict) {
       throw new UserError(`Backend ${prefer} is not available (${failures.map((f) => `${f.name}: ${f.reason}`).join('; ')}).`, 'backend-unavailable');

@@ -5,6 +5,9 @@
  */
 import type { DdiModel, InputNormalization } from './model';
 import { initBackend, currentBackendInfo, type BackendInfo, type BackendName } from './backend';
+import { OrtRuntime } from './runtime/ort';
+import { loadOrtBinding, ortThreads } from './runtime/ort-binding';
+import type { UnitRuntime } from './runtime/types';
 import { listModels, loadModel, type ListModelsResult, type ModelMetadata } from './io';
 import { derivedTablesDir, loadDerivedTable, modelHash, saveDerivedTable, thisMachine, type DerivedTableKey } from './derived-tables';
 import { ENERGY_PRESETS, energyTable, macTable, summarizeCost, type CostKind, type CostTable } from './cost';
@@ -52,10 +55,14 @@ interface Loaded {
   modelHash: string | null;
   model: DdiModel;
   metadata: ModelMetadata;
-  runtime: TfjsRuntime;
+  runtime: UnitRuntime<unknown>;
   controller: DdiController;
   gates: HostGates;
   normalization: InputNormalization | null;
+  /** The tables the model loaded with, restored when a calibrated pair is dropped. */
+  defaults: { latency: CostTable | null; energy: CostTable | null };
+  /** A calibrated energy + latency pair is in use (useCostTables). */
+  calibrated: boolean;
 }
 
 export class DdiEngine {
@@ -71,7 +78,16 @@ export class DdiEngine {
   }
 
   backendInfo(): BackendInfo {
-    return { ...currentBackendInfo(this.backend.notes) };
+    // The ONNX Runtime executor's info is fixed at creation; tfjs flags are read live.
+    return this.backend.name === 'ort' ? { ...this.backend, notes: [...this.backend.notes] } : { ...currentBackendInfo(this.backend.notes) };
+  }
+
+  /** The unit executor for a model on this engine's backend. */
+  private makeRuntime(model: DdiModel, opts: { fuse?: boolean } = {}): UnitRuntime<unknown> {
+    if (this.backend.name !== 'ort') return new TfjsRuntime(model);
+    const load = loadOrtBinding();
+    if (!load.ok) throw new Error(`ONNX Runtime is not available: ${load.reason}`);
+    return new OrtRuntime(model, load.binding, { threads: ortThreads(), fuse: opts.fuse });
   }
 
   listModels(dirs: string[]): ListModelsResult {
@@ -99,7 +115,7 @@ export class DdiEngine {
   }
 
   private attach(model: DdiModel, metadata: ModelMetadata, dir: string | null, hash: string | null): LoadedModelInfo {
-    const runtime = new TfjsRuntime(model);
+    const runtime = this.makeRuntime(model);
     const gates = new HostGates(model);
     // A table profiled on this machine and backend wins over one shipped in the model file.
     const profiled = hash ? loadDerivedTable(this.tablesDir, 'latency', this.tableKey(hash)) : null;
@@ -115,7 +131,7 @@ export class DdiEngine {
       throw new UserError(`Model ${metadata.name ?? model.config.name}: normalization has ${norm.mean.length} means for ${model.config.input.channels} input channels.`, 'bad-model-file');
     }
     this.unload();
-    this.loaded = { dir, modelHash: hash, model, metadata, runtime, controller, gates, normalization: norm };
+    this.loaded = { dir, modelHash: hash, model, metadata, runtime, controller, gates, normalization: norm, defaults: { latency: tables.latency, energy: tables.energy }, calibrated: false };
     return this.info();
   }
 
@@ -216,12 +232,46 @@ export class DdiEngine {
    */
   profileLatency(opts: { reps?: number; save?: boolean } = {}): CostTable {
     const l = this.require();
-    const table = profileLatency(l.model, l.runtime, l.gates, this.backend, opts.reps ?? 15);
-    (l.controller.tables as { latency: CostTable | null }).latency = table;
+    // ONNX Runtime runs consecutive ungated units as one graph; the table needs each unit alone
+    // (what a gated unit costs, boundary included), so it is profiled on an unfused executor.
+    const runtime = this.backend.name === 'ort' ? this.makeRuntime(l.model, { fuse: false }) : l.runtime;
+    let table: CostTable;
+    try {
+      table = profileLatency(l.model, runtime, l.gates, this.backend, opts.reps ?? 15);
+    } finally {
+      if (runtime !== l.runtime) runtime.dispose();
+    }
+    // A calibrated pair stays in use; the profiled table becomes the default behind it.
+    if (!l.calibrated) (l.controller.tables as { latency: CostTable | null }).latency = table;
+    l.defaults.latency = table;
     const others = (l.metadata.costTables ?? []).filter((t) => !(t.kind === 'latency' && t.backend?.name === table.backend?.name));
     l.metadata.costTables = [...others, table];
     if (opts.save && l.modelHash) saveDerivedTable(this.tablesDir, this.tableKey(l.modelHash), { ...table, kind: 'latency' });
     return table;
+  }
+
+  /**
+   * Makes a calibrated energy + latency pair (measured on this board, main/profile/calibrate/) the
+   * tables that predict and enforce energy and latency; null goes back to the tables the model
+   * loaded with (the analytic energy table, a profiled latency table). The caller checks that the
+   * pair was calibrated for this model, machine and backend.
+   */
+  useCostTables(tables: { energy: CostTable; latency: CostTable } | null): LoadedModelInfo {
+    const l = this.require();
+    const t = l.controller.tables as { latency: CostTable | null; energy: CostTable | null };
+    if (tables) {
+      for (const table of [tables.energy, tables.latency]) {
+        const missing = l.model.units.find((u) => !table.entries[u.id]);
+        if (missing) throw new UserError(`Cost table ${table.name} has no entry for unit ${missing.id} of this model; calibrate this model again.`, 'cost-table-mismatch');
+      }
+      t.energy = tables.energy;
+      t.latency = tables.latency;
+    } else {
+      t.energy = l.defaults.energy;
+      t.latency = l.defaults.latency;
+    }
+    l.calibrated = tables !== null;
+    return this.info();
   }
 
   /** Ensures a latency table exists for this backend (profiles once if missing). */

@@ -78,7 +78,8 @@ interface Node {
 interface Initializer {
   name: string;
   dims: number[];
-  data: Float32Array;
+  /** float32 weights, or int64 indices (Gather). */
+  data: Float32Array | BigInt64Array;
 }
 
 /** A conv kernel in tfjs layout (HWIO) with BN already folded, plus its bias. */
@@ -160,6 +161,131 @@ function checkOptions(model: DdiModel, options: OnnxExportOptions): { from: numb
 export function exportOnnx(model: DdiModel, options: OnnxExportOptions = {}): OnnxExport {
   const { from, to, head, batch } = checkOptions(model, options);
   const cfg = model.config;
+  const g = graphBuilder(model);
+  const N: number | string = batch === 'dynamic' ? 'N' : batch;
+  const first = model.layout.trunk[from]!;
+  const input: OnnxValueInfo = { name: from === 0 ? 'image' : `${first.id}/in`, shape: [N, first.inC, first.inH, first.inW] };
+  let x = input.name;
+  if (options.normalization) {
+    const C = cfg.input.channels;
+    x = g.node('Sub', [x, g.init('normalization/mean', [1, C, 1, 1], Float32Array.from(options.normalization.mean))], 'normalization/sub');
+    x = g.node('Div', [x, g.init('normalization/std', [1, C, 1, 1], Float32Array.from(options.normalization.std))], 'normalization/div');
+  }
+  for (let i = from; i <= to; i++) x = g.unit(i, x, null, null);
+  const last = model.layout.trunk[to]!;
+  const output: OnnxValueInfo =
+    head === 'none' ? { name: x, shape: [N, last.outC, last.outH, last.outW] } : { name: g.head(head, x), shape: [N, cfg.numClasses] };
+  const bytes = encodeModel(cfg.name, g.nodes, g.inits, [input], output);
+  return { bytes, input, output, from, to, head, ops: g.nodes.map((n) => n.op), initializers: g.inits.map((t) => t.name) };
+}
+
+/** One piece of the network for a per-unit executor (runtime/ort.ts). */
+export type OnnxPart =
+  /**
+   * Trunk unit `unit` alone. `channels`: the kept channels of its gate (ResNet block: conv1's output and
+   * conv2's input channels; dense layer: its new channels, the others output as zeros), only those
+   * filters are exported. `mask`: an extra input "mask" [N, kept, 1, 1] multiplied into the kept
+   * channels (rows of one batch that keep different channels run the union with a per-row mask).
+   */
+  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean }
+  /** Trunk units `from`..`to` at full width, in one graph (no gate reads anything in between). */
+  | { kind: 'range'; from: number; to: number; head?: 'classifier' | { exit: number } | null }
+  /** A downsampling block's projection shortcut alone (rows that skip the block still take it). */
+  | { kind: 'shortcut'; unit: number }
+  /** An exit head or the final classifier, from the feature map it reads. */
+  | { kind: 'head'; head: 'classifier' | { exit: number } };
+
+export interface OnnxPartExport {
+  bytes: Uint8Array;
+  inputs: OnnxValueInfo[];
+  output: OnnxValueInfo;
+}
+
+/**
+ * Exports one piece of the static network (a unit, possibly with a channel subset; a range of
+ * units; a projection shortcut; a head) with a dynamic batch, NCHW. The pieces share the weight
+ * code with `exportOnnx`, so chaining them computes exactly the exported network.
+ */
+export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport {
+  const lay = model.layout;
+  const cfg = model.config;
+  const g = graphBuilder(model);
+  const fm = (name: string, c: number, h: number, w: number): OnnxValueInfo => ({ name, shape: ['N', c, h, w] });
+  const unitAt = (i: number) => {
+    const u = lay.trunk[i];
+    if (!u) throw new UserError(`ONNX export: ${i} is not a trunk unit of ${cfg.name} (units 0–${lay.trunk.length - 1}); pass an index in that range.`, 'bad-export-options');
+    return u;
+  };
+  const logits = (name: string): OnnxValueInfo => ({ name, shape: ['N', cfg.numClasses] });
+  if (part.kind === 'head') {
+    const reads = part.head === 'classifier' ? lay.trunk[lay.trunk.length - 1]! : lay.trunk[lay.exits[part.head.exit]?.afterTrunk ?? -1];
+    if (!reads) throw new UserError(`ONNX export: ${cfg.name} has no exit ${typeof part.head === 'object' ? part.head.exit : ''}; pass an existing exit index.`, 'bad-export-options');
+    const input = fm(`${reads.id}/out`, reads.outC, reads.outH, reads.outW);
+    const out = g.head(part.head, input.name);
+    return { bytes: encodeModel(cfg.name, g.nodes, g.inits, [input], logits(out)), inputs: [input], output: logits(out) };
+  }
+  if (part.kind === 'range') {
+    const first = unitAt(part.from);
+    const last = unitAt(part.to);
+    if (part.from > part.to) throw new UserError(`ONNX export: from = ${part.from} comes after to = ${part.to}; pass from ≤ to.`, 'bad-export-options');
+    const input = fm(`${first.id}/in`, first.inC, first.inH, first.inW);
+    let x = input.name;
+    for (let i = part.from; i <= part.to; i++) x = g.unit(i, x, null, null);
+    let output = fm(x, last.outC, last.outH, last.outW);
+    if (part.head) {
+      if (part.head === 'classifier' ? part.to !== lay.trunk.length - 1 : lay.exits[part.head.exit]?.afterTrunk !== part.to) {
+        throw new UserError(`ONNX export: the requested head does not read trunk unit ${part.to}; pass the unit it reads.`, 'bad-export-options');
+      }
+      output = logits(g.head(part.head, x));
+    }
+    return { bytes: encodeModel(cfg.name, g.nodes, g.inits, [input], output), inputs: [input], output };
+  }
+  const u = unitAt(part.unit);
+  const input = fm(`${u.id}/in`, u.inC, u.inH, u.inW);
+  if (part.kind === 'shortcut') {
+    if (u.kind !== 'block' || !u.projection) throw new UserError(`ONNX export: trunk unit ${part.unit} (${u.id}) has no projection shortcut; pass a downsampling block.`, 'bad-export-options');
+    const out = g.conv(input.name, `${u.id}/proj`, g.convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false);
+    const output = fm(out, u.outC, u.outH, u.outW);
+    return { bytes: encodeModel(cfg.name, g.nodes, g.inits, [input], output), inputs: [input], output };
+  }
+  const chans = part.channels ?? null;
+  if (chans) {
+    const width = u.kind === 'block' ? u.mid : u.kind === 'dense' ? u.outC - u.inC : 0;
+    if (width === 0) throw new UserError(`ONNX export: trunk unit ${part.unit} (${u.id}) has no gated channels; drop channels.`, 'bad-export-options');
+    if (chans.some((c, j) => !Number.isInteger(c) || c < 0 || c >= width || (j > 0 && c <= chans[j - 1]!))) {
+      throw new UserError(`ONNX export: channels must be ascending indices below ${width} for ${u.id}; pass the kept channels in order.`, 'bad-export-options');
+    }
+  }
+  const inputs = [input];
+  let mask: string | null = null;
+  if (part.mask) {
+    const k = chans ? chans.length : u.kind === 'block' ? u.mid : u.outC - u.inC;
+    mask = 'mask';
+    inputs.push({ name: mask, shape: ['N', k, 1, 1] });
+  }
+  const out = g.unit(part.unit, input.name, chans, mask);
+  const output = fm(out, u.outC, u.outH, u.outW);
+  return { bytes: encodeModel(cfg.name, g.nodes, g.inits, inputs, output), inputs, output };
+}
+
+/** Gathers output filters `chans` (axis 3 of HWIO) or input channels (axis 2). */
+function gatherHwio(k: Float32Array, [kh, kw, ci, co]: [number, number, number, number], chans: number[], axis: 2 | 3): { kernel: Float32Array; shape: [number, number, number, number] } {
+  const shape: [number, number, number, number] = axis === 3 ? [kh, kw, ci, chans.length] : [kh, kw, chans.length, co];
+  const out = new Float32Array(kh * kw * shape[2] * shape[3]);
+  let p = 0;
+  for (let s = 0; s < kh * kw; s++)
+    for (let i = 0; i < shape[2]; i++)
+      for (let o = 0; o < shape[3]; o++) {
+        const ii = axis === 2 ? chans[i]! : i;
+        const oo = axis === 3 ? chans[o]! : o;
+        out[p++] = k[(s * ci + ii) * co + oo]!;
+      }
+  return { kernel: out, shape };
+}
+
+/** The node/initializer lists of one graph and the builders for every unit and head (shared by all exports). */
+function graphBuilder(model: DdiModel) {
+  const cfg = model.config;
   const resnet = cfg.kind === 'resnet';
   const vals = model.readValuesSync();
   const get = (n: string): Float32Array => {
@@ -180,6 +306,10 @@ export function exportOnnx(model: DdiModel, options: OnnxExportOptions = {}): On
   const inits: Initializer[] = [];
   const init = (name: string, dims: number[], data: Float32Array): string => {
     inits.push({ name, dims, data });
+    return name;
+  };
+  const init64 = (name: string, dims: number[], data: number[]): string => {
+    inits.push({ name, dims, data: BigInt64Array.from(data, (v) => BigInt(v)) });
     return name;
   };
   const node = (op: string, inputs: string[], output: string, attrs: Attr[] = []): string => {
@@ -213,57 +343,78 @@ export function exportOnnx(model: DdiModel, options: OnnxExportOptions = {}): On
     const kShape = shapeOf(`${fc}/kernel`);
     return node('Gemm', [flat, init(`${fc}/kernel`, kShape, get(`${fc}/kernel`)), init(`${fc}/bias`, [kShape[1]!], get(`${fc}/bias`))], `${name}/logits`);
   };
+  const subset = (w: ConvWeights, chans: number[], axis: 2 | 3): ConvWeights => ({
+    ...gatherHwio(w.kernel, w.shape, chans, axis),
+    bias: w.bias && axis === 3 ? Float32Array.from(chans, (c) => w.bias![c]!) : w.bias,
+  });
 
-  const N: number | string = batch === 'dynamic' ? 'N' : batch;
-  const first = model.layout.trunk[from]!;
-  const input: OnnxValueInfo = { name: from === 0 ? 'image' : `${first.id}/in`, shape: [N, first.inC, first.inH, first.inW] };
-  let x = input.name;
-  if (options.normalization) {
-    const C = cfg.input.channels;
-    x = node('Sub', [x, init('normalization/mean', [1, C, 1, 1], Float32Array.from(options.normalization.mean))], 'normalization/sub');
-    x = node('Div', [x, init('normalization/std', [1, C, 1, 1], Float32Array.from(options.normalization.std))], 'normalization/div');
-  }
-
-  for (let i = from; i <= to; i++) {
+  /**
+   * Trunk unit i on feature map x; returns the output name. `chans` keeps only those gated channels
+   * (null = all), `mask` names a [N, kept, 1, 1] input multiplied into them.
+   */
+  const unit = (i: number, x: string, chans: number[] | null, mask: string | null): string => {
     const u = model.layout.trunk[i]!;
-    if (u.kind === 'stem') {
-      x = conv(x, 'stem/conv', convWeights('stem/conv', resnet ? 'stem/bn' : undefined), u.inH, u.inW, 1, resnet);
-    } else if (u.kind === 'block') {
-      const a = conv(x, `${u.id}/conv1`, convWeights(`${u.id}/conv1`, `${u.id}/bn1`), u.inH, u.inW, u.stride, true);
-      const y = conv(a, `${u.id}/conv2`, convWeights(`${u.id}/conv2`, `${u.id}/bn2`), u.outH, u.outW, 1, false);
+    if (u.kind === 'stem') return conv(x, 'stem/conv', convWeights('stem/conv', resnet ? 'stem/bn' : undefined), u.inH, u.inW, 1, resnet);
+    if (u.kind === 'block') {
       const sc = u.projection ? conv(x, `${u.id}/proj`, convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false) : x;
-      x = node('Relu', [node('Add', [y, sc], `${u.id}/add`)], `${u.id}/out`);
-    } else if (u.kind === 'dense') {
+      let w1 = convWeights(`${u.id}/conv1`, `${u.id}/bn1`);
+      let w2 = convWeights(`${u.id}/conv2`, `${u.id}/bn2`);
+      let y: string;
+      if (chans && chans.length === 0) {
+        // No channel kept: conv2 sees zeros, so its output is its bias (as in the tfjs runtime).
+        y = node('Add', [sc, init(`${u.id}/conv2/B`, [1, u.outC, 1, 1], w2.bias!)], `${u.id}/add`);
+        return node('Relu', [y], `${u.id}/out`);
+      }
+      if (chans) {
+        w1 = subset(w1, chans, 3);
+        w2 = subset(w2, chans, 2);
+      }
+      let a = conv(x, `${u.id}/conv1`, w1, u.inH, u.inW, u.stride, true);
+      if (mask) a = node('Mul', [a, mask], `${u.id}/mask`);
+      y = conv(a, `${u.id}/conv2`, w2, u.outH, u.outW, 1, false);
+      return node('Relu', [node('Add', [y, sc], `${u.id}/add`)], `${u.id}/out`);
+    }
+    if (u.kind === 'dense') {
       const a = affineRelu(x, `${u.id}/bn1`);
       const b = conv(a, `${u.id}/conv1`, convWeights(`${u.id}/conv1`, `${u.id}/bn2`), u.inH, u.inW, 1, true);
-      const k = conv(b, `${u.id}/conv2`, convWeights(`${u.id}/conv2`), u.inH, u.inW, 1, false);
-      x = node('Concat', [x, k], `${u.id}/out`, [{ name: 'axis', int: 1 }]);
-    } else {
-      const a = affineRelu(x, `${u.id}/bn`);
-      const c = conv(a, `${u.id}/conv`, convWeights(`${u.id}/conv`), u.inH, u.inW, 1, false);
-      // tfjs avgPool 'valid' floors the output size, as ONNX does with ceil_mode 0 (the default).
-      x = node('AveragePool', [c], `${u.id}/out`, [
-        { name: 'kernel_shape', ints: [2, 2] },
-        { name: 'strides', ints: [2, 2] },
-      ]);
+      const k = u.outC - u.inC;
+      let w2 = convWeights(`${u.id}/conv2`);
+      if (chans) w2 = subset(w2, chans, 3);
+      let y = conv(b, `${u.id}/conv2`, w2, u.inH, u.inW, 1, false);
+      if (mask) y = node('Mul', [y, mask], `${u.id}/mask`);
+      if (chans && chans.length < k) {
+        if (chans.length === 0) throw new UserError(`ONNX export: a dense layer that keeps no channel is skipped, not exported (${u.id}); keep at least one channel.`, 'bad-export-options');
+        // Put the kept channels back into their k slots: Gather (a dropped slot reads kept channel 0)
+        // times a 0/1 per-slot constant, so dropped slots are exact zeros.
+        const place = new Array<number>(k).fill(0);
+        const keep = new Float32Array(k);
+        chans.forEach((ch, j) => {
+          place[ch] = j;
+          keep[ch] = 1;
+        });
+        const gathered = node('Gather', [y, init64(`${u.id}/place`, [k], place)], `${u.id}/placed`, [{ name: 'axis', int: 1 }]);
+        y = node('Mul', [gathered, init(`${u.id}/keep`, [1, k, 1, 1], keep)], `${u.id}/new`);
+      }
+      return node('Concat', [x, y], `${u.id}/out`, [{ name: 'axis', int: 1 }]);
     }
-  }
+    const a = affineRelu(x, `${u.id}/bn`);
+    const c = conv(a, `${u.id}/conv`, convWeights(`${u.id}/conv`), u.inH, u.inW, 1, false);
+    // tfjs avgPool 'valid' floors the output size, as ONNX does with ceil_mode 0 (the default).
+    return node('AveragePool', [c], `${u.id}/out`, [
+      { name: 'kernel_shape', ints: [2, 2] },
+      { name: 'strides', ints: [2, 2] },
+    ]);
+  };
 
-  const last = model.layout.trunk[to]!;
-  let output: OnnxValueInfo;
-  if (head === 'none') {
-    output = { name: x, shape: [N, last.outC, last.outH, last.outW] };
-  } else if (head === 'classifier') {
-    const f = resnet ? x : affineRelu(x, 'classifier/bn');
-    output = { name: fcHead(f, 'classifier', 'classifier/fc'), shape: [N, cfg.numClasses] };
-  } else {
-    const e = model.layout.exits[head.exit]!;
-    const h = conv(x, `${e.id}/conv`, convWeights(`${e.id}/conv`, `${e.id}/bn`), e.inH, e.inW, 2, true);
-    output = { name: fcHead(h, e.id, `${e.id}/fc`), shape: [N, cfg.numClasses] };
-  }
+  /** The final classifier or exit `head.exit` on feature map x; returns the logits' name. */
+  const head = (h: 'classifier' | { exit: number }, x: string): string => {
+    if (h === 'classifier') return fcHead(resnet ? x : affineRelu(x, 'classifier/bn'), 'classifier', 'classifier/fc');
+    const e = model.layout.exits[h.exit]!;
+    const c = conv(x, `${e.id}/conv`, convWeights(`${e.id}/conv`, `${e.id}/bn`), e.inH, e.inW, 2, true);
+    return fcHead(c, e.id, `${e.id}/fc`);
+  };
 
-  const bytes = encodeModel(cfg.name, nodes, inits, input, output);
-  return { bytes, input, output, from, to, head, ops: nodes.map((n) => n.op), initializers: inits.map((t) => t.name) };
+  return { nodes, inits, init, node, conv, convWeights, unit, head };
 }
 
 // ------------------------------------------------------------------ onnx.proto encoding
@@ -273,6 +424,15 @@ export function exportOnnx(model: DdiModel, options: OnnxExportOptions = {}): On
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
 const TENSOR_FLOAT = 1;
+const TENSOR_INT64 = 7;
+
+/** raw_data of an int64 TensorProto: little-endian, as for float32LE. */
+function int64LE(data: BigInt64Array): Uint8Array {
+  const out = new Uint8Array(data.length * 8);
+  const dv = new DataView(out.buffer);
+  data.forEach((v, i) => dv.setBigInt64(i * 8, v, true));
+  return out;
+}
 
 function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   w.string(1, v.name);
@@ -286,7 +446,7 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   );
 }
 
-function encodeModel(name: string, nodes: Node[], inits: Initializer[], input: OnnxValueInfo, output: OnnxValueInfo): Uint8Array {
+function encodeModel(name: string, nodes: Node[], inits: Initializer[], inputs: OnnxValueInfo[], output: OnnxValueInfo): Uint8Array {
   const m = new ProtoWriter();
   m.int(1, ONNX_IR_VERSION);
   m.string(2, ONNX_PRODUCER);
@@ -310,12 +470,12 @@ function encodeModel(name: string, nodes: Node[], inits: Initializer[], input: O
     for (const t of inits) {
       g.message(5, (tw) => {
         tw.ints(1, t.dims);
-        tw.int(2, TENSOR_FLOAT);
+        tw.int(2, t.data instanceof BigInt64Array ? TENSOR_INT64 : TENSOR_FLOAT);
         tw.string(8, t.name);
-        tw.bytes(9, float32LE(t.data));
+        tw.bytes(9, t.data instanceof BigInt64Array ? int64LE(t.data) : float32LE(t.data));
       });
     }
-    g.message(11, (vw) => writeValueInfo(vw, input));
+    for (const input of inputs) g.message(11, (vw) => writeValueInfo(vw, input));
     g.message(12, (vw) => writeValueInfo(vw, output));
   });
   m.message(8, (op) => op.int(2, ONNX_OPSET));

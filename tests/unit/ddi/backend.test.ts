@@ -1,18 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendChoiceSentence, initBackend, tryRequire, wasmDirectory } from '../../../main/ddi/backend';
+import { setOrtLoaderForTests } from '../../../main/ddi/runtime/ort-binding';
 
 describe('initBackend', () => {
-  it('falls back from an unavailable tfjs-node to wasm and reports why', async () => {
+  it('picks ONNX Runtime by default when onnxruntime-node loads', async () => {
     const info = await initBackend();
+    expect(info.name).toBe('ort');
+    expect(info.version).toBe('1.30.0');
+    expect(info.notes).toEqual([]);
+    expect(info.flags.intraOpNumThreads).toBe(1);
+  });
+  it('falls back from an unavailable onnxruntime-node and tfjs-node to wasm and reports why', async () => {
+    // As when npm dropped onnxruntime-node (optional install failed).
+    setOrtLoaderForTests(() => {
+      throw new Error("Cannot find module 'onnxruntime-node'\nRequire stack: ...");
+    });
+    let info;
+    try {
+      info = await initBackend();
+    } finally {
+      setOrtLoaderForTests(undefined);
+    }
     // tfjs-node is an optional dependency that cannot install offline; if it ever is present it wins.
     if (info.name !== 'tensorflow') {
       expect(info.name).toBe('wasm');
       expect(info.notes.join(' ')).toMatch(/tensorflow/);
       // One sentence for the Run header: which backend and why, not a raw require error.
-      expect(info.notes).toEqual([
-        'Using the wasm backend because the native TensorFlow backend (@tensorflow/tfjs-node) is not installed (`npm install @tensorflow/tfjs-node` would add it).',
-      ]);
+      // (tfjs-node's half depends on whether npm left the package without its addon or dropped it.)
+      expect(info.notes).toHaveLength(1);
+      expect(info.notes[0]).toMatch(
+        /^Using the wasm backend because ONNX Runtime \(onnxruntime-node\) is not installed \(`npm install onnxruntime-node` would add it\) and the native TensorFlow backend \(@tensorflow\/tfjs-node\) (is not installed|did not load) /,
+      );
       expect(info.flags.WASM_HAS_SIMD_SUPPORT).toBe(true);
     }
     expect(info.coreVersion).toBe('4.22.0');
