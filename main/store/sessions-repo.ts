@@ -197,6 +197,7 @@ export class SessionsRepo {
       insertPyramid(this.db, {
         chunkId: Number(r.lastInsertRowid),
         sessionId,
+        seq,
         t0Ns,
         periodNs: chunk.periodNs,
         count: chunk.count,

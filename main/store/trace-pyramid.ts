@@ -3,6 +3,7 @@
  * (level 1) and of 1024 samples (level 2), computed once when the chunk is stored. A trace whose
  * buckets are much wider than a sample but narrower than a chunk reads these instead of decoding
  * samples, so no window of a session costs more than about 2 × 16 values per bucket drawn.
+ * Above the chunks, blocks of 64 chunks (chunk_blocks) keep long sessions' whole views cheap.
  * Like the chunk's own stats, the pyramid is derived data kept apart from the sample BLOB; it is
  * not checked against the chunk's CRC (a damaged chunk is found when it is decoded or summarised).
  */
@@ -41,6 +42,8 @@ export function pyramidLevel(planes: readonly Float32Array[], count: number, per
 export interface PyramidChunk {
   chunkId: number;
   sessionId: number;
+  /** The chunk's sequence number in its session: chunks seq / BLOCK_CHUNKS share a block. */
+  seq: number;
   t0Ns: number;
   periodNs: number;
   count: number;
@@ -48,8 +51,48 @@ export interface PyramidChunk {
   planes: readonly Float32Array[];
 }
 
-/** Stores a chunk's pyramid; called in the same transaction as the chunk's insert. */
+/** Chunks per block (migration 005): 16 s of 250 ms chunks. */
+export const BLOCK_CHUNKS = 64;
+
+const CHANNELS: Channel[] = ['current', 'voltage', 'power'];
+
+/** Adds a chunk to its block; SQLite's two-argument min()/max() are NULL when either is. */
+const UPSERT_BLOCK = `
+  INSERT INTO chunk_blocks (session_id, block, t0_ns, end_ns, chunks,
+    current_n, current_min, current_max, current_sum, voltage_n, voltage_min, voltage_max, voltage_sum,
+    power_n, power_min, power_max, power_sum)
+  VALUES (@session_id, @block, @t0_ns, @end_ns, 1,
+    @current_n, @current_min, @current_max, @current_sum, @voltage_n, @voltage_min, @voltage_max, @voltage_sum,
+    @power_n, @power_min, @power_max, @power_sum)
+  ON CONFLICT (session_id, block) DO UPDATE SET
+    t0_ns = min(t0_ns, excluded.t0_ns), end_ns = max(end_ns, excluded.end_ns), chunks = chunks + 1,
+    ${CHANNELS.map(
+      (ch) => `${ch}_n = ${ch}_n + excluded.${ch}_n,
+    ${ch}_min = min(coalesce(${ch}_min, excluded.${ch}_min), coalesce(excluded.${ch}_min, ${ch}_min)),
+    ${ch}_max = max(coalesce(${ch}_max, excluded.${ch}_max), coalesce(excluded.${ch}_max, ${ch}_max)),
+    ${ch}_sum = coalesce(${ch}_sum, 0) + coalesce(excluded.${ch}_sum, 0)`,
+    ).join(',\n    ')}`;
+
+/** Stores a chunk's pyramid and adds it to its block; called in the same transaction as the chunk's insert. */
 export function insertPyramid(db: Db, c: PyramidChunk): void {
+  const l2 = pyramidLevel(c.planes, c.count, L2_SAMPLES);
+  const block: Record<string, number | null> = { session_id: c.sessionId, block: Math.floor(c.seq / BLOCK_CHUNKS), t0_ns: Math.round(c.t0Ns), end_ns: Math.round(c.t0Ns + c.count * c.periodNs) };
+  for (const ch of CHANNELS) Object.assign(block, { [`${ch}_n`]: 0, [`${ch}_min`]: null, [`${ch}_max`]: null, [`${ch}_sum`]: null });
+  // The chunk's min/max/sum from its level-2 values (a few dozen), not from its samples again.
+  const n = Math.ceil(c.count / L2_SAMPLES);
+  const f = new Float32Array(l2.buffer, l2.byteOffset, l2.byteLength / 4);
+  c.channels.forEach((ch, k) => {
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      min = Math.min(min, f[k * 3 * n + j]!);
+      max = Math.max(max, f[k * 3 * n + n + j]!);
+      sum += f[k * 3 * n + 2 * n + j]! * Math.min(L2_SAMPLES, c.count - j * L2_SAMPLES);
+    }
+    Object.assign(block, { [`${ch}_n`]: c.count, [`${ch}_min`]: min, [`${ch}_max`]: max, [`${ch}_sum`]: sum });
+  });
+  db.prepare(UPSERT_BLOCK).run(block);
   db.prepare(
     `INSERT INTO chunk_pyramid (chunk_id, session_id, t0_ns, period_ns, count, channels, l2_samples, l2, l1_samples, l1)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -61,7 +104,7 @@ export function insertPyramid(db: Db, c: PyramidChunk): void {
     c.count,
     c.channels.join(','),
     L2_SAMPLES,
-    pyramidLevel(c.planes, c.count, L2_SAMPLES),
+    l2,
     L1_SAMPLES,
     pyramidLevel(c.planes, c.count, L1_SAMPLES),
   );
@@ -112,4 +155,25 @@ export function readPyramid(db: Db, sessionId: number, channel: Channel, level: 
     });
   }
   return out;
+}
+
+/** A block of chunks with samples of one channel, in the window. */
+export interface BlockRow {
+  t0_ns: number;
+  end_ns: number;
+  n: number;
+  mn: number;
+  mx: number;
+  sm: number;
+}
+
+/** Blocks overlapping [fromNs, toNs) that hold the channel, in time order. */
+export function readBlocks(db: Db, sessionId: number, channel: Channel, fromNs: number, toNs: number): BlockRow[] {
+  // channel comes from the contract's enum: safe to splice into the column names.
+  return db
+    .prepare(
+      `SELECT t0_ns, end_ns, ${channel}_n AS n, ${channel}_min AS mn, ${channel}_max AS mx, ${channel}_sum AS sm FROM chunk_blocks
+       WHERE session_id = ? AND end_ns > ? AND t0_ns < ? AND ${channel}_n > 0 ORDER BY t0_ns`,
+    )
+    .all(sessionId, fromNs, toNs) as BlockRow[];
 }

@@ -1,7 +1,7 @@
 /**
  * Reads a stored trace at the resolution the caller can draw, from the coarsest stored level that
- * still gives each drawn bucket at least two of its values: the per-chunk stats when a bucket spans
- * two chunks or more, else the chunk's trace pyramid (min/max/mean per 1024 or 64 samples,
+ * still gives each drawn bucket at least two of its values: blocks of 64 chunks, the per-chunk
+ * stats when a bucket spans two chunks or more, else the chunk's trace pyramid (min/max/mean per 1024 or 64 samples,
  * trace-pyramid.ts), else the samples of the chunks overlapping the window. So a window costs at
  * most about 32 values per drawn bucket however long the session (docs/benchmarks.md, bench:trace).
  * A decoded chunk is first checked against its CRC-32: a damaged one adds no points and is returned
@@ -14,7 +14,7 @@ import { decodeChunkRow, damagedGap, type ChunkRow } from './chunk-reader';
 import type { Db } from './database';
 import type { GapRow } from './sessions-repo';
 import { rawTrace } from './trace-raw';
-import { L1_SAMPLES, L2_SAMPLES, readPyramid, type PyramidRun } from './trace-pyramid';
+import { L1_SAMPLES, L2_SAMPLES, readBlocks, readPyramid, type PyramidRun } from './trace-pyramid';
 
 export interface TraceRequest {
   sessionId: number;
@@ -48,6 +48,8 @@ interface ChunkStatRow {
   mn: number | null;
   mx: number | null;
   me: number | null;
+  /** A block of chunks (chunk_blocks) rather than one chunk. */
+  block?: boolean;
 }
 
 export function queryTrace(db: Db, req: TraceRequest): TraceResult {
@@ -60,7 +62,19 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
   const fromNs = req.fromS * 1e9;
   const toNs = req.toS * 1e9;
   const col = req.channel; // validated by the contract's enum: safe to splice into the column name
-  const stats = db.prepare(traceStatsSql(col)).all(req.sessionId, fromNs, toNs) as ChunkStatRow[];
+  const bucketNs = bucketS * 1e9;
+  // Blocks of 64 chunks inside the window and at most half a bucket long stand for their chunks;
+  // the chunk stats are read only for the stretches between them (long sessions: 40 000 chunks).
+  const statsSql = db.prepare(traceStatsSql(col));
+  const stats: ChunkStatRow[] = [];
+  let cursor = fromNs;
+  for (const b of readBlocks(db, req.sessionId, req.channel, fromNs, toNs)) {
+    if (b.t0_ns < cursor || b.end_ns > toNs || b.end_ns - b.t0_ns > bucketNs / 2) continue;
+    if (b.t0_ns > cursor) stats.push(...(statsSql.all(req.sessionId, cursor, b.t0_ns) as ChunkStatRow[]));
+    stats.push({ t0_ns: b.t0_ns, period_ns: 0, count: b.n, mn: b.mn, mx: b.mx, me: b.sm / b.n, block: true });
+    cursor = b.end_ns;
+  }
+  if (cursor < toNs) stats.push(...(statsSql.all(req.sessionId, cursor, toNs) as ChunkStatRow[]));
   const decode = db.prepare(
     `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time
      FROM sample_chunks WHERE session_id = ? AND t0_ns = ?`,
@@ -72,10 +86,13 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
     if (!m) levels.set(l, (m = readPyramid(db, req.sessionId, req.channel, l, fromNs, toNs)));
     return m;
   };
-  const bucketNs = bucketS * 1e9;
   const damaged: GapDto[] = [];
   for (const row of stats) {
     if (row.me === null) continue; // this chunk lacks the channel
+    if (row.block) {
+      acc.addStats(row.t0_ns / 1e9, row.mn!, row.mx!, row.me, row.count);
+      continue;
+    }
     const chunkS = (row.count * row.period_ns) / 1e9;
     const t0S = row.t0_ns / 1e9;
     const inside = row.t0_ns >= fromNs && row.t0_ns + row.count * row.period_ns <= toNs;

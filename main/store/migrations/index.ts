@@ -3,6 +3,7 @@ import { sql as m001 } from './001-initial';
 import { sql as m002 } from './002-nominal-voltage';
 import { sql as m003 } from './003-checksums-and-end-status';
 import { sql as m004 } from './004-trace-pyramid';
+import { sql as m005 } from './005-trace-blocks';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'nominal-voltage', sql: m002 },
   { version: 3, name: 'checksums-and-end-status', sql: m003, rebuildsTables: true },
   { version: 4, name: 'trace-pyramid', sql: m004 },
+  { version: 5, name: 'trace-blocks', sql: m005 },
 ].map((m) => ({
   ...m,
   checksum: sha(m.sql),

@@ -144,7 +144,7 @@ describe('schema 3: checksums, end statuses, stats index', () => {
     raw.close();
 
     const db = openDatabase(path);
-    expect(schemaVersion(db)).toBe(3);
+    expect(schemaVersion(db)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('foreign_key_check')).toEqual([]);
     const repo = new SessionsRepo(db);

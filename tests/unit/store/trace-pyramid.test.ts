@@ -1,6 +1,6 @@
-// The trace pyramid (schema 4): zoomed-out traces are drawn from per-64 / per-1024-sample
-// min/max/mean stored with each chunk, never by decoding the chunks' samples, and give the same
-// buckets as the samples when the buckets line up with the pyramid's.
+// The trace pyramid (schemas 4 and 5): zoomed-out traces are drawn from per-64 / per-1024-sample
+// min/max/mean stored with each chunk and from blocks of 64 chunks, never by decoding the chunks'
+// samples, and give the same buckets as the samples when the buckets line up with the pyramid's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,10 +118,31 @@ describe('trace pyramid', () => {
     expect(L1_SAMPLES * 2).toBeGreaterThan(10);
   });
 
+  it('draws a long session\'s whole view from blocks of 64 chunks, reading chunk stats only at the window edges', () => {
+    // 512 chunks of 100 samples (10 ms each): 8 blocks of 0.64 s.
+    const { db, id, total } = session(512, 100);
+    expect((db.prepare('SELECT count(*) AS n FROM chunk_blocks WHERE session_id = ?').get(id) as { n: number }).n).toBe(8);
+    const block = db.prepare('SELECT chunks, current_n AS n, current_min AS mn, current_max AS mx, current_sum AS sm FROM chunk_blocks WHERE block = 2').get() as Record<string, number>;
+    const ref = reference(total, 6400);
+    expect(block).toMatchObject({ chunks: 64, n: 6400, mn: ref.min[2], mx: ref.max[2] });
+    expect(block.sm! / 6400).toBeCloseTo(ref.mean[2]!, 4);
+    // Chunk stats of the interior made absurd: a trace that read them would show 999.
+    db.prepare(`UPDATE sample_chunks SET current_max = 999 WHERE session_id = ? AND t0_ns >= 0.64e9 AND t0_ns < 4.48e9`).run(id);
+    damageAllSamples(db, id);
+    const t = queryTrace(db, { sessionId: id, channel: 'current', fromS: 0.1, toS: 5.0, points: 3 });
+    expect(t.damaged).toEqual([]);
+    expect(Math.max(...t.max)).toBe(Math.max(...ref.max));
+    expect(Math.min(...t.min)).toBe(Math.min(...ref.min));
+    // Without blocks (a session stored before schema 5) the chunk stats are read.
+    db.prepare('DELETE FROM chunk_blocks').run();
+    expect(Math.max(...queryTrace(db, { sessionId: id, channel: 'current', fromS: 0.1, toS: 5.0, points: 3 }).max)).toBe(999);
+  });
+
   it('removes a chunk\'s pyramid with its session', () => {
     const { db, id } = session(2, 2560);
     expect((db.prepare('SELECT count(*) AS n FROM chunk_pyramid').get() as { n: number }).n).toBe(2);
     db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
     expect((db.prepare('SELECT count(*) AS n FROM chunk_pyramid').get() as { n: number }).n).toBe(0);
+    expect((db.prepare('SELECT count(*) AS n FROM chunk_blocks').get() as { n: number }).n).toBe(0);
   });
 });
