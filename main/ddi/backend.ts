@@ -191,6 +191,16 @@ export function currentBackendInfo(notes: string[] = []): BackendInfo {
   return { name, version: packageVersion(pkg), coreVersion: tf.version_core, flags, notes };
 }
 
+/** Help text of the --backend options. */
+export const BACKEND_OPTION_HELP = 'ort | tensorflow | wasm | cpu (default: the fastest available, ort when onnxruntime-node loads)';
+
+/** A --backend value checked before anything starts (undefined = the fastest available). */
+export function parseBackendName(name: string | undefined): BackendName | undefined {
+  if (name === undefined) return undefined;
+  if (!(BACKEND_ORDER as readonly string[]).includes(name)) throw new UserError(`Unknown backend "${name}"; choose ort, tensorflow, wasm or cpu.`, 'bad-backend');
+  return name as BackendName;
+}
+
 /**
  * Selects the backend. With `prefer`, that backend is tried first and the others follow in the
  * normal order; without it the order is ort → tensorflow → wasm → cpu. `strict` makes a failed

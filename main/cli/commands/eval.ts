@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadDataset, type Split } from '../../ddi/data/dataset';
 import { DdiEngine } from '../../ddi/engine';
+import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { datasetImages } from '../../ddi/images';
 import { modelNormalization, readModelFile } from '../../ddi/io';
 import { parseBudget } from '../../ddi/budget';
@@ -14,6 +15,9 @@ import { INFERENCE_MODES } from '../../ddi/types';
 import { evaluateMasked } from '../../ddi/train/evaluate';
 import { formatReport, summarizeRecords, type EvalReport } from '../../ddi/train/evalReport';
 import { UserError } from '../../util/errors';
+import { dbPathFrom } from '../context';
+import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
+import { checkTableForModel } from '../../profile/calibrate/use';
 
 interface EvalFlags {
   model: string;
@@ -26,7 +30,8 @@ interface EvalFlags {
   perImage?: boolean;
   batchSize: string;
   limit?: string;
-  backend: string;
+  backend?: string;
+  costTable?: string;
 }
 
 /** Budgets for --sweep: explicit values ("10MMAC,15MMAC") or percentages of the static MACs ("30%,50%"). */
@@ -60,13 +65,20 @@ export function registerEvalCommand(program: Command): void {
     .option('--per-image', 'with --json: add which images were answered correctly (base64 bitset "correctBits"), for paired comparisons')
     .option('--batch-size <n>', 'images per engine call', '32')
     .option('--limit <n>', 'evaluate only the first N images')
-    .option('--backend <name>', 'wasm | cpu | tensorflow', 'wasm')
-    .action(async (f: EvalFlags) => {
+    .option('--backend <name>', BACKEND_OPTION_HELP)
+    .option('--cost-table <name>', 'calibrated cost table (ddi-profiler calibrate) for energy/latency budgets and predictions')
+    .action(async (f: EvalFlags, cmd: Command) => {
       if (f.split !== 'test' && f.split !== 'train') throw new UserError(`--split "${f.split}" is not test or train.`);
       if (f.perImage && !f.json) throw new UserError('--per-image adds a field to the JSON report only; add --json.');
-      const engine = await DdiEngine.create({ backend: f.backend as 'wasm' });
+      const calibrated = f.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), f.costTable) : null;
+      const engine = await DdiEngine.create({ backend: parseBackendName(f.backend) });
+      for (const note of engine.backendInfo().notes) process.stderr.write(`${note}\n`);
       try {
-        const info = engine.loadModel(f.model);
+        let info = engine.loadModel(f.model);
+        if (calibrated) {
+          checkTableForModel(calibrated, f.model, info.name, engine.backendInfo());
+          info = engine.useCostTables({ energy: calibrated.energy, latency: calibrated.latency });
+        }
         const model = engine.model;
         const gated = model.config.gates.layer || model.config.gates.channel;
         const ds = loadDataset(f.dataset, f.split as Split);

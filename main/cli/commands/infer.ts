@@ -12,8 +12,11 @@ import { INFERENCE_MODES, type InferenceMode, type InferenceRecord } from '../..
 import { loadPngImage, datasetImages } from '../../ddi/images';
 import { loadDataset } from '../../ddi/data/dataset';
 import { modelsDir } from '../../ddi/data/paths';
-import type { BackendName } from '../../ddi/backend';
+import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { UserError } from '../../util/errors';
+import { dbPathFrom } from '../context';
+import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
+import { checkTableForModel } from '../../profile/calibrate/use';
 
 interface InferFlags {
   model: string;
@@ -26,6 +29,7 @@ interface InferFlags {
   json?: boolean;
   backend?: string;
   batchSize?: string;
+  costTable?: string;
 }
 
 /** A model directory, or the name of a model in data/models. */
@@ -58,6 +62,14 @@ function describe(r: InferenceRecord, classes?: string[]): string {
   );
 }
 
+/** Which tables give pred.energy / pred.latency: calibrated on this board, or the analytic default. */
+export function describeTables(info: { costTables: { name: string; kind: string; source: string }[] }, calibrated: string | null): string {
+  const e = info.costTables.find((t) => t.kind === 'energy');
+  const l = info.costTables.find((t) => t.kind === 'latency');
+  if (calibrated) return `predictions from calibrated cost table ${calibrated} (${e?.source ?? ''})`;
+  return `pred.energy from ${e ? `${e.name} — analytic (${e.source}), not measured on this board` : 'no energy table'}; pred.latency from ${l ? `${l.name} (${l.source})` : 'no latency table'}`;
+}
+
 export function registerInferCommand(program: Command): void {
   program
     .command('infer')
@@ -70,9 +82,10 @@ export function registerInferCommand(program: Command): void {
     .option('--mode <mode>', 'static | iadi | radi | ddi', 'ddi')
     .option('--budget <budget>', 'hard per-sample budget for radi/ddi: 20MMAC, 3ms, 1.5mJ, ...')
     .option('--json', 'one JSON object per inference (with the MACs it spent)')
-    .option('--backend <name>', 'tensorflow | wasm | cpu (default: best available)')
+    .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--batch-size <n>', 'images per engine call (default 1)')
-    .action(async (flags: InferFlags) => {
+    .option('--cost-table <name>', 'calibrated cost table (ddi-profiler calibrate) for energy/latency budgets and predictions')
+    .action(async (flags: InferFlags, cmd: Command) => {
       const mode = flags.mode as InferenceMode;
       if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${flags.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
       if (!!flags.input === !!flags.dataset) throw new UserError('Pass exactly one of --input IMAGE or --dataset sample|fashion-mnist|DIR.');
@@ -80,9 +93,16 @@ export function registerInferCommand(program: Command): void {
       if ((mode === 'radi' || mode === 'ddi') && !budget) throw new UserError(`Mode ${mode} needs --budget, e.g. --budget 20MMAC, 3ms or 1.5mJ.`);
       if ((mode === 'static' || mode === 'iadi') && budget) throw new UserError(`Mode ${mode} ignores budgets; use --mode radi or ddi with --budget.`);
       const dir = resolveModelDir(flags.model);
-      const engine = await DdiEngine.create({ backend: flags.backend as BackendName | undefined });
+      const calibrated = flags.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), flags.costTable) : null;
+      const engine = await DdiEngine.create({ backend: parseBackendName(flags.backend) });
+      // One line when a faster executor could not be used (e.g. onnxruntime-node missing): stderr keeps --json clean.
+      for (const note of engine.backendInfo().notes) process.stderr.write(`${note}\n`);
       try {
-        const info = engine.loadModel(dir);
+        let info = engine.loadModel(dir);
+        if (calibrated) {
+          checkTableForModel(calibrated, dir, info.name, engine.backendInfo());
+          info = engine.useCostTables({ energy: calibrated.energy, latency: calibrated.latency });
+        }
         if (budget?.kind === 'latency') engine.ensureLatencyTable(true);
         engine.checkBudget(mode, budget);
         let images: Float32Array;
@@ -107,7 +127,8 @@ export function registerInferCommand(program: Command): void {
         if (!flags.json) {
           process.stdout.write(
             `model ${info.name} (${info.architecture}${info.randomWeights ? ', RANDOM WEIGHTS — not trained' : ''}) on ${backend.name} ${backend.version}; mode ${mode}` +
-              `${budget ? `, budget ${budget.text}` : ''}; static network ${formatCost(info.backboneMacs, 'macs')} (FLOPs = 2×MACs)\n`,
+              `${budget ? `, budget ${budget.text}` : ''}; static network ${formatCost(info.backboneMacs, 'macs')} (FLOPs = 2×MACs)\n` +
+              `${describeTables(info, calibrated?.name ?? null)}\n`,
           );
         }
         const recs = engine.infer(images, n, { mode, budget, labels, datasetIndices: indices, batchSize: posInt(flags.batchSize, 'batch-size', 1) || 1 });

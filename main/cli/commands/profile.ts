@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import type { BackendName } from '../../ddi/backend';
+import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { INFERENCE_MODES, type InferenceMode } from '../../ddi/types';
 import { EngineWorkerHost } from '../../ddi/worker/host';
 import { validateMeterSpec } from '../../meters/registry';
@@ -13,7 +13,11 @@ import { BudgetsRepo } from '../../store/budgets-repo';
 import { ProfileRun } from '../../profile/run';
 import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
-import { formatSi, openCore, progressLine } from '../context';
+import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
+import { formatCost } from '../../ddi/cost';
+import type { BudgetEnforcement } from '../../profile/run';
+import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
+import { parseMargin } from '../../profile/calibrate/use';
 import { resolveModelDir } from './infer';
 import { parseSettings } from './record';
 
@@ -32,6 +36,8 @@ interface ProfileFlags {
   backend?: string;
   set?: string[];
   json?: boolean;
+  costTable?: string;
+  margin?: string;
 }
 
 export function registerProfileCommand(program: Command): void {
@@ -49,8 +55,10 @@ export function registerProfileCommand(program: Command): void {
     .option('--closing <time>', 'idle time after the inferences', '1s')
     .option('--warmup <n>', 'warm-up inferences, not counted', '20')
     .option('--name <name>', 'session name')
-    .option('--backend <name>', 'engine backend: tensorflow | wasm | cpu (default: best available)')
+    .option('--backend <name>', `engine backend: ${BACKEND_OPTION_HELP}`)
     .option('--set <key=value...>', 'meter driver setting, repeatable')
+    .option('--cost-table <name>', 'calibrated cost table (ddi-profiler calibrate) for energy/latency budgets and predictions')
+    .option('--margin <percent>', 'enforce the budget this much below its nominal value, e.g. 10%; the check stays against the nominal budget')
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: ProfileFlags, cmd: Command) => {
       const mode = flags.mode as InferenceMode;
@@ -62,8 +70,12 @@ export function registerProfileCommand(program: Command): void {
       validateMeterSpec(flags.meter);
       const modelDir = resolveModelDir(flags.model);
       const settings = parseSettings(flags.set ?? []);
+      const margin = flags.margin === undefined ? 0 : parseMargin(flags.margin);
+      if (margin && !flags.budget) throw new UserError('--margin shrinks a hard budget; add --budget (with --mode radi or ddi).', 'bad-margin');
+      const costTable = flags.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), flags.costTable) : null;
+      const backend = parseBackendName(flags.backend);
       const core = openCore(cmd);
-      const engine = new EngineWorkerHost(flags.backend ? { backend: flags.backend as BackendName } : {});
+      const engine = new EngineWorkerHost(backend ? { backend } : {});
       const progress = progressLine();
       let run: ProfileRun | undefined;
       let signal: NodeJS.Signals | undefined;
@@ -91,6 +103,8 @@ export function registerProfileCommand(program: Command): void {
             closingS,
             warmup,
             ...(flags.name ? { name: flags.name } : {}),
+            costTable,
+            margin,
           },
           (p) =>
             progress.update(
@@ -102,7 +116,7 @@ export function registerProfileCommand(program: Command): void {
         const result = await run.run();
         progress.done();
         if (flags.json) console.log(JSON.stringify(result, null, 2));
-        else console.log(describeResult(result));
+        else console.log(`${describeResult(result)}\n${describeEnforcement(result.enforcement)}${result.compliance ? `\nMeasured compliance: ${result.compliance.summary}` : ''}`);
         if (result.status === 'incomplete') {
           throw new UserError(`Profiling run ${result.sessionId} is incomplete: ${result.statusReason ?? 'the meter stopped early'}`, 'session-incomplete');
         }
@@ -131,6 +145,18 @@ function seconds(text: string, what: string, min: number, max: number): number {
   }
   if (!(v >= min && v <= max)) throw new UserError(`--${what} ${text} is out of range; use ${min} s to ${max} s.`, 'bad-duration');
   return v;
+}
+
+/** Which tables predicted and enforced, and the nominal vs the enforced budget. */
+export function describeEnforcement(e: BudgetEnforcement): string {
+  const tables = e.costTable
+    ? `calibrated cost table ${e.costTable} (${e.energyTable}, ${e.latencyTable})`
+    : `default tables (energy ${e.energyTable ?? 'none'}: analytic, not measured on this board; latency ${e.latencyTable ?? 'none'})`;
+  const kind = e.nominal?.kind;
+  const fmt = (b: { value: number } | null) => (b && kind ? formatCost(b.value, kind) : '—');
+  return e.nominal
+    ? `Hard budget: nominal ${fmt(e.nominal)} (checked), enforced ${fmt(e.enforced)}${e.margin ? ` (margin ${+(e.margin * 100).toFixed(3)} %)` : ''}; predictions from ${tables}.`
+    : `Predictions from ${tables}.`;
 }
 
 function noStop(s: string): string {
