@@ -11,12 +11,12 @@ import { registerMetersCommand } from './commands/meters';
 import { registerRecordCommand } from './commands/record';
 import { registerServeCommand } from './commands/serve';
 import { registerSessionsCommand } from './commands/sessions';
-import { registerStatsCommand } from './commands/stats';
 import { registerTrainCommand } from './commands/train';
 import { registerEvalCommand } from './commands/eval';
 import { registerInferCommand } from './commands/infer';
 import { registerProfileCommand } from './commands/profile';
 import { registerBudgetsCommand } from './commands/budgets';
+import { registerCalibrateCommand } from './commands/calibrate';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,7 +29,6 @@ export function buildProgram(): Command {
   registerMetersCommand(program);
   registerRecordCommand(program);
   registerSessionsCommand(program);
-  registerStatsCommand(program);
   registerExportCommand(program);
   registerServeCommand(program);
   registerTrainCommand(program);
@@ -37,6 +36,7 @@ export function buildProgram(): Command {
   registerInferCommand(program);
   registerProfileCommand(program);
   registerBudgetsCommand(program);
+  registerCalibrateCommand(program);
   return program;
 }
 

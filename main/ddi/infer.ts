@@ -195,7 +195,7 @@ export class DdiController {
     const min = this.minimumBudget(btable, mode);
     if (!(budget.value >= min)) {
       throw new UserError(
-        `Budget ${budget.text ?? formatCost(budget.value, budget.kind)} is below the minimum of ${formatCost(min, budget.kind)} needed to reach the first exit in ${mode} mode; raise the budget to at least that.`,
+        `Budget ${budget.text ?? formatCost(budget.value, budget.kind)} is below the minimum of ${formatCost(min, budget.kind)} needed to reach the first exit in ${mode} mode${btable.name.startsWith('calibrated:') ? ` by cost table ${btable.name}` : ''}; raise the budget to at least that.`,
         'budget-too-small',
       );
     }

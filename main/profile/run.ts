@@ -22,6 +22,8 @@ import type { BudgetSpec } from './budget-check';
 import { makePattern, type PatternSchedule } from './pattern';
 import type { BusyPatternResult } from '../ddi/worker/busy-pattern';
 import { ProfileRepo } from '../store/profile-repo';
+import type { CalibratedTable } from './calibrate/store';
+import { checkTableForModel, enforcedBudget, measuredCompliance, type MeasuredCompliance } from './calibrate/use';
 
 export interface ProfileOptions {
   model: string;
@@ -35,6 +37,20 @@ export interface ProfileOptions {
   closingS?: number;
   warmup?: number;
   name?: string;
+  /** A calibrated cost table (profile/calibrate/) that predicts and enforces energy and latency. */
+  costTable?: CalibratedTable | null;
+  /** Fraction by which the enforced budget is below the nominal one (the checks use the nominal). */
+  margin?: number;
+}
+
+/** The hard budget as checked (nominal) and as enforced by the engine, and the tables behind it. */
+export interface BudgetEnforcement {
+  nominal: Budget | null;
+  enforced: Budget | null;
+  margin: number;
+  costTable: string | null;
+  energyTable: string | null;
+  latencyTable: string | null;
 }
 
 export type ProfilePhase = 'warmup' | 'baseline' | 'alignment' | 'inferences' | 'closing' | 'analysis';
@@ -69,12 +85,27 @@ export class ProfileRun {
     this.cancelled = true;
   }
 
-  async run(): Promise<ProfileResult> {
+  async run(): Promise<ProfileResult & { enforcement: BudgetEnforcement; compliance: MeasuredCompliance | null }> {
     const o = this.options;
-    const budget: Budget | null = o.budget ? parseBudget(o.budget) : null;
+    const nominal: Budget | null = o.budget ? parseBudget(o.budget) : null;
+    // The engine enforces the budget less the margin; the run is checked against the nominal one.
+    const budget: Budget | null = nominal ? enforcedBudget(nominal, o.margin ?? 0) : null;
     if (!(Number.isInteger(o.limit) && o.limit >= 1)) throw new UserError(`The number of inferences must be a whole number of at least 1, not ${o.limit}.`, 'bad-limit');
     const backend = await this.engine.start();
-    const info = await this.engine.loadModel(this.modelDir);
+    let info = await this.engine.loadModel(this.modelDir);
+    if (o.costTable) {
+      checkTableForModel(o.costTable, this.modelDir, info.name, backend);
+      info = await this.engine.useCostTables({ energy: o.costTable.energy, latency: o.costTable.latency });
+    }
+    const tableOf = (kind: string) => info.costTables.find((t) => t.kind === kind)?.name ?? null;
+    const enforcement: BudgetEnforcement = {
+      nominal,
+      enforced: budget,
+      margin: o.margin ?? 0,
+      costTable: o.costTable?.name ?? null,
+      energyTable: tableOf('energy'),
+      latencyTable: tableOf('latency'),
+    };
     if (!this.core.meterStatus()) throw new UserError('Connect a meter before profiling (--meter on the CLI, or the Meters page).', 'no-meter');
     const repo = new ProfileRepo(this.core.db);
     const checks = o.checks ?? [];
@@ -106,13 +137,14 @@ export class ProfileRun {
       modelHash: modelHash(this.modelDir),
       dataset: o.dataset,
       mode: o.mode,
-      budget: budget ? { kind: budget.kind, value: budget.value, text: budget.text ?? o.budget ?? null } : null,
+      budget: nominal ? { kind: nominal.kind, value: nominal.value, text: nominal.text ?? o.budget ?? null } : null,
       backend: backend.name,
       executor: backend.name,
       machine,
       appVersion: APP_VERSION,
       checks: checks.map((b) => b.name),
     });
+    repo.addMarker(sessionId, { tNs: 0, endNs: null, kind: 'budget', label: enforcement.costTable ?? 'default tables', data: enforcement });
 
     let status: 'complete' | 'cancelled' | 'incomplete' = 'complete';
     let reason: string | undefined;
@@ -181,7 +213,8 @@ export class ProfileRun {
       if (summary.status === 'incomplete') status = 'incomplete';
     }
     progress('analysis', 0, 1);
-    return analyzeProfileSession(this.core.db, sessionId, checks);
+    const result = analyzeProfileSession(this.core.db, sessionId, checks);
+    return { ...result, enforcement, compliance: measuredCompliance(result, nominal) };
   }
 
   private meterLost(): boolean {

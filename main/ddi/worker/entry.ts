@@ -61,6 +61,7 @@ async function start(): Promise<void> {
       });
     },
     profileLatency: (p) => engine.profileLatency(p),
+    useCostTables: (p) => engine.useCostTables(p.tables),
     busyPattern: (p) => runBusyPattern(p.slotNs, p.bits, p.startNs),
     unload: () => {
       engine.unload();

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../util/errors';
 import type { BackendInfo, BackendName } from '../backend';
+import type { CostTable } from '../cost';
 import type { InferParams, MethodName, WorkerMethods, WorkerRequest, WorkerResponse, WorkerReady } from './protocol';
 
 /** dist/main/ddi-worker.cjs next to the running bundle, else under the working directory. */
@@ -124,6 +125,10 @@ export class EngineWorkerHost {
   }
   profileLatency(opts: { reps?: number; save?: boolean } = {}) {
     return this.call('profileLatency', opts);
+  }
+  /** A calibrated energy + latency pair for the loaded model, or null for its own tables. */
+  useCostTables(tables: { energy: CostTable; latency: CostTable } | null) {
+    return this.call('useCostTables', { tables });
   }
   unload() {
     return this.call('unload', {});

@@ -26,6 +26,8 @@ export interface WorkerMethods {
   /** Images from a dataset spec (sample | fashion-mnist | DIR, test split) by index. */
   inferDataset: { params: InferParams & { dataset: string; indices: number[] }; result: InferenceRecord[] };
   profileLatency: { params: { reps?: number; save?: boolean }; result: CostTable };
+  /** A calibrated energy + latency pair for the loaded model, or null for its own tables (DdiEngine.useCostTables). */
+  useCostTables: { params: { tables: { energy: CostTable; latency: CostTable } | null }; result: LoadedModelInfo };
   /**
    * Runs a busy/idle pattern on this thread for time alignment: slot k covers
    * [startNs + k·slotNs, startNs + (k+1)·slotNs) on the host monotonic clock; 1 = spin, 0 = sleep.

@@ -64,7 +64,7 @@ export interface FitResult {
   terms: FitTerm[];
   parameters: FittedParameter[];
   /** Over the observations used, weighted by their inference counts. */
-  residuals: { observations: number; inferences: number; rmse: number; mape: number | null; r2: number | null };
+  residuals: { observations: number; inferences: number; rmse: number; mape: number | null; r2: number | null; excluded: number };
 }
 
 export interface FitOptions {
@@ -72,6 +72,8 @@ export interface FitOptions {
   collinearTol?: number;
   /** Standard error, relative to the value, above which a parameter is reported as weak (default 0.1). */
   weakRelSe?: number;
+  /** Residuals beyond this many robust standard deviations are outliers (default 5; 0 keeps all). */
+  outlierSigma?: number;
 }
 
 interface Column {
@@ -95,7 +97,30 @@ export function predict(fit: Pick<FitResult, 'intercept' | 'terms'>, values: Rec
   return fit.terms.reduce((s, t) => s + t.value * t.features.reduce((a, f) => a + (values[f] ?? 0), 0), fit.intercept);
 }
 
+/**
+ * The fit, made robust to rare outliers (a one-off kernel compilation, a garbage-collection pause, a
+ * descheduled thread: tens of milliseconds against an inference of a fraction of one): observations
+ * whose residual exceeds `outlierSigma` (default 5) robust standard deviations (1.4826 × the median
+ * absolute residual) are left out and the fit is repeated, at most twice; their number is reported.
+ */
 export function fitCosts(obs: Observation[], specs: ParameterSpec[], opts: FitOptions = {}): FitResult {
+  const k = opts.outlierSigma ?? 5;
+  let kept = obs;
+  let fit = fitOnce(kept, specs, opts);
+  for (let pass = 0; pass < 2 && k > 0; pass++) {
+    const r = kept.map((o) => Math.abs(o.y - predict(fit, o.values)));
+    const mad = [...r].sort((a, b) => a - b)[Math.floor((r.length - 1) / 2)]!;
+    const limit = k * 1.4826 * mad;
+    const next = kept.filter((_, i) => !(r[i]! > limit));
+    if (!(mad > 0) || next.length === kept.length || next.length < 2) break;
+    kept = next;
+    fit = fitOnce(kept, specs, opts);
+  }
+  fit.residuals.excluded = obs.length - kept.length;
+  return fit;
+}
+
+function fitOnce(obs: Observation[], specs: ParameterSpec[], opts: FitOptions): FitResult {
   const tol = opts.collinearTol ?? 1e-3;
   const weakRelSe = opts.weakRelSe ?? 0.1;
   if (obs.length === 0) throw new Error('No observation to fit.');
@@ -210,6 +235,7 @@ export function fitCosts(obs: Observation[], specs: ParameterSpec[], opts: FitOp
       rmse: Math.sqrt(rss / wSum),
       mape: ape.length ? ape.reduce((s, a) => s + a.e * a.w, 0) / ape.reduce((s, a) => s + a.w, 0) : null,
       r2: tss > 0 ? 1 - rss / tss : null,
+      excluded: 0,
     },
   };
 }

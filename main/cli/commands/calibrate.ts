@@ -1,0 +1,149 @@
+/**
+ * `ddi-profiler calibrate`: profile a model on this board in several runs, fit its energy and latency
+ * cost tables, report the error on a held-out run, and store them under a name for `--cost-table`.
+ */
+import type { Command } from 'commander';
+import type { BackendName } from '../../ddi/backend';
+import { EngineWorkerHost } from '../../ddi/worker/host';
+import { validateMeterSpec } from '../../meters/registry';
+import { calibrate, type CalibrationResult } from '../../profile/calibrate/calibrate';
+import { calibratedTablesDir, checkTableName } from '../../profile/calibrate/store';
+import { parseDurationSeconds } from '../../util/clock';
+import { UserError } from '../../util/errors';
+import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
+import { resolveModelDir } from './infer';
+import { parseSettings } from './record';
+
+interface CalibrateFlags {
+  model: string;
+  meter: string;
+  dataset: string;
+  runs: string;
+  limit: string;
+  warmup: string;
+  baseline: string;
+  closing: string;
+  name?: string;
+  backend?: string;
+  set?: string[];
+  json?: boolean;
+}
+
+export function registerCalibrateCommand(program: Command): void {
+  program
+    .command('calibrate')
+    .description('fit this board’s energy and latency cost tables from profiling runs; stores them for --cost-table')
+    .requiredOption('--model <name|dir>', 'model name (data/models) or directory')
+    .requiredOption('--meter <spec>', 'meter spec DRIVER[:PORT][@BAUD], e.g. sim or ppk2:/dev/ttyACM0')
+    .option('--runs <n>', 'profiling runs: static, iadi and budgeted runs over the MAC range; one is held out', '6')
+    .option('--limit <n>', 'inferences per run', '200')
+    .option('--dataset <spec>', 'sample | fashion-mnist | DIR of PNGs', 'sample')
+    .option('--warmup <n>', 'warm-up inferences per run, not counted', '10')
+    .option('--baseline <time>', 'idle baseline per run', '1s')
+    .option('--closing <time>', 'idle time after each run’s inferences', '0.5s')
+    .option('--name <name>', 'name of the stored table (default: model-backend-date)')
+    .option('--backend <name>', 'engine backend: tensorflow | wasm | cpu (default: best available)')
+    .option('--set <key=value...>', 'meter driver setting, repeatable')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (flags: CalibrateFlags, cmd: Command) => {
+      const runs = whole(flags.runs, 'runs', 3, 50);
+      const limit = whole(flags.limit, 'limit', 10, 1_000_000);
+      const warmup = whole(flags.warmup, 'warmup', 0, 10_000);
+      const baselineS = seconds(flags.baseline, 'baseline', 0.2, 600);
+      const closingS = seconds(flags.closing, 'closing', 0, 600);
+      if (flags.name !== undefined) checkTableName(flags.name);
+      validateMeterSpec(flags.meter);
+      const modelDir = resolveModelDir(flags.model);
+      const settings = parseSettings(flags.set ?? []);
+      const dbPath = dbPathFrom(cmd);
+      const core = openCore(cmd);
+      const engine = new EngineWorkerHost(flags.backend ? { backend: flags.backend as BackendName } : {});
+      const progress = progressLine();
+      let cancelled = false;
+      const onSignal = (): void => {
+        cancelled = true;
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const meter = await core.connect(flags.meter, settings);
+        if (meter.simulated) process.stderr.write(`NOTE: ${meter.label}. Values are SIMULATED.\n`);
+        const result = await calibrate(
+          core,
+          engine,
+          {
+            modelDir,
+            dataset: flags.dataset,
+            limit,
+            runs,
+            warmup,
+            baselineS,
+            closingS,
+            ...(flags.name ? { name: flags.name } : {}),
+            tablesDir: calibratedTablesDir(dbPath),
+            meter: { spec: flags.meter, label: meter.label, simulated: meter.simulated },
+          },
+          (p) => progress.update(`calibrate run ${p.run}/${p.runs} (session ${p.sessionId}): ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
+          () => cancelled,
+        );
+        progress.done();
+        console.log(flags.json ? JSON.stringify(result, null, 2) : describeCalibration(result));
+      } finally {
+        progress.done();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await engine.close();
+        await core.close();
+      }
+    });
+}
+
+const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
+
+export function describeCalibration(r: CalibrationResult): string {
+  const t = r.costTable;
+  const lines = [
+    `Cost table ${t.name}${r.simulated ? ' [SIMULATED meter]' : ''}: ${t.model.name} on ${t.backend.name} ${t.backend.version}, ${t.machine.cpuModel} × ${t.machine.cores}; stored in ${t.path}.`,
+    `Runs: ${r.runs.map((x) => `session ${x.sessionId} ${x.mode}${x.budget ? ` ${x.budget}` : ''}${x.heldOut ? ' (held out)' : ''} [${x.attribution}, ${x.energyObservations} energy observations]`).join('; ')}.`,
+    `Idle power ${formatSi(t.idlePowerW, 'W')}; a static inference: ${formatSi(r.staticPrediction.energyJ, 'J')}, ${formatSi(r.staticPrediction.latencyS, 's')} (predicted).`,
+  ];
+  for (const [what, f, unit] of [
+    ['Energy (active)', r.fit.energy, 'J'],
+    ['Latency', r.fit.latency, 's'],
+  ] as const) {
+    const fitted = f.parameters.filter((p) => p.status === 'fitted' || p.status === 'weak' || p.status === 'pooled');
+    lines.push(
+      `${what} fit: intercept ${formatSi(f.intercept, unit)}; ${fitted.map((p) => `${p.name} ${p.value.toPrecision(3)} ${unit}${p.status === 'fitted' ? '' : ` (${p.status})`}`).join(', ') || 'no rate'}; ` +
+        `residual MAPE ${pct('measuredMape' in f ? f.measuredMape : f.residuals.mape)}${'measuredMape' in f ? ' of measured energy' : ''} over ${f.residuals.observations} observations` +
+        `${f.residuals.excluded ? ` (${f.residuals.excluded} outliers left out)` : ''}.`,
+    );
+    const unid = f.parameters.filter((p) => p.status === 'folded' || p.status === 'zero');
+    if (unid.length) lines.push(`  Not identified by these runs: ${unid.map((p) => `${p.name} (${p.status})`).join(', ')}.`);
+  }
+  const h = r.heldOut;
+  lines.push(
+    `Held-out run (session ${h.sessionId}, ${h.mode}${h.budget ? ` ${h.budget}` : ''}, ${h.attribution} attribution): energy per ${h.attribution === 'window' ? 'window' : 'inference'} MAPE ${pct(h.energyMape)}, ` +
+      `run total error ${pct(h.energyTotalError)} (measured ${formatSi(h.measuredEnergyPerInferenceJ, 'J')}, predicted ${formatSi(h.predictedEnergyPerInferenceJ, 'J')} per inference); ` +
+      `analytic 45 nm table MAPE ${pct(h.analyticEnergyMape)}; latency MAPE ${pct(h.latencyMape)}.`,
+  );
+  const m = r.minimumBudgets.ddi.energyJ !== null ? r.minimumBudgets.ddi : r.minimumBudgets.radi;
+  lines.push(`Smallest budgets with this table: ${formatSi(m.energyJ, 'J')}, ${formatSi(m.latencyS, 's')}. Use it: --cost-table ${t.name}.`);
+  return lines.join('\n');
+}
+
+function whole(text: string, what: string, min: number, max: number): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`--${what} "${text}" must be a whole number from ${min} to ${max}.`, `bad-${what}`);
+  return v;
+}
+
+function seconds(text: string, what: string, min: number, max: number): number {
+  let v: number;
+  try {
+    v = parseDurationSeconds(text);
+  } catch (e) {
+    throw new UserError((e as Error).message, 'bad-duration');
+  }
+  if (!(v >= min && v <= max)) throw new UserError(`--${what} ${text} is out of range; use ${min} s to ${max} s.`, 'bad-duration');
+  return v;
+}

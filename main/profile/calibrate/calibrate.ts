@@ -1,0 +1,279 @@
+/**
+ * Calibration: profile a model on this board in runs that vary what it executes (plan.ts), fit the
+ * board's per-kind energy and latency costs on all runs but one (fit.ts), predict the held-out run
+ * with the fitted tables and report the error, and store the pair as a named cost table (store.ts)
+ * for `--cost-table NAME`.
+ *
+ * What the tables predict: latency is the measured duration of an inference; energy is what the
+ * profiler's budget check compares with a budget — the meter's measured energy over the
+ * inference's window. The energy fit is on active energy (above the idle baseline, so a baseline
+ * that differs between runs does not bias it), and the stored energy table adds back the idle power
+ * × the latency table, unit by unit: measured ≈ active + idle power × duration.
+ */
+import { buildLayout } from '../../ddi/layout';
+import { ENERGY_PRESETS, energyTable as analyticEnergyTable, type CostTable } from '../../ddi/cost';
+import { modelHash, thisMachine } from '../../ddi/derived-tables';
+import { readModelFile } from '../../ddi/io';
+import type { ModelConfig } from '../../ddi/config';
+import type { EngineWorkerHost } from '../../ddi/worker/host';
+import type { AppCore } from '../../core/app-core';
+import { ProfileRepo } from '../../store/profile-repo';
+import { UserError } from '../../util/errors';
+import type { ProfileResult } from '../analyze';
+import { ProfileRun, type ProfileProgress } from '../run';
+import { predictCost, UnitCatalog, UNIT_KINDS, type Charge } from './features';
+import { fitCosts, perKindParameters, type FitResult } from './fit';
+import { runObservations, type RunObservations } from './observations';
+import { planCalibration, type PlannedRun } from './plan';
+import { calibratedTablesDir, checkTableName, loadCalibratedTable, saveCalibratedTable, type CalibratedTable } from './store';
+import { combineTables, tableFromFit } from './table';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CalibrateOptions {
+  /** Model directory. */
+  modelDir: string;
+  dataset: string;
+  /** Inferences per run. */
+  limit: number;
+  runs: number;
+  warmup?: number;
+  baselineS?: number;
+  closingS?: number;
+  /** Table name (default: model-backend-date). */
+  name?: string;
+  /** Where named tables are kept (store.ts calibratedTablesDir). */
+  tablesDir: string;
+  meter: { spec: string; label: string; simulated: boolean };
+}
+
+export interface CalibrationProgress extends ProfileProgress {
+  run: number;
+  runs: number;
+}
+
+export interface HeldOutError {
+  sessionId: number;
+  mode: string;
+  budget: string | null;
+  attribution: string;
+  /** Energy observations compared (inferences in per-inference mode, windows in window mode). */
+  observations: number;
+  /** Mean absolute percentage error of predicted vs measured energy per inference (per window in window mode), as a fraction. */
+  energyMape: number | null;
+  /** |predicted − measured| / measured of the run's total energy over its inferences. */
+  energyTotalError: number | null;
+  measuredEnergyPerInferenceJ: number | null;
+  predictedEnergyPerInferenceJ: number | null;
+  /** The same MAPE for the analytic 45 nm table, for comparison. */
+  analyticEnergyMape: number | null;
+  latencyMape: number | null;
+}
+
+type FitReport = Pick<FitResult, 'intercept' | 'interceptSe' | 'parameters' | 'residuals'>;
+
+export interface CalibrationResult {
+  costTable: {
+    name: string;
+    path: string;
+    model: { name: string; hash: string };
+    backend: { name: string; version: string };
+    machine: CalibratedTable['machine'];
+    meter: CalibratedTable['meter'];
+    createdAt: string;
+    idlePowerW: number;
+    energyTable: string;
+    latencyTable: string;
+  };
+  simulated: boolean;
+  runs: { sessionId: number; mode: string; budget: string | null; heldOut: boolean; attribution: string; inferences: number; energyObservations: number }[];
+  /** measuredMape: the energy table's error on the fitted runs' measured energy (not the active energy the fit saw). */
+  fit: { energy: FitReport & { measuredMape: number | null }; latency: FitReport };
+  heldOut: HeldOutError;
+  /** What the calibrated tables say about the model: the least budget per budgeted mode, a static inference's cost. */
+  minimumBudgets: Record<'radi' | 'ddi', { energyJ: number | null; latencyS: number | null }>;
+  staticPrediction: { energyJ: number; latencyS: number };
+}
+
+export async function calibrate(
+  core: AppCore,
+  engine: EngineWorkerHost,
+  o: CalibrateOptions,
+  onProgress: (p: CalibrationProgress) => void = () => undefined,
+  isCancelled: () => boolean = () => false,
+): Promise<CalibrationResult> {
+  const file = readModelFile(o.modelDir);
+  const hash = modelHash(file);
+  const cat = new UnitCatalog(buildLayout(file.architecture as ModelConfig));
+  const backend = await engine.start();
+  const info = await engine.loadModel(o.modelDir);
+  const created = new Date();
+  const name = checkTableName(o.name ?? `${info.name}-${backend.name}-${created.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`);
+  if (existsSync(join(o.tablesDir, `${name}.json`))) throw new UserError(`A cost table named ${name} exists already; choose another --name.`, 'cost-table-exists');
+  if (!core.meterStatus()) throw new UserError('Connect a meter before calibrating (--meter on the CLI).', 'no-meter');
+  const gated = file.architecture.gates.layer || file.architecture.gates.channel;
+  const mode = gated ? 'ddi' : 'radi';
+  const plan = planCalibration({
+    gated,
+    minimumMacs: info.minimumBudgets[mode].macs!,
+    fullMacs: info.backboneMacs + info.gateMacs + info.exitMacs,
+    runs: o.runs,
+  });
+
+  const repo = new ProfileRepo(core.db);
+  const done: { planned: PlannedRun; result: ProfileResult; obs: RunObservations }[] = [];
+  for (const [i, planned] of plan.entries()) {
+    if (isCancelled()) throw new UserError(`Calibration cancelled after ${done.length} of ${plan.length} runs; nothing was stored as a cost table (the runs are kept).`, 'cancelled');
+    const run = new ProfileRun(
+      core,
+      engine,
+      o.modelDir,
+      {
+        model: info.name,
+        dataset: o.dataset,
+        limit: o.limit,
+        mode: planned.mode,
+        budget: planned.budget,
+        warmup: o.warmup,
+        baselineS: o.baselineS,
+        closingS: o.closingS,
+        name: `Calibrate ${name} ${i + 1}/${plan.length}: ${planned.mode}${planned.budget ? ` ${planned.budget}` : ''}${planned.heldOut ? ' (held out)' : ''}`,
+      },
+      (p) => onProgress({ ...p, run: i + 1, runs: plan.length }),
+    );
+    const result = await run.run();
+    repo.addMarker(result.sessionId, { tNs: 0, endNs: null, kind: 'calibration', label: name, data: { table: name, run: i + 1, runs: plan.length, heldOut: planned.heldOut } });
+    if (result.status !== 'complete') {
+      throw new UserError(`Calibration run ${i + 1} (session ${result.sessionId}) ended ${result.status}: ${result.statusReason ?? 'the meter stopped'}; fix the meter and calibrate again (the runs are kept).`, 'calibration-incomplete');
+    }
+    done.push({ planned, result, obs: runObservations(core.db, result.sessionId, cat) });
+  }
+
+  const train = done.filter((d) => !d.planned.heldOut);
+  const held = done.find((d) => d.planned.heldOut)!;
+  const energyObs = train.flatMap((d) => d.obs.energy);
+  if (energyObs.length === 0) {
+    throw new UserError(`The calibration runs have no measured energy (attribution: ${train[0]?.result.attribution.reason ?? 'none'}); check the meter and calibrate again.`, 'no-measured-energy');
+  }
+  const specs = perKindParameters(UNIT_KINDS);
+  const energyFit = fitCosts(energyObs, specs);
+  const latencyFit = fitCosts(
+    train.flatMap((d) => d.obs.latency),
+    specs,
+  );
+  // Idle power: mean of the training runs' baselines, weighted by their energy observations' inferences.
+  const idle = weightedMean(train.map((d) => ({ v: d.obs.baselineW ?? 0, w: d.obs.energy.reduce((s, x) => s + (x.weight ?? 1), 0) })));
+
+  const createdAt = created.toISOString();
+  const meta = { unit: 's', backend: { name: backend.name, version: backend.version }, createdAt };
+  const source = `calibrated ${createdAt.slice(0, 10)} with ${o.meter.simulated ? 'the SIMULATED meter' : `meter ${o.meter.label}`} on ${backend.name} ${backend.version}, ${thisMachine().cpuModel} × ${thisMachine().cores}`;
+  const latency = tableFromFit(cat, latencyFit, { ...meta, name: `calibrated:${name}:latency`, kind: 'latency', source: `${source}; measured durations` });
+  const active = tableFromFit(cat, energyFit, { ...meta, name: `calibrated:${name}:active`, kind: 'energy', unit: 'J', source });
+  const energy = combineTables(active, latency, idle, {
+    ...meta,
+    name: `calibrated:${name}:energy`,
+    kind: 'energy',
+    unit: 'J',
+    source: `${source}; measured energy = active fit + ${idle.toPrecision(4)} W idle × latency`,
+  });
+
+  const heldOut = evaluateHeldOut(held, energy, latency, analyticEnergyTable(cat.layout, ENERGY_PRESETS['horowitz-45nm']!));
+  const measuredMape = weightedMean(train.flatMap((d) => energyErrors(d.obs, energy)));
+
+  // What the tables say: the engine's own minimum-budget logic with the tables in place.
+  await engine.useCostTables({ energy, latency });
+  const withTables = await engine.modelInfo();
+  await engine.useCostTables(null);
+  const staticCharges: Charge[] = [...cat.layout.trunk.map((u) => ({ id: u.id, kept: cat.info(u.id).channels })), { id: 'classifier', kept: 0 }];
+  const minimumBudgets = {
+    radi: { energyJ: withTables?.minimumBudgets.radi.energy ?? null, latencyS: withTables?.minimumBudgets.radi.latency ?? null },
+    ddi: { energyJ: withTables?.minimumBudgets.ddi.energy ?? null, latencyS: withTables?.minimumBudgets.ddi.latency ?? null },
+  };
+  const fitReport = (f: FitResult): FitReport => ({ intercept: f.intercept, interceptSe: f.interceptSe, parameters: f.parameters, residuals: f.residuals });
+  const runs = done.map((d) => ({
+    sessionId: d.result.sessionId,
+    mode: d.planned.mode,
+    budget: d.planned.budget,
+    heldOut: d.planned.heldOut,
+    attribution: d.obs.attribution,
+    inferences: d.obs.inferences.length,
+    energyObservations: d.obs.energy.length,
+  }));
+  const table: CalibratedTable = {
+    format: 'ddi-profiler-calibrated-cost-table',
+    name,
+    createdAt,
+    model: { name: info.name, hash },
+    machine: thisMachine(),
+    backend: { name: backend.name, version: backend.version },
+    meter: o.meter,
+    idlePowerW: idle,
+    energy,
+    latency,
+    report: { runs, fit: { energy: { ...fitReport(energyFit), measuredMape }, latency: fitReport(latencyFit) }, heldOut, minimumBudgets },
+  };
+  const path = saveCalibratedTable(o.tablesDir, table);
+  return {
+    costTable: {
+      name,
+      path,
+      model: table.model,
+      backend: table.backend,
+      machine: table.machine,
+      meter: table.meter,
+      createdAt,
+      idlePowerW: idle,
+      energyTable: energy.name,
+      latencyTable: latency.name,
+    },
+    simulated: o.meter.simulated,
+    runs,
+    fit: { energy: { ...fitReport(energyFit), measuredMape }, latency: fitReport(latencyFit) },
+    heldOut,
+    minimumBudgets,
+    staticPrediction: { energyJ: predictCost(energy, staticCharges), latencyS: predictCost(latency, staticCharges) },
+  };
+}
+
+function weightedMean(xs: { v: number; w: number }[]): number {
+  const w = xs.reduce((s, x) => s + x.w, 0);
+  return w > 0 ? xs.reduce((s, x) => s + x.v * x.w, 0) / w : 0;
+}
+
+/** Per energy observation of a run: |predicted − measured| / measured, weighted by its inferences. */
+function energyErrors(obs: RunObservations, table: CostTable): { v: number; w: number }[] {
+  const bySeq = new Map(obs.inferences.map((i) => [i.seq, i]));
+  return obs.energyGroups.map((g) => {
+    const pred = g.seqs.reduce((s, q) => s + predictCost(table, bySeq.get(q)!.charges), 0) / g.seqs.length;
+    return { v: Math.abs(pred - g.measuredJ) / g.measuredJ, w: g.seqs.length };
+  });
+}
+
+function evaluateHeldOut(held: { planned: PlannedRun; result: ProfileResult; obs: RunObservations }, energy: CostTable, latency: CostTable, analytic: CostTable): HeldOutError {
+  const bySeq = new Map(held.obs.inferences.map((i) => [i.seq, i]));
+  const groupPred = (t: CostTable, seqs: number[]) => seqs.reduce((s, q) => s + predictCost(t, bySeq.get(q)!.charges), 0) / seqs.length;
+  const groups = held.obs.energyGroups;
+  const mape = (t: CostTable) => (groups.length ? weightedMean(energyErrors(held.obs, t)) : null);
+  const n = groups.reduce((s, g) => s + g.seqs.length, 0);
+  const measuredTotal = groups.reduce((s, g) => s + g.measuredJ * g.seqs.length, 0);
+  const predictedTotal = groups.reduce((s, g) => s + groupPred(energy, g.seqs) * g.seqs.length, 0);
+  const lat = held.obs.inferences.filter((i) => i.durationS > 0);
+  return {
+    sessionId: held.result.sessionId,
+    mode: held.planned.mode,
+    budget: held.planned.budget,
+    attribution: held.obs.attribution,
+    observations: groups.length,
+    energyMape: mape(energy),
+    energyTotalError: n ? Math.abs(predictedTotal - measuredTotal) / measuredTotal : null,
+    measuredEnergyPerInferenceJ: n ? measuredTotal / n : null,
+    predictedEnergyPerInferenceJ: n ? predictedTotal / n : null,
+    analyticEnergyMape: mape(analytic),
+    latencyMape: lat.length ? lat.reduce((s, i) => s + Math.abs(predictCost(latency, i.charges) - i.durationS) / i.durationS, 0) / lat.length : null,
+  };
+}
+
+/** A stored table by name from the folder beside the database. */
+export function loadTableFor(dbPath: string | undefined, name: string): CalibratedTable {
+  return loadCalibratedTable(calibratedTablesDir(dbPath), name);
+}
