@@ -11,6 +11,7 @@ import { registerMetersCommand } from './commands/meters';
 import { registerRecordCommand } from './commands/record';
 import { registerServeCommand } from './commands/serve';
 import { registerSessionsCommand } from './commands/sessions';
+import { registerStatsCommand } from './commands/stats';
 import { registerTrainCommand } from './commands/train';
 import { registerEvalCommand } from './commands/eval';
 import { registerInferCommand } from './commands/infer';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerMetersCommand(program);
   registerRecordCommand(program);
   registerSessionsCommand(program);
+  registerStatsCommand(program);
   registerExportCommand(program);
   registerServeCommand(program);
   registerTrainCommand(program);
