@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { Ppk2Meter } from '../../../main/meters/ppk2/ppk2-meter';
 import { withReconnect } from '../../../main/meters/reconnecting-meter';
 import { SessionRecorder } from '../../../main/session/recorder';
@@ -161,6 +162,47 @@ describe('the end of a recording', () => {
     const row = repo.list()[0]!;
     expect(row.status).toBe('complete');
     expect(row.writer_pid === null || row.status !== 'recording').toBe(true);
+    expect(sessionSummary(repo, row).samples).toBeGreaterThan(5000);
+  }, 30_000);
+
+  it('browser mode: SIGTERM to "serve" ends a running recording like a stop', async () => {
+    const { dbPath } = store();
+    const child = spawn(process.execPath, [CLI, '--db', dbPath, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    fx.defer(() => void child.kill('SIGKILL'));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await waitFor(() => /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.test(stdout), 15_000, 'server URL');
+    const url = new URL(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(stdout)![0]);
+    const ws = new WebSocket(`ws://127.0.0.1:${url.port}/api?token=${url.searchParams.get('token')}`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const answers = new Map<number, unknown>();
+    ws.on('message', (m: Buffer) => {
+      const msg = JSON.parse(m.toString()) as { type: string; id?: number };
+      if (msg.type === 'result' || msg.type === 'error') answers.set(msg.id!, msg);
+    });
+    const call = async (id: number, name: string, input: unknown) => {
+      ws.send(JSON.stringify({ type: 'call', id, name, input }));
+      await waitFor(() => answers.has(id), 10_000, name);
+      return answers.get(id);
+    };
+    await call(1, 'meters.connect', { spec: 'sim' });
+    await call(2, 'sessions.start', { name: 'browser mode, then SIGTERM' });
+    await sleep(1500);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    ws.terminate();
+    const db = openDatabase(dbPath);
+    fx.defer(() => {
+      db.close();
+    });
+    const repo = new SessionsRepo(db);
+    const row = repo.list()[0]!;
+    expect(row.status).toBe('complete');
+    expect(row.duration_s).toBeGreaterThan(1);
     expect(sessionSummary(repo, row).samples).toBeGreaterThan(5000);
   }, 30_000);
 });
