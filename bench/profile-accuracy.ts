@@ -8,7 +8,8 @@
 // then `export ID --format json`, and the benchmark compares every inference's measuredEnergyJ with
 // the emulator's truth over the same host window [startMonoNs + startNs, startMonoNs + endNs] × the
 // VDD set-point. It also derives the *true* offset of the stored trace (each chunk's device sample
-// index against the emulator's clock) to split an energy error into alignment and the rest.
+// index against the emulator's clock) to split an energy error into alignment and the rest. The
+// tables go into docs/benchmarks.md between the bench:profile results markers (--no-write: print only).
 //
 // Options: node scripts/run-ts.mjs bench/profile-accuracy.ts [--delays 0,20,40] [--rounds 1]
 //   [--limit 300] [--latency-ms 10] [--poll-us 0] [--conditions shared,raised] [--results FILE.json]
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   const table = renderTable(results, pairs);
   console.log(`\n${table}`);
   if (args.includes('--results')) writeFileSync(opt('results', ''), JSON.stringify(results, null, 2));
-  if (WRITE) writeDoc(table);
+  if (WRITE) writeDoc(table, results);
 }
 
 async function runOnce(round: number, condition: Condition, delayMs: number): Promise<RunResult> {
@@ -492,26 +493,28 @@ function topThreads(r: RunResult): string {
     .join(', ');
 }
 
-function writeDoc(table: string): void {
+/**
+ * Puts the tables into docs/benchmarks.md between the bench:profile results markers, leaving the
+ * section's description and findings (hand-written, around them) alone; appends a section if none.
+ */
+function writeDoc(table: string, results: RunResult[]): void {
   const docPath = join(ROOT, 'docs/benchmarks.md');
-  const section = [
-    '<!-- bench:profile start -->',
-    '## Profiling accuracy against an outside PPK2 emulator (`npm run bench:profile`)',
-    '',
-    `Machine: ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'} (KVM guest), Node ${process.version}, shared with other engineers' test runs ` +
-      `(1-minute load average in the table). Date: ${new Date().toISOString().slice(0, 10)}. Per run: \`ddi-profiler profile --model mgl2s-50 ` +
-      `--meter ppk2:PTY --mode iadi --limit ${LIMIT} --json\` from \`dist/\`, then \`export ID --format json\`.`,
-    '',
-    TABLE_NOTES,
+  const loads = results.flatMap((r) => r.load);
+  const block = [
+    '<!-- bench:profile results start -->',
+    `Results of ${new Date().toISOString().slice(0, 10)}: ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ` +
+      `1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, --limit ${LIMIT}, L = ${LATENCY_MS} ms.`,
     '',
     table,
-    '<!-- bench:profile end -->',
+    '<!-- bench:profile results end -->',
   ].join('\n');
   let doc = readFileSync(docPath, 'utf8');
-  const re = /<!-- bench:profile start -->[\s\S]*?<!-- bench:profile end -->/;
-  doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
+  const re = /<!-- bench:profile results start -->[\s\S]*?<!-- bench:profile results end -->/;
+  if (re.test(doc)) doc = doc.replace(re, block);
+  else {
+    const section = ['<!-- bench:profile start -->', '## Profiling accuracy against an outside PPK2 emulator (`npm run bench:profile`)', '', block, '<!-- bench:profile end -->'];
+    doc = `${doc.trimEnd()}\n\n${section.join('\n')}\n`;
+  }
   writeFileSync(docPath, doc);
   console.log(`wrote ${docPath}`);
 }
-
-const TABLE_NOTES = `The device is \`bench/lib/ppk2-sched-emulator.mjs\`, a separate process on the device end of a socat pty pair: it answers the PPK2 protocol and streams 100 kS/s on its own CLOCK_MONOTONIC, in 64-byte pieces, each written ${LATENCY_MS} ms (the time it needs to know a sample's current) + D after its last sample. A sample's current is 5 mA + 20 mA × the CPU time the profiling process's threads (and any process it starts) used during those 10 µs, from \`/proc/PID/task/TID/schedstat\` polled in a busy loop; the kernel advances that counter only at a context switch or the 4 ms timer tick, so each increase is spread over the polls that saw the thread running (state R). Truth = the emulator's current over the host window \`[startMonoNs + startNs, startMonoNs + endNs]\` × the VDD set-point. "True" offset = the stored trace's placement of each device sample index against the emulator's clock; "against the window the alignment used" compares with the truth over that window shifted by the alignment error, i.e. what is left when alignment is perfect.`;
