@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { APP_VERSION } from '../core/version';
 import { isUserError } from '../util/errors';
 import { registerExportCommand } from './commands/export';
+import { registerImportCommand } from './commands/import';
 import { registerMetersCommand } from './commands/meters';
 import { registerRecordCommand } from './commands/record';
 import { registerServeCommand } from './commands/serve';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSessionsCommand(program);
   registerStatsCommand(program);
   registerExportCommand(program);
+  registerImportCommand(program);
   registerServeCommand(program);
   registerTrainCommand(program);
   registerEvalCommand(program);
