@@ -19,6 +19,7 @@ import { registerInferCommand } from './commands/infer';
 import { registerProfileCommand } from './commands/profile';
 import { registerBudgetsCommand } from './commands/budgets';
 import { registerCalibrateCommand } from './commands/calibrate';
+import { registerSweepCommand } from './commands/sweep';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerProfileCommand(program);
   registerBudgetsCommand(program);
   registerCalibrateCommand(program);
+  registerSweepCommand(program);
   return program;
 }
 
