@@ -108,6 +108,7 @@ const stats = {
   writeAgain: 0,
   writeLateMaxNs: 0,
   writeLateOver1ms: 0,
+  writeLateFirst500msMaxNs: 0,
   polls: 0,
   threadPolls: 0,
   pollRoundNs: 0,
@@ -171,6 +172,8 @@ function flushWrites(t) {
       const late = t - item.dueNs;
       if (late > stats.writeLateMaxNs) stats.writeLateMaxNs = late;
       if (late > 1e6) stats.writeLateOver1ms++;
+      // Lateness at the start of a stream is what a driver that anchors on its first reads sees.
+      if (item.dueNs - t0 < 500e6 && late > stats.writeLateFirst500msMaxNs) stats.writeLateFirst500msMaxNs = late;
     }
     outHead++;
   }
