@@ -1,0 +1,105 @@
+/**
+ * The closed loop end to end through the built CLI with the simulated meter (window mode): calibrate
+ * a model (short runs), which prints the held-out error and stores a named table; then a ddi
+ * profiling run under an energy budget in mJ with that table and a margin predicts with it, enforces
+ * the shrunk budget and reports measured compliance against the nominal one. Guard rails: another
+ * model or backend, and a budget below the table's minimum, are refused in one sentence.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli';
+
+const SHORT = ['--warmup', '3', '--baseline', '0.3s', '--closing', '0.1s', '--backend', 'wasm'];
+
+describe('calibrate → profile --cost-table (simulated meter)', () => {
+  it('calibrates, prints the held-out error, and a ddi run under an mJ budget uses the table and reports compliance', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
+    const db = join(dir, 'db.sqlite');
+    const env = { DDI_COST_TABLES_DIR: '' };
+    const cal = runCli(['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--runs', '4', '--limit', '150', '--name', 'tiny-sim', ...SHORT], env);
+    expect(cal.stderr).toMatch(/SIMULATED/);
+    expect(cal.code, cal.stderr).toBe(0);
+    expect(cal.stdout).toMatch(/Cost table tiny-sim \[SIMULATED meter\]/);
+    expect(cal.stdout).toMatch(/Held-out run \(session 4, ddi \d+MAC, window attribution\): energy per window MAPE \d+\.\d %, run total error \d+\.\d %/);
+    expect(cal.stdout).toMatch(/Not identified by these runs: stem\.macs \(folded\)/);
+
+    const path = join(dir, 'cost-tables', 'calibrated', 'tiny-sim.json');
+    expect(existsSync(path)).toBe(true);
+    const table = JSON.parse(readFileSync(path, 'utf8')) as {
+      name: string;
+      model: { name: string; hash: string };
+      backend: { name: string };
+      meter: { simulated: boolean };
+      energy: { name: string };
+      report: { heldOut: { energyMape: number; energyTotalError: number; sessionId: number }; minimumBudgets: { ddi: { energyJ: number } }; runs: unknown[] };
+    };
+    expect(table).toMatchObject({ name: 'tiny-sim', model: { name: 'tiny-random-test' }, backend: { name: 'wasm' }, meter: { simulated: true }, energy: { name: 'calibrated:tiny-sim:energy' } });
+    expect(table.report.runs).toHaveLength(4);
+    expect(table.report.heldOut.energyMape).toBeGreaterThanOrEqual(0);
+    expect(table.report.heldOut.energyTotalError).toBeGreaterThanOrEqual(0);
+    const min = table.report.minimumBudgets.ddi.energyJ;
+    expect(min).toBeGreaterThan(0);
+
+    // A ddi run under an energy budget in mJ, with the table and a 10 % margin.
+    const budgetMj = Number(((min * 1.5) * 1e3).toPrecision(3));
+    const prof = runCli(['--db', db, 'profile', '--model', 'tiny-random-test', '--meter', 'sim', '--mode', 'ddi', '--budget', `${budgetMj}mJ`, '--cost-table', 'tiny-sim', '--margin', '10%', '--limit', '60', '--json', ...SHORT], env);
+    expect(prof.code, prof.stderr).toBe(0);
+    const r = JSON.parse(prof.stdout) as {
+      sessionId: number;
+      enforcement: { nominal: { value: number }; enforced: { value: number }; margin: number; costTable: string; energyTable: string };
+      compliance: { metric: string; attribution: string; summary: string; meanJ: number | null; meanVerdict: string | null };
+      budgets: { name: string }[];
+    };
+    expect(r.enforcement.costTable).toBe('tiny-sim');
+    expect(r.enforcement.energyTable).toBe('calibrated:tiny-sim:energy');
+    expect(r.enforcement.nominal.value).toBeCloseTo(budgetMj / 1e3, 12);
+    expect(r.enforcement.enforced.value).toBeCloseTo(0.9 * (budgetMj / 1e3), 12);
+    expect(r.budgets[0]!.name).toBe(`hard budget ${budgetMj}mJ`);
+    expect(r.compliance.metric).toBe('energy_per_inference');
+    expect(r.compliance.attribution).toBe('window');
+    expect(r.compliance.meanJ).toBeGreaterThan(0);
+    expect(['within', 'over', 'undecided']).toContain(r.compliance.meanVerdict);
+    expect(r.compliance.summary).toMatch(/nominal budget/);
+    // Every record predicted with the calibrated table and stayed within the enforced budget by it.
+    const sqlite = new Database(db, { readonly: true });
+    const recs = (sqlite.prepare('SELECT record FROM inferences WHERE session_id = ?').all(r.sessionId) as { record: string }[]).map(
+      (x) => JSON.parse(x.record) as { energyTable: string; latencyTable: string; predictedEnergyJ: number; budgetSpent: number },
+    );
+    sqlite.close();
+    expect(recs).toHaveLength(60);
+    for (const x of recs) {
+      expect(x.energyTable).toBe('calibrated:tiny-sim:energy');
+      expect(x.latencyTable).toBe('calibrated:tiny-sim:latency');
+      expect(x.predictedEnergyJ).toBeCloseTo(x.budgetSpent, 15);
+      expect(x.budgetSpent).toBeLessThanOrEqual(0.9 * (budgetMj / 1e3) * (1 + 1e-12));
+    }
+
+    // Guard rails, one sentence each, nothing run.
+    for (const [args, pattern] of [
+      [['--model', 'mgl2s-50', '--budget', `${budgetMj}mJ`], /calibrated for model tiny-random-test .* not for mgl2s-50/],
+      [['--model', 'tiny-random-test', '--budget', `${budgetMj}mJ`, '--backend', 'cpu'], /calibrated on backend wasm .* pass --backend wasm/],
+      [['--model', 'tiny-random-test', '--budget', `${Number(((min * 0.5) * 1e3).toPrecision(3))}mJ`, '--backend', 'wasm'], /below the minimum of .* by cost table calibrated:tiny-sim:energy/],
+    ] as [string[], RegExp][]) {
+      const bad = runCli(['--db', db, 'profile', '--meter', 'sim', '--mode', 'ddi', '--cost-table', 'tiny-sim', '--limit', '5', ...args]);
+      expect(bad.code).toBe(1);
+      const lines = bad.stderr.trim().split('\n').filter((l) => !l.startsWith('NOTE:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+    }
+    const sessions = JSON.parse(runCli(['--db', db, 'sessions', '--json']).stdout) as unknown[];
+    expect(sessions).toHaveLength(5);
+  }, 240_000);
+
+  it('refuses an unknown table name in one sentence before anything is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
+    const db = join(dir, 'db.sqlite');
+    const r = runCli(['--db', db, 'profile', '--model', 'tiny-random-test', '--meter', 'sim', '--mode', 'ddi', '--budget', '3mJ', '--cost-table', 'nope'], { DDI_COST_TABLES_DIR: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/No calibrated cost table named nope/);
+    expect(existsSync(db)).toBe(false);
+  });
+});
