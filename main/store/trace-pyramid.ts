@@ -53,6 +53,8 @@ export interface PyramidChunk {
 
 /** Chunks per block (migration 005): 16 s of 250 ms chunks. */
 export const BLOCK_CHUNKS = 64;
+/** One chunk in chunk_blocks.chunk_stats (migration 006). */
+const BLOCK_ENTRY_BYTES = 56;
 
 const CHANNELS: Channel[] = ['current', 'voltage', 'power'];
 
@@ -93,6 +95,20 @@ export function insertPyramid(db: Db, c: PyramidChunk): void {
     Object.assign(block, { [`${ch}_n`]: c.count, [`${ch}_min`]: min, [`${ch}_max`]: max, [`${ch}_sum`]: sum });
   });
   db.prepare(UPSERT_BLOCK).run(block);
+  // Append this chunk's entry to the block's packed chunk stats (read, extend, write: ≤ 3.3 kB).
+  const entry = Buffer.alloc(BLOCK_ENTRY_BYTES);
+  entry.writeDoubleLE(block.t0_ns!, 0);
+  entry.writeDoubleLE(block.end_ns!, 8);
+  entry.writeUInt32LE(c.count, 16);
+  CHANNELS.forEach((ch, k) => {
+    const has = (block[`${ch}_n`] as number) > 0;
+    entry.writeFloatLE(has ? (block[`${ch}_min`] as number) : NaN, 20 + k * 12);
+    entry.writeFloatLE(has ? (block[`${ch}_max`] as number) : NaN, 24 + k * 12);
+    entry.writeFloatLE(has ? (block[`${ch}_sum`] as number) / c.count : NaN, 28 + k * 12);
+  });
+  const key = { session_id: c.sessionId, block: block.block };
+  const prev = db.prepare('SELECT chunk_stats AS s FROM chunk_blocks WHERE session_id = @session_id AND block = @block').get(key) as { s: Buffer | null };
+  db.prepare('UPDATE chunk_blocks SET chunk_stats = @s WHERE session_id = @session_id AND block = @block').run({ ...key, s: prev.s ? Buffer.concat([prev.s, entry]) : entry });
   db.prepare(
     `INSERT INTO chunk_pyramid (chunk_id, session_id, t0_ns, period_ns, count, channels, l2_samples, l2, l1_samples, l1)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -165,6 +181,35 @@ export interface BlockRow {
   mn: number;
   mx: number;
   sm: number;
+  /** Packed per-chunk stats (schema 6), or null for blocks written before it. */
+  chunk_stats: Buffer | null;
+}
+
+/** One chunk's stats from a block's packed entries. */
+export interface PackedChunk {
+  t0Ns: number;
+  endNs: number;
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+}
+
+/**
+ * The block's chunks for one channel (those that have it), or null when the block has no packed
+ * stats or they are damaged (wrong size): the caller then reads the chunk stats instead.
+ */
+export function blockChunks(b: BlockRow, channel: Channel): PackedChunk[] | null {
+  const s = b.chunk_stats;
+  if (!(s instanceof Uint8Array) || s.length === 0 || s.length % BLOCK_ENTRY_BYTES !== 0) return null;
+  const k = CHANNELS.indexOf(channel);
+  const out: PackedChunk[] = [];
+  for (let o = 0; o < s.length; o += BLOCK_ENTRY_BYTES) {
+    const mean = s.readFloatLE(o + 28 + k * 12);
+    if (Number.isNaN(mean)) continue;
+    out.push({ t0Ns: s.readDoubleLE(o), endNs: s.readDoubleLE(o + 8), count: s.readUInt32LE(o + 16), min: s.readFloatLE(o + 20 + k * 12), max: s.readFloatLE(o + 24 + k * 12), mean });
+  }
+  return out;
 }
 
 /** Blocks overlapping [fromNs, toNs) that hold the channel, in time order. */
@@ -172,7 +217,7 @@ export function readBlocks(db: Db, sessionId: number, channel: Channel, fromNs: 
   // channel comes from the contract's enum: safe to splice into the column names.
   return db
     .prepare(
-      `SELECT t0_ns, end_ns, ${channel}_n AS n, ${channel}_min AS mn, ${channel}_max AS mx, ${channel}_sum AS sm FROM chunk_blocks
+      `SELECT t0_ns, end_ns, ${channel}_n AS n, ${channel}_min AS mn, ${channel}_max AS mx, ${channel}_sum AS sm, chunk_stats FROM chunk_blocks
        WHERE session_id = ? AND end_ns > ? AND t0_ns < ? AND ${channel}_n > 0 ORDER BY t0_ns`,
     )
     .all(sessionId, fromNs, toNs) as BlockRow[];

@@ -14,7 +14,7 @@ import { decodeChunkRow, damagedGap, type ChunkRow } from './chunk-reader';
 import type { Db } from './database';
 import type { GapRow } from './sessions-repo';
 import { rawTrace } from './trace-raw';
-import { L1_SAMPLES, L2_SAMPLES, readBlocks, readPyramid, type PyramidRun } from './trace-pyramid';
+import { blockChunks, L1_SAMPLES, L2_SAMPLES, readBlocks, readPyramid, type PyramidRun } from './trace-pyramid';
 
 export interface TraceRequest {
   sessionId: number;
@@ -69,9 +69,18 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
   const stats: ChunkStatRow[] = [];
   let cursor = fromNs;
   for (const b of readBlocks(db, req.sessionId, req.channel, fromNs, toNs)) {
-    if (b.t0_ns < cursor || b.end_ns > toNs || b.end_ns - b.t0_ns > bucketNs / 2) continue;
+    if (b.t0_ns < cursor || b.end_ns > toNs) continue;
+    let rows: ChunkStatRow[];
+    if (b.end_ns - b.t0_ns <= bucketNs / 2) {
+      rows = [{ t0_ns: b.t0_ns, period_ns: 0, count: b.n, mn: b.mn, mx: b.mx, me: b.sm / b.n, block: true }];
+    } else {
+      // The block's chunks from its packed stats, when every one of them is drawn from its stats.
+      const chunks = blockChunks(b, req.channel);
+      if (!chunks || chunks.some((c) => c.endNs - c.t0Ns > bucketNs / 2)) continue;
+      rows = chunks.map((c) => ({ t0_ns: c.t0Ns, period_ns: 0, count: c.count, mn: c.min, mx: c.max, me: c.mean, block: true }));
+    }
     if (b.t0_ns > cursor) stats.push(...(statsSql.all(req.sessionId, cursor, b.t0_ns) as ChunkStatRow[]));
-    stats.push({ t0_ns: b.t0_ns, period_ns: 0, count: b.n, mn: b.mn, mx: b.mx, me: b.sm / b.n, block: true });
+    for (const r of rows) stats.push(r);
     cursor = b.end_ns;
   }
   if (cursor < toNs) stats.push(...(statsSql.all(req.sessionId, cursor, toNs) as ChunkStatRow[]));

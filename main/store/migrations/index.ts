@@ -4,6 +4,7 @@ import { sql as m002 } from './002-nominal-voltage';
 import { sql as m003 } from './003-checksums-and-end-status';
 import { sql as m004 } from './004-trace-pyramid';
 import { sql as m005 } from './005-trace-blocks';
+import { sql as m006 } from './006-trace-block-chunks';
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 3, name: 'checksums-and-end-status', sql: m003, rebuildsTables: true },
   { version: 4, name: 'trace-pyramid', sql: m004 },
   { version: 5, name: 'trace-blocks', sql: m005 },
+  { version: 6, name: 'trace-block-chunks', sql: m006 },
 ].map((m) => ({
   ...m,
   checksum: sha(m.sql),

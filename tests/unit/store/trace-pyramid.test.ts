@@ -133,6 +133,10 @@ describe('trace pyramid', () => {
     expect(t.damaged).toEqual([]);
     expect(Math.max(...t.max)).toBe(Math.max(...ref.max));
     expect(Math.min(...t.min)).toBe(Math.min(...ref.min));
+    // 200 buckets of 24.5 ms: a block is too long, its chunks (10 ms) come from its packed stats.
+    const fine = queryTrace(db, { sessionId: id, channel: 'current', fromS: 0.1, toS: 5.0, points: 200 });
+    expect(Math.max(...fine.max)).toBe(Math.max(...ref.max));
+    expect(fine.tS.length).toBeGreaterThan(150);
     // Without blocks (a session stored before schema 5) the chunk stats are read.
     db.prepare('DELETE FROM chunk_blocks').run();
     expect(Math.max(...queryTrace(db, { sessionId: id, channel: 'current', fromS: 0.1, toS: 5.0, points: 3 }).max)).toBe(999);
