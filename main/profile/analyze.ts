@@ -160,10 +160,21 @@ function alignRun(chunks: PowerChunk[], gaps: TraceGap[], phases: MarkerRow[]): 
     return alignPatternInChunks(chunks, gaps, schedule, m.t_ns, d.edgesNs ? { edgeTimesNs: d.edgesNs } : {});
   });
   if (results.length === 0) return null;
-  if (results.length >= 2 && results[0]!.trusted && results[results.length - 1]!.trusted) {
-    return combineAlignments(results[0]!, results[results.length - 1]!);
+  const first = results[0]!;
+  const last = results[results.length - 1]!;
+  if (results.length >= 2 && first.trusted && last.trusted) {
+    // Drift only when the two offsets differ by more than their noise: over a run of seconds a real
+    // crystal's tens of ppm move the offset by microseconds, while noise would tilt every window.
+    const noise = Math.hypot(first.uncertaintyNs ?? 0, last.uncertaintyNs ?? 0);
+    if (Math.abs(last.offsetNs - first.offsetNs) > 3 * noise) return combineAlignments(first, last);
+    return {
+      ...first,
+      offsetNs: (first.offsetNs + last.offsetNs) / 2,
+      uncertaintyNs: noise / 2,
+      method: `${first.method.replace(/; drift not estimated \(one pattern\)$/, '')}; two patterns agree within their noise: mean offset, no drift`,
+    };
   }
-  return results[0]!;
+  return first;
 }
 
 /** The run's measured energy over its inferences: their sum, or the window estimate × their number. */

@@ -30,6 +30,12 @@
  *
  * A backlog that was caught up without loss settles back at F and is emitted unchanged. Pure: the
  * caller supplies arrival times, so tests can drive it with any timing.
+ *
+ * The start itself: the first `anchorMs` of reads are held and `start` is placed so that the lowest
+ * lag among them is zero. Taking the first read alone would add however late that read happened
+ * (the host busy just then) to every sample of the stream, a different amount in every run; the
+ * lower envelope is the transport's own delay, the same from run to run, which is what the
+ * profiler's alignment then measures.
  */
 import type { Ppk2Event } from './sample-decoder';
 
@@ -58,6 +64,8 @@ export interface TimelineOptions {
   placeTolMs: number;
   /** Catch-up holds at most this long (ms); then it decides with what it has. */
   maxHoldMs: number;
+  /** The stream's first reads over this long (ms) fix its start at their lowest lag. */
+  anchorMs: number;
 }
 
 export const DEFAULT_TIMELINE_OPTIONS: TimelineOptions = {
@@ -72,6 +80,7 @@ export const DEFAULT_TIMELINE_OPTIONS: TimelineOptions = {
   minHiddenNoJumpMs: 20,
   placeTolMs: 2,
   maxHoldMs: 10_000,
+  anchorMs: 300,
 };
 
 export type TimelineItem =
@@ -147,6 +156,8 @@ export class SampleTimeline {
   private lastSettleCheckNs = 0;
   /** The last catch-up's outcome (for diagnostics and tests). */
   lastDecision: CatchUpDecision | undefined;
+  /** Reads of the anchoring phase (until the start is fixed), with their provisional end index. */
+  private anchor: { untilNs: number; reads: { arrivalNs: number; events: Ppk2Event[]; endRaw: number }[] } | undefined;
 
   constructor(options: Partial<TimelineOptions> = {}) {
     this.options = { ...DEFAULT_TIMELINE_OPTIONS, ...options };
@@ -155,11 +166,12 @@ export class SampleTimeline {
 
   /** Samples assigned so far, lost ones and held ones included. */
   get nextIndex(): number {
+    if (this.anchor) return this.anchor.reads.at(-1)?.endRaw ?? 0;
     return this.held ? this.holdRaw : this.index;
   }
 
   get holding(): boolean {
-    return this.held !== undefined;
+    return this.held !== undefined || this.anchor !== undefined;
   }
 
   /** One read's decoded events, with the host time the read completed. Returns what can be emitted now. */
@@ -178,6 +190,13 @@ export class SampleTimeline {
     if (this.startNs === undefined) {
       this.startNs = arrivalNs - count * P;
       this.lastArrivalNs = arrivalNs;
+      if (this.options.anchorMs > 0) this.anchor = { untilNs: arrivalNs + this.options.anchorMs * 1e6, reads: [] };
+    }
+    if (this.anchor) {
+      const endRaw = (this.anchor.reads.at(-1)?.endRaw ?? 0) + count;
+      this.anchor.reads.push({ arrivalNs, events, endRaw });
+      this.lastArrivalNs = arrivalNs;
+      return arrivalNs >= this.anchor.untilNs ? this.endAnchor() : [];
     }
     const silentNs = arrivalNs - this.lastArrivalNs;
     this.lastArrivalNs = arrivalNs;
@@ -213,7 +232,32 @@ export class SampleTimeline {
 
   /** Decides any held samples now (stop, pause, device gone) and returns them. */
   flush(): TimelineItem[] {
+    if (this.anchor) return this.endAnchor();
     return this.held ? this.resolve(false) : [];
+  }
+
+  /** Fixes the start at the lowest lag of the anchoring reads and releases them. */
+  private endAnchor(): TimelineItem[] {
+    const reads = this.anchor!.reads;
+    this.anchor = undefined;
+    const P = this.options.periodNs;
+    let minLag = Infinity;
+    for (const r of reads) minLag = Math.min(minLag, r.arrivalNs - (this.startNs! + r.endRaw * P));
+    if (Number.isFinite(minLag)) this.startNs! += minLag;
+    const out: TimelineItem[] = [];
+    for (const r of reads) {
+      this.floor.push(r.arrivalNs, r.arrivalNs - (this.startNs! + r.endRaw * P));
+      for (const e of r.events) {
+        if (e.type === 'words') {
+          out.push({ type: 'words', index: this.index, words: e.words });
+          this.index += e.words.length;
+        } else {
+          out.push({ type: 'gap', index: this.index, lost: e.lost, reason: COUNTER_JUMP_REASON });
+          this.index += e.lost;
+        }
+      }
+    }
+    return out;
   }
 
   private hold(arrivalNs: number, events: Ppk2Event[], count: number): void {
