@@ -21,7 +21,7 @@ import { resolveRange, sessionStats } from '../analysis/session-stats';
 import { MarkersRepo, VISIBLE_MARKER_KINDS, type MarkerRow } from '../store/markers-repo';
 import { reclaimSpace } from '../store/reclaim-space';
 import type { ApiErrorShape } from '../api/wire';
-import { ExportRunner, exportFileName, type ExportFormat, type ExportTable, type FileExportOptions } from '../export/session-export';
+import { ExportRunner, exportFileName, type ExportFormat, type ExportTable, type FileExportFormat, type FileExportOptions } from '../export/session-export';
 import { listPorts } from '../meters/discovery';
 import { withReconnect } from '../meters/reconnecting-meter';
 import { createMeter, listDrivers } from '../meters/registry';
@@ -29,7 +29,7 @@ import type { PowerMeter } from '../meters/types';
 import { SessionRecorder, type FinalStatus, type RecorderOptions } from '../session/recorder';
 import { closeDatabase, openDatabase, type Db } from '../store/database';
 import { sessionSummary } from '../store/session-summary';
-import { SessionsRepo } from '../store/sessions-repo';
+import { SessionsRepo, type SessionStats } from '../store/sessions-repo';
 import { mergeGaps, queryTrace } from '../store/trace-query';
 import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
@@ -74,6 +74,8 @@ export class ApiError extends Error {
     super(shape.message);
   }
 }
+
+const optionalStats = (stats: SessionStats | undefined): { stats?: SessionStats } => (stats ? { stats } : {});
 
 function rangeOf(fromS: number | undefined, toS: number | undefined): ExportRange | undefined {
   if (fromS === undefined && toS === undefined) return undefined;
@@ -156,7 +158,11 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'sessions.stop': () => this.stopRecording(),
     // The list does not read every BLOB to check checksums (damagedChunks: null); sessions.get does.
     // A row the app cannot read is listed as damaged; it never makes the whole list fail.
-    'sessions.list': () => this.repo.list().map((r) => readableSummary(this.repo, r, (x) => sessionSummary(this.repo, x, { verify: false }))),
+    // The stats of every session come from three grouped queries (fast with thousands of sessions).
+    'sessions.list': () => {
+      const all = this.repo.allStats();
+      return this.repo.list().map((r) => readableSummary(this.repo, r, (x) => sessionSummary(this.repo, x, { verify: false, ...optionalStats(all.get(x.id)) })));
+    },
     'sessions.get': ({ id }) => readableSummary(this.repo, this.repo.get(id)),
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
       const summary = sessionSummary(this.repo, this.repo.get(id), { verify: false });
@@ -387,8 +393,14 @@ export class AppCore extends TypedEmitter<CoreEvents> {
    * Writes an export file (Electron after its save dialog, the CLI). An existing file is replaced
    * unless `force: false` (the save dialog has asked already; the CLI passes its --force).
    */
-  exportSession(id: number, format: ExportFormat, path: string, options: FileExportOptions & { table?: ExportTable; range?: ExportRange } = {}): Promise<void> {
-    return this.exports.toFile({ id, format, ...(options.table ? { table: options.table } : {}), ...options.range }, path, { force: options.force ?? true });
+  exportSession(
+    id: number,
+    format: FileExportFormat,
+    path: string,
+    options: FileExportOptions & { table?: ExportTable; range?: ExportRange; samples?: boolean } = {},
+  ): Promise<void> {
+    const req = { id, format, ...(options.table ? { table: options.table } : {}), ...(options.samples ? { samples: true } : {}), ...options.range };
+    return this.exports.toFile(req, path, { force: options.force ?? true });
   }
 
   /** Streams an export (browser-mode download); rejects with 'export-cancelled' when `out` closes first. */

@@ -14,6 +14,8 @@ export interface ExportChunk {
   count: number;
   /** One plane per requested channel, in the requested order; undefined where the chunk lacks it. */
   planes: (Float32Array | undefined)[];
+  /** Digital-input byte per sample (bit n = input Dn), or null when the chunk has none. */
+  digital: Uint8Array | null;
 }
 
 /** Chunks per page: at 1 MS/s with three channels one chunk is 3 MB, so a page stays a few MB. */
@@ -54,5 +56,5 @@ export function* chunkPages(db: Db, sessionId: number, order: Channel[], range?:
 export function decodeChunk(row: ChunkRow, order: Channel[]): ExportChunk | null {
   const chunk = decodeChunkRow(row);
   if (chunk.damaged) return null;
-  return { t0Ns: chunk.t0Ns, periodNs: chunk.periodNs, count: chunk.count, planes: order.map((c) => chunk.planes[c]) };
+  return { t0Ns: chunk.t0Ns, periodNs: chunk.periodNs, count: chunk.count, planes: order.map((c) => chunk.planes[c]), digital: chunk.digital };
 }

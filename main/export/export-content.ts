@@ -19,6 +19,9 @@ import { mergeGaps } from '../store/trace-query';
 import { UserError } from '../util/errors';
 import { resolveRange, sessionStats } from '../analysis/session-stats';
 import { chunkPages } from './chunk-pages';
+import { produceHtmlReport } from './html-report';
+import { produceJsonSamples } from './json-samples';
+import { produceInferenceParquet, produceMarkerParquet, produceSampleParquet } from './parquet-export';
 import {
   INFERENCE_CSV_HEADER,
   inferenceCsvLine,
@@ -29,15 +32,20 @@ import {
   readStartMonoNs,
 } from './profile-data';
 
+/** Formats the app's export call offers (the contract's sessions.export). */
 export type ExportFormat = 'csv' | 'json';
-/** Which table a CSV export holds. */
-export type ExportTable = 'samples' | 'inferences';
+/** Formats a file export can have (the CLI offers all of them). */
+export type FileExportFormat = ExportFormat | 'parquet' | 'html';
+/** Which table a CSV or Parquet export holds. */
+export type ExportTable = 'samples' | 'inferences' | 'markers';
 
 export interface ExportRequest {
   id: number;
-  format: ExportFormat;
-  /** CSV only; default 'samples'. */
+  format: FileExportFormat;
+  /** CSV and Parquet only; default 'samples'. */
   table?: ExportTable;
+  /** JSON only: add the samples (json-samples.ts). */
+  samples?: boolean;
   /**
    * Only this range, seconds from session start (default: all of it). Samples whose hold period
    * overlaps it (the first may start up to one period before fromS, as in the selection statistics),
@@ -57,8 +65,8 @@ function requestRange(db: Db, req: ExportRequest): { fromNs: number; toNs: numbe
 const overlapsRange = (range: { fromNs: number; toNs: number } | null, startNs: number, endNs: number): boolean =>
   range === null || (endNs > range.fromNs && startNs < range.toNs);
 
-/** Takes the next piece of text; resolves when the producer may go on. */
-export type TextSink = (text: string) => Promise<void>;
+/** Takes the next piece of the file (text, or bytes for Parquet); resolves when the producer may go on. */
+export type TextSink = (piece: string | Uint8Array) => Promise<void>;
 
 /** CSV rows handed to the sink at once: large enough to be cheap, small enough to keep memory flat. */
 const LINES_PER_PIECE = 16_384;
@@ -66,7 +74,7 @@ const LINES_PER_PIECE = 16_384;
 /** Refuses a request that cannot be exported (bad id, no inferences to write) before any byte is produced. */
 export function checkExportRequest(db: Db, req: ExportRequest): void {
   const row = new SessionsRepo(db).get(req.id);
-  if (req.format === 'csv' && req.table === 'inferences' && row.kind !== 'profile') {
+  if ((req.format === 'csv' || req.format === 'parquet') && req.table === 'inferences' && row.kind !== 'profile') {
     throw new UserError(
       `Session ${req.id} is a power session and has no inferences; export it with --what samples, or pick a profiling run.`,
       'no-inferences',
@@ -78,7 +86,12 @@ export function checkExportRequest(db: Db, req: ExportRequest): void {
 export async function produceExport(db: Db, req: ExportRequest, sink: TextSink): Promise<void> {
   checkExportRequest(db, req);
   const range = requestRange(db, req);
-  if (req.format === 'json') await produceJson(db, req.id, sink, range);
+  if (req.format === 'json') await produceJson(db, req.id, sink, range, req.samples === true);
+  else if (req.format === 'html') await produceHtmlReport(db, req.id, sink);
+  else if (req.format === 'parquet') {
+    const produce = req.table === 'inferences' ? produceInferenceParquet : req.table === 'markers' ? produceMarkerParquet : produceSampleParquet;
+    await produce(db, req.id, sink, range);
+  } else if (req.table === 'markers') await produceMarkerCsv(db, req.id, sink, range);
   else if (req.table === 'inferences') await produceInferenceCsv(db, req.id, sink, range);
   else await produceSampleCsv(db, req.id, sink, range);
 }
@@ -119,7 +132,23 @@ async function produceInferenceCsv(db: Db, id: number, sink: TextSink, range: { 
   }
 }
 
-async function produceJson(db: Db, id: number, sink: TextSink, range: { fromNs: number; toNs: number } | null): Promise<void> {
+/** Markers as CSV: t_s, end_s (empty for a point), kind, label, data (the stored JSON text). */
+async function produceMarkerCsv(db: Db, id: number, sink: TextSink, range: { fromNs: number; toNs: number } | null): Promise<void> {
+  const rows = db.prepare('SELECT t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? ORDER BY t_ns, id').all(id) as {
+    t_ns: number;
+    end_ns: number | null;
+    kind: string;
+    label: string;
+    data: string | null;
+  }[];
+  const text = (v: string | null): string => (v === null ? '' : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const lines = rows
+    .filter((m) => overlapsRange(range, m.t_ns, Math.max(m.end_ns ?? m.t_ns, m.t_ns + 1)))
+    .map((m) => [(m.t_ns / 1e9).toFixed(9), m.end_ns === null ? '' : (m.end_ns / 1e9).toFixed(9), text(m.kind), text(m.label), text(m.data)].join(','));
+  await sink(['t_s,end_s,kind,label,data', ...lines].join('\n') + '\n');
+}
+
+async function produceJson(db: Db, id: number, sink: TextSink, range: { fromNs: number; toNs: number } | null, withSamples = false): Promise<void> {
   const repo = new SessionsRepo(db);
   const summary = sessionSummary(repo, repo.get(id));
   const markers = db
@@ -149,7 +178,15 @@ async function produceJson(db: Db, id: number, sink: TextSink, range: { fromNs: 
     baseline: readBaseline(db, id),
     budgets: readBudgetResults(db, id),
   };
-  await sink(JSON.stringify(doc, null, 2) + '\n');
+  const text = JSON.stringify(doc, null, 2);
+  if (!withSamples) {
+    await sink(text + '\n');
+    return;
+  }
+  // The samples go last, streamed into the document: text ends with "\n}", which closes it after them.
+  await sink(text.slice(0, -2) + ',\n  "samples": ');
+  await produceJsonSamples(db, id, sink, range, '  ');
+  await sink('\n}\n');
 }
 
 /** A marker whose stored JSON is damaged keeps its text rather than failing the whole export. */

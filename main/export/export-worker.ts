@@ -33,10 +33,11 @@ class Cancelled extends Error {}
 const send = (m: FromExportWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 const encoder = new TextEncoder();
 
-const sink: TextSink = async (text) => {
+const sink: TextSink = async (piece) => {
   if (cancelled) throw new Cancelled();
-  // TextEncoder gives each piece its own ArrayBuffer, so it can be transferred instead of copied.
-  const bytes = encoder.encode(text);
+  // TextEncoder gives each piece its own ArrayBuffer, so it can be transferred instead of copied;
+  // bytes (Parquet) are copied once into their own buffer for the same reason.
+  const bytes = typeof piece === 'string' ? encoder.encode(piece) : new Uint8Array(piece);
   send({ type: 'data', bytes }, [bytes.buffer as ArrayBuffer]);
   inFlight++;
   while (inFlight >= MAX_IN_FLIGHT && !cancelled) {

@@ -8,15 +8,16 @@
 import type { Db } from '../store/database';
 import type { SessionsRepo } from '../store/sessions-repo';
 import { writeFileAtomically } from './atomic-file';
-import { checkExportRequest, produceExport, type ExportFormat, type ExportTable } from './export-content';
+import { checkExportRequest, produceExport, type FileExportFormat, type ExportTable } from './export-content';
 import { checkExportTarget } from './export-target';
 import { writableSink } from './writable-sink';
 
-export type { ExportFormat, ExportTable } from './export-content';
+export type { ExportFormat, ExportTable, FileExportFormat } from './export-content';
 export { ExportRunner, type FileExportOptions } from './export-runner';
 
-export function exportFileName(sessionId: number, format: ExportFormat, table: ExportTable = 'samples'): string {
-  return table === 'inferences' && format === 'csv' ? `ddi-session-${sessionId}-inferences.csv` : `ddi-session-${sessionId}.${format}`;
+export function exportFileName(sessionId: number, format: FileExportFormat, table: ExportTable = 'samples'): string {
+  const suffix = table !== 'samples' && (format === 'csv' || format === 'parquet') ? `-${table}` : '';
+  return `ddi-session-${sessionId}${suffix}.${format}`;
 }
 
 export interface DirectExportOptions {
@@ -31,7 +32,7 @@ export async function exportSessionToFile(
   db: Db,
   repo: SessionsRepo,
   id: number,
-  format: ExportFormat,
+  format: FileExportFormat,
   path: string,
   options: DirectExportOptions = {},
 ): Promise<void> {

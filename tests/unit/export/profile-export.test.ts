@@ -166,7 +166,7 @@ describe('export of a profiling run', () => {
     expect(power.stderr.trim()).toMatch(/power session and has no inferences/);
     const json = runCli(['--db', dbPath, 'export', String(id), '--format', 'json', '--what', 'inferences', '--out', out]);
     expect(json.code).not.toBe(0);
-    expect(json.stderr.trim()).toMatch(/--what selects the CSV table/);
+    expect(json.stderr.trim()).toMatch(/--what selects the CSV or Parquet table/);
     const bad = runCli(['--db', dbPath, 'export', String(id), '--what', 'gates', '--out', out]);
     expect(bad.stderr.trim()).toMatch(/Unknown table "gates"/);
     expect(() => readFileSync(out)).toThrow();
