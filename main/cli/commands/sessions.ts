@@ -28,7 +28,7 @@ export function registerSessionsCommand(program: Command): void {
             `${String(s.id).padStart(4)}  ${s.status.padEnd(11)}  ${s.startedAt.replace('T', ' ').slice(0, 19)}  ` +
               `${(s.durationS.toFixed(1) + ' s').padStart(8)}  ${String(s.samples).padStart(9)}  ` +
               `${formatSi(s.meanPowerW, 'W').padStart(10)}  ${formatSi(s.energyJ, 'J').padStart(10)}  ` +
-              `${s.meter?.spec ?? '—'}${s.meter?.simulated ? ' [SIMULATED]' : ''}`,
+              `${s.meter?.spec ?? '—'}${s.meter?.simulated ? ' [SIMULATED]' : ''}${s.meter?.driver === 'import' ? ' [IMPORTED]' : ''}`,
           );
           if (s.statusReason && s.status !== 'complete') console.log(`      ${s.status}: ${s.statusReason}`);
           if (s.damaged) console.log(`      DAMAGED: ${s.damaged}`);

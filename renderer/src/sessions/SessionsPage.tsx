@@ -63,6 +63,11 @@ export function SessionsPage() {
                     {s.meter ? (
                       <>
                         {s.meter.label} <SimBadge simulated={s.meter.simulated} />
+                        {s.meter.driver === 'import' ? (
+                          <span className="badge badge-imported" title="Imported from a file (ddi-profiler import), not recorded by this app" data-testid="imported-badge">
+                            IMPORTED
+                          </span>
+                        ) : null}
                       </>
                     ) : (
                       '—'
