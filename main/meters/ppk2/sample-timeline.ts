@@ -18,7 +18,8 @@
  *   with its lag.
  * - Catch-up ends when the lag has settled (at least `settleMinMs` held, and the minimum lag of the
  *   last `settleWindowMs` within `flatMs` of the window before it), or after `maxHoldMs` (then the
- *   gap reason says the count is an estimate). The new floor F' is the minimum lag of all held
+ *   gap reason says the count is an estimate). Without a counter jump a raised lag must also last
+ *   `noJumpConfirmMs`: a backlog queued upstream raises it too, but drains. The new floor F' is the minimum lag of all held
  *   reads: buffered reads lag more than fresh ones, so it is the fresh data's floor.
  * - Hidden loss = (F' − F)/P (the held reads' index already counts the k the counter showed), in
  *   whole counter cycles: `D = k + 64·round((F' − F)/(64·P))`, added at the counter jump (exact
@@ -62,6 +63,8 @@ export interface TimelineOptions {
   minHiddenNoJumpMs: number;
   /** Without a counter jump, the loss goes before the first read lagging at most this much (ms) above F'. */
   placeTolMs: number;
+  /** Without a counter jump, a raised lag must last this long (ms of held arrivals) to count as loss. */
+  noJumpConfirmMs: number;
   /** Catch-up holds at most this long (ms); then it decides with what it has. */
   maxHoldMs: number;
   /** The stream's first reads over this long (ms) fix its start at their lowest lag. */
@@ -79,6 +82,7 @@ export const DEFAULT_TIMELINE_OPTIONS: TimelineOptions = {
   minHiddenMs: 5,
   minHiddenNoJumpMs: 20,
   placeTolMs: 2,
+  noJumpConfirmMs: 2000,
   maxHoldMs: 10_000,
   anchorMs: 300,
 };
@@ -286,7 +290,16 @@ export class SampleTimeline {
       else minPrev = Math.min(minPrev, r.lagNs);
     }
     if (minLast === Infinity || minPrev === Infinity) return [];
-    return Math.abs(minLast - minPrev) <= o.flatMs * 1e6 ? this.resolve(true) : [];
+    if (Math.abs(minLast - minPrev) > o.flatMs * 1e6) return [];
+    // Without a counter jump the only evidence of loss is a raised lag, and a backlog queued
+    // upstream (a starved device-side process, a full tty) raises it too, until it drains. A real
+    // loss keeps the lag raised for good, so only a rise that outlasts the confirmation time counts.
+    if (sinceNs < o.noJumpConfirmMs * 1e6 && !held.some((r) => r.events.some((e) => e.type === 'gap'))) {
+      let minAll = Infinity;
+      for (const r of held) minAll = Math.min(minAll, r.lagNs);
+      if (minAll - this.holdFloorNs >= o.minHiddenNoJumpMs * 1e6) return [];
+    }
+    return this.resolve(true);
   }
 
   private resolve(settled: boolean): TimelineItem[] {

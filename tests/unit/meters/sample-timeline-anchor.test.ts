@@ -66,3 +66,33 @@ describe('SampleTimeline start', () => {
     expect(t.holding).toBe(false);
   });
 });
+
+describe('SampleTimeline backlog without a counter jump', () => {
+  it('a lag raised for a second by a queue upstream, then drained, is not loss', () => {
+    const t = new SampleTimeline();
+    const items: ReturnType<SampleTimeline['push']> = [];
+    const per = 100;
+    let sent = 0;
+    let last = 0;
+    const T0 = 1e9;
+    for (let r = 0; r < 3000; r++) {
+      sent += per;
+      const produced = T0 + sent * P;
+      // 0.5 s normal; the host reads nothing for 150 ms; then the data comes 100 ms late for 1 s
+      // (a queue on the device side); then the queue drains and the lag is back to 1 ms.
+      let arrival = produced + 1e6;
+      if (produced > T0 + 0.5e9 && produced < T0 + 0.65e9) arrival = T0 + 0.65e9 + 100e6;
+      else if (produced >= T0 + 0.65e9 && produced < T0 + 1.65e9) arrival = produced + 100e6;
+      last = Math.max(last, arrival);
+      items.push(...t.push(last, [{ type: 'words', words: new Uint32Array(per) }]));
+    }
+    items.push(...t.flush());
+    expect(items.filter((i) => i.type === 'gap')).toEqual([]);
+    let next = 0;
+    for (const i of items) {
+      expect(i.index).toBe(next);
+      if (i.type === 'words') next += i.words.length;
+    }
+    expect(next).toBe(sent);
+  });
+});
