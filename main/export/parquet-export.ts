@@ -86,22 +86,26 @@ export async function produceSampleParquet(db: Db, id: number, sink: ByteSink, r
     'ddi-profiler.units': 'time_s: seconds from session start; current_A: A; voltage_V: V; power_W: W; digital: bit n = input Dn',
   });
 
-  let time = new Float64Array(ROWS_PER_GROUP);
-  let planes: (number | null)[][] = order.map(() => []);
-  let digital: (number | null)[] = [];
+  // Typed arrays (the writer's fast path, exactly the stored float32 values); a row whose chunk
+  // lacks the channel or the digital byte is marked and written as null.
+  const time = new Float64Array(ROWS_PER_GROUP);
+  const planes = order.map(() => new Float32Array(ROWS_PER_GROUP));
+  const digital = new Int32Array(ROWS_PER_GROUP);
+  const missing = [...order.map(() => new Uint8Array(ROWS_PER_GROUP)), new Uint8Array(ROWS_PER_GROUP)];
+  const anyMissing = missing.map(() => false);
   let n = 0;
+  const column = <T extends Float32Array | Int32Array>(values: T, k: number): T | (number | null)[] =>
+    anyMissing[k] ? Array.from(values.subarray(0, n), (v, i) => (missing[k]![i] ? null : v)) : (values.subarray(0, n) as T);
   const flush = async (): Promise<void> => {
     if (n === 0) return;
     const columnData: ColumnSource[] = [
       { name: 'time_s', data: time.subarray(0, n) },
-      // Float32Array when the group has no nulls: the writer's fast path, and exactly the stored values.
-      ...planes.map((p, c) => ({ name: names[c]!, data: p.includes(null) ? p : Float32Array.from(p as number[]) })),
-      ...(hasDigital ? [{ name: 'digital', data: digital }] : []),
+      ...planes.map((p, c) => ({ name: names[c]!, data: column(p, c) })),
+      ...(hasDigital ? [{ name: 'digital', data: column(digital, order.length) }] : []),
     ];
     await writer.write({ columnData, rowGroupSize: ROWS_PER_GROUP });
-    time = new Float64Array(ROWS_PER_GROUP);
-    planes = order.map(() => []);
-    digital = [];
+    for (const m of missing) m.fill(0);
+    anyMissing.fill(false);
     n = 0;
   };
   for (const page of chunkPages(db, id, order, range ?? undefined)) {
@@ -110,8 +114,21 @@ export async function produceSampleParquet(db: Db, id: number, sink: ByteSink, r
         const tNs = chunk.t0Ns + i * chunk.periodNs;
         if (range && !(tNs + chunk.periodNs > range.fromNs && tNs < range.toNs)) continue;
         time[n] = tNs / 1e9;
-        for (let c = 0; c < order.length; c++) planes[c]!.push(chunk.planes[c] ? chunk.planes[c]![i]! : null);
-        if (hasDigital) digital.push(chunk.digital ? chunk.digital[i]! : null);
+        for (let c = 0; c < order.length; c++) {
+          const plane = chunk.planes[c];
+          if (plane) planes[c]![n] = plane[i]!;
+          else {
+            missing[c]![n] = 1;
+            anyMissing[c] = true;
+          }
+        }
+        if (hasDigital) {
+          if (chunk.digital) digital[n] = chunk.digital[i]!;
+          else {
+            missing[order.length]![n] = 1;
+            anyMissing[order.length] = true;
+          }
+        }
         n++;
         if (n === ROWS_PER_GROUP) await flush();
       }

@@ -110,6 +110,21 @@ describe('Parquet export', () => {
     ]);
   });
 
+  it('a chunk without a channel or digital inputs gives nulls in those columns, not numbers', async () => {
+    const id = repo.createSession({ name: 'mixed', kind: 'power', startMonoNs: 1e12, meterId: null, simulated: false, channels: ['current', 'voltage'], sampleRateHz: 1000 });
+    repo.insertChunk(id, 0, 0, { periodNs: 1e6, count: 3, channels: ['current', 'voltage'], data: [Float32Array.of(1, 2, 3), Float32Array.of(5, 5, 5)], digital: Uint8Array.of(1, 0, 1) });
+    repo.insertChunk(id, 1, 3e6, { periodNs: 1e6, count: 2, channels: ['current'], data: [Float32Array.of(4, 5)] });
+    repo.finishSession(id, 'complete', 0.005);
+    const rows = await parquetReadObjects({ file: arrayBuffer(await exportTo(id, 'parquet')) });
+    expect(rows.map((r) => [r.current_A, r.voltage_V, r.digital])).toEqual([
+      [1, 5, 1],
+      [2, 5, 0],
+      [3, 5, 1],
+      [4, null, null],
+      [5, null, null],
+    ]);
+  });
+
   it('a power session has no inferences to export', async () => {
     await expect(exportSessionToFile(db, repo, power, 'parquet', join(dir, 'none.parquet'), { table: 'inferences' })).rejects.toThrow(/has no inferences/);
   });
