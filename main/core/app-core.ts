@@ -30,7 +30,7 @@ import { SessionRecorder, type FinalStatus, type RecorderOptions } from '../sess
 import { closeDatabase, openDatabase, type Db } from '../store/database';
 import { sessionSummary } from '../store/session-summary';
 import { SessionsRepo } from '../store/sessions-repo';
-import { mergeGaps, queryTrace } from '../store/trace-query';
+import { mergeGaps, queryTrace, traceExtent } from '../store/trace-query';
 import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { UserError, errorMessage, isUserError } from '../util/errors';
@@ -159,7 +159,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'sessions.list': () => this.repo.list().map((r) => readableSummary(this.repo, r, (x) => sessionSummary(this.repo, x, { verify: false }))),
     'sessions.get': ({ id }) => readableSummary(this.repo, this.repo.get(id)),
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
-      const summary = sessionSummary(this.repo, this.repo.get(id), { verify: false });
+      const summary = traceExtent(this.db, this.repo.get(id));
       const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
       const from = fromS ?? 0;
       const to = Math.max(toS ?? summary.durationS, from + 1e-6);

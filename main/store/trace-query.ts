@@ -12,7 +12,8 @@ import type { Channel } from '../meters/types';
 import { BucketAccumulator } from '../util/decimate';
 import { decodeChunkRow, damagedGap, type ChunkRow } from './chunk-reader';
 import type { Db } from './database';
-import type { GapRow } from './sessions-repo';
+import type { GapRow, SessionRow } from './sessions-repo';
+import { monotonicNs } from '../util/clock';
 import { rawTrace } from './trace-raw';
 import { blockChunks, L1_SAMPLES, L2_SAMPLES, readBlocks, readPyramid, type PyramidRun } from './trace-pyramid';
 
@@ -191,4 +192,20 @@ export function toGapDto(g: GapRow): GapDto {
 /** Recorded gaps and damaged chunks in one list, in time order. */
 export function mergeGaps(recorded: GapRow[], damaged: GapDto[]): GapDto[] {
   return [...recorded.map(toGapDto), ...damaged].sort((a, b) => a.startS - b.startS);
+}
+
+/**
+ * What a trace request defaults to (channel, end of the window) from the session row and one index
+ * seek: the session summary would aggregate every chunk's stats, tens of ms on a long session.
+ * The duration is the summary's: the stored one, the running time of a recording, else the end
+ * of the last stored sample.
+ */
+export function traceExtent(db: Db, row: SessionRow): { channels: Channel[]; durationS: number } {
+  const channels = JSON.parse(row.channels) as Channel[];
+  if (row.duration_s !== null) return { channels, durationS: row.duration_s };
+  if (row.status === 'recording') return { channels, durationS: (monotonicNs() - row.start_mono_ns) / 1e9 };
+  const last = db
+    .prepare('SELECT t0_ns + count * period_ns AS end_ns FROM sample_chunks WHERE session_id = ? ORDER BY t0_ns DESC LIMIT 1')
+    .get(row.id) as { end_ns: number } | undefined;
+  return { channels, durationS: last ? last.end_ns / 1e9 : 0 };
 }
