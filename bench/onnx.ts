@@ -1,6 +1,7 @@
 // ONNX Runtime comparison (`npm run bench:onnx`): the static ResNet-20 of bench/ddi.ts (same
 // config, same seed-1 weights) exported with exportOnnx and run in onnxruntime-node with 1 and 2
-// intra-op threads, against the engine's static mode on tfjs wasm, at batch 1 and 64. Results go
+// intra-op threads, against the engine's static mode on tfjs wasm and on the engine's own ONNX
+// Runtime executor (fused, and with every unit its own session), at batch 1 and 64. Results go
 // into docs/benchmarks.md between the bench:onnx markers, with machine, date and load average.
 // Options: node scripts/run-ts.mjs bench/onnx.ts [--quick] [--no-write]
 import { cpus, loadavg } from 'node:os';
@@ -68,6 +69,13 @@ async function main(): Promise<void> {
   const wasmVersion = engine.backendInfo().version;
   const cfg = resnetConfig({ depth: 20 }); // bench/ddi.ts's model: 28×28×1, gates and exits (ignored by static mode and by the export)
   engine.useModel(buildModel(cfg, 1));
+  // The engine on its ONNX Runtime executor: as it runs (consecutive ungated units fused into one
+  // graph: the static network is one session run) and with every unit its own session run.
+  const ortEngine = await DdiEngine.create({ backend: 'ort', strict: true, ort: { threads: 1 } });
+  ortEngine.useModel(buildModel(cfg, 1));
+  const ortUnfused = await DdiEngine.create({ backend: 'ort', strict: true, ort: { threads: 1, fuse: false } });
+  ortUnfused.useModel(buildModel(cfg, 1));
+  const units = cfg.kind === 'resnet' ? ortEngine.model.layout.trunk.length : 0;
   const { height: H, width: W, channels: C } = cfg.input;
   const per = H * W * C;
   const exported = exportOnnx(engine.model);
@@ -84,12 +92,29 @@ async function main(): Promise<void> {
   const maxDiff = Math.max(...ref.map((v, i) => Math.abs(v - got[i]!)));
   if (maxDiff > 1e-4 * scale) throw new Error(`ONNX and tfjs logits differ by ${maxDiff} (scale ${scale})`);
   console.log(`logits agree: max |diff| ${maxDiff.toExponential(2)} (max |logit| ${scale.toFixed(2)})`);
+  for (const e of [ortEngine, ortUnfused]) {
+    const o = e.infer(check, 8, { mode: 'static', batchSize: 8 }).flatMap((r) => r.logits);
+    const d = Math.max(...ref.map((v, i) => Math.abs(v - o[i]!)));
+    if (d > 1e-4 * scale) throw new Error(`engine on ONNX Runtime and tfjs logits differ by ${d}`);
+  }
 
   const runners: Runner[] = [
     {
       label: 'tfjs wasm (engine, static mode)',
       run: async (imgs, n, batch) => {
         engine.infer(imgs, n, { mode: 'static', batchSize: batch });
+      },
+    },
+    {
+      label: 'engine on ONNX Runtime (static mode, fused)',
+      run: async (imgs, n, batch) => {
+        ortEngine.infer(imgs, n, { mode: 'static', batchSize: batch });
+      },
+    },
+    {
+      label: 'engine on ONNX Runtime, one session run per unit',
+      run: async (imgs, n, batch) => {
+        ortUnfused.infer(imgs, n, { mode: 'static', batchSize: batch });
       },
     },
     ...THREADS.map(
@@ -137,6 +162,8 @@ async function main(): Promise<void> {
   const load1 = loadavg();
   for (const s of sessions.values()) await s.release();
   engine.dispose();
+  ortEngine.dispose();
+  ortUnfused.dispose();
 
   const base = (batch: number) => results.find((r) => r.batch === batch && r.label.startsWith('tfjs'))!;
   const rows = results.map((r) => {
@@ -150,6 +177,10 @@ async function main(): Promise<void> {
     return (base(batch).ms / o.ms).toFixed(2);
   };
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
+  const byLabel = (batch: number, prefix: string) => results.find((r) => r.batch === batch && r.label.startsWith(prefix))!;
+  const engineVsSession = (batch: number, prefix: string) => (byLabel(batch, prefix).ms / byLabel(batch, 'onnxruntime-node, 1 intra-op').ms).toFixed(2);
+  // Unfused static = units + classifier session runs, fused = one: the difference is the cost of `units` extra boundaries.
+  const perUnit = (batch: number, key: 'ms' | 'cpuMs') => (((byLabel(batch, 'engine on ONNX Runtime, one')[key] - byLabel(batch, 'engine on ONNX Runtime (static')[key]) * 1000) / units).toFixed(0);
   const date = sh('date', ['-u']).trim() || new Date().toUTCString();
   const section = [
     '<!-- bench:onnx start -->',
@@ -167,12 +198,16 @@ async function main(): Promise<void> {
     'Timing: the engine\'s `infer(..., {mode: "static", batchSize})` (host normalisation, runtime, read-back, records) against `InferenceSession.run`',
     '(NHWC→NCHW copy, tensor creation, read-back; `interOpNumThreads` 1, sequential, all graph optimisations), interleaved call by call; each gets the',
     `lower quartile of ${quick ? 30 : 200} calls of 4 single images (batch 1) and ${quick ? 5 : 30} calls of 64 (batch 64). CPU is the whole process (ONNX Runtime's worker threads included).`,
+    'The "engine on ONNX Runtime" rows are the same `infer` call on the engine\'s ONNX Runtime executor (main/ddi/runtime/ort.ts, 1 intra-op thread): "fused" as it runs',
+    '(consecutive units that no gate reads between run as one cached graph, so the static network is one session run), and with every unit and the classifier its own session run.',
     '',
     '| Runtime | Batch | wall ms / image | images/s | CPU ms / image | speed-up vs tfjs (wall) | speed-up vs tfjs (CPU) |',
     '|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `Ratio (tfjs wasm wall time ÷ ONNX Runtime wall time): batch 1 ${ratioOf(1, 1)}× with 1 thread, ${ratioOf(1, 2)}× with 2; batch 64 ${ratioOf(64, 1)}× with 1 thread, ${ratioOf(64, 2)}× with 2.`,
+    `The engine on its ONNX Runtime executor ÷ one whole-graph session (1 thread), wall time: batch 1 ${engineVsSession(1, 'engine on ONNX Runtime (static')}× fused (target ≤ 1.3×), ${engineVsSession(1, 'engine on ONNX Runtime, one')}× with one session run per unit; batch 64 ${engineVsSession(64, 'engine on ONNX Runtime (static')}× / ${engineVsSession(64, 'engine on ONNX Runtime, one')}×.`,
+    `Cost of one unit boundary (a unit run as its own session instead of inside a fused graph), per image: ${perUnit(1, 'ms')} µs wall / ${perUnit(1, 'cpuMs')} µs CPU at batch 1, ${perUnit(64, 'ms')} / ${perUnit(64, 'cpuMs')} µs at batch 64 (unfused − fused, ÷ ${units} extra session runs).`,
     '<!-- bench:onnx end -->',
   ].join('\n');
   console.log(`\n${section}`);

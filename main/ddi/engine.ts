@@ -49,6 +49,14 @@ export interface EngineInferOptions {
   forced?: RunOptions['forced'];
 }
 
+/** ONNX Runtime executor settings (ignored on tfjs backends). */
+export interface EngineOrtOptions {
+  /** Intra-op threads (default DDI_ORT_THREADS, else 1). */
+  threads?: number;
+  /** false: every unit runs as its own session even where nothing reads between units (benchmarks: per-unit overhead). */
+  fuse?: boolean;
+}
+
 interface Loaded {
   dir: string | null;
   /** Hash of architecture + weights, for tables derived from a model loaded from disk. */
@@ -71,10 +79,14 @@ export class DdiEngine {
     private backend: BackendInfo,
     /** Where derived cost tables are kept (see derived-tables.ts); never a model's own folder. */
     private readonly tablesDir: string,
+    private readonly ortOptions: EngineOrtOptions,
   ) {}
 
-  static async create(opts: { backend?: BackendName; strict?: boolean; tablesDir?: string } = {}): Promise<DdiEngine> {
-    return new DdiEngine(await initBackend(opts.backend, { strict: opts.strict }), opts.tablesDir ?? derivedTablesDir());
+  static async create(opts: { backend?: BackendName; strict?: boolean; tablesDir?: string; ort?: EngineOrtOptions } = {}): Promise<DdiEngine> {
+    const info = await initBackend(opts.backend, { strict: opts.strict });
+    const ort = opts.ort ?? {};
+    if (info.name === 'ort' && ort.threads !== undefined) info.flags = { ...info.flags, intraOpNumThreads: ort.threads };
+    return new DdiEngine(info, opts.tablesDir ?? derivedTablesDir(), ort);
   }
 
   backendInfo(): BackendInfo {
@@ -87,7 +99,7 @@ export class DdiEngine {
     if (this.backend.name !== 'ort') return new TfjsRuntime(model);
     const load = loadOrtBinding();
     if (!load.ok) throw new Error(`ONNX Runtime is not available: ${load.reason}`);
-    return new OrtRuntime(model, load.binding, { threads: ortThreads(), fuse: opts.fuse });
+    return new OrtRuntime(model, load.binding, { threads: this.ortOptions.threads ?? ortThreads(), fuse: opts.fuse ?? this.ortOptions.fuse });
   }
 
   listModels(dirs: string[]): ListModelsResult {

@@ -186,8 +186,11 @@ export type OnnxPart =
    * conv2's input channels; dense layer: its new channels, the others output as zeros), only those
    * filters are exported. `mask`: an extra input "mask" [N, kept, 1, 1] multiplied into the kept
    * channels (rows of one batch that keep different channels run the union with a per-row mask).
+   * `align`: pad the kept filters with all-zero ones to a multiple of this (ONNX Runtime's NCHWc
+   * convolutions on x86 need filter counts in multiples of 8; a 4-filter conv falls back to a path
+   * slower than the full 16-filter one). Zero filters change no value.
    */
-  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean }
+  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean; align?: number }
   /** Trunk units `from`..`to` at full width, in one graph (no gate reads anything in between). */
   | { kind: 'range'; from: number; to: number; head?: 'classifier' | { exit: number } | null }
   /** A downsampling block's projection shortcut alone (rows that skip the block still take it). */
@@ -257,18 +260,22 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
     }
   }
   const inputs = [input];
+  const align = part.align ?? 1;
+  if (!Number.isInteger(align) || align < 1) throw new UserError(`ONNX export: align = ${align} is not a positive integer; pass one (1 = no padding).`, 'bad-export-options');
+  // -1 marks a zero filter added for alignment.
+  const padded = chans && chans.length > 0 && chans.length % align !== 0 ? [...chans, ...new Array<number>(align - (chans.length % align)).fill(-1)] : chans;
   let mask: string | null = null;
   if (part.mask) {
-    const k = chans ? chans.length : u.kind === 'block' ? u.mid : u.outC - u.inC;
+    const k = padded ? padded.length : u.kind === 'block' ? u.mid : u.outC - u.inC;
     mask = 'mask';
     inputs.push({ name: mask, shape: ['N', k, 1, 1] });
   }
-  const out = g.unit(part.unit, input.name, chans, mask);
+  const out = g.unit(part.unit, input.name, padded, mask);
   const output = fm(out, u.outC, u.outH, u.outW);
   return { bytes: encodeModel(cfg.name, g.nodes, g.inits, inputs, output), inputs, output };
 }
 
-/** Gathers output filters `chans` (axis 3 of HWIO) or input channels (axis 2). */
+/** Gathers output filters `chans` (axis 3 of HWIO) or input channels (axis 2); index -1 gives zeros. */
 function gatherHwio(k: Float32Array, [kh, kw, ci, co]: [number, number, number, number], chans: number[], axis: 2 | 3): { kernel: Float32Array; shape: [number, number, number, number] } {
   const shape: [number, number, number, number] = axis === 3 ? [kh, kw, ci, chans.length] : [kh, kw, chans.length, co];
   const out = new Float32Array(kh * kw * shape[2] * shape[3]);
@@ -278,7 +285,7 @@ function gatherHwio(k: Float32Array, [kh, kw, ci, co]: [number, number, number, 
       for (let o = 0; o < shape[3]; o++) {
         const ii = axis === 2 ? chans[i]! : i;
         const oo = axis === 3 ? chans[o]! : o;
-        out[p++] = k[(s * ci + ii) * co + oo]!;
+        out[p++] = ii < 0 || oo < 0 ? 0 : k[(s * ci + ii) * co + oo]!;
       }
   return { kernel: out, shape };
 }
@@ -345,7 +352,7 @@ function graphBuilder(model: DdiModel) {
   };
   const subset = (w: ConvWeights, chans: number[], axis: 2 | 3): ConvWeights => ({
     ...gatherHwio(w.kernel, w.shape, chans, axis),
-    bias: w.bias && axis === 3 ? Float32Array.from(chans, (c) => w.bias![c]!) : w.bias,
+    bias: w.bias && axis === 3 ? Float32Array.from(chans, (c) => (c < 0 ? 0 : w.bias![c]!)) : w.bias,
   });
 
   /**
@@ -382,13 +389,14 @@ function graphBuilder(model: DdiModel) {
       if (chans) w2 = subset(w2, chans, 3);
       let y = conv(b, `${u.id}/conv2`, w2, u.inH, u.inW, 1, false);
       if (mask) y = node('Mul', [y, mask], `${u.id}/mask`);
-      if (chans && chans.length < k) {
-        if (chans.length === 0) throw new UserError(`ONNX export: a dense layer that keeps no channel is skipped, not exported (${u.id}); keep at least one channel.`, 'bad-export-options');
+      const real = chans ? chans.filter((c) => c >= 0) : null;
+      if (chans && real && (real.length < k || chans.length > real.length)) {
+        if (real.length === 0) throw new UserError(`ONNX export: a dense layer that keeps no channel is skipped, not exported (${u.id}); keep at least one channel.`, 'bad-export-options');
         // Put the kept channels back into their k slots: Gather (a dropped slot reads kept channel 0)
         // times a 0/1 per-slot constant, so dropped slots are exact zeros.
         const place = new Array<number>(k).fill(0);
         const keep = new Float32Array(k);
-        chans.forEach((ch, j) => {
+        real.forEach((ch, j) => {
           place[ch] = j;
           keep[ch] = 1;
         });

@@ -77,6 +77,10 @@ describe('exported unit graphs for channel skipping', () => {
     expect(d.get(`${u.id}/conv2/W`)).toEqual([u.outC, 8, 3, 3]);
     const full = initializerDims(exportOnnxPart(model, { kind: 'unit', unit: ti }).bytes);
     expect(full.get(`${u.id}/conv1/W`)).toEqual([32, u.inC, 3, 3]);
+    // Aligned for ONNX Runtime's NCHWc kernels: 4 kept filters padded with 4 zero ones, not the full 32.
+    const aligned = initializerDims(exportOnnxPart(model, { kind: 'unit', unit: ti, channels: [0, 1, 2, 3], align: 8 }).bytes);
+    expect(aligned.get(`${u.id}/conv1/W`)).toEqual([8, u.inC, 3, 3]);
+    expect(aligned.get(`${u.id}/conv2/W`)).toEqual([u.outC, 8, 3, 3]);
     model.dispose();
   });
   it('refuses channels that are not ascending indices of the unit in one sentence', () => {
