@@ -1,7 +1,7 @@
 import type { SessionSummary } from '../api/contract';
 import type { Channel } from '../meters/types';
 import { monotonicNs } from '../util/clock';
-import type { SessionRow, SessionsRepo } from './sessions-repo';
+import type { SessionRow, SessionStats, SessionsRepo } from './sessions-repo';
 
 export interface SummaryOptions {
   /**
@@ -10,12 +10,14 @@ export interface SummaryOptions {
    * of a recording pass false and report damagedChunks: null.
    */
   verify?: boolean;
+  /** The session's stats when already computed (SessionsRepo.allStats() for the list); implies verify false. */
+  stats?: SessionStats;
 }
 
 /** The summary every view and export shows: one definition so the numbers never disagree. */
 export function sessionSummary(repo: SessionsRepo, row: SessionRow, options: SummaryOptions = {}): SessionSummary {
-  const damaged = options.verify === false ? null : repo.damagedChunks(row.id);
-  const stats = repo.stats(row.id, damaged?.map((c) => c.id));
+  const damaged = options.verify === false || options.stats ? null : repo.damagedChunks(row.id);
+  const stats = options.stats ?? repo.stats(row.id, damaged?.map((c) => c.id));
   const damagedSamples = damaged?.reduce((n, c) => n + c.count, 0) ?? 0;
   const durationS =
     row.duration_s ?? (row.status === 'recording' ? (monotonicNs() - row.start_mono_ns) / 1e9 : stats.lastSampleS);

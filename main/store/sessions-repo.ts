@@ -257,19 +257,7 @@ export class SessionsRepo {
    */
   stats(id: number, excludeChunkIds: readonly number[] = []): SessionStats {
     const excluded = JSON.stringify(excludeChunkIds);
-    const c = this.db
-      .prepare(SUMMARY_STATS_SQL)
-      .get({ id, excluded }) as {
-      samples: number;
-      p_sum: number | null;
-      p_n: number | null;
-      e_ns: number | null;
-      i_sum: number | null;
-      q_ns: number | null;
-      i_n: number | null;
-      q_all_ns: number | null;
-      t_all_ns: number | null;
-    };
+    const c = this.db.prepare(SUMMARY_STATS_SQL).get({ id, excluded }) as ChunkAggregates;
     const extent = this.db
       .prepare(
         `SELECT max(t0_ns + count * period_ns) AS end_ns, count(*) - count(crc32) AS unverified
@@ -280,29 +268,27 @@ export class SessionsRepo {
       .prepare(`SELECT count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps WHERE session_id = ?`)
       .get(id) as { n: number; lost: number };
     const v = (this.db.prepare('SELECT nominal_voltage_v AS v FROM sessions WHERE id = ?').get(id) as { v: number | null } | undefined)?.v ?? null;
-    let meanPowerW = c.p_n ? c.p_sum! / c.p_n : null;
-    let energyJ = c.e_ns !== null ? c.e_ns * 1e-9 : null;
-    let powerSource: SessionStats['powerSource'] = c.p_n ? 'measured' : null;
-    // Current-only chunks with a known supply voltage: P = V·I (the meter sets V, e.g. PPK2 source mode).
-    if (v !== null && c.i_n) {
-      const sumP = (meanPowerW ?? 0) * (c.p_n ?? 0) + v * c.i_sum!;
-      meanPowerW = sumP / ((c.p_n ?? 0) + c.i_n);
-      energyJ = (energyJ ?? 0) + v * c.q_ns! * 1e-9;
-      powerSource = c.p_n ? 'measured' : 'nominal-voltage';
+    return statsFrom(c, extent, g, v);
+  }
+
+  /**
+   * stats() of every session at once (no chunk excluded), from three grouped queries over the same
+   * covering index: the session list with thousands of sessions costs three statements, not four per row.
+   */
+  allStats(): Map<number, SessionStats> {
+    const chunks = this.db.prepare(ALL_STATS_SQL).all() as (ChunkAggregates & { session_id: number; end_ns: number | null; unverified: number })[];
+    const gaps = this.db
+      .prepare('SELECT session_id, count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps GROUP BY session_id')
+      .all() as { session_id: number; n: number; lost: number }[];
+    const sessions = this.db.prepare('SELECT id, nominal_voltage_v AS v FROM sessions').all() as { id: number; v: number | null }[];
+    const byChunk = new Map(chunks.map((c) => [c.session_id, c]));
+    const byGap = new Map(gaps.map((g) => [g.session_id, g]));
+    const out = new Map<number, SessionStats>();
+    for (const { id, v } of sessions) {
+      const c = byChunk.get(id) ?? EMPTY_AGGREGATES;
+      out.set(id, statsFrom(c, { end_ns: c.end_ns ?? null, unverified: c.unverified ?? 0 }, byGap.get(id) ?? { n: 0, lost: 0 }, v));
     }
-    return {
-      samples: c.samples,
-      gaps: g.n,
-      lostSamples: g.lost,
-      meanPowerW,
-      energyJ,
-      powerSource,
-      lastSampleS: extent.end_ns !== null ? extent.end_ns * 1e-9 : 0,
-      unverifiedChunks: extent.unverified,
-      meanCurrentA: c.t_all_ns ? c.q_all_ns! / c.t_all_ns : null,
-      chargeC: c.q_all_ns !== null ? c.q_all_ns * 1e-9 : null,
-      nominalVoltageV: powerSource === 'nominal-voltage' ? v : null,
-    };
+    return out;
   }
 
   /** Renames a session and/or replaces its notes (what is not given stays). */
@@ -336,6 +322,70 @@ export class SessionsRepo {
     return (this.db.prepare('SELECT count(*) AS n FROM sample_chunks WHERE session_id = ?').get(id) as { n: number }).n;
   }
 }
+
+interface ChunkAggregates {
+  samples: number;
+  p_sum: number | null;
+  p_n: number | null;
+  e_ns: number | null;
+  i_sum: number | null;
+  q_ns: number | null;
+  i_n: number | null;
+  q_all_ns: number | null;
+  t_all_ns: number | null;
+  end_ns?: number | null;
+  unverified?: number;
+}
+
+const EMPTY_AGGREGATES: ChunkAggregates = { samples: 0, p_sum: null, p_n: null, e_ns: null, i_sum: null, q_ns: null, i_n: null, q_all_ns: null, t_all_ns: null };
+
+/** The one formula from the aggregates to the figures every view shows. */
+function statsFrom(
+  c: ChunkAggregates,
+  extent: { end_ns: number | null; unverified: number },
+  g: { n: number; lost: number },
+  v: number | null,
+): SessionStats {
+  let meanPowerW = c.p_n ? c.p_sum! / c.p_n : null;
+  let energyJ = c.e_ns !== null ? c.e_ns * 1e-9 : null;
+  let powerSource: SessionStats['powerSource'] = c.p_n ? 'measured' : null;
+  // Current-only chunks with a known supply voltage: P = V·I (the meter sets V, e.g. PPK2 source mode).
+  if (v !== null && c.i_n) {
+    const sumP = (meanPowerW ?? 0) * (c.p_n ?? 0) + v * c.i_sum!;
+    meanPowerW = sumP / ((c.p_n ?? 0) + c.i_n);
+    energyJ = (energyJ ?? 0) + v * c.q_ns! * 1e-9;
+    powerSource = c.p_n ? 'measured' : 'nominal-voltage';
+  }
+  return {
+    samples: c.samples,
+    gaps: g.n,
+    lostSamples: g.lost,
+    meanPowerW,
+    energyJ,
+    powerSource,
+    lastSampleS: extent.end_ns !== null ? extent.end_ns * 1e-9 : 0,
+    unverifiedChunks: extent.unverified,
+    meanCurrentA: c.t_all_ns ? c.q_all_ns! / c.t_all_ns : null,
+    chargeC: c.q_all_ns !== null ? c.q_all_ns * 1e-9 : null,
+    nominalVoltageV: powerSource === 'nominal-voltage' ? v : null,
+  };
+}
+
+/** The aggregates of SUMMARY_STATS_SQL for every session, plus the time extent (same covering index). */
+const ALL_STATS_SQL = `
+  SELECT session_id,
+         coalesce(sum(count), 0) AS samples,
+         sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count END) AS p_sum,
+         sum(CASE WHEN power_mean IS NOT NULL THEN count END) AS p_n,
+         sum(CASE WHEN power_mean IS NOT NULL THEN power_mean * count * period_ns END) AS e_ns,
+         sum(CASE WHEN power_mean IS NULL THEN current_mean * count END) AS i_sum,
+         sum(CASE WHEN power_mean IS NULL THEN current_mean * count * period_ns END) AS q_ns,
+         sum(CASE WHEN power_mean IS NULL AND current_mean IS NOT NULL THEN count END) AS i_n,
+         sum(current_mean * count * period_ns) AS q_all_ns,
+         sum(CASE WHEN current_mean IS NOT NULL THEN count * period_ns END) AS t_all_ns,
+         max(t0_ns + count * period_ns) AS end_ns,
+         count(*) - count(crc32) AS unverified
+  FROM sample_chunks GROUP BY session_id`;
 
 /**
  * The summary's aggregates over per-chunk stats, minus excluded (damaged) chunk ids. Every column

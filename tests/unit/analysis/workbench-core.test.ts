@@ -167,6 +167,29 @@ describe('markers', () => {
   });
 });
 
+describe('sessions.list', () => {
+  it('gives every session the same figures as sessions.get (grouped queries, one formula)', async () => {
+    const dbPath = fixture({ currentOnlyV: 3 });
+    const db = openDatabase(dbPath);
+    const repo = new SessionsRepo(db);
+    const id = repo.createSession({ name: 'second', kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current', 'voltage', 'power'], sampleRateHz: 10 });
+    repo.insertChunk(id, 0, 0, { periodNs: 1e8, count: 3, channels: ['current', 'voltage', 'power'], data: [Float32Array.of(1, 2, 3), Float32Array.of(5, 5, 5), Float32Array.of(5, 10, 15)] });
+    repo.insertGap(id, { start_ns: 3e8, end_ns: 4e8, lost_samples: 1, reason: 'x' });
+    repo.createSession({ name: 'empty', kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current'], sampleRateHz: 10 });
+    closeDatabase(db);
+    core = AppCore.open({ dbPath, transport: 'browser' });
+    const list = await core.call('sessions.list', {});
+    expect(list.map((s) => s.name)).toEqual(['empty', 'second', 'fixture']);
+    for (const s of list) {
+      const one = await core.call('sessions.get', { id: s.id });
+      const pick = (x: typeof s) => [x.samples, x.gaps, x.lostSamples, x.meanPowerW, x.energyJ, x.powerSource, x.meanCurrentA, x.chargeC, x.nominalVoltageV, x.lastSampleS];
+      expect(pick(s)).toEqual(pick(one));
+    }
+    expect(list[1]!.energyJ).toBeCloseTo(3, 9);
+    expect(list[0]!.samples).toBe(0);
+  });
+});
+
 describe('session management', () => {
   it('renames (trimmed, never empty) and replaces notes', async () => {
     core = AppCore.open({ dbPath: fixture(), transport: 'browser' });
