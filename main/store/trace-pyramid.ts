@@ -197,17 +197,22 @@ export interface PackedChunk {
 
 /**
  * The block's chunks for one channel (those that have it), or null when the block has no packed
- * stats or they are damaged (wrong size): the caller then reads the chunk stats instead.
+ * stats, they are damaged (wrong size), or one of its chunks is longer than `maxSpanNs`: the caller
+ * then reads the chunk stats instead.
  */
-export function blockChunks(b: BlockRow, channel: Channel): PackedChunk[] | null {
+export function blockChunks(b: BlockRow, channel: Channel, maxSpanNs = Infinity): PackedChunk[] | null {
   const s = b.chunk_stats;
   if (!(s instanceof Uint8Array) || s.length === 0 || s.length % BLOCK_ENTRY_BYTES !== 0) return null;
-  const k = CHANNELS.indexOf(channel);
+  const v = new DataView(s.buffer, s.byteOffset, s.byteLength);
+  const k = CHANNELS.indexOf(channel) * 12;
   const out: PackedChunk[] = [];
   for (let o = 0; o < s.length; o += BLOCK_ENTRY_BYTES) {
-    const mean = s.readFloatLE(o + 28 + k * 12);
+    const t0Ns = v.getFloat64(o, true);
+    const endNs = v.getFloat64(o + 8, true);
+    if (endNs - t0Ns > maxSpanNs) return null;
+    const mean = v.getFloat32(o + 28 + k, true);
     if (Number.isNaN(mean)) continue;
-    out.push({ t0Ns: s.readDoubleLE(o), endNs: s.readDoubleLE(o + 8), count: s.readUInt32LE(o + 16), min: s.readFloatLE(o + 20 + k * 12), max: s.readFloatLE(o + 24 + k * 12), mean });
+    out.push({ t0Ns, endNs, count: v.getUint32(o + 16, true), min: v.getFloat32(o + 20 + k, true), max: v.getFloat32(o + 24 + k, true), mean });
   }
   return out;
 }

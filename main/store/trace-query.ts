@@ -76,8 +76,8 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
       rows = [{ t0_ns: b.t0_ns, period_ns: 0, count: b.n, mn: b.mn, mx: b.mx, me: b.sm / b.n, block: true }];
     } else {
       // The block's chunks from its packed stats, when every one of them is drawn from its stats.
-      const chunks = blockChunks(b, req.channel);
-      if (!chunks || chunks.some((c) => c.endNs - c.t0Ns > bucketNs / 2)) continue;
+      const chunks = blockChunks(b, req.channel, bucketNs / 2);
+      if (!chunks) continue;
       rows = chunks.map((c) => ({ t0_ns: c.t0Ns, period_ns: 0, count: c.count, mn: c.min, mx: c.max, me: c.mean, block: true }));
     }
     if (b.t0_ns > cursor) stats.push(...(statsSql.all(req.sessionId, cursor, b.t0_ns) as ChunkStatRow[]));
