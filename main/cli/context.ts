@@ -12,22 +12,42 @@ export function openCore(command: Command): AppCore {
   return AppCore.open({ dbPath: dbPathFrom(command), transport: 'browser' });
 }
 
-/** A one-line progress display on stderr that rewrites itself on a terminal and stays quiet in logs. */
-export function progressLine(): { update(text: string): void; done(): void } {
-  const tty = process.stderr.isTTY;
-  let last = 0;
+/** Where progress goes: process.stderr, or a fake in tests. */
+export interface ProgressStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+/**
+ * A one-line progress display on stderr that rewrites itself on a terminal and stays quiet in logs:
+ * a pipe or file gets nothing, so scripted output (and --json on stdout) stays exactly what it was.
+ */
+export function progressLine(stream: ProgressStream = process.stderr, now: () => number = Date.now): { update(text: string): void; done(): void } {
+  const tty = stream.isTTY === true;
+  let last = -Infinity;
+  let shown = false;
   return {
     update(text) {
       if (!tty) return;
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      process.stderr.write(`\r\x1b[2K${text}`);
+      const t = now();
+      if (t - last < 100) return; // at most 10 redraws a second
+      last = t;
+      shown = true;
+      stream.write(`\r\x1b[2K${text}`);
     },
     done() {
-      if (tty) process.stderr.write('\r\x1b[2K');
+      if (tty && shown) stream.write('\r\x1b[2K');
+      shown = false;
     },
   };
+}
+
+/** "eval 4000/10000 [########------------] 40 % 12 s left": a count, a bar and the time left at the rate so far. */
+export function progressBar(label: string, done: number, total: number, elapsedS: number, width = 20): string {
+  const f = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const filled = Math.round(f * width);
+  const left = done > 0 && done < total ? ` ${Math.ceil((elapsedS * (total - done)) / done)} s left` : '';
+  return `${label} ${done}/${total} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(100 * f)} %${left}`;
 }
 
 export function formatSi(value: number | null, unit: string, digits = 3): string {

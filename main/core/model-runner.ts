@@ -3,22 +3,14 @@
  * opens instantly and meter I/O never waits for inference), model lookup by folder name, and quick
  * inference runs on the shipped sample with a summary the Run page and profiling runs build on.
  */
-import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { CallOutput, InferenceRun } from '../api/contract';
 import { parseBudget } from '../ddi/budget';
-import { modelsDir } from '../ddi/data/paths';
 import type { ModelSummary } from '../ddi/io';
+import { modelSearchDirs, resolveModel } from '../ddi/model-resolver';
 import type { InferenceMode } from '../ddi/types';
 import { EngineWorkerHost } from '../ddi/worker/host';
 import { UserError } from '../util/errors';
-
-export function modelSearchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const dirs = [modelsDir()];
-  // Users' own trained models: DDI_MODELS_DIR, else beside the default database in the app-data folder.
-  dirs.push(env.DDI_MODELS_DIR ?? join(homedir(), '.config', 'DDI Profiler', 'models'));
-  return dirs;
-}
 
 export class ModelRunner {
   private host: EngineWorkerHost | undefined;
@@ -40,13 +32,12 @@ export class ModelRunner {
     return { models: models.map(toDto), invalid };
   }
 
+  /** The model of that name (the CLI's resolver, names only: the app never loads a folder by path). */
   async resolve(id: string): Promise<ModelSummary> {
-    const { models } = await this.engine().listModels(modelSearchDirs());
-    const found = models.find((m) => basename(m.dir) === id || m.name === id);
-    if (!found) {
-      const known = models.map((m) => basename(m.dir)).join(', ') || 'none';
-      throw new UserError(`There is no model "${id}"; installed models: ${known}.`, 'no-model');
-    }
+    const dir = resolveModel(id);
+    const { models, invalid } = await this.engine().listModels([dir]);
+    const found = models.find((m) => m.dir === dir);
+    if (!found) throw new UserError(invalid[0]?.error ?? `The model folder ${dir} could not be read; check its model.json.`, 'bad-model-file');
     return found;
   }
 

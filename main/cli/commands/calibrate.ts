@@ -11,7 +11,7 @@ import { calibratedTablesDir, checkTableName } from '../../profile/calibrate/sto
 import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
-import { resolveModelDir } from './infer';
+import { resolveModelDir } from '../../ddi/model-resolver';
 import { parseSettings } from './record';
 
 interface CalibrateFlags {

@@ -15,7 +15,9 @@ import { INFERENCE_MODES } from '../../ddi/types';
 import { evaluateMasked } from '../../ddi/train/evaluate';
 import { formatReport, summarizeRecords, type EvalReport } from '../../ddi/train/evalReport';
 import { UserError } from '../../util/errors';
-import { dbPathFrom } from '../context';
+import { dbPathFrom, progressBar, progressLine } from '../context';
+import { inferInSlices } from '../infer-progress';
+import { resolveModelDir } from '../../ddi/model-resolver';
 import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
 import { checkTableForModel } from '../../profile/calibrate/use';
 
@@ -55,7 +57,7 @@ export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
     .description('Evaluate a model: top-1, MACs distribution, per-exit accuracy, skip rates, channels kept')
-    .requiredOption('--model <dir>', 'model folder (model.json + weights.bin)')
+    .requiredOption('--model <name|dir>', 'an installed model by name (data/models, DDI_MODELS_DIR) or a model folder (model.json + weights.bin)')
     .option('--dataset <spec>', 'sample | fashion-mnist | IDX folder | folder of class folders', 'sample')
     .option('--split <split>', 'test | train', 'test')
     .option('--mode <mode>', `one of ${INFERENCE_MODES.join(', ')} (default: iadi for gated models, static otherwise; ddi/radi with --budget)`)
@@ -70,13 +72,16 @@ export function registerEvalCommand(program: Command): void {
     .action(async (f: EvalFlags, cmd: Command) => {
       if (f.split !== 'test' && f.split !== 'train') throw new UserError(`--split "${f.split}" is not test or train.`);
       if (f.perImage && !f.json) throw new UserError('--per-image adds a field to the JSON report only; add --json.');
+      const modelDir = resolveModelDir(f.model);
       const calibrated = f.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), f.costTable) : null;
       const engine = await DdiEngine.create({ backend: parseBackendName(f.backend) });
+      // A terminal sees how far the (minutes-long on the 10k test set) evaluation is; a pipe sees nothing.
+      const progress = progressLine();
       for (const note of engine.backendInfo().notes) process.stderr.write(`${note}\n`);
       try {
-        let info = engine.loadModel(f.model);
+        let info = engine.loadModel(modelDir);
         if (calibrated) {
-          checkTableForModel(calibrated, f.model, info.name, engine.backendInfo());
+          checkTableForModel(calibrated, modelDir, info.name, engine.backendInfo());
           info = engine.useCostTables({ energy: calibrated.energy, latency: calibrated.latency });
         }
         const model = engine.model;
@@ -89,9 +94,11 @@ export function registerEvalCommand(program: Command): void {
         const images = datasetImages(ds, indices, model.config.input);
         const labels = Array.from(ds.labels.subarray(0, n));
         const bs = Number(f.batchSize);
-        const run = (mode: InferenceMode, budget: Budget | null): EvalReport => {
+        const started = performance.now();
+        const show = (what: string) => (done: number, total: number) => progress.update(progressBar(what, done, total, (performance.now() - started) / 1e3));
+        const run = (mode: InferenceMode, budget: Budget | null, what = `eval ${mode}`): EvalReport => {
           if (budget) engine.checkBudget(mode, budget);
-          const recs = engine.infer(images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices });
+          const recs = inferInSlices(engine, images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices }, (_, done) => show(what)(done, n));
           return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers, perImage: f.perImage });
         };
         if (f.sweep) {
@@ -99,7 +106,8 @@ export function registerEvalCommand(program: Command): void {
           if (mode !== 'radi' && mode !== 'ddi') throw new UserError(`--sweep needs a budgeted mode (radi or ddi), not ${mode}.`);
           const minimum = engine.minimumBudget('macs', mode);
           const budgets = sweepBudgets(f.sweep, info.backboneMacs, minimum);
-          const reports = budgets.map((b) => run(mode, b));
+          const reports = budgets.map((b, i) => run(mode, b, `eval ${mode} budget ${i + 1}/${budgets.length}`));
+          progress.done();
           if (f.json) process.stdout.write(`${JSON.stringify({ model: info.name, mode, curve: reports }, null, 2)}\n`);
           else {
             process.stdout.write(`${info.name} on ${ds.name}, mode ${mode}: accuracy vs cost (budgets below the ${(minimum / 1e6).toFixed(2)} MMAC minimum are infeasible and left out)\n`);
@@ -116,17 +124,20 @@ export function registerEvalCommand(program: Command): void {
         const mode = (f.mode ?? (budget ? (gated ? 'ddi' : 'radi') : gated ? 'iadi' : 'static')) as InferenceMode;
         if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${f.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
         const report = run(mode, budget);
-        const norm = modelNormalization(readModelFile(f.model));
+        const norm = modelNormalization(readModelFile(modelDir));
         const masked = evaluateMasked(model, ds, norm, {
           gates: gated && (mode === 'iadi' || mode === 'ddi') ? 'learned' : 'all-on',
           limit: n,
+          onProgress: show('exit accuracy'),
         });
+        progress.done();
         report.exitAccuracy = [
           ...masked.exitAccuracy.map((a, i) => ({ exit: `exit${i}`, accuracy: a })),
           { exit: 'classifier', accuracy: masked.accuracy },
         ];
         process.stdout.write(f.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
       } finally {
+        progress.done();
         engine.dispose();
       }
     });

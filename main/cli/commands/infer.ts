@@ -3,18 +3,17 @@
  * prediction with its per-inference record (`--json`: one JSON object per line).
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { DdiEngine } from '../../ddi/engine';
 import { parseBudget } from '../../ddi/budget';
 import { formatCost } from '../../ddi/cost';
 import { INFERENCE_MODES, type InferenceMode, type InferenceRecord } from '../../ddi/types';
 import { loadPngImage, datasetImages } from '../../ddi/images';
 import { loadDataset } from '../../ddi/data/dataset';
-import { modelsDir } from '../../ddi/data/paths';
+import { resolveModelDir } from '../../ddi/model-resolver';
 import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { UserError } from '../../util/errors';
-import { dbPathFrom } from '../context';
+import { dbPathFrom, progressBar, progressLine } from '../context';
+import { inferInSlices } from '../infer-progress';
 import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
 import { checkTableForModel } from '../../profile/calibrate/use';
 
@@ -30,14 +29,6 @@ interface InferFlags {
   backend?: string;
   batchSize?: string;
   costTable?: string;
-}
-
-/** A model directory, or the name of a model in data/models. */
-export function resolveModelDir(spec: string): string {
-  if (existsSync(join(spec, 'model.json'))) return spec;
-  const named = join(modelsDir(), spec);
-  if (existsSync(join(named, 'model.json'))) return named;
-  throw new UserError(`No model at "${spec}" (no model.json there or in ${modelsDir()}); pass a model directory or a name from \`ddi-profiler infer --help\`.`, 'bad-model-file');
 }
 
 function posInt(s: string | undefined, what: string, dflt: number): number {
@@ -74,7 +65,7 @@ export function registerInferCommand(program: Command): void {
   program
     .command('infer')
     .description('Run a DDI model on an image or a dataset and print each prediction with its inference record')
-    .requiredOption('--model <dir>', 'model directory (model.json + weights.bin) or a name in data/models')
+    .requiredOption('--model <name|dir>', 'an installed model by name (data/models, DDI_MODELS_DIR) or a model folder (model.json + weights.bin)')
     .option('--input <image>', 'a PNG image of the model input size')
     .option('--dataset <spec>', 'sample | fashion-mnist | DIR (test split)')
     .option('--limit <n>', 'number of dataset images (default 20)')
@@ -95,6 +86,7 @@ export function registerInferCommand(program: Command): void {
       const dir = resolveModelDir(flags.model);
       const calibrated = flags.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), flags.costTable) : null;
       const engine = await DdiEngine.create({ backend: parseBackendName(flags.backend) });
+      const progress = progressLine();
       // One line when a faster executor could not be used (e.g. onnxruntime-node missing): stderr keeps --json clean.
       for (const note of engine.backendInfo().notes) process.stderr.write(`${note}\n`);
       try {
@@ -131,8 +123,14 @@ export function registerInferCommand(program: Command): void {
               `${describeTables(info, calibrated?.name ?? null)}\n`,
           );
         }
-        const recs = engine.infer(images, n, { mode, budget, labels, datasetIndices: indices, batchSize: posInt(flags.batchSize, 'batch-size', 1) || 1 });
-        for (const r of recs) process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${describe(r, info.classes)}\n`);
+        // Lines are printed slice by slice; the progress line on a terminal's stderr is cleared before each print.
+        const started = performance.now();
+        const recs = inferInSlices(engine, images, n, { mode, budget, labels, datasetIndices: indices, batchSize: posInt(flags.batchSize, 'batch-size', 1) || 1 }, (slice, done) => {
+          progress.done();
+          for (const r of slice) process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${describe(r, info.classes)}\n`);
+          if (done < n) progress.update(progressBar('infer', done, n, (performance.now() - started) / 1e3));
+        });
+        progress.done();
         if (!flags.json && recs.length > 1) {
           const withLabel = recs.filter((r) => r.label !== undefined);
           const acc = withLabel.length ? withLabel.filter((r) => r.label === r.predictedClass).length / withLabel.length : null;
@@ -144,6 +142,7 @@ export function registerInferCommand(program: Command): void {
           );
         }
       } finally {
+        progress.done();
         engine.dispose();
       }
     });

@@ -18,7 +18,7 @@ import { formatCost } from '../../ddi/cost';
 import type { BudgetEnforcement } from '../../profile/run';
 import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
 import { parseMargin } from '../../profile/calibrate/use';
-import { resolveModelDir } from './infer';
+import { resolveModelDir } from '../../ddi/model-resolver';
 import { parseSettings } from './record';
 
 interface ProfileFlags {

@@ -16,7 +16,7 @@ import { parseSweepBudgets, runSweep, sweepCsv, type SweepResult } from '../../p
 import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
-import { resolveModelDir } from './infer';
+import { resolveModelDir } from '../../ddi/model-resolver';
 import { parseSettings } from './record';
 
 interface SweepFlags {

@@ -33,7 +33,7 @@ export function evaluateMasked(
   model: DdiModel,
   ds: ImageDataset,
   norm: InputNormalization,
-  opts: { batchSize?: number; gates?: 'learned' | 'all-on'; limit?: number } = {},
+  opts: { batchSize?: number; gates?: 'learned' | 'all-on'; limit?: number; onProgress?: (done: number, total: number) => void } = {},
 ): MaskedEvalResult {
   const bs = opts.batchSize ?? 250;
   const n = Math.min(ds.n, opts.limit ?? ds.n);
@@ -57,6 +57,7 @@ export function evaluateMasked(
       };
     });
     const pred = outs.pred.dataSync();
+    opts.onProgress?.(start + idx.length, n);
     for (let i = 0; i < idx.length; i++) if (pred[i] === labels[i]) correct++;
     if (exitCorrect.length === 0) exitCorrect = outs.exitPred.map(() => 0);
     outs.exitPred.forEach((p, e) => {

@@ -14,10 +14,13 @@ afterAll(async () => {
 });
 
 describe('models through the API contract', () => {
-  it('lists the shipped models and reports the engine backend', async () => {
+  it('lists the shipped models and the user folder (the test fixtures) and reports the engine backend', async () => {
     const { models } = await core.call('models.list', {});
     const tiny = models.find((m) => m.id === 'tiny-random-test');
     expect(tiny?.randomWeights).toBe(true);
+    // The shipped zoo is listed too, and none of it has random weights.
+    expect(models.map((m) => m.id)).toContain('static');
+    expect(models.filter((m) => m.randomWeights).map((m) => m.id)).toEqual(['tiny-random-test']);
     const backend = await core.call('engine.info', {});
     expect(['tensorflow', 'wasm', 'cpu']).toContain(backend.name);
   });
@@ -39,7 +42,9 @@ describe('models through the API contract', () => {
   });
 
   it('names a missing model and refuses a budget in a mode without halting', async () => {
-    await expect(core.call('models.run', { model: 'nope', mode: 'static', limit: 1 })).rejects.toThrow(/no model "nope"/);
+    // The CLI's sentence (model-resolver.ts), names only: the app never takes a folder path.
+    await expect(core.call('models.run', { model: 'nope', mode: 'static', limit: 1 })).rejects.toThrow(/no model "nope" in .*; pass the name of an installed model: .*static.*tiny-random-test/);
+    await expect(core.call('models.run', { model: 'tests/fixtures/models/tiny-random-test', mode: 'static', limit: 1 })).rejects.toThrow(/no model/);
     const e = await core.handle('models.run', { model: 'tiny-random-test', mode: 'static', budget: '1MMAC', limit: 1 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiError);
     expect((e as ApiError).shape.code).toBe('bad-budget');
