@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
@@ -6,6 +7,10 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 export default defineConfig({
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   test: {
+    // The test-only models (tests/fixtures/models, e.g. tiny-random-test) are the "user's models folder"
+    // of every test, so tests, spawned CLIs and browser-mode servers find them by name; data/models
+    // holds only what ships.
+    env: { DDI_MODELS_DIR: fileURLToPath(new URL('./tests/fixtures/models', import.meta.url)) },
     projects: [
       {
         extends: true,

@@ -1,6 +1,7 @@
 /**
- * Writes data/models/tiny-random-test: a small gated ResNet with RANDOM (untrained) weights for
- * tests, CLI smoke runs and UI development. Its predictions are meaningless by design.
+ * Writes tests/fixtures/models/tiny-random-test: a small gated ResNet with RANDOM (untrained) weights
+ * for tests and CLI smoke runs. Its predictions are meaningless by design, so it is a test fixture and
+ * does not ship in data/models (tests find it by name through DDI_MODELS_DIR, see vitest.config.mts).
  * Run: node scripts/run-ts.mjs scripts/make-test-model.ts
  */
 import { initBackend } from '../main/ddi/backend';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     exits: { headWidth: 16 },
   });
   const model = buildModel(config, 20261125);
-  await saveModel(model, 'data/models/tiny-random-test', {
+  await saveModel(model, 'tests/fixtures/models/tiny-random-test', {
     name: 'tiny-random-test',
     description: 'RANDOM WEIGHTS, NOT TRAINED: a narrow gated ResNet-14 (8/16/32) for tests and smoke runs; predictions are meaningless.',
     randomWeights: true,

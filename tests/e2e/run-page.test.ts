@@ -1,5 +1,5 @@
 // The Run page in real Chromium against the real browser-mode server and its engine worker: the
-// shipped random-weight model is listed and labelled, a static run and a budgeted ddi run come
+// random-weight test model (tests/fixtures/models, found through DDI_MODELS_DIR) is listed and labelled, a static run and a budgeted ddi run come
 // back with their records, the hard budget holds, and a budget below the first exit is refused
 // with the core's sentence.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,10 +56,10 @@ describe('Run page in Chromium', () => {
     await page.getByTestId('page-run').waitFor();
     await page.getByTestId('energy-note').filter({ hasText: /power meter.*profiling runs/i }).waitFor();
 
-    // The model card, with its random weights said on it.
+    // The model card, and its random weights said in the model choice.
     const card = page.locator(`[data-testid="model-card"][data-model-id="${MODEL}"]`);
     await card.waitFor();
-    expect(await card.getByTestId('random-weights-badge').textContent()).toBe('RANDOM WEIGHTS');
+    expect(await page.getByTestId('run-model').locator(`option[value="${MODEL}"]`).textContent()).toContain('(random weights)');
     expect(await card.textContent()).toMatch(/FLOPs/);
     const cardMacsText = (await card.getByTestId('card-macs').textContent())!;
     const cardMacs = parseMacsText(cardMacsText);
@@ -81,7 +81,7 @@ describe('Run page in Chromium', () => {
     await page.getByTestId('run-submit').filter({ hasText: /Running 20 images/ }).waitFor();
     const staticResult = await resultFor(page, 1);
     expect(await staticResult.getAttribute('data-count')).toBe('20');
-    expect(await staticResult.getByTestId('random-weights-badge').isVisible()).toBe(true);
+    expect(await staticResult.getByTestId('random-note').isVisible()).toBe(true);
     const rows = staticResult.getByTestId('record-row');
     expect(await rows.count()).toBe(20);
     expect(new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-exit-id'))))).toEqual(new Set(['classifier']));

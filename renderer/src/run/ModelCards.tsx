@@ -1,6 +1,5 @@
 import type { ModelSummaryDto } from '../../../main/api/contract';
 import { count } from '../common/format';
-import { RandomWeightsBadge } from './RandomWeightsBadge';
 import { formatFlops, formatMacs, formatParams } from './units';
 
 export function gatesText(m: Pick<ModelSummaryDto, 'layerGates' | 'channelGates'>): string {
@@ -32,7 +31,6 @@ export function ModelCards({
         >
           <header className="model-card-head">
             <h3 title={m.name !== m.id ? `${m.name} (folder ${m.id})` : m.id}>{m.id}</h3>
-            <RandomWeightsBadge randomWeights={m.randomWeights} />
           </header>
           <dl className="model-facts">
             <dt>Architecture</dt>

@@ -1,5 +1,4 @@
 import { count } from '../common/format';
-import { RandomWeightsBadge } from './RandomWeightsBadge';
 import { budgetLabel } from './runForm';
 import type { RunEntry } from './runStore';
 import { summarize } from './runStats';
@@ -45,7 +44,7 @@ export function RunHistory({ runs, selected, onSelect }: { runs: RunEntry[]; sel
                   data-mean-macs={e.run.meanMacs}
                 >
                   <td>
-                    {e.run.model} <RandomWeightsBadge randomWeights={e.model?.randomWeights} />
+                    {e.run.model}
                   </td>
                   <td>{e.run.mode}</td>
                   <td>{budgetLabel(e.run.budget)}</td>

@@ -1,6 +1,5 @@
 import { count, si } from '../common/format';
 import { RecordsTable } from './RecordsTable';
-import { RandomWeightsBadge } from './RandomWeightsBadge';
 import { budgetLabel } from './runForm';
 import type { RunEntry } from './runStore';
 import { blockStats, budgetVerdict, channelStats, exitDistribution, recordRows, summarize, type BlockStat, type BudgetVerdict, type ChannelStat, type ExitBar } from './runStats';
@@ -21,7 +20,6 @@ export function RunResults({ entry }: { entry: RunEntry }) {
           Result: {run.model} · {run.mode}
           {run.budget ? ` · budget ${budgetLabel(run.budget)}` : ''}
         </h2>
-        <RandomWeightsBadge randomWeights={model?.randomWeights} />
         <span className="muted">
           {count(run.count)} images of the {run.dataset} set · backend {run.backend}
         </span>

@@ -21,7 +21,7 @@ async function run(args: string[]): Promise<string> {
   return out;
 }
 
-const MODEL = resolve('data/models/tiny-random-test');
+const MODEL = resolve('tests/fixtures/models/tiny-random-test');
 
 describe('ddi-profiler infer', () => {
   afterEach(() => vi.restoreAllMocks());

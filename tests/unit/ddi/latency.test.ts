@@ -23,7 +23,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'ddi-lat-'));
   modelDir = join(root, 'model');
   tablesDir = join(root, 'tables');
-  cpSync(resolve('data/models/tiny-random-test'), modelDir, { recursive: true });
+  cpSync(resolve('tests/fixtures/models/tiny-random-test'), modelDir, { recursive: true });
   // Like the shipped mgl2s-50: no latency table of its own, so a latency budget must profile one.
   const file = readModelFile(modelDir);
   writeFileSync(join(modelDir, 'model.json'), `${JSON.stringify({ ...file, costTables: [] }, null, 1)}\n`);

@@ -6,11 +6,11 @@ import { loadModel } from '../../../main/ddi/io';
 import { isUserError } from '../../../main/util/errors';
 import { runCli } from '../../helpers/cli';
 
-const SHIPPED = join(__dirname, '..', '..', '..', 'data', 'models', 'tiny-random-test');
+const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'models', 'tiny-random-test');
 
 function copyModel(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'ddi-modelfile-')), 'm');
-  cpSync(SHIPPED, dir, { recursive: true });
+  cpSync(FIXTURE, dir, { recursive: true });
   return dir;
 }
 

@@ -11,7 +11,7 @@ import { exportOnnx, loadOnnxRuntime, nhwcToNchw, ONNX_IR_VERSION, ONNX_OPSET, P
 import { randomImages, tinyDensenet } from './fixtures';
 
 const BACKEND = (process.env.DDI_TEST_BACKEND as 'cpu' | 'wasm' | undefined) ?? 'wasm';
-const TINY_DIR = 'data/models/tiny-random-test';
+const TINY_DIR = 'tests/fixtures/models/tiny-random-test';
 
 // ------------------------------------------------------------------ a protobuf reader for the checks
 // Written independently of the writer, so a writer bug cannot cancel itself out.
@@ -351,7 +351,7 @@ describe.runIf(ortLoad.ok)('exported graphs in onnxruntime-node match the engine
     return Float32Array.from(recs.flatMap((r) => r.logits));
   }
 
-  it('data/models/tiny-random-test, normalisation inside the graph, dynamic and fixed batch', async () => {
+  it('tests/fixtures/models/tiny-random-test, normalisation inside the graph, dynamic and fixed batch', async () => {
     engine.loadModel(TINY_DIR);
     const norm = (JSON.parse(readFileSync(`${TINY_DIR}/model.json`, 'utf8')) as { normalization: InputNormalization }).normalization;
     const n = 5;

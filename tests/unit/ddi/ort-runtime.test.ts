@@ -24,7 +24,7 @@ import { tfjsGradientsPlugin } from '../../../scripts/esbuild-tfjs-gradients.mjs
 
 const ort = loadOrtBinding();
 if (!ort.ok) console.warn(`ort-runtime: skipped, onnxruntime-node is not available (${ort.reason})`);
-const MODEL = resolve('data/models/tiny-random-test');
+const MODEL = resolve('tests/fixtures/models/tiny-random-test');
 
 /** Initializer names and dims of an exported graph (ModelProto.graph.initializer), read back from the bytes. */
 function initializerDims(bytes: Uint8Array): Map<string, number[]> {

@@ -9,7 +9,7 @@ import { tfjsGradientsPlugin } from '../../../scripts/esbuild-tfjs-gradients.mjs
 
 let dir: string;
 let host: EngineWorkerHost;
-const MODEL = resolve('data/models/tiny-random-test');
+const MODEL = resolve('tests/fixtures/models/tiny-random-test');
 
 beforeAll(async () => {
   // Bundle the worker entry exactly like scripts/build-main.mjs does, into a folder inside the
@@ -39,7 +39,7 @@ describe('EngineWorkerHost', () => {
   it('reports the backend, lists and loads models, infers on pixels and dataset indices', async () => {
     const backend = await host.start();
     expect(backend.name).toBe('wasm');
-    const list = await host.listModels([resolve('data/models')]);
+    const list = await host.listModels([resolve('tests/fixtures/models')]);
     expect(list.models.find((m) => m.name === 'tiny-random-test')?.randomWeights).toBe(true);
     const info = await host.loadModel(MODEL);
     expect(info.input).toEqual({ height: 28, width: 28, channels: 1 });
