@@ -139,18 +139,19 @@ export interface PyramidRun {
 }
 
 /**
- * The chosen level of every chunk overlapping [fromNs, toNs) that has a pyramid, keyed by t0_ns.
- * A row whose BLOB has the wrong size (damaged) is left out, so its chunk is decoded instead.
+ * The chosen level of the chunks overlapping [fromNs, toNs) that have a pyramid (at most `limit`
+ * of them, in time order), keyed by t0_ns. A row whose BLOB has the wrong size (damaged) is left
+ * out, so its chunk is decoded instead.
  */
-export function readPyramid(db: Db, sessionId: number, channel: Channel, level: 1 | 2, fromNs: number, toNs: number): Map<number, PyramidRun> {
+export function readPyramid(db: Db, sessionId: number, channel: Channel, level: 1 | 2, fromNs: number, toNs: number, limit = -1): Map<number, PyramidRun> {
   const blob = level === 1 ? 'l1' : 'l2';
   const per = level === 1 ? 'l1_samples' : 'l2_samples';
   const rows = db
     .prepare(
       `SELECT t0_ns, period_ns, count, channels, ${per} AS per, ${blob} AS data FROM chunk_pyramid
-       WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ? ORDER BY t0_ns`,
+       WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ? ORDER BY t0_ns LIMIT ?`,
     )
-    .all(sessionId, fromNs, toNs) as { t0_ns: number; period_ns: number; count: number; channels: string; per: number; data: Buffer }[];
+    .all(sessionId, fromNs, toNs, limit) as { t0_ns: number; period_ns: number; count: number; channels: string; per: number; data: Buffer }[];
   const out = new Map<number, PyramidRun>();
   for (const r of rows) {
     const channels = r.channels.split(',');

@@ -17,6 +17,9 @@ import { monotonicNs } from '../util/clock';
 import { rawTrace } from './trace-raw';
 import { blockChunks, L1_SAMPLES, L2_SAMPLES, readBlocks, readPyramid, type PyramidRun } from './trace-pyramid';
 
+/** Chunks' pyramid rows read per query. */
+const PYRAMID_PAGE = 256;
+
 export interface TraceRequest {
   sessionId: number;
   channel: Channel;
@@ -89,12 +92,18 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
     `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time
      FROM sample_chunks WHERE session_id = ? AND t0_ns = ?`,
   );
-  // Pyramid levels are read once per call for the whole window, and only when a chunk needs one.
-  const levels = new Map<1 | 2, Map<number, PyramidRun>>();
-  const level = (l: 1 | 2): Map<number, PyramidRun> => {
+  // Pyramid rows are read only for chunks that need them, a page of chunks from the first such
+  // chunk on: consecutive chunks share one query, a lone chunk at the window's edge costs a small one.
+  const levels = new Map<1 | 2, { map: Map<number, PyramidRun>; readTo: number }>();
+  const level = (l: 1 | 2, t0Ns: number): PyramidRun | undefined => {
     let m = levels.get(l);
-    if (!m) levels.set(l, (m = readPyramid(db, req.sessionId, req.channel, l, fromNs, toNs)));
-    return m;
+    if (!m) levels.set(l, (m = { map: new Map(), readTo: -Infinity }));
+    if (t0Ns > m.readTo) {
+      const page = readPyramid(db, req.sessionId, req.channel, l, t0Ns, toNs, PYRAMID_PAGE);
+      for (const [k, v] of page) m.map.set(k, v);
+      m.readTo = page.size < PYRAMID_PAGE ? Infinity : Math.max(t0Ns, ...page.keys());
+    }
+    return m.map.get(t0Ns);
   };
   const damaged: GapDto[] = [];
   for (const row of stats) {
@@ -114,8 +123,8 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
     // The coarsest pyramid level with at least two of its buckets per drawn bucket, like the
     // chunk stats above: a level bucket lands whole in the drawn bucket where it starts.
     const run =
-      (L2_SAMPLES * row.period_ns <= bucketNs / 2 ? level(2).get(row.t0_ns) : undefined) ??
-      (L1_SAMPLES * row.period_ns <= bucketNs / 2 ? level(1).get(row.t0_ns) : undefined);
+      (L2_SAMPLES * row.period_ns <= bucketNs / 2 ? level(2, row.t0_ns) : undefined) ??
+      (L1_SAMPLES * row.period_ns <= bucketNs / 2 ? level(1, row.t0_ns) : undefined);
     if (run) {
       addPyramidRun(acc, run, fromNs, toNs);
       continue;
