@@ -61,12 +61,16 @@ function writerFor(sink: ByteSink, columns: Omit<ColumnSource, 'data'>[], overri
   });
 }
 
+/**
+ * The digital byte: INT32 annotated with the converted type UINT_8, which DuckDB reads as UTINYINT and
+ * pyarrow as uint8. No INTEGER logical type: DuckDB 1.5.6 refuses the file's metadata when
+ * hyparquet-writer 0.17.0 writes one ("TProtocolException: Invalid data"), checked by hand.
+ */
 const DIGITAL_SCHEMA: SchemaElement = {
   name: 'digital',
   type: 'INT32',
   repetition_type: 'OPTIONAL',
   converted_type: 'UINT_8',
-  logical_type: { type: 'INTEGER', bitWidth: 8, isSigned: false },
 };
 
 export async function produceSampleParquet(db: Db, id: number, sink: ByteSink, range: NsRange | null): Promise<void> {

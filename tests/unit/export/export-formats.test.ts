@@ -78,6 +78,8 @@ describe('Parquet export', () => {
       ['power_W', 'FLOAT', null],
       ['digital', 'INT32', 'UINT_8'],
     ]);
+    // Only the converted type: DuckDB 1.5.6 refuses the metadata when the writer adds an INTEGER logical type.
+    expect(meta.schema.find((s) => s.name === 'digital')!.logical_type).toBeUndefined();
     expect(Number(meta.num_rows)).toBe(300_000);
     expect(meta.row_groups.length).toBeGreaterThan(1); // written a row group at a time
     const rows = (await parquetReadObjects({ file })) as { time_s: number; current_A: number; voltage_V: number; power_W: number; digital: number }[];
