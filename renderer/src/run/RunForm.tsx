@@ -29,7 +29,7 @@ export function RunForm({
     onSubmit();
   };
   return (
-    <form className="card run-form" onSubmit={submit} data-testid="run-form" aria-busy={busy}>
+    <form className="card run-form" noValidate onSubmit={submit} data-testid="run-form" aria-busy={busy}>
       <h2>Run inferences</h2>
       <div className="field">
         <label htmlFor="run-model">Model</label>

@@ -6,6 +6,8 @@ import { ErrorMessage } from '../common/ErrorMessage';
 import { duration, si } from '../common/format';
 import type { Channel, Trace } from '../common/types';
 import { pointsForWidth, samplePeriodS, traceColumns, zoomRange } from './traceData';
+import { drawWorkbench, isTypingTarget } from './traceMarks';
+import { useWorkbench } from './workbench';
 
 const HEIGHT = 320;
 
@@ -48,6 +50,15 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
   const overlayRef = useRef(overlay);
   overlayRef.current = overlay;
   const unit = channel === 'power' ? 'W' : channel === 'current' ? 'A' : 'V';
+  // The session page's selection and markers (absent when the trace is drawn on its own).
+  const wb = useWorkbench();
+  const wbRef = useRef(wb);
+  wbRef.current = wb;
+  const [dragMode, setDragMode] = useState<'zoom' | 'select'>('zoom');
+  const dragModeRef = useRef(dragMode);
+  dragModeRef.current = dragMode;
+  /** Shift held when the drag began. */
+  const shiftRef = useRef(false);
 
   const onZoom = useCallback((a: number, b: number) => {
     const r = zoomRange(a, b, durationRef.current);
@@ -77,7 +88,10 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
               const a = p.posToVal(p.select.left, 'x');
               const b = p.posToVal(p.select.left + p.select.width, 'x');
               p.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-              onZoom(a, b);
+              const w = wbRef.current;
+              // Shift swaps what a drag does, in either mode.
+              if (w && (dragModeRef.current === 'select') !== shiftRef.current) w.select(zoomRange(a, b, durationRef.current));
+              else onZoom(a, b);
             },
           ],
           // Shade lost-data intervals so a gap is visible, not just a break in the line.
@@ -96,6 +110,7 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
               ctx.restore();
             },
             (p) => drawOverlay(p, overlayRef.current),
+            (p) => drawWorkbench(p, wbRef.current),
           ],
         },
       },
@@ -105,9 +120,31 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     uRef.current = u;
     const reset = () => setRange(null);
     u.over.addEventListener('dblclick', reset);
+    const down = (e: MouseEvent) => (shiftRef.current = e.shiftKey);
+    u.over.addEventListener('mousedown', down);
+    // m over the trace: a marker at the time under the cursor, or over the selection.
+    let hovering = false;
+    const enter = () => (hovering = true);
+    const leave = () => (hovering = false);
+    const key = (e: KeyboardEvent) => {
+      const w = wbRef.current;
+      if (!w || !hovering || e.key !== 'm' || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return;
+      const left = u.cursor.left ?? -1;
+      if (w.selection) w.requestMarker(w.selection.fromS, w.selection.toS);
+      else if (left >= 0) w.requestMarker(Math.max(0, u.posToVal(left, 'x')), null);
+      else return;
+      e.preventDefault();
+    };
+    u.over.addEventListener('mouseenter', enter);
+    u.over.addEventListener('mouseleave', leave);
+    window.addEventListener('keydown', key);
     const stopFit = fitWidth(u, el, HEIGHT);
     return () => {
       u.over.removeEventListener('dblclick', reset);
+      u.over.removeEventListener('mousedown', down);
+      u.over.removeEventListener('mouseenter', enter);
+      u.over.removeEventListener('mouseleave', leave);
+      window.removeEventListener('keydown', key);
       stopFit();
       u.destroy();
       uRef.current = null;
@@ -149,6 +186,18 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     if (u && (u.data[0]?.length ?? 0) > 0) u.redraw(false);
   }, [overlay]);
 
+  // The selection and the markers are drawn over the data already there.
+  useEffect(() => {
+    const u = uRef.current;
+    if (u && (u.data[0]?.length ?? 0) > 0) u.redraw(false);
+  }, [wb?.selection, wb?.markers]);
+
+  // Zoom requested from outside (the selection's "Zoom to it", a marker in the list).
+  const zoomRequest = wb?.zoomRequest;
+  useEffect(() => {
+    if (zoomRequest) setRange(zoomRange(zoomRequest.fromS, zoomRequest.toS, durationRef.current));
+  }, [zoomRequest]);
+
   // Draw what arrived.
   useEffect(() => {
     const u = uRef.current;
@@ -174,6 +223,16 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
               : ''}
           {range ? ' · zoomed' : ''}
         </span>
+        {wb ? (
+          <span className="drag-mode" role="group" aria-label="Dragging on the trace">
+            <button type="button" className={`small${dragMode === 'zoom' ? ' active' : ''}`} aria-pressed={dragMode === 'zoom'} onClick={() => setDragMode('zoom')} data-testid="drag-zoom">
+              Drag zooms
+            </button>
+            <button type="button" className={`small${dragMode === 'select' ? ' active' : ''}`} aria-pressed={dragMode === 'select'} onClick={() => setDragMode('select')} data-testid="drag-select">
+              Drag selects
+            </button>
+          </span>
+        ) : null}
         {range ? (
           <button type="button" className="small" onClick={() => setRange(null)} data-testid="trace-reset">
             Show all
@@ -182,10 +241,16 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
       </div>
       <div ref={plotRef} className="chart-plot" data-testid="trace-chart" data-loading={loading ? 'true' : 'false'} />
       <p className="chart-caption muted">
-        Drag across the plot to zoom; double-click to see the whole {duration(durationS)}.
+        {wb
+          ? dragMode === 'select'
+            ? 'Drag across the plot to select a range and read its statistics (shift-drag zooms); press m to mark it; double-click to see the whole '
+            : 'Drag across the plot to zoom (shift-drag selects); press m to mark the time under the cursor; double-click to see the whole '
+          : 'Drag across the plot to zoom; double-click to see the whole '}
+        {duration(durationS)}.
         {trace && trace.gaps.length > 0 ? ` ${trace.gaps.length} gap${trace.gaps.length === 1 ? '' : 's'} shaded red.` : ''}
       </p>
       <ErrorMessage error={error} testId="trace-error" />
+      {wb?.belowTrace}
     </section>
   );
 }
