@@ -59,10 +59,10 @@ export class OrtSyncSession {
     this.fetch = Object.fromEntries(this.outputNames.map((n) => [n, null]));
   }
 
-  /** Runs the graph; returns its first output. */
-  run(feeds: Record<string, OrtTensorLike>): OrtTensorLike {
+  /** Runs the graph; returns its outputs in order. */
+  run(feeds: Record<string, OrtTensorLike>): OrtTensorLike[] {
     const out = this.native.run(feeds, this.fetch, {});
-    return out[this.outputNames[0]!]!;
+    return this.outputNames.map((n) => out[n]!);
   }
 
   dispose(): void {

@@ -37,6 +37,8 @@ export class OrtAct {
     public from: number,
     /** Last pending unit; to < from means nothing pending. */
     public to: number,
+    /** Global average pool of `t` [N × C] when the graph that made it computed one. */
+    public pooled: Float32Array | null = null,
   ) {}
   get pending(): boolean {
     return this.to >= this.from;
@@ -121,11 +123,12 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     const t = this.materialize(x).t;
     const [, C, H, W] = t.dims as [number, number, number, number];
     if (u.kind === 'block') {
-      const proj = u.projection ? this.session(`s${index}`, { kind: 'shortcut', unit: index }) : null;
-      if (n === 0) return proj ? this.act(this.run(proj, t)) : x;
+      const proj = u.projection ? this.session(`s${index}`, { kind: 'shortcut', unit: index, pooled: true }) : null;
+      if (n === 0) return proj ? this.actOf(this.runAll(proj, t)) : x;
       const { chans, mask } = this.channelsOf(u, plan);
-      const ys = this.run(this.unitSession(index, chans, mask !== null), this.rowsOf(t, plan.rows), mask);
-      if (n === B) return this.act(ys);
+      const outs = this.runAll(this.unitSession(index, chans, mask !== null), this.rowsOf(t, plan.rows), mask);
+      if (n === B) return this.actOf(outs);
+      const ys = outs[0]!;
       const skipped = complement(plan.rows, B);
       const pass = proj ? this.run(proj, this.rowsOf(t, skipped)) : null;
       const out = new Float32Array(B * u.outC * u.outH * u.outW);
@@ -135,12 +138,16 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
       return this.act(this.tensor(out, [B, u.outC, u.outH, u.outW]));
     }
     // Dense layer: NCHW rows are [input channels | new channels]; rows that do not run get zero new channels.
+    const allEmpty = plan.channels !== null && plan.channels.every((c) => c.length === 0);
+    if (n === B && !allEmpty) {
+      const { chans, mask } = this.channelsOf(u, plan);
+      return this.actOf(this.runAll(this.unitSession(index, chans, mask !== null), t, mask));
+    }
     const outPer = u.outC * u.outH * u.outW;
     const inPer = C * H * W;
     const out = new Float32Array(B * outPer);
     const src = t.data as Float32Array;
     for (let r = 0; r < B; r++) out.set(src.subarray(r * inPer, (r + 1) * inPer), r * outPer);
-    const allEmpty = plan.channels !== null && plan.channels.every((c) => c.length === 0);
     if (n > 0 && !allEmpty) {
       const { chans, mask } = this.channelsOf(u, plan);
       const ys = this.run(this.unitSession(index, chans, mask !== null), this.rowsOf(t, plan.rows), mask);
@@ -178,14 +185,19 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   /** Runs the pending units of x (one range graph) and makes x hold the result. */
   private materialize(x: OrtAct): OrtAct {
     if (!x.pending) return x;
-    const s = x.from === x.to ? this.unitSession(x.from, null, false) : this.session(`r${x.from}-${x.to}`, { kind: 'range', from: x.from, to: x.to });
-    x.t = this.run(s, x.t);
+    const s = x.from === x.to ? this.unitSession(x.from, null, false) : this.session(`r${x.from}-${x.to}`, { kind: 'range', from: x.from, to: x.to, pooled: true });
+    const [t, pooled] = this.runAll(s, x.t);
+    x.t = t!;
+    x.pooled = pooled ? (pooled.data as Float32Array) : null;
     x.from = x.to + 1;
     return x;
   }
 
   pool(x: OrtAct): Float32Array {
-    const t = this.materialize(x).t;
+    const m = this.materialize(x);
+    if (m.pooled) return m.pooled;
+    // Rows assembled on the host (a partial batch): pool here.
+    const t = m.t;
     const [N, C, H, W] = t.dims as [number, number, number, number];
     const d = t.data as Float32Array;
     const hw = H * W;
@@ -244,11 +256,20 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     return new OrtAct(t, 0, -1);
   }
 
-  private run(s: OrtSyncSession, x: OrtTensorLike, mask: OrtTensorLike | null = null): OrtTensorLike {
+  /** A materialised activation from a session's outputs (feature map, and its pool when computed). */
+  private actOf([t, pooled]: OrtTensorLike[]): OrtAct {
+    return new OrtAct(t!, 0, -1, pooled ? (pooled.data as Float32Array) : null);
+  }
+
+  private runAll(s: OrtSyncSession, x: OrtTensorLike, mask: OrtTensorLike | null = null): OrtTensorLike[] {
     this.stats.runs++;
     const feeds: Record<string, OrtTensorLike> = { [s.inputNames[0]!]: x };
     if (mask) feeds.mask = mask;
     return s.run(feeds);
+  }
+
+  private run(s: OrtSyncSession, x: OrtTensorLike, mask: OrtTensorLike | null = null): OrtTensorLike {
+    return this.runAll(s, x, mask)[0]!;
   }
 
   private build(part: OnnxPart): OrtSyncSession {
@@ -267,7 +288,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
 
   /** Unit `index` at full width, or with kept channels `chans` (LRU-cached per pattern), optionally with a mask input. */
   private unitSession(index: number, chans: number[] | null, mask: boolean): OrtSyncSession {
-    if (!chans && !mask) return this.session(`u${index}`, { kind: 'unit', unit: index });
+    if (!chans && !mask) return this.session(`u${index}`, { kind: 'unit', unit: index, pooled: true });
     let m = this.patterns.get(index);
     if (!m) {
       m = new Map();
@@ -280,7 +301,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
       m.set(key, s);
       return s;
     }
-    s = this.build({ kind: 'unit', unit: index, channels: chans, mask, align: this.align });
+    s = this.build({ kind: 'unit', unit: index, channels: chans, mask, align: this.align, pooled: true });
     m.set(key, s);
     if (m.size > ORT_PATTERN_CACHE_PER_UNIT) {
       const [oldKey, old] = m.entries().next().value as [string, OrtSyncSession];
