@@ -218,13 +218,20 @@ export function blockChunks(b: BlockRow, channel: Channel, maxSpanNs = Infinity)
   return out;
 }
 
-/** Blocks overlapping [fromNs, toNs) that hold the channel, in time order. */
+/**
+ * Blocks overlapping [fromNs, toNs) that hold the channel, in time order. Only the blocks of the
+ * chunks in the window are read (found by their seq through two index seeks), and none when the
+ * window holds fewer chunks than a block.
+ */
 export function readBlocks(db: Db, sessionId: number, channel: Channel, fromNs: number, toNs: number): BlockRow[] {
+  const first = db.prepare('SELECT seq FROM sample_chunks WHERE session_id = ? AND t0_ns >= ? ORDER BY t0_ns LIMIT 1').get(sessionId, fromNs) as { seq: number } | undefined;
+  const last = db.prepare('SELECT seq FROM sample_chunks WHERE session_id = ? AND t0_ns < ? ORDER BY t0_ns DESC LIMIT 1').get(sessionId, toNs) as { seq: number } | undefined;
+  if (!first || !last || last.seq - first.seq + 1 < BLOCK_CHUNKS) return [];
   // channel comes from the contract's enum: safe to splice into the column names.
   return db
     .prepare(
       `SELECT t0_ns, end_ns, ${channel}_n AS n, ${channel}_min AS mn, ${channel}_max AS mx, ${channel}_sum AS sm, chunk_stats FROM chunk_blocks
-       WHERE session_id = ? AND end_ns > ? AND t0_ns < ? AND ${channel}_n > 0 ORDER BY t0_ns`,
+       WHERE session_id = ? AND block BETWEEN ? AND ? AND end_ns > ? AND t0_ns < ? AND ${channel}_n > 0 ORDER BY t0_ns`,
     )
-    .all(sessionId, fromNs, toNs) as BlockRow[];
+    .all(sessionId, Math.floor(first.seq / BLOCK_CHUNKS), Math.floor(last.seq / BLOCK_CHUNKS), fromNs, toNs) as BlockRow[];
 }
