@@ -1,6 +1,6 @@
 import type { FormEvent, ReactNode } from 'react';
 import type { ModelSummaryDto } from '../../../main/api/contract';
-import { BUDGET_UNITS, budgetApplies, MAX_LIMIT, modeCaveat, MODES, type RunFormValues } from './runForm';
+import { BUDGET_UNITS, budgetApplies, MAX_LIMIT, modeCaveat, MODES, toRunInput, type RunField, type RunFormValues } from './runForm';
 
 export function RunForm({
   models,
@@ -23,6 +23,15 @@ export function RunForm({
   extraAction?: ReactNode;
 }) {
   const withBudget = budgetApplies(values.mode);
+  // A problem of the form's own check is shown beside its field; anything else (the core's answer) below.
+  const checked = formError ? toRunInput(values) : null;
+  const errorField: RunField | null = checked && 'error' in checked && checked.error === formError ? checked.field : null;
+  const fieldError = (field: RunField) =>
+    errorField === field ? (
+      <p className="field-error" role="alert" id={`run-${field}-error`} data-testid="run-form-error">
+        {formError}
+      </p>
+    ) : null;
   const caveat = modeCaveat(values.mode, models.find((m) => m.id === values.model));
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -38,6 +47,7 @@ export function RunForm({
           value={values.model}
           onChange={(e) => onChange({ model: e.target.value })}
           disabled={busy || models.length === 0}
+          aria-invalid={errorField === 'model' ? 'true' : undefined}
           data-testid="run-model"
         >
           {models.length === 0 ? <option value="">No models installed</option> : null}
@@ -48,6 +58,7 @@ export function RunForm({
             </option>
           ))}
         </select>
+        {fieldError('model')}
       </div>
 
       <fieldset className="field modes" disabled={busy}>
@@ -87,6 +98,8 @@ export function RunForm({
             placeholder={withBudget ? 'e.g. 2.5' : 'radi / ddi only'}
             onChange={(e) => onChange({ budgetValue: e.target.value })}
             disabled={busy || !withBudget}
+            aria-invalid={errorField === 'budget' ? 'true' : undefined}
+            aria-describedby={errorField === 'budget' ? 'run-budget-error' : undefined}
             data-testid="run-budget-value"
           />
           <select
@@ -107,6 +120,7 @@ export function RunForm({
             ))}
           </select>
         </div>
+        {fieldError('budget')}
         <p className="help">
           {withBudget
             ? 'A hard limit: before each block and exit the engine checks the worst case still fits, and halts at the deepest exit reached otherwise. Latency and energy budgets are checked against the cost model’s predictions.'
@@ -125,12 +139,15 @@ export function RunForm({
           value={values.limit}
           onChange={(e) => onChange({ limit: e.target.value })}
           disabled={busy}
+          aria-invalid={errorField === 'limit' ? 'true' : undefined}
+          aria-describedby={errorField === 'limit' ? 'run-limit-error' : undefined}
           data-testid="run-limit"
         />
+        {fieldError('limit')}
         <p className="help">The first N images of the shipped 1000-image Fashion-MNIST test sample, one at a time (batch 1).</p>
       </div>
 
-      {formError ? (
+      {formError && errorField === null ? (
         <p className="field-error" role="alert" data-testid="run-form-error">
           {formError}
         </p>

@@ -50,17 +50,20 @@ export function budgetText(value: string, unit: string): { text: string } | { er
   return { text: `${v}${unit}` };
 }
 
-/** The form as a `models.run` input, or the first problem as one sentence. */
-export function toRunInput(f: RunFormValues): { input: RunInput } | { error: string } {
-  if (!f.model) return { error: 'Choose a model to run.' };
+/** The form field a problem belongs to, so the form shows it beside that field. */
+export type RunField = 'model' | 'budget' | 'limit';
+
+/** The form as a `models.run` input, or the first problem as one sentence (and its field). */
+export function toRunInput(f: RunFormValues): { input: RunInput } | { error: string; field: RunField } {
+  if (!f.model) return { error: 'Choose a model to run.', field: 'model' };
   const limitText = f.limit.trim();
   const limit = Number(limitText);
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_LIMIT) {
-    return { error: `Number of images must be a whole number from 1 to ${MAX_LIMIT}.` };
+    return { error: `Number of images must be a whole number from 1 to ${MAX_LIMIT}.`, field: 'limit' };
   }
   if (!budgetApplies(f.mode)) return { input: { model: f.model, mode: f.mode, limit } };
   const b = budgetText(f.budgetValue, f.budgetUnit);
-  if ('error' in b) return { error: `Mode ${f.mode} needs a hard budget. ${b.error}` };
+  if ('error' in b) return { error: `Mode ${f.mode} needs a hard budget. ${b.error}`, field: 'budget' };
   return { input: { model: f.model, mode: f.mode, budget: b.text, limit } };
 }
 

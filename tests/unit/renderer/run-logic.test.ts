@@ -165,10 +165,10 @@ describe('run form → models.run input', () => {
     expect(toRunInput({ ...base, mode: 'ddi', budgetValue: '2.5' })).toEqual({
       input: { model: 'tiny', mode: 'ddi', budget: '2.5MMAC', limit: 100 },
     });
-    expect(toRunInput({ ...base, mode: 'radi' })).toEqual({ error: expect.stringMatching(/^Mode radi needs a hard budget\./) });
-    expect(toRunInput({ ...base, model: '' })).toEqual({ error: 'Choose a model to run.' });
+    expect(toRunInput({ ...base, mode: 'radi' })).toEqual({ error: expect.stringMatching(/^Mode radi needs a hard budget\./), field: 'budget' });
+    expect(toRunInput({ ...base, model: '' })).toEqual({ error: 'Choose a model to run.', field: 'model' });
     for (const limit of ['0', '1001', '2.5', 'ten', '']) {
-      expect(toRunInput({ ...base, limit })).toEqual({ error: 'Number of images must be a whole number from 1 to 1000.' });
+      expect(toRunInput({ ...base, limit })).toEqual({ error: 'Number of images must be a whole number from 1 to 1000.', field: 'limit' });
     }
     expect(toRunInput({ ...base, limit: '1000' })).toEqual({ input: { model: 'tiny', mode: 'static', limit: 1000 } });
   });
