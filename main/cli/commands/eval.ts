@@ -64,11 +64,13 @@ export function registerEvalCommand(program: Command): void {
     .option('--budget <budget>', 'hard per-image budget for radi/ddi, e.g. 12MMAC')
     .option('--sweep <list>', 'budgets to sweep (e.g. 8MMAC,12MMAC or 30%,50%,70% of static, or auto); prints the accuracy-vs-cost curve')
     .option('--json', 'print JSON instead of text')
-    .option('--per-image', 'with --json: add which images were answered correctly (base64 bitset "correctBits"), for paired comparisons')
     .option('--batch-size <n>', 'images per engine call', '32')
     .option('--limit <n>', 'evaluate only the first N images')
     .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--cost-table <name>', 'calibrated cost table (ddi-profiler calibrate) for energy/latency budgets and predictions')
+    // scripts/eval-zoo.mjs pairs models image by image with it (docs/models.md); listed apart as research.
+    .optionsGroup('Research options:')
+    .option('--per-image', 'with --json: add which images were answered correctly (base64 bitset "correctBits"), for paired comparisons')
     .action(async (f: EvalFlags, cmd: Command) => {
       if (f.split !== 'test' && f.split !== 'train') throw new UserError(`--split "${f.split}" is not test or train.`);
       if (f.perImage && !f.json) throw new UserError('--per-image adds a field to the JSON report only; add --json.');

@@ -160,16 +160,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch-size <n>', `batch size (default ${DEFAULTS.batchSize})`)
     .option('--lr <lr>', `peak learning rate (default ${DEFAULTS.backboneLr} for stage 1, ${DEFAULTS.jointLr} for stage 3)`)
     .option('--beta <beta>', `weight of the sign-switching cost term (default ${DEFAULTS.beta})`)
-    .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
-    .option('--gate-gradient <form>', `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form); with --resume it changes a run whose gated stages have not started (default ${DEFAULTS.gateGradient})`)
-    .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
-    .option('--clip-norm <n>', 'clip every step\'s gradients to this global L2 norm; with --resume it clips the stages that have not started (default: no clipping)')
-    .option('--clip-stages <list>', 'stages that --clip-norm applies to, e.g. joint (default: all)')
     .option('--distill-from <dir>', 'also learn from this trained model\'s softened outputs (knowledge distillation; e.g. the static model a gated one starts from)')
-    .option('--distill-weight <w>', `weight of the distillation term (default ${DISTILL_DEFAULTS.weight}; needs --distill-from)`)
-    .option('--distill-temperature <t>', `softening temperature (default ${DISTILL_DEFAULTS.temperature}; needs --distill-from)`)
-    .option('--gate-input <what>', "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)", 'backbone')
-    .option('--schedule <kind>', 'cosine | step', 'cosine')
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
     .option('--no-augment', 'disable random crop and flip')
     .option('--dataset <spec>', 'fashion-mnist | IDX folder | folder of class folders', 'fashion-mnist')
@@ -182,6 +173,19 @@ export function registerTrainCommand(program: Command): void {
     .option('--no-final-eval', 'skip the evaluation on the full test split at the end')
     .option('--description <text>', 'one line for the model card')
     .option('--export', "don't train: save the run's latest checkpoint as a model folder (--out), marked in progress if unfinished")
+    // The switches of the recipe experiments (docs/lab/models-log.md): listed apart in --help so a
+    // user training their own model sees what they need first; the shipped models use their defaults
+    // except where their card says (DenseNet: --clip-norm 2 --clip-stages joint).
+    .optionsGroup('Research options (recipe experiments; the defaults are the shipped recipe):')
+    .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
+    .option('--distill-weight <w>', `weight of the distillation term (default ${DISTILL_DEFAULTS.weight}; needs --distill-from)`)
+    .option('--distill-temperature <t>', `softening temperature (default ${DISTILL_DEFAULTS.temperature}; needs --distill-from)`)
+    .option('--clip-norm <n>', "clip every step's gradients to this global L2 norm; with --resume it clips the stages that have not started (default: no clipping)")
+    .option('--clip-stages <list>', 'stages that --clip-norm applies to, e.g. joint (default: all)')
+    .option('--schedule <kind>', 'cosine | step', 'cosine')
+    .option('--gate-gradient <form>', `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form) (default ${DEFAULTS.gateGradient})`)
+    .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
+    .option('--gate-input <what>', "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)", 'backbone')
     .action(async (f: TrainFlags) => {
       const runDir = f.runDir ?? join('.cache', 'runs', f.name);
       if (f.export) {
@@ -243,8 +247,7 @@ export function registerTrainCommand(program: Command): void {
         runDir,
         resume: f.resume === true,
         init: f.init,
-        // On resume the checkpoint's recipe rules; an explicit --gate-gradient may still change the gated stages ahead.
-        gateGradientOnResume: f.resume === true && f.gateGradient !== undefined ? gateGradient : undefined,
+        // On resume the checkpoint's recipe rules; clipping may still be added to the stages ahead.
         clipNormOnResume: f.resume === true && clipNorm !== undefined ? { norm: clipNorm, stages: clipStages } : undefined,
         out: f.out,
         description: f.description,

@@ -7,7 +7,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochRecord, RunMeta } from './trainer';
 import { formatDuration } from './progress';
-import { gateTraining } from './recipe';
 import { LOGIT_STE_BOUND, type GateGradient } from '../ste';
 
 export interface CardEval {
@@ -58,8 +57,7 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
     );
   }
   if (r.stages.some((s) => s.gates === 'learned')) {
-    const g = gateTraining(r);
-    lines.push(`- Gate training: ${GATE_GRADIENT_WORDS[g.gateGradient]} straight-through estimator; cost-term reward at a full 100 % target: ${g.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}; gate losses train ${r.gateInput === 'detached' ? 'the gates only (their input is detached)' : 'gates and backbone (reference)'}`);
+    lines.push(`- Gate training: ${GATE_GRADIENT_WORDS[r.gateGradient]} straight-through estimator; cost-term reward at a full 100 % target: ${r.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}; gate losses train ${r.gateInput === 'detached' ? 'the gates only (their input is detached)' : 'gates and backbone (reference)'}`);
   }
   if (r.distill) {
     lines.push(`- Distillation from \`${r.distill.from}\`: weight ${r.distill.weight}, temperature ${r.distill.temperature} (KL to the teacher's softened outputs on the final classifier and every exit, T²-scaled)`);

@@ -6,7 +6,6 @@ export { buildRecipe, parseStages, DEFAULTS as TRAIN_DEFAULTS, type Recipe, type
 export { train, loadRun, CHECKPOINT_FILE, type TrainOptions, type TrainResult, type RunMeta, type EpochRecord, type Position } from './trainer';
 export { runTraining, exportModel, exportCheckpoint, type RunOptions, type ExportOptions } from './run';
 export { evaluateMasked, type MaskedEvalResult } from './evaluate';
-export { evaluateAblations, parseAblationVariant, type AblationResult, type AblationVariant, type BlockOverride } from './gateAblation';
 export { summarizeRecords, formatReport, encodeCorrectBits, decodeCorrectBits, type EvalReport } from './evalReport';
 export { ddiLoss, crossEntropy, costSign, type LossConfig } from './loss';
 export { SgdMomentum } from './optimizer';

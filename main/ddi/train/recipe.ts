@@ -41,10 +41,10 @@ export interface Recipe {
   weightDecay: number;
   /** Weight of each exit's cross-entropy relative to the final classifier's. */
   exitWeight: number;
-  /** Gate estimator (ste.ts). Absent in recipes recorded before 2026-11-26: 'sigmoid'. */
-  gateGradient?: GateGradient;
-  /** Cost-term reward at a 100 % target when everything runs (loss.ts). Absent before 2026-11-26: true. */
-  rewardAtFullTarget?: boolean;
+  /** Gate estimator (ste.ts). */
+  gateGradient: GateGradient;
+  /** Cost-term reward at a 100 % target when everything runs (loss.ts); false since the reference rule saturated the gates. */
+  rewardAtFullTarget: boolean;
   /**
    * What the exits' losses train in the learned-gate stages (model.ts ExitGradient); the backbone
    * stage always trains the backbone through the exits. Absent = 'backbone', the reference.
@@ -158,47 +158,16 @@ export function parseStages(s: string): StageName[] {
   return out as StageName[];
 }
 
-/** A recipe's gate training with absent fields resolved (absent = recorded before 2026-11-26 = the reference forms). */
-export function gateTraining(r: Recipe): { gateGradient: GateGradient; rewardAtFullTarget: boolean } {
-  return { gateGradient: r.gateGradient ?? 'sigmoid', rewardAtFullTarget: r.rewardAtFullTarget ?? true };
-}
-
-/**
- * Runs recorded before 2026-11-26 have no gate-training fields (they used the reference STE and
- * the reward at a 100 % target). When none of the run's learned-gate stages has started at
- * `position`, the recipe takes today's defaults: nothing already trained changes, and the gated
- * stages still ahead avoid the gate saturation those defaults fix. Otherwise the fields stay absent
- * (= reference forms) so that the resume stays bit-exact. Returns true when it upgraded the recipe.
- */
-export function upgradeGateTraining(recipe: Recipe, position: RunPosition): boolean {
-  if (recipe.gateGradient !== undefined || recipe.rewardAtFullTarget !== undefined) return false;
-  if (recipe.stages.every((s) => s.gates !== 'learned') || gatedStagesStarted(recipe, position)) return false;
-  recipe.gateGradient = DEFAULTS.gateGradient;
-  recipe.rewardAtFullTarget = DEFAULTS.rewardAtFullTarget;
-  return true;
-}
-
 type RunPosition = { stage: number; epoch: number; step: number };
 
-/** Whether training at `position` has run any step of a learned-gate stage. */
-function gatedStagesStarted(recipe: Recipe, position: RunPosition): boolean {
-  const first = recipe.stages.findIndex((s) => s.gates === 'learned');
-  return first >= 0 && !stageAhead(first, position);
-}
-
 /**
- * `train --resume --gate-gradient FORM`: a resumed run may change its gate estimator only while no
- * learned-gate step has run, so what is already trained stays bit-exact (the DenseNet's backbone
- * checkpoint moved from 'logit' to 'logit-bounded' this way, docs/lab/models-log.md).
+ * A checkpoint's recipe from before runs recorded their gate training (none ships) cannot resume
+ * exactly: which estimator its gated steps used is unknown. Refused, so nothing trains on a guess.
  */
-export function changeGateGradient(recipe: Recipe, position: RunPosition, form: GateGradient): void {
-  if (recipe.gateGradient === form) return;
-  if (gatedStagesStarted(recipe, position)) {
-    throw new UserError(
-      `This run's gated stages have started with the ${gateTraining(recipe).gateGradient} gate estimator, which cannot change mid-run; resume without --gate-gradient, or start a new run (--init from this checkpoint) with ${form}.`,
-    );
+export function checkResumableRecipe(recipe: Partial<Pick<Recipe, 'gateGradient' | 'rewardAtFullTarget'>>, checkpoint: string): void {
+  if (recipe.gateGradient === undefined || recipe.rewardAtFullTarget === undefined) {
+    throw new UserError(`The checkpoint ${checkpoint} does not record its gate training, so it cannot resume exactly; start a new run from its weights with --init ${checkpoint}.`, 'bad-checkpoint');
   }
-  recipe.gateGradient = form;
 }
 
 /** Whether the stage at `index` has not run any step at `position` (it may still change). */

@@ -14,12 +14,11 @@ import { readCheckpoint } from './checkpoint';
 import { writeModelCard, type CardEval } from './card';
 import { evaluateMasked } from './evaluate';
 import { ProgressPrinter } from './progress';
-import { changeClipNorm, upgradeGateTraining, type Recipe, type StageName } from './recipe';
+import { changeClipNorm, checkResumableRecipe, type Recipe, type StageName } from './recipe';
 import { lockRunDir } from './runLock';
 import { CHECKPOINT_FILE, loadRun, train, type RunMeta, type TrainResult } from './trainer';
 import type { DdiModel, InputNormalization } from '../model';
 import { loadTeacher, type DistillConfig } from './distill';
-import type { GateGradient } from '../ste';
 
 export interface RunOptions {
   name: string;
@@ -32,8 +31,6 @@ export interface RunOptions {
   resume: boolean;
   /** Model folder or checkpoint file to initialise matching parameters from. */
   init?: string;
-  /** With resume: change the checkpoint's gate estimator before its gated stages start (TrainOptions). */
-  gateGradientOnResume?: GateGradient;
   /** With resume: clip the stages that have not started (TrainOptions). */
   clipNormOnResume?: { norm: number; stages?: StageName[] };
   /** Where to save the finished model (model.json, weights.bin, card.md); undefined = only the checkpoint. */
@@ -101,15 +98,12 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       inEffect = m;
       const p = m.position;
       log(`Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`);
-      if (o.gateGradientOnResume && m.recipe.gateGradient !== o.gateGradientOnResume) log(`Gate estimator for the gated stages ahead: ${o.gateGradientOnResume} (was ${m.recipe.gateGradient ?? 'sigmoid'}).`);
+      checkResumableRecipe(m.recipe, ck);
       if (o.clipNormOnResume) {
         const stages = changeClipNorm(structuredClone(m.recipe), p, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
         log(`Gradient clipping at global norm ${o.clipNormOnResume.norm} for the stages ahead: ${stages.join(', ')}.`);
       }
       checkSameDistillation(o.recipe.distill, m.recipe.distill);
-      if (upgradeGateTraining(structuredClone(m.recipe), p)) {
-        log('Its gated stages have not started: they use the current gate training (logit STE, no reward at a full target; docs/models.md).');
-      }
     }
   }
   const distill = inEffect.recipe.distill;
@@ -148,7 +142,6 @@ async function trainAndExport(
       runDir: o.runDir,
       resume: o.resume,
       init: o.init && !o.resume ? loadInit(o.init) : undefined,
-      gateGradientOnResume: o.resume ? o.gateGradientOnResume : undefined,
       clipNormOnResume: o.resume ? o.clipNormOnResume : undefined,
       progress: new ProgressPrinter(),
       shouldStop: () => stop,

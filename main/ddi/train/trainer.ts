@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import type { ModelConfig } from '../config';
 import type { ImageDataset } from '../data/dataset';
 import { buildModel, DdiModel, normalizeImages, type InputNormalization } from '../model';
-import type { GateGradient } from '../ste';
 import { batchLabels, batchTensor } from './batches';
 import { readCheckpoint, writeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { evaluateMasked } from './evaluate';
 import { firstNonFinite } from './finite';
 import { SgdMomentum } from './optimizer';
 import { ProgressPrinter } from './progress';
-import { changeClipNorm, changeGateGradient, gateTraining, upgradeGateTraining, type Recipe, type StageName } from './recipe';
+import { changeClipNorm, checkResumableRecipe, type Recipe, type StageName } from './recipe';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
 import { trainableByName, trainStep } from './step';
@@ -77,8 +76,6 @@ export interface TrainOptions {
   resume?: boolean;
   /** Parameter values to start from (matching names are copied, e.g. a static backbone). */
   init?: { values: ReadonlyMap<string, Float32Array>; from: string };
-  /** With resume: switch the checkpoint's gate estimator (allowed only before any gated step; recipe.ts changeGateGradient). */
-  gateGradientOnResume?: GateGradient;
   /** With resume: clip the stages that have not started (recipe.ts changeClipNorm). */
   clipNormOnResume?: { norm: number; stages?: StageName[] };
   progress?: ProgressPrinter;
@@ -193,8 +190,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (o.resume) {
     if (!existsSync(ckPath)) throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
     ({ model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay));
-    upgradeGateTraining(meta.recipe, meta.position);
-    if (o.gateGradientOnResume) changeGateGradient(meta.recipe, meta.position, o.gateGradientOnResume);
+    checkResumableRecipe(meta.recipe, ckPath);
     if (o.clipNormOnResume) changeClipNorm(meta.recipe, meta.position, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
     // A resume with the run's last arguments adds nothing to the record; a changed one does.
     const last = meta.commands?.at(-1);
@@ -222,7 +218,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const recipe = meta.recipe;
   if (recipe.distill && !o.teacher) throw new Error(`The recipe distils from ${recipe.distill.from} but no teacher was passed (runTraining loads it).`);
   const teacher = recipe.distill && o.teacher ? { model: o.teacher, temperature: recipe.distill.temperature, weight: recipe.distill.weight } : undefined;
-  const gateForm = gateTraining(recipe);
   const norm = meta.normalization;
   const progress = o.progress ?? new ProgressPrinter();
   let stepsThisCall = 0;
@@ -266,14 +261,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             groups: stage.groups,
             lr,
             gates: stage.gates,
-            gateGradient: gateForm.gateGradient,
+            gateGradient: recipe.gateGradient,
             exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
             gateInput: stage.gates === 'learned' ? recipe.gateInput : undefined,
             clipNorm: stage.clipNorm,
             teacher,
             loss: {
               exitWeight: recipe.exitWeight,
-              cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: gateForm.rewardAtFullTarget } : undefined,
+              cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: recipe.rewardAtFullTarget } : undefined,
             },
           },
           vars,

@@ -23,10 +23,8 @@ describe('model card', () => {
     expect(gated).toContain('gate losses train gates and backbone (reference)');
     expect(modelCard({ name: 'd', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5, gateInput: 'detached' })), evals: [] })).toContain('gate losses train the gates only (their input is detached)');
     expect(modelCard({ name: 'l', meta: meta(buildRecipe({ stages: ['gates', 'joint'], target: 0.5, gateGradient: 'logit' })), evals: [] })).toContain('- Gate training: logit straight-through estimator;');
-    const old = buildRecipe({ stages: ['gates', 'joint'], target: 0.5 });
-    delete old.gateGradient;
-    delete old.rewardAtFullTarget;
-    expect(modelCard({ name: 'o', meta: meta(old), evals: [] })).toContain('sigmoid straight-through estimator; cost-term reward at a full 100 % target: yes (reference rule)');
+    const reference = { ...buildRecipe({ stages: ['gates', 'joint'], target: 0.5, gateGradient: 'sigmoid' }), rewardAtFullTarget: true };
+    expect(modelCard({ name: 'o', meta: meta(reference), evals: [] })).toContain('sigmoid straight-through estimator; cost-term reward at a full 100 % target: yes (reference rule)');
     expect(modelCard({ name: 's', meta: meta(buildRecipe({ stages: ['backbone'] })), evals: [] })).not.toContain('Gate training');
   });
 

@@ -10,7 +10,7 @@ import { buildModel, type ForwardTrainResult } from '../../../main/ddi/model';
 import type { ImageDataset } from '../../../main/ddi/data/dataset';
 import { costSign, crossEntropy, ddiLoss } from '../../../main/ddi/train/loss';
 import { SgdMomentum } from '../../../main/ddi/train/optimizer';
-import { buildRecipe, changeClipNorm, changeGateGradient, upgradeGateTraining } from '../../../main/ddi/train/recipe';
+import { buildRecipe, changeClipNorm, checkResumableRecipe } from '../../../main/ddi/train/recipe';
 import { modelCard } from '../../../main/ddi/train/card';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { trainStep } from '../../../main/ddi/train/step';
@@ -251,18 +251,6 @@ describe('training', () => {
     r.model.dispose();
   });
 
-  it('a resumed run may change its gate estimator only before its first gated step', () => {
-    const r = buildRecipe({ stages: ['backbone', 'gates', 'joint'], target: 0.5, gateGradient: 'logit' });
-    changeGateGradient(r, { stage: 0, epoch: 5, step: 98 }, 'logit-bounded');
-    expect(r.gateGradient).toBe('logit-bounded');
-    changeGateGradient(r, { stage: 1, epoch: 0, step: 0 }, 'sigmoid');
-    expect(r.gateGradient).toBe('sigmoid');
-    expect(() => changeGateGradient(r, { stage: 1, epoch: 0, step: 1 }, 'logit-bounded')).toThrow(/gated stages have started with the sigmoid gate estimator/);
-    expect(r.gateGradient).toBe('sigmoid');
-    // Asking for the form it already has is always fine.
-    changeGateGradient(r, { stage: 2, epoch: 1, step: 7 }, 'sigmoid');
-  });
-
   it('a resumed run may clip the stages that have not started, and only those', () => {
     const r = buildRecipe({ stages: ['backbone', 'gates', 'joint'], target: 0.5 });
     expect(changeClipNorm(structuredClone(r), { stage: 1, epoch: 0, step: 0 }, 2)).toEqual(['gates', 'joint']);
@@ -303,28 +291,20 @@ describe('training', () => {
     for (const m of [clipped, free, resumed]) m.model.dispose();
   });
 
-  it('a run recorded before the gate-training fields takes them only if no gated stage has started', () => {
-    const old = () => {
-      const r = buildRecipe({ stages: ['backbone', 'gates', 'joint'], target: 0.5 });
-      delete r.gateGradient;
-      delete r.rewardAtFullTarget;
-      return r;
-    };
-    const inBackbone = old();
-    expect(upgradeGateTraining(inBackbone, { stage: 0, epoch: 5, step: 27 })).toBe(true);
-    expect(inBackbone.gateGradient).toBe('logit-bounded');
-    expect(inBackbone.rewardAtFullTarget).toBe(false);
-    const atGateStart = old();
-    expect(upgradeGateTraining(atGateStart, { stage: 1, epoch: 0, step: 0 })).toBe(true);
-    // Mid gate stage: the reference forms stay, so the resume is bit-exact.
-    const midGates = old();
-    expect(upgradeGateTraining(midGates, { stage: 1, epoch: 0, step: 3 })).toBe(false);
-    expect(midGates.gateGradient).toBeUndefined();
-    expect(midGates.rewardAtFullTarget).toBeUndefined();
-    // A recipe that already has the fields is left alone.
-    const current = buildRecipe({ stages: ['gates'], target: 0.5, gateGradient: 'sigmoid' });
-    expect(upgradeGateTraining(current, { stage: 0, epoch: 0, step: 0 })).toBe(false);
-    expect(current.gateGradient).toBe('sigmoid');
+  it('refuses to resume a checkpoint that does not record its gate training, naming --init instead', async () => {
+    const ds = toyDataset(32, 5);
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-old-'));
+    const recipe = buildRecipe({ stages: ['backbone', 'gates'], backboneEpochs: 1, gateEpochs: 1, batchSize: 16 });
+    const first = await train({ config: tinyConfig(true), recipe, train: ds, normalization: norm, progress: quiet, runDir: dir, maxSteps: 1 });
+    const path = join(dir, CHECKPOINT_FILE);
+    // A checkpoint as written before the recipe recorded gateGradient and rewardAtFullTarget.
+    const { gateGradient: _g, rewardAtFullTarget: _r, ...older } = first.meta.recipe;
+    saveRun(path, first.model, new SgdMomentum({ momentum: 0.9, weightDecay: 0 }), { ...first.meta, recipe: older as typeof recipe });
+    first.model.dispose();
+    await expect(train({ config: tinyConfig(true), recipe, train: ds, normalization: norm, progress: quiet, runDir: dir, resume: true })).rejects.toThrow(
+      /does not record its gate training, so it cannot resume exactly; start a new run from its weights with --init .*checkpoint\.ckpt/,
+    );
+    expect(() => checkResumableRecipe(recipe, path)).not.toThrow();
   });
 
   it('resuming from an interrupted run reproduces the uninterrupted weights bit for bit', async () => {

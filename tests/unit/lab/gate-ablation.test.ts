@@ -5,7 +5,7 @@ import { resnetConfig } from '../../../main/ddi/config';
 import { buildModel, type DdiModel } from '../../../main/ddi/model';
 import type { ImageDataset } from '../../../main/ddi/data/dataset';
 import { evaluateMasked } from '../../../main/ddi/train/evaluate';
-import { evaluateAblations, parseAblationVariant } from '../../../main/ddi/train/gateAblation';
+import { evaluateAblations, parseAblationVariant } from '../../../scripts/lab/gate-ablation-lib';
 import { prepareTraining } from '../../../main/ddi/train/setup';
 import { Rng } from '../../../main/ddi/train/rng';
 

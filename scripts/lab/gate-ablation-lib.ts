@@ -5,10 +5,10 @@
  * evaluateMasked: the `learned` row reproduces its accuracy and cost.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageDataset } from '../data/dataset';
-import { normalizeImages, type DdiModel, type GatePattern, type InputNormalization } from '../model';
-import { UserError } from '../../util/errors';
-import { batchLabels, batchTensor } from './batches';
+import type { ImageDataset } from '../../main/ddi/data/dataset';
+import { normalizeImages, type DdiModel, type GatePattern, type InputNormalization } from '../../main/ddi/model';
+import { UserError } from '../../main/util/errors';
+import { batchLabels, batchTensor } from '../../main/ddi/train/batches';
 
 /** off: the block never runs; on: it always runs, channels as learned; full: always, every channel. */
 export type BlockOverride = 'off' | 'on' | 'full';

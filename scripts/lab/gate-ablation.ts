@@ -1,19 +1,22 @@
 // What one block contributes to a trained dynamic model, without retraining: every image keeps its
-// gates' learned decisions except for the overridden blocks (main/ddi/train/gateAblation.ts).
+// gates' learned decisions except for the overridden blocks (gate-ablation-lib.ts). A research tool
+// of the lab log (docs/lab/models-log.md), not part of the product.
 //
-//   node scripts/run-ts.mjs scripts/gate-ablation.ts --model data/models/mgl2s-50 \
+//   node scripts/run-ts.mjs scripts/lab/gate-ablation.ts --model data/models/mgl2s-50 \
 //     [--dataset sample|fashion-mnist|DIR] [--limit N] block5=off block5=full block3=full,block5=full
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { Command } from 'commander';
-import { loadModel, modelNormalization } from '../main/ddi/io';
-import { loadDataset } from '../main/ddi/data/dataset';
-import { evaluateAblations, parseAblationVariant, prepareTraining } from '../main/ddi/train';
-import { isUserError, UserError } from '../main/util/errors';
+import { loadModel, modelNormalization } from '../../main/ddi/io';
+import { loadDataset } from '../../main/ddi/data/dataset';
+import { resolveModelDir } from '../../main/ddi/model-resolver';
+import { prepareTraining } from '../../main/ddi/train';
+import { evaluateAblations, parseAblationVariant } from './gate-ablation-lib';
+import { isUserError, UserError } from '../../main/util/errors';
 
 const program = new Command('gate-ablation')
   .description("Evaluates a gated model with chosen blocks forced off (blockK=off), on with their learned channels (blockK=on) or on at full width (blockK=full); 'learned' is the model as trained. Masked training semantics; costs include the exit heads.")
-  .requiredOption('--model <dir>', 'model folder')
+  .requiredOption('--model <name|dir>', 'an installed model by name or a model folder')
   .option('--dataset <spec>', 'sample (the shipped 1000 images), fashion-mnist, or a folder', 'sample')
   .option('--limit <n>', 'evaluate only the first N images')
   .argument('<variants...>', 'blockK=off|on|full, several blocks joined by commas')
@@ -22,7 +25,7 @@ const program = new Command('gate-ablation')
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit ${f.limit} is not a positive whole number; pass e.g. --limit 1000.`);
     prepareTraining();
     await tf.setBackend('wasm');
-    const { model, file } = loadModel(f.model);
+    const { model, file } = loadModel(resolveModelDir(f.model));
     if (!model.config.gates.layer && !model.config.gates.channel) throw new UserError(`${f.model} has no gates, so there is nothing to override; pick a gated model.`);
     const norm = modelNormalization(file);
     const variants = variantTexts.map((t) => parseAblationVariant(t, model));
