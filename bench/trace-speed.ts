@@ -8,7 +8,8 @@
 //   long    1 kS/s for 2 h 47 min: 40 000 chunks of 250 samples.
 // Windows from the whole session down to a few samples, at 8 offsets each, 2000 points (a
 // 2000-pixel-wide trace). The same windows are timed again with the pyramid rows deleted, which is
-// what the trace cost before schema 4 (every chunk wider than half a bucket decoded).
+// what the trace cost before schema 4 (every chunk wider than half a bucket decoded, every chunk's
+// stats read as an index row).
 // Times are medians over --reps calls on the core's own long-lived connection (warm, as a server
 // is). Prints Markdown; nothing is written outside a temporary folder.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -67,13 +68,23 @@ function build(path: string, shape: Shape): number {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * Median wall time of a call. The host is shared: with other jobs running, wall time includes
+ * time this process waited for a core, so the CPU time it used (user + system) is kept too.
+ */
+let lastCpuMs = 0;
 async function timeCall(fn: () => Promise<unknown>): Promise<number> {
   const ms: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < REPS; r++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await fn();
     ms.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
   }
+  lastCpuMs = median(cpu);
   return median(ms);
 }
 
@@ -82,7 +93,8 @@ function pathFor(shape: Shape, widthS: number): string {
   const samples = widthS * shape.rateHz;
   const perBucket = samples / POINTS;
   if (samples <= POINTS) return 'samples (raw)';
-  if (shape.count <= perBucket / 2) return 'chunk stats';
+  if (64 * shape.count <= perBucket / 2) return 'blocks of 64 chunks';
+  if (shape.count <= perBucket / 2) return shape.count * 64 < 1e5 ? 'chunk stats (packed in blocks)' : 'chunk stats';
   if (1024 <= perBucket / 2) return 'pyramid L2';
   if (64 <= perBucket / 2) return 'pyramid L1';
   return 'decoded samples';
@@ -93,6 +105,7 @@ interface Row {
   path: string;
   medianMs: number;
   maxMs: number;
+  cpuMs: number;
 }
 
 async function traceTable(core: AppCore, id: number, shape: Shape): Promise<Row[]> {
@@ -100,11 +113,13 @@ async function traceTable(core: AppCore, id: number, shape: Shape): Promise<Row[
   const rows: Row[] = [];
   for (let widthS = durationS; widthS * shape.rateHz >= 10; widthS /= 4) {
     const per: number[] = [];
+    const cpu: number[] = [];
     for (let o = 0; o < OFFSETS; o++) {
       const fromS = widthS >= durationS ? 0 : ((durationS - widthS) * (o + 0.37)) / OFFSETS;
       per.push(await timeCall(() => core.call('sessions.trace', { id, fromS, toS: fromS + widthS, points: POINTS })));
+      cpu.push(lastCpuMs);
     }
-    rows.push({ widthS, path: pathFor(shape, widthS), medianMs: median(per), maxMs: Math.max(...per) });
+    rows.push({ widthS, path: pathFor(shape, widthS), medianMs: median(per), maxMs: Math.max(...per), cpuMs: median(cpu) });
   }
   return rows;
 }
@@ -124,11 +139,14 @@ async function main(): Promise<void> {
       const id = build(path, shape);
       const buildS = (performance.now() - t0) / 1000;
       const core = AppCore.open({ dbPath: path, transport: 'browser' });
-      const pyramidBytes = (core.db.prepare('SELECT sum(length(l1) + length(l2)) AS n FROM chunk_pyramid').get() as { n: number }).n;
+      const pyramidBytes =
+        (core.db.prepare('SELECT sum(length(l1) + length(l2)) AS n FROM chunk_pyramid').get() as { n: number }).n +
+        (core.db.prepare('SELECT coalesce(sum(length(chunk_stats)), 0) AS n FROM chunk_blocks').get() as { n: number }).n;
       const after = await traceTable(core, id, shape);
       const list = await timeCall(() => core.call('sessions.list', {}));
       const get = await timeCall(() => core.call('sessions.get', { id }));
       core.db.prepare('DELETE FROM chunk_pyramid').run();
+      core.db.prepare('DELETE FROM chunk_blocks').run();
       const before = await traceTable(core, id, shape);
       await core.close();
       console.log(`### ${shape.name}\n`);
@@ -136,11 +154,11 @@ async function main(): Promise<void> {
         `${TOTAL / 1e6} M samples, database ${(statSync(path).size / 1e6).toFixed(1)} MB of which trace pyramid ${(pyramidBytes / 1e6).toFixed(2)} MB; built in ${buildS.toFixed(1)} s. ` +
           `sessions.list ${list.toFixed(2)} ms, sessions.get ${get.toFixed(1)} ms (checks every chunk's CRC-32).\n`,
       );
-      console.log('| Window | Drawn from | sessions.trace median ms | worst offset ms | without pyramid (schema 3) median ms | worst ms |');
-      console.log('|---|---|---|---|---|---|');
+      console.log('| Window | Drawn from | sessions.trace median ms | worst offset ms | CPU ms | schema 3 (no pyramid, no blocks) median ms | worst ms |');
+      console.log('|---|---|---|---|---|---|---|');
       after.forEach((r, i) => {
         const b = before[i]!;
-        console.log(`| ${fmtS(r.widthS)} | ${r.path} | ${r.medianMs.toFixed(2)} | ${r.maxMs.toFixed(2)} | ${b.medianMs.toFixed(2)} | ${b.maxMs.toFixed(2)} |`);
+        console.log(`| ${fmtS(r.widthS)} | ${r.path} | ${r.medianMs.toFixed(2)} | ${r.maxMs.toFixed(2)} | ${r.cpuMs.toFixed(2)} | ${b.medianMs.toFixed(2)} | ${b.maxMs.toFixed(2)} |`);
       });
       console.log('');
     }
