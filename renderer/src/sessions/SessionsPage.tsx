@@ -83,7 +83,7 @@ export function SessionsPage() {
               <input id="sessions-to" type="date" value={query.to} onChange={(e) => set({ to: e.target.value })} data-testid="sessions-to" />
             </div>
             <span className="muted" data-testid="sessions-count">
-              {matching!.length === all.length ? `${count(all.length)} sessions` : `${count(matching!.length)} of ${count(all.length)} sessions`}
+              {matching!.length === all.length ? `${count(all.length)} session${all.length === 1 ? '' : 's'}` : `${count(matching!.length)} of ${count(all.length)} sessions`}
             </span>
           </form>
         ) : null}
@@ -137,7 +137,7 @@ export function SessionsPage() {
                   </td>
                   <td>{dateTime(s.startedAt)}</td>
                   <td className="num">{duration(s.durationS)}</td>
-                  <td>
+                  <td className="meter-cell">
                     {s.meter ? (
                       <>
                         {s.meter.label} <SimBadge simulated={s.meter.simulated} />
