@@ -68,7 +68,7 @@ describe('Run page in Chromium', () => {
     expect(exits).toBeGreaterThan(0);
     // The engine reported its TensorFlow.js backend.
     await page.getByTestId('backend-badge').waitFor();
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(await attr(page, 'backend-badge', 'data-backend'));
+    expect(['ort', 'tensorflow', 'wasm', 'cpu']).toContain(await attr(page, 'backend-badge', 'data-backend'));
 
     // Static on 20 images: all 20 come back, every one from the final classifier, at the full cost.
     // Other (trained) models may be installed too: choose this one by name in the form.

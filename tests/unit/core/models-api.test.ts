@@ -22,7 +22,7 @@ describe('models through the API contract', () => {
     expect(models.map((m) => m.id)).toContain('static');
     expect(models.filter((m) => m.randomWeights).map((m) => m.id)).toEqual(['tiny-random-test']);
     const backend = await core.call('engine.info', {});
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(backend.name);
+    expect(['ort', 'tensorflow', 'wasm', 'cpu']).toContain(backend.name);
   });
 
   it('runs inferences on the shipped sample and never exceeds a hard budget', async () => {
