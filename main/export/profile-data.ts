@@ -4,6 +4,7 @@
  * `profile` markers). Times are nanoseconds from the session's start, like every *_ns column.
  */
 import type { Db } from '../store/database';
+import type { InferenceRow } from '../store/profile-repo';
 
 export interface InferenceExport {
   seq: number;
@@ -36,23 +37,6 @@ export interface BaselineExport {
   meanPowerW: number | null;
 }
 
-interface InferenceRow {
-  seq: number;
-  start_ns: number;
-  end_ns: number;
-  mode: string;
-  budget_value: number | null;
-  budget_unit: string | null;
-  exit_index: number | null;
-  macs: number;
-  predicted_latency_s: number | null;
-  predicted_energy_j: number | null;
-  label: number | null;
-  prediction: number | null;
-  measured_energy_j: number | null;
-  active_energy_j: number | null;
-  record: string;
-}
 
 interface MarkerRow {
   t_ns: number;

@@ -2,13 +2,13 @@
  * `ddi-profiler calibrate`: profile a model on this board in several runs, fit its energy and latency
  * cost tables, report the error on a held-out run, and store them under a name for `--cost-table`.
  */
+import { secondsOption, wholeNumberOption } from '../options';
 import type { Command } from 'commander';
 import type { BackendName } from '../../ddi/backend';
 import { EngineWorkerHost } from '../../ddi/worker/host';
 import { validateMeterSpec } from '../../meters/registry';
 import { calibrate, type CalibrationResult } from '../../profile/calibrate/calibrate';
 import { calibratedTablesDir, checkTableName } from '../../profile/calibrate/store';
-import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
 import { resolveModelDir } from '../../ddi/model-resolver';
@@ -46,11 +46,11 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--set <key=value...>', 'meter driver setting, repeatable')
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: CalibrateFlags, cmd: Command) => {
-      const runs = whole(flags.runs, 'runs', 3, 50);
-      const limit = whole(flags.limit, 'limit', 10, 1_000_000);
-      const warmup = whole(flags.warmup, 'warmup', 0, 10_000);
-      const baselineS = seconds(flags.baseline, 'baseline', 0.2, 600);
-      const closingS = seconds(flags.closing, 'closing', 0, 600);
+      const runs = wholeNumberOption(flags.runs, 'runs', 3, 50);
+      const limit = wholeNumberOption(flags.limit, 'limit', 10, 1_000_000);
+      const warmup = wholeNumberOption(flags.warmup, 'warmup', 0, 10_000);
+      const baselineS = secondsOption(flags.baseline, 'baseline', 0.2, 600);
+      const closingS = secondsOption(flags.closing, 'closing', 0, 600);
       if (flags.name !== undefined) checkTableName(flags.name);
       validateMeterSpec(flags.meter);
       const modelDir = resolveModelDir(flags.model);
@@ -131,19 +131,4 @@ export function describeCalibration(r: CalibrationResult): string {
   return lines.join('\n');
 }
 
-function whole(text: string, what: string, min: number, max: number): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`--${what} "${text}" must be a whole number from ${min} to ${max}.`, `bad-${what}`);
-  return v;
-}
 
-function seconds(text: string, what: string, min: number, max: number): number {
-  let v: number;
-  try {
-    v = parseDurationSeconds(text);
-  } catch (e) {
-    throw new UserError((e as Error).message, 'bad-duration');
-  }
-  if (!(v >= min && v <= max)) throw new UserError(`--${what} ${text} is out of range; use ${min} s to ${max} s.`, 'bad-duration');
-  return v;
-}

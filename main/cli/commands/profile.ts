@@ -2,6 +2,7 @@
  * `ddi-profiler profile`: a profiling run — the meter trace and every inference in one session, the
  * meter's time aligned to the host's, energy attributed per inference, budgets checked.
  */
+import { secondsOption, wholeNumberOption } from '../options';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
@@ -11,7 +12,6 @@ import { validateMeterSpec } from '../../meters/registry';
 import type { ProfileResult } from '../../profile/analyze';
 import { BudgetsRepo } from '../../store/budgets-repo';
 import { ProfileRun } from '../../profile/run';
-import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
 import { formatCost } from '../../ddi/cost';
@@ -63,10 +63,10 @@ export function registerProfileCommand(program: Command): void {
     .action(async (flags: ProfileFlags, cmd: Command) => {
       const mode = flags.mode as InferenceMode;
       if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${flags.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`, 'bad-mode');
-      const limit = wholeNumber(flags.limit, 'limit', 1, 1_000_000);
-      const warmup = wholeNumber(flags.warmup, 'warmup', 0, 10_000);
-      const baselineS = seconds(flags.baseline, 'baseline', 0.2, 600);
-      const closingS = seconds(flags.closing, 'closing', 0, 600);
+      const limit = wholeNumberOption(flags.limit, 'limit', 1, 1_000_000);
+      const warmup = wholeNumberOption(flags.warmup, 'warmup', 0, 10_000);
+      const baselineS = secondsOption(flags.baseline, 'baseline', 0.2, 600);
+      const closingS = secondsOption(flags.closing, 'closing', 0, 600);
       validateMeterSpec(flags.meter);
       const modelDir = resolveModelDir(flags.model);
       const settings = parseSettings(flags.set ?? []);
@@ -130,22 +130,7 @@ export function registerProfileCommand(program: Command): void {
     });
 }
 
-function wholeNumber(text: string, what: string, min: number, max: number): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`--${what} "${text}" must be a whole number from ${min} to ${max}.`, `bad-${what}`);
-  return v;
-}
 
-function seconds(text: string, what: string, min: number, max: number): number {
-  let v: number;
-  try {
-    v = parseDurationSeconds(text);
-  } catch (e) {
-    throw new UserError((e as Error).message, 'bad-duration');
-  }
-  if (!(v >= min && v <= max)) throw new UserError(`--${what} ${text} is out of range; use ${min} s to ${max} s.`, 'bad-duration');
-  return v;
-}
 
 /** Which tables predicted and enforced, and the nominal vs the enforced budget. */
 export function describeEnforcement(e: BudgetEnforcement): string {

@@ -2,6 +2,7 @@
  * `ddi-profiler sweep`: one profiling run per model and budget, grouped as one sweep, and the measured
  * curve — accuracy vs energy per inference, latency and MACs — printed, and exported with --out.
  */
+import { secondsOption, wholeNumberOption } from '../options';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
@@ -13,7 +14,6 @@ import { validateMeterSpec } from '../../meters/registry';
 import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
 import { parseMargin } from '../../profile/calibrate/use';
 import { parseSweepBudgets, runSweep, sweepCsv, type SweepResult } from '../../profile/sweep/sweep';
-import { parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
 import { resolveModelDir } from '../../ddi/model-resolver';
@@ -58,10 +58,10 @@ export function registerSweepCommand(program: Command): void {
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: SweepFlags, cmd: Command) => {
       const budgets = parseSweepBudgets(flags.budgets);
-      const limit = whole(flags.limit, 'limit', 1, 1_000_000);
-      const warmup = whole(flags.warmup, 'warmup', 0, 10_000);
-      const baselineS = seconds(flags.baseline, 'baseline', 0.2, 600);
-      const closingS = seconds(flags.closing, 'closing', 0, 600);
+      const limit = wholeNumberOption(flags.limit, 'limit', 1, 1_000_000);
+      const warmup = wholeNumberOption(flags.warmup, 'warmup', 0, 10_000);
+      const baselineS = secondsOption(flags.baseline, 'baseline', 0.2, 600);
+      const closingS = secondsOption(flags.closing, 'closing', 0, 600);
       const margin = flags.margin === undefined ? 0 : parseMargin(flags.margin);
       validateMeterSpec(flags.meter);
       if (flags.out && existsSync(flags.out) && !flags.force) throw new UserError(`${flags.out} exists; pass --force to replace it or choose another --out.`, 'export-exists');
@@ -135,19 +135,4 @@ export function describeSweep(r: SweepResult, out?: string): string {
   return lines.join('\n');
 }
 
-function whole(text: string, what: string, min: number, max: number): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`--${what} "${text}" must be a whole number from ${min} to ${max}.`, `bad-${what}`);
-  return v;
-}
 
-function seconds(text: string, what: string, min: number, max: number): number {
-  let v: number;
-  try {
-    v = parseDurationSeconds(text);
-  } catch (e) {
-    throw new UserError((e as Error).message, 'bad-duration');
-  }
-  if (!(v >= min && v <= max)) throw new UserError(`--${what} ${text} is out of range; use ${min} s to ${max} s.`, 'bad-duration');
-  return v;
-}

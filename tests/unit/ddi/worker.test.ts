@@ -1,34 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { EngineWorkerHost } from '../../../main/ddi/worker/host';
 import { isUserError } from '../../../main/util/errors';
-// @ts-expect-error plain .mjs build helper without types
-import { tfjsGradientsPlugin } from '../../../scripts/esbuild-tfjs-gradients.mjs';
+import { bundleWorker } from '../../helpers/bundle';
 
 let dir: string;
 let host: EngineWorkerHost;
 const MODEL = resolve('tests/fixtures/models/tiny-random-test');
 
 beforeAll(async () => {
-  // Bundle the worker entry exactly like scripts/build-main.mjs does, into a folder inside the
-  // repository so its external packages resolve from node_modules.
-  mkdirSync(resolve('.cache'), { recursive: true });
-  dir = mkdtempSync(join(resolve('.cache'), 'ddi-worker-'));
-  const workerPath = join(dir, 'ddi-worker.cjs');
-  await build({
-    entryPoints: ['main/ddi/worker/entry.ts'],
-    outfile: workerPath,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'warning',
-    plugins: [tfjsGradientsPlugin],
-  });
-  host = new EngineWorkerHost({ workerPath, backend: 'wasm' });
+  const bundle = await bundleWorker('main/ddi/worker/entry.ts', 'ddi-worker.cjs');
+  dir = bundle.dir;
+  host = new EngineWorkerHost({ workerPath: bundle.path, backend: 'wasm' });
 });
 afterAll(async () => {
   await host?.close();

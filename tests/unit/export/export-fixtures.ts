@@ -3,37 +3,24 @@
  * a large session inserted directly into the store, and a fake meter that delivers samples in real
  * time (each batch once its last sample has been measured, as a real meter does).
  */
-import { build } from 'esbuild';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Channel, PowerMeter } from '../../../main/meters/types';
 import type { Db } from '../../../main/store/database';
 import type { SessionsRepo } from '../../../main/store/sessions-repo';
 import { monotonicNs } from '../../../main/util/clock';
 import { FakeMeter, makeChunk } from '../../helpers/fake-meter';
+import { bundleWorker } from '../../helpers/bundle';
 
 const WORKER_ENTRY = 'main/export/export-worker.ts';
 
 /** Bundles the export worker into .cache (inside the repository, so its packages resolve) and points the runner at it. */
 export async function buildExportWorker(): Promise<() => void> {
   if (!existsSync(WORKER_ENTRY)) return () => undefined; // an older tree without the worker: nothing to build
-  mkdirSync(resolve('.cache'), { recursive: true });
-  const dir = mkdtempSync(join(resolve('.cache'), 'export-worker-'));
-  const outfile = join(dir, 'export-worker.cjs');
-  await build({
-    entryPoints: [WORKER_ENTRY],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  const { path: outfile, cleanup } = await bundleWorker(WORKER_ENTRY);
   process.env.DDI_EXPORT_WORKER_PATH = outfile;
   return () => {
     delete process.env.DDI_EXPORT_WORKER_PATH;
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   };
 }
 

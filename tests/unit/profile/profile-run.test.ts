@@ -3,35 +3,22 @@
  * delivered late and in batches with its clock offset from the host's: the run must find the offset
  * from its own alignment pattern and give back the injected energy of every inference.
  */
-import { build } from 'esbuild';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppCore } from '../../../main/core/app-core';
 import { ProfileRun } from '../../../main/profile/run';
 import { ProfileRepo } from '../../../main/store/profile-repo';
+import { bundleWorker } from '../../helpers/bundle';
 import { BUSY_W, BusyLog, EngineDrivenMeter, ObservedEngine } from '../../helpers/engine-driven-meter';
-// @ts-expect-error plain .mjs build helper without types
-import { tfjsGradientsPlugin } from '../../../scripts/esbuild-tfjs-gradients.mjs';
 
 let dir: string;
 let workerPath: string;
 
 beforeAll(async () => {
-  mkdirSync(resolve('.cache'), { recursive: true });
-  dir = mkdtempSync(join(resolve('.cache'), 'ddi-profile-'));
-  workerPath = join(dir, 'ddi-worker.cjs');
-  await build({
-    entryPoints: ['main/ddi/worker/entry.ts'],
-    outfile: workerPath,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'warning',
-    plugins: [tfjsGradientsPlugin],
-  });
+  const bundle = await bundleWorker('main/ddi/worker/entry.ts', 'ddi-worker.cjs');
+  dir = bundle.dir;
+  workerPath = bundle.path;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
