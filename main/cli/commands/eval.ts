@@ -96,11 +96,15 @@ export function registerEvalCommand(program: Command): void {
         const images = datasetImages(ds, indices, model.config.input);
         const labels = Array.from(ds.labels.subarray(0, n));
         const bs = Number(f.batchSize);
-        const started = performance.now();
-        const show = (what: string) => (done: number, total: number) => progress.update(progressBar(what, done, total, (performance.now() - started) / 1e3));
+        // Each phase (a mode, a sweep budget, the masked exit pass) times its own rate from when it starts.
+        const phase = (what: string) => {
+          const t0 = performance.now();
+          return (done: number, total: number) => progress.update(progressBar(what, done, total, (performance.now() - t0) / 1e3));
+        };
         const run = (mode: InferenceMode, budget: Budget | null, what = `eval ${mode}`): EvalReport => {
           if (budget) engine.checkBudget(mode, budget);
-          const recs = inferInSlices(engine, images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices }, (_, done) => show(what)(done, n));
+          const show = phase(what);
+          const recs = inferInSlices(engine, images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices }, (_, done) => show(done, n));
           return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers, perImage: f.perImage });
         };
         if (f.sweep) {
@@ -130,7 +134,7 @@ export function registerEvalCommand(program: Command): void {
         const masked = evaluateMasked(model, ds, norm, {
           gates: gated && (mode === 'iadi' || mode === 'ddi') ? 'learned' : 'all-on',
           limit: n,
-          onProgress: show('exit accuracy'),
+          onProgress: phase('exit accuracy'),
         });
         progress.done();
         report.exitAccuracy = [
