@@ -122,6 +122,17 @@ export const TraceSchema = z.object({
   gaps: z.array(z.object({ startS: z.number(), endS: z.number(), lostSamples: z.number(), reason: z.string() })),
 });
 
+const LiveBucketsSchema = z.object({ tS: z.array(z.number()), min: z.array(z.number()), max: z.array(z.number()), mean: z.array(z.number()) });
+
+/** Charge (∫I dt) and energy (∫P dt) of the stored samples of the session being recorded. */
+export const RecordingTotalsSchema = z.object({
+  sessionId: z.number().int(),
+  samples: z.number().int().nonnegative(),
+  chargeC: z.number().nullable(),
+  energyJ: z.number().nullable(),
+  energySource: z.enum(['power', 'current×voltage', 'current×nominal']).nullable(),
+});
+
 export const LiveBatchSchema = z.object({
   channel: ChannelSchema,
   /** Seconds since the meter connected; one entry per bucket. */
@@ -132,6 +143,31 @@ export const LiveBatchSchema = z.object({
   bucketS: z.number(),
   /** Mean of each measured channel over this batch, for the live readout. */
   latest: z.object({ current: z.number().optional(), voltage: z.number().optional(), power: z.number().optional() }),
+  /**
+   * Every measured channel's buckets (the top-level arrays repeat the default channel), so the view
+   * can switch channel without asking: at most 3 channels × 200 buckets/s whatever the sample rate.
+   */
+  channels: z.object({ current: LiveBucketsSchema.optional(), voltage: LiveBucketsSchema.optional(), power: LiveBucketsSchema.optional() }).optional(),
+  /** Digital inputs per bucket: `high` has bit k set when D k was 1 throughout, `low` when 0 throughout. */
+  digital: z
+    .object({ tS: z.array(z.number()), high: z.array(z.number().int().min(0).max(255)), low: z.array(z.number().int().min(0).max(255)), names: z.array(z.string()) })
+    .optional(),
+  /** Running totals of the session being recorded, from its stored samples; null when not recording. */
+  recording: RecordingTotalsSchema.nullable().optional(),
+});
+
+/** State of the recording trigger (armed → recording → done). */
+export const TriggerStatusSchema = z.object({
+  phase: z.enum(['armed', 'recording', 'done', 'failed']),
+  start: z.string().nullable(),
+  stop: z.string().nullable(),
+  holdoffS: z.number(),
+  pretriggerS: z.number(),
+  sessionId: z.number().int().nullable(),
+  /** Session time of the start crossing (= the pre-trigger actually recorded). */
+  triggerAtS: z.number().nullable(),
+  stopAtS: z.number().nullable(),
+  message: z.string().optional(),
 });
 
 export const AppInfoSchema = z.object({
@@ -429,6 +465,21 @@ export const calls = {
   /** Starts a profiling run with the connected meter; progress and the end arrive as 'profile.progress'. */
   'profile.start': {
     input: z
+  /** Arms a recording trigger on the connected meter (syntax: main/session/trigger.ts). */
+  'triggers.arm': {
+    input: z
+      .object({
+        start: z.string().max(100).nullable(),
+        stop: z.string().max(100).nullable(),
+        holdoffS: z.number().min(0).max(3600).default(0),
+        pretriggerS: z.number().min(0).max(10).default(0),
+        name: z.string().max(200).optional(),
+      })
+      .strict(),
+    output: TriggerStatusSchema,
+  },
+  'triggers.disarm': { input: Empty, output: TriggerStatusSchema.nullable() },
+  'triggers.status': { input: Empty, output: TriggerStatusSchema.nullable() },
       .object({
         model: z.string().min(1).max(200),
         mode: InferenceModeSchema,
@@ -509,3 +560,6 @@ export function isEventName(name: unknown): name is EventName {
 /** IPC channel names are derived here so preload and main cannot disagree. */
 export const ipcChannelForCall = (name: CallName): string => `ddi:call:${name}`;
 export const ipcChannelForEvent = (name: EventName): string => `ddi:event:${name}`;
+  'recording.trigger': TriggerStatusSchema.nullable(),
+export type TriggerStatusDto = z.output<typeof TriggerStatusSchema>;
+export type RecordingTotalsDto = z.output<typeof RecordingTotalsSchema>;

@@ -47,6 +47,8 @@ export type Transport = 'electron' | 'browser';
 
 export type ExportOutput = CallOutput<'sessions.export'>;
 
+import { TriggerArm, type TriggerStatus } from '../session/trigger-arm';
+import { checkTriggerFits, parseTrigger, type BufferedItem } from '../session/trigger';
 export interface AppCoreOptions {
   dbPath: string;
   transport: Transport;
@@ -102,6 +104,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     private readonly options: AppCoreOptions,
   ) {
     super();
+  private trigger: TriggerArm | undefined;
+  private triggerStatus: TriggerStatus | null = null;
     this.repo = new SessionsRepo(db);
     this.repo.recoverInterrupted();
   }
@@ -167,6 +171,12 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
       const summary = traceExtent(this.db, this.repo.get(id));
       const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
+    'triggers.arm': (input) => this.armTrigger(input),
+    'triggers.disarm': () => {
+      this.disarmTrigger();
+      return this.triggerStatus;
+    },
+    'triggers.status': () => this.triggerStatus,
       const from = fromS ?? 0;
       const to = Math.max(toS ?? summary.durationS, from + 1e-6);
       const trace = queryTrace(this.db, { sessionId: id, channel: ch, fromS: from, toS: to, points });
@@ -302,7 +312,12 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       if (isUserError(e)) throw e;
       throw new UserError(`Could not connect to ${spec}: ${errorMessage(e)}`, 'connect-failed');
     }
-    this.live = new LiveFeed(meter, monotonicNs(), (batch) => this.emit('meter.live', batch));
+    this.live = new LiveFeed(
+      meter,
+      monotonicNs(),
+      (batch) => this.emit('meter.live', batch),
+      () => (this.recorder ? { sessionId: this.recorder.sessionId, ...this.recorder.totals() } : null),
+    );
     this.statusTimer = setInterval(() => {
       this.emit('meter.status', this.meterStatus());
       if (this.recorder) this.emit('session.recording', this.recordingSummary());
@@ -344,7 +359,11 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     return status;
   }
 
-  startRecording(name?: string, notes?: string, extra: Pick<RecorderOptions, 'kind' | 'model' | 'backend'> = {}): SessionSummary & { startMonoNs: number } {
+  startRecording(
+    name?: string,
+    notes?: string,
+    extra: Pick<RecorderOptions, 'kind' | 'model' | 'backend' | 'startNs' | 'backlog' | 'stopAtNs'> = {},
+  ): SessionSummary & { startMonoNs: number } {
     if (!this.meter) throw new UserError('Connect a meter before recording (Meters page, or --meter on the CLI).', 'no-meter');
     if (this.recorder) throw new UserError(`Session ${this.recorder.sessionId} is already recording; stop it first.`, 'busy');
     const label = name?.trim() || `Power session ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;
@@ -363,10 +382,12 @@ export class AppCore extends TypedEmitter<CoreEvents> {
    * Ends the recording at this moment: waits for samples measured before now that are still in
    * transit, then closes the session (status 'incomplete' when the meter was lost and not back).
    */
-  async stopRecording(reason?: string, status: FinalStatus = 'complete'): Promise<SessionSummary> {
+  async stopRecording(reason?: string, status: FinalStatus = 'complete', atNs?: number): Promise<SessionSummary> {
     const recorder = this.recorder;
     if (!recorder) throw new UserError('Nothing is recording.', 'not-recording');
-    await recorder.drain();
+    // A stop by hand ends a trigger's session too; the trigger's own stop passes its crossing time.
+    if (atNs === undefined) this.disarmTrigger();
+    await recorder.drain(atNs);
     if (this.recorder !== recorder) return sessionSummary(this.repo, this.repo.get(recorder.sessionId));
     recorder.stop(status, reason);
     this.recorder = undefined;
@@ -418,3 +439,57 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     closeDatabase(this.db);
   }
 }
+    this.disarmTrigger();
+    if (this.trigger?.phase === 'armed' && extra.startNs === undefined) {
+      throw new UserError('A trigger is armed and will start the recording; disarm it to record now.', 'busy');
+    }
+  /**
+   * Arms a recording trigger on the connected meter: start on a crossing (session from the crossing
+   * minus the pre-trigger), stop on another, or record now and stop on a crossing (start null).
+   */
+  armTrigger(input: { start: string | null; stop: string | null; holdoffS?: number; pretriggerS?: number; name?: string }): TriggerStatus {
+    const meter = this.meter;
+    if (!meter) throw new UserError('Connect a meter before arming a trigger (Meters page, or --meter on the CLI).', 'no-meter');
+    if (this.recorder) throw new UserError(`Session ${this.recorder.sessionId} is recording; stop it before arming a trigger.`, 'busy');
+    const start = input.start?.trim() ? parseTrigger(input.start) : null;
+    const stop = input.stop?.trim() ? parseTrigger(input.stop) : null;
+    if (!start && !stop) throw new UserError('Give a start or a stop condition (e.g. power>0.5W) to arm a trigger.', 'bad-trigger');
+    for (const c of [start, stop]) if (c) checkTriggerFits(c, meter.capabilities, meter.driver);
+    const holdoffS = input.holdoffS ?? 0;
+    const pretriggerS = input.pretriggerS ?? 0;
+    if (!(holdoffS >= 0 && holdoffS <= 3600)) throw new UserError('The hold-off must be from 0 to 3600 s.', 'bad-trigger');
+    if (!(pretriggerS >= 0 && pretriggerS <= 10)) throw new UserError('The pre-trigger must be from 0 to 10 s.', 'bad-trigger');
+    this.disarmTrigger();
+    const name = input.name?.trim() || `Triggered session ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;
+    // The arm may report (start its session) inside its constructor, before `arm` is assigned.
+    let arm: TriggerArm | undefined;
+    arm = new TriggerArm(
+      meter,
+      { start, stop, holdoffS, pretriggerS },
+      {
+        start: (startNs: number, backlog: BufferedItem[], stopAtNs: number | undefined) =>
+          this.startRecording(name, undefined, { startNs, backlog, ...(stopAtNs !== undefined ? { stopAtNs } : {}) }).id,
+        stop: (atNs: number) => (this.recorder ? this.stopRecording(`Stopped by the trigger ${stop?.text ?? ''}.`, 'complete', atNs) : Promise.resolve()),
+        changed: (status) => {
+          if (arm && this.trigger !== arm) return;
+          this.triggerStatus = status;
+          if (status.phase === 'done' || status.phase === 'failed') this.trigger = undefined;
+          this.emit('recording.trigger', status);
+        },
+      },
+      monotonicNs(),
+    );
+    // A trigger without a start condition has started its session inside the constructor.
+    this.trigger = arm.phase === 'armed' || arm.phase === 'recording' ? arm : undefined;
+    this.triggerStatus = { ...arm.status };
+    this.emit('recording.trigger', this.triggerStatus);
+    return this.triggerStatus;
+  }
+
+  /** Disarms the trigger (a session it started keeps recording until stopped). */
+  disarmTrigger(): void {
+    const arm = this.trigger;
+    if (!arm) return;
+    arm.cancel(); // emits the final status through changed()
+  }
+

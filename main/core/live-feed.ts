@@ -1,9 +1,10 @@
 /**
  * Turns a meter's sample stream into small decimated batches for the live view: min/max/mean per
- * 5 ms bucket, handed over every 100 ms. The renderer never sees raw samples, so 100 kS/s costs the
- * UI the same as 10 S/s.
+ * 5 ms bucket of every channel (and the digital inputs' steady-high/steady-low bits), handed over
+ * every 100 ms. The renderer never sees raw samples, so 100 kS/s costs the UI the same as 10 S/s:
+ * at most 200 buckets/s × (3 channels × 4 numbers + 3 digital numbers), about 30 kB/s of JSON.
  */
-import type { LiveBatch } from '../api/contract';
+import type { LiveBatch, RecordingTotalsDto } from '../api/contract';
 import type { Channel, PowerMeter } from '../meters/types';
 import { BucketAccumulator } from '../util/decimate';
 
@@ -12,6 +13,9 @@ export const LIVE_INTERVAL_MS = 100;
 
 export class LiveFeed {
   private readonly acc: BucketAccumulator;
+  private readonly accs = new Map<Channel, BucketAccumulator>();
+  private readonly digital: DigitalBuckets | undefined;
+  private readonly digitalNames: string[];
   private readonly timer: NodeJS.Timeout;
   private readonly off: () => void;
   readonly channel: Channel;
@@ -22,22 +26,30 @@ export class LiveFeed {
     meter: PowerMeter,
     private readonly originNs: number,
     private readonly send: (batch: LiveBatch) => void,
+    /** Totals of the session being recorded, sent with each batch. */
+    private readonly totals: () => RecordingTotalsDto | null = () => null,
   ) {
-    const chs = meter.capabilities.channels;
+    const caps = meter.capabilities;
+    const chs = caps.channels;
     this.channel = chs.includes('power') ? 'power' : (chs[0] ?? 'current');
-    this.acc = new BucketAccumulator(LIVE_BUCKET_S, 0);
-    const index = chs.indexOf(this.channel);
+    for (const ch of chs) this.accs.set(ch, new BucketAccumulator(LIVE_BUCKET_S, 0));
+    this.acc = this.accs.get(this.channel) ?? new BucketAccumulator(LIVE_BUCKET_S, 0);
+    this.digitalNames = caps.digitalInputs > 0 ? Array.from({ length: caps.digitalInputs }, (_, k) => caps.digitalNames?.[k] ?? `D${k}`) : [];
+    if (caps.digitalInputs > 0) this.digital = new DigitalBuckets(LIVE_BUCKET_S);
     this.off = meter.on('chunk', (chunk) => {
-      const c = chunk.channels.indexOf(this.channel);
-      const plane = chunk.data[c >= 0 ? c : index];
-      if (!plane) return;
       // A meter that sends NaN or Infinity must not poison the live view (the recorder stores such
       // samples as a gap): only runs of finite values are bucketed and summed.
       const t0S = (chunk.t0Ns - this.originNs) / 1e9;
       const periodS = chunk.periodNs / 1e9;
-      for (const [from, to] of finiteRuns(plane, chunk.count)) {
-        this.acc.addRun(t0S + from * periodS, periodS, from === 0 && to === chunk.count ? plane : plane.subarray(from, to), to - from);
-      }
+      chunk.channels.forEach((ch, c) => {
+        const acc = this.accs.get(ch);
+        const plane = chunk.data[c];
+        if (!acc || !plane) return;
+        for (const [from, to] of finiteRuns(plane, chunk.count)) {
+          acc.addRun(t0S + from * periodS, periodS, from === 0 && to === chunk.count ? plane : plane.subarray(from, to), to - from);
+        }
+      });
+      if (this.digital && chunk.digital) this.digital.addRun(t0S, periodS, chunk.digital, chunk.count);
       chunk.channels.forEach((ch, i) => {
         const d = chunk.data[i]!;
         const acc = (this.sums[ch] ??= { sum: 0, n: 0 });
@@ -54,14 +66,18 @@ export class LiveFeed {
   }
 
   private flush(): void {
-    const b = this.acc.takeClosed();
+    const per: NonNullable<LiveBatch['channels']> = {};
+    for (const [ch, acc] of this.accs) per[ch] = acc.takeClosed();
+    const b = per[this.channel] ?? this.acc.takeClosed();
     if (b.tS.length === 0) return;
     const latest: Partial<Record<Channel, number>> = {};
     for (const [ch, acc] of Object.entries(this.sums) as [Channel, { sum: number; n: number }][]) {
       if (acc.n > 0) latest[ch] = acc.sum / acc.n;
     }
     this.sums = {};
-    this.send({ channel: this.channel, bucketS: LIVE_BUCKET_S, ...b, latest });
+    const batch: LiveBatch = { channel: this.channel, bucketS: LIVE_BUCKET_S, ...b, latest, channels: per, recording: this.totals() };
+    if (this.digital) batch.digital = { ...this.digital.takeClosed(), names: this.digitalNames };
+    this.send(batch);
   }
 
   stop(): void {
@@ -84,4 +100,42 @@ export function finiteRuns(plane: ArrayLike<number>, count: number): [number, nu
   }
   if (start >= 0) runs.push([start, count]);
   return runs;
+}
+
+/** Per bucket, the digital bits that stayed 1 (`high`) and stayed 0 (`low`); a bit in neither toggled. */
+export class DigitalBuckets {
+  private index = Number.NaN;
+  private and = 0xff;
+  private or = 0;
+  private out = { tS: [] as number[], high: [] as number[], low: [] as number[] };
+
+  constructor(readonly bucketS: number) {}
+
+  addRun(t0S: number, periodS: number, bytes: Uint8Array, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const k = Math.floor((t0S + i * periodS) / this.bucketS + 1e-9);
+      if (k !== this.index) {
+        this.close();
+        this.index = k;
+      }
+      const v = bytes[i]!;
+      this.and &= v;
+      this.or |= v;
+    }
+  }
+
+  private close(): void {
+    if (Number.isNaN(this.index)) return;
+    this.out.tS.push(this.index * this.bucketS);
+    this.out.high.push(this.and);
+    this.out.low.push(~this.or & 0xff);
+    this.and = 0xff;
+    this.or = 0;
+  }
+
+  takeClosed(): { tS: number[]; high: number[]; low: number[] } {
+    const out = this.out;
+    this.out = { tS: [], high: [], low: [] };
+    return out;
+  }
 }

@@ -14,6 +14,7 @@ import type { MeterGap, PowerMeter, SampleChunk } from '../meters/types';
 import type { SessionsRepo } from '../store/sessions-repo';
 import { Rechunker, sliceChunk, type StorageChunk } from './rechunker';
 import { splitNonFinite } from './finite-samples';
+import type { BufferedItem } from './trigger';
 
 export const STORAGE_CHUNK_SECONDS = 0.25;
 
@@ -35,6 +36,23 @@ export interface RecorderOptions {
   model?: string | null;
   backend?: string | null;
   settings?: Record<string, unknown>;
+  /**
+   * Host time (ns) the session starts at; default now. A trigger passes its crossing minus the
+   * pre-trigger, which lies in the past, together with the stream it buffered since (`backlog`).
+   */
+  startNs?: number;
+  backlog?: BufferedItem[];
+  /** A stop already decided (a stop trigger that fired in the backlog): nothing after it is stored. */
+  stopAtNs?: number;
+}
+
+/** Charge and energy stored so far, integrated over the stored samples (gaps contribute nothing). */
+export interface RecordingTotals {
+  samples: number;
+  chargeC: number | null;
+  energyJ: number | null;
+  /** Where the energy's voltage came from: a power or voltage channel, or the meter's nominal supply. */
+  energySource: 'power' | 'current×voltage' | 'current×nominal' | null;
 }
 
 export class SessionRecorder extends TypedEmitter<RecorderEvents> {
@@ -54,6 +72,10 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   /** An outage the meter reported and has not recovered from: where it began and why. */
   private outage: { startNs: number; message: string } | undefined;
   private drainWaiter: (() => void) | undefined;
+  private chargeC = 0;
+  private energyJ = 0;
+  /** True while the constructor replays a trigger's backlog: its arrival lag is not transport lag. */
+  private replaying = false;
 
   constructor(
     private readonly repo: SessionsRepo,
@@ -61,7 +83,8 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
     options: RecorderOptions,
   ) {
     super();
-    this.startNs = monotonicNs();
+    this.startNs = options.startNs ?? monotonicNs();
+    if (options.stopAtNs !== undefined) this.stopAtNs = options.stopAtNs;
     const caps = meter.capabilities;
     const meterId = repo.addMeter({
       spec: meter.spec,
@@ -96,6 +119,33 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
         this.drainWaiter?.();
       }),
     ];
+    if (options.backlog?.length) {
+      this.replaying = true;
+      for (const item of options.backlog) {
+        if ('chunk' in item) this.onChunk(item.chunk);
+        else if (item.gap.endNs > this.startNs) this.onGap({ ...item.gap, startNs: Math.max(item.gap.startNs, this.startNs) });
+      }
+      this.replaying = false;
+    }
+  }
+
+  /** Running charge and energy of what is stored so far. */
+  totals(): RecordingTotals {
+    const chs = this.meter.capabilities.channels;
+    const hasCurrent = chs.includes('current');
+    const source: RecordingTotals['energySource'] = chs.includes('power')
+      ? 'power'
+      : hasCurrent && chs.includes('voltage')
+        ? 'current×voltage'
+        : hasCurrent && this.meter.capabilities.nominalVoltageV !== undefined
+          ? 'current×nominal'
+          : null;
+    return {
+      samples: this.samples,
+      chargeC: hasCurrent ? this.chargeC : null,
+      energyJ: source ? this.energyJ : null,
+      energySource: source,
+    };
   }
 
   /** Session-relative end of the stored data (s); what a stop after an outage is measured against. */
@@ -110,7 +160,7 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   private onChunk(chunk: SampleChunk): void {
     if (this.stopped) return;
     const endNs = chunk.t0Ns + chunk.count * chunk.periodNs;
-    this.maxLagNs = Math.max(this.maxLagNs, monotonicNs() - endNs);
+    if (!this.replaying) this.maxLagNs = Math.max(this.maxLagNs, monotonicNs() - endNs);
     if (this.stopAtNs !== undefined && endNs > this.stopAtNs) {
       // Measured after the stop: keep only the part before it.
       const keep = Math.floor((this.stopAtNs - chunk.t0Ns) / chunk.periodNs);
@@ -151,7 +201,30 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   private store(c: StorageChunk): void {
     this.repo.insertChunk(this.sessionId, this.seq++, c.t0Ns - this.startNs, c);
     this.samples += c.count;
+    this.integrate(c);
     this.emit('stored', { samples: this.samples });
+  }
+
+  /** Adds a stored chunk's charge (∫I dt) and energy (∫P dt) as sums of samples × period. */
+  private integrate(c: StorageChunk): void {
+    const plane = (ch: string): Float32Array | undefined => {
+      const i = c.channels.indexOf(ch as never);
+      return i >= 0 ? c.data[i] : undefined;
+    };
+    const dt = c.periodNs / 1e9;
+    const cur = plane('current');
+    const pow = plane('power');
+    const volt = plane('voltage');
+    const nominal = this.meter.capabilities.nominalVoltageV;
+    let q = 0;
+    let e = 0;
+    for (let k = 0; k < c.count; k++) {
+      const i = cur ? cur[k]! : 0;
+      q += i;
+      e += pow ? pow[k]! : volt ? i * volt[k]! : i * (nominal ?? 0);
+    }
+    this.chargeC += q * dt;
+    this.energyJ += e * dt;
   }
 
   private guard(fn: () => void): void {
@@ -165,11 +238,12 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   /**
    * Marks the stop and waits until the samples measured before it have arrived: as long as the
    * transport lag seen so far plus a margin, at most a few seconds, and not at all when the meter is
-   * not streaming. Call stop() afterwards.
+   * not streaming. Call stop() afterwards. `atNs` stops at an earlier host time (a stop trigger's
+   * crossing) instead of now.
    */
-  async drain(): Promise<void> {
+  async drain(atNs?: number): Promise<void> {
     if (this.stopped || this.stopAtNs !== undefined) return;
-    const stopAtNs = monotonicNs();
+    const stopAtNs = atNs ?? monotonicNs();
     this.stopAtNs = stopAtNs;
     const deadline = stopAtNs + Math.min(DRAIN_MAX_MS * 1e6, this.maxLagNs + DRAIN_MARGIN_MS * 1e6);
     const periodNs = 1e9 / Math.max(1e-9, this.meter.capabilities.sampleRateHz);
