@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import type { CallOutput, InferenceRun } from '../api/contract';
 import { parseBudget } from '../ddi/budget';
+import type { BackendName } from '../ddi/backend';
 import type { ModelSummary } from '../ddi/io';
 import { modelSearchDirs, resolveModel } from '../ddi/model-resolver';
 import type { InferenceMode } from '../ddi/types';
@@ -18,24 +19,56 @@ export class ModelRunner {
 
   /** The engine worker (started on first use); profiling runs drive it directly. */
   engine(): EngineWorkerHost {
+    const host = this.worker();
+    // Whoever drives the worker directly loads models and cost tables of its own: the next run reloads.
+    this.loadedDir = undefined;
+    return host;
+  }
+
+  private worker(): EngineWorkerHost {
     this.host ??= new EngineWorkerHost();
     return this.host;
   }
 
+  /**
+   * The engine on a chosen executor. The backend is fixed when a worker starts (tfjs and ONNX
+   * Runtime initialise once per thread), so another backend is another worker; one such worker is
+   * kept beside the default and replaced when a third backend is asked for (profiling runs and
+   * calibrations, its only users, run one at a time). A backend that is not available here is
+   * refused in one sentence rather than silently replaced by the fallback.
+   */
+  async engineFor(backend?: BackendName): Promise<EngineWorkerHost> {
+    const main = this.engine();
+    if (!backend || (await main.start()).name === backend) return main;
+    if (this.extra?.backend === backend) return this.extra.host;
+    await this.extra?.host.close();
+    this.extra = undefined;
+    const host = new EngineWorkerHost({ backend });
+    const info = await host.start();
+    if (info.name !== backend) {
+      await host.close();
+      const why = info.notes[0]?.replace(/^Using .*? because /, '').replace(/\.$/, '') ?? 'it did not start';
+      throw new UserError(`The ${backend} backend is not available on this machine: ${why}; choose ${info.name} or leave the backend on its default.`, 'backend-unavailable');
+    }
+    this.extra = { backend, host };
+    return host;
+  }
+  private extra: { backend: BackendName; host: EngineWorkerHost } | undefined;
+
   async backend(): Promise<CallOutput<'engine.info'>> {
-    const b = await this.engine().start();
+    const b = await this.worker().start();
     return { name: b.name, version: b.version, notes: b.notes };
   }
 
   async list(): Promise<CallOutput<'models.list'>> {
-    const { models, invalid } = await this.engine().listModels(modelSearchDirs());
+    const { models, invalid } = await this.worker().listModels(modelSearchDirs());
     return { models: models.map(toDto), invalid };
   }
 
   /** The model of that name (the CLI's resolver, names only: the app never loads a folder by path). */
   async resolve(id: string): Promise<ModelSummary> {
     const dir = resolveModel(id);
-    const { models, invalid } = await this.engine().listModels([dir]);
+    const { models, invalid } = await this.worker().listModels([dir]);
     const found = models.find((m) => m.dir === dir);
     if (!found) throw new UserError(invalid[0]?.error ?? `The model folder ${dir} could not be read; check its model.json.`, 'bad-model-file');
     return found;
@@ -47,7 +80,7 @@ export class ModelRunner {
       throw new UserError(`A budget only applies to the radi and ddi modes; drop it or choose --mode radi/ddi.`, 'bad-budget');
     }
     const model = await this.resolve(input.model);
-    const host = this.engine();
+    const host = this.worker();
     if (this.loadedDir !== model.dir) {
       await host.loadModel(model.dir);
       this.loadedDir = model.dir;
@@ -85,6 +118,8 @@ export class ModelRunner {
   }
 
   async close(): Promise<void> {
+    await this.extra?.host.close();
+    this.extra = undefined;
     await this.host?.close();
     this.host = undefined;
   }

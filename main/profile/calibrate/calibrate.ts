@@ -45,6 +45,8 @@ export interface CalibrateOptions {
   /** Where named tables are kept (store.ts calibratedTablesDir). */
   tablesDir: string;
   meter: { spec: string; label: string; simulated: boolean };
+  /** Called with each profiling run as it starts (the app cancels the one going on). */
+  onRun?: (run: ProfileRun) => void;
 }
 
 export interface CalibrationProgress extends ProfileProgress {
@@ -141,6 +143,7 @@ export async function calibrate(
       },
       (p) => onProgress({ ...p, run: i + 1, runs: plan.length }),
     );
+    o.onRun?.(run);
     const result = await run.run();
     repo.addMarker(result.sessionId, { tNs: 0, endNs: null, kind: 'calibration', label: name, data: { table: name, run: i + 1, runs: plan.length, heldOut: planned.heldOut } });
     if (result.status !== 'complete') {
