@@ -176,7 +176,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       this.disarmTrigger();
       return this.triggerStatus;
     },
-    'triggers.status': () => this.triggerStatus,
+    'triggers.status': () => this.triggerState(),
       const from = fromS ?? 0;
       const to = Math.max(toS ?? summary.durationS, from + 1e-6);
       const trace = queryTrace(this.db, { sessionId: id, channel: ch, fromS: from, toS: to, points });
@@ -483,6 +483,11 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     this.trigger = arm.phase === 'armed' || arm.phase === 'recording' ? arm : undefined;
     this.triggerStatus = { ...arm.status };
     this.emit('recording.trigger', this.triggerStatus);
+    return this.triggerStatus;
+  }
+
+  /** The trigger's latest state (also after it finished), or null when none was armed. */
+  triggerState(): TriggerStatus | null {
     return this.triggerStatus;
   }
 

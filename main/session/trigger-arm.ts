@@ -64,7 +64,8 @@ export class TriggerArm {
       triggerAtS: null,
       stopAtS: null,
     };
-    if (settings.start) this.startDet = new CrossingDetector(settings.start, armedNs + holdoffNs);
+    // Like a scope, the start waits until the pre-trigger buffer has filled (and the hold-off passed).
+    if (settings.start) this.startDet = new CrossingDetector(settings.start, armedNs + Math.max(holdoffNs, settings.pretriggerS * 1e9));
     if (settings.stop) this.stopDet = new CrossingDetector(settings.stop, armedNs + holdoffNs);
     this.offs = [meter.on('chunk', (c) => this.guard(() => this.onChunk(c))), meter.on('gap', (g) => this.onGap(g))];
     if (!settings.start) this.begin(armedNs, [], armedNs);

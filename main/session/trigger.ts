@@ -7,7 +7,9 @@
  *                                              below the level to above it (rising), `<` the reverse (falling)
  *   D3 rising   D0 falling                    an edge of a digital input (PPK2 logic port D0–D7)
  * As on an oscilloscope, a condition that already holds when armed does not fire until it has been
- * false once: it is the crossing that counts.
+ * false once: it is the crossing that counts. Hold-off: crossings in the first hold-off after arming
+ * (for the stop: after the start crossing) are ignored. Pre-trigger: the session starts that long
+ * before the start crossing; the start waits until that much has been buffered since arming.
  */
 import type { Channel, MeterCapabilities, MeterGap, SampleChunk } from '../meters/types';
 import { CHANNEL_UNITS } from '../meters/types';
