@@ -341,6 +341,51 @@ export const MarkerSchema = z.object({
 /** A phase of a profiling run (warmup, baseline, alignment, inferences, closing), host time from session start. */
 export const ProfilePhaseIntervalSchema = z.object({ label: z.string(), startS: z.number(), endS: z.number().nullable() });
 
+/** A point of a budget sweep's curve (main/profile/sweep/sweep.ts SweepPoint). */
+export const SweepPointSchema = z.object({
+  model: z.string(),
+  mode: InferenceModeSchema,
+  budget: z.string(),
+  budgetKind: z.enum(['macs', 'latency', 'energy']),
+  budgetValue: z.number(),
+  sessionId: z.number().int(),
+  inferences: z.number(),
+  accuracy: z.number().nullable(),
+  attribution: z.string(),
+  energyPerInferenceJ: z.number().nullable(),
+  activeEnergyPerInferenceJ: z.number().nullable(),
+  energyCi95J: z.tuple([z.number(), z.number()]).nullable(),
+  latencyMeanS: z.number(),
+  macsMean: z.number(),
+  fractionWithin: z.number().nullable(),
+  verdict: z.string(),
+  costTable: z.string().nullable(),
+});
+
+/** A stored sweep's curves: one per model, points in the order they ran. */
+export const SweepSchema = z.object({
+  sweepId: z.string(),
+  createdAt: z.string(),
+  simulated: z.boolean(),
+  curves: z.array(
+    z.object({
+      model: z.string(),
+      mode: InferenceModeSchema,
+      costTable: z.string().nullable(),
+      points: z.array(SweepPointSchema),
+      skipped: z.array(z.object({ budget: z.string(), reason: z.string() })),
+    }),
+  ),
+});
+
+export const SweepListItemSchema = z.object({
+  sweepId: z.string(),
+  createdAt: z.string(),
+  models: z.array(z.string()),
+  points: z.number().int(),
+  sessionIds: z.array(z.number().int()),
+});
+
 const Empty = z.object({}).strict();
 /**
  * Numbers: zod 4's z.number() refuses NaN and ±Infinity (JSON cannot carry them, Electron's
@@ -390,7 +435,8 @@ export const calls = {
     input: z
       .object({
         id: z.number().int().positive(),
-        format: z.enum(['csv', 'json']),
+        /** CSV (samples), JSON, Parquet (samples) or a self-contained HTML report. */
+        format: z.enum(['csv', 'json', 'parquet', 'html']),
         /** Export only this range (seconds from session start); default the whole session. */
         fromS: z.number().min(0).max(MAX_SESSION_S).optional(),
         toS: z.number().min(0).max(MAX_SESSION_S).optional(),
@@ -503,6 +549,10 @@ export const calls = {
       phases: z.array(ProfilePhaseIntervalSchema),
     }),
   },
+  /** Budget sweeps stored in this database (sessions grouped by their 'sweep' marker), newest first. */
+  'sweeps.list': { input: Empty, output: z.array(SweepListItemSchema) },
+  /** One sweep's curves, rebuilt from its stored runs the same way the sweep computed them, and as the sweep's CSV. */
+  'sweeps.get': { input: z.object({ sweepId: z.string().min(1).max(200) }).strict(), output: SweepSchema.extend({ csv: z.string() }) },
 } as const;
 
 // ---------- events (main → renderer) ----------
@@ -535,6 +585,9 @@ export type InferenceRun = z.output<typeof InferenceRunSchema>;
 export type InferenceRecordDto = z.output<typeof InferenceRecordSchema>;
 export type SelectionStatsDto = z.output<typeof SelectionStatsSchema>;
 export type MarkerDto = z.output<typeof MarkerSchema>;
+export type SweepDto = z.output<typeof SweepSchema>;
+export type SweepPointDto = z.output<typeof SweepPointSchema>;
+export type SweepListItemDto = z.output<typeof SweepListItemSchema>;
 
 export const CALL_NAMES = Object.keys(calls) as CallName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];

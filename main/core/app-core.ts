@@ -37,6 +37,8 @@ import { UserError, errorMessage, isUserError } from '../util/errors';
 import { profileDetails } from '../profile/details';
 import { BudgetsRepo } from '../store/budgets-repo';
 import { ProfileRun } from '../profile/run';
+import { listSweeps, storedSweep } from '../profile/sweep/stored';
+import { sweepCsv } from '../profile/sweep/sweep';
 import { zodSentence } from './contract-errors';
 import { LiveFeed } from './live-feed';
 import { ModelRunner } from './model-runner';
@@ -195,6 +197,9 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         throw new UserError('This transport cannot deliver files; use "ddi-profiler export" instead.', 'unsupported');
       }
       const range = rangeOf(fromS, toS);
+      if (range && format === 'html') {
+        throw new UserError('The HTML report covers the whole session; export it without a selected range, or export the range as CSV, JSON or Parquet.', 'bad-format');
+      }
       // A bad range is refused here, before a save dialog opens or a download link exists.
       if (range) resolveRange(this.db, id, range);
       return this.options.deliverExport(id, format, exportFileName(id, format), ...(range ? [range] : []));
@@ -240,6 +245,11 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       return { ok: true as const };
     },
     'profile.get': ({ id }) => profileDetails(this.db, id),
+    'sweeps.list': () => listSweeps(this.db),
+    'sweeps.get': ({ sweepId }) => {
+      const sweep = storedSweep(this.db, sweepId);
+      return { ...sweep, csv: sweepCsv(sweep) };
+    },
   };
 
   /**

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { si } from '../common/format';
+import { PlotExport } from '../common/PlotExport';
 import { SimBadge } from '../common/SimBadge';
 import { formatMacs, formatShare } from '../run/units';
 import { EnergyHistogram } from './EnergyHistogram';
@@ -127,14 +128,18 @@ export function ProfileResultView({ details }: { details: ProfileDetails }) {
             <h2>Energy per inference</h2>
             <Src kind="measured" />
           </div>
-          <EnergyHistogram values={hist.values} per={hist.per} budgets={energyBudgetLines(result.budgets)} />
+          <PlotExport name={`session-${result.sessionId}-energy-histogram`} testId="histogram-save">
+            <EnergyHistogram values={hist.values} per={hist.per} budgets={energyBudgetLines(result.budgets)} />
+          </PlotExport>
         </section>
         <section className="card" data-testid="scatter-card">
           <div className="card-head">
             <h2>Energy vs MACs</h2>
             <Src kind="measured" /> <Src kind="counted" />
           </div>
-          <EnergyScatter points={points} />
+          <PlotExport name={`session-${result.sessionId}-energy-vs-macs`} testId="scatter-save">
+            <EnergyScatter points={points} />
+          </PlotExport>
         </section>
       </div>
 

@@ -6,7 +6,7 @@ import { amps, count, dateTime, duration, joules, watts } from '../common/format
 import { SimBadge } from '../common/SimBadge';
 import { ProfileSession } from '../profile/ProfileSession';
 import type { Channel, SessionSummary } from '../common/types';
-import { exportOutcome, startDownload } from './exportSession';
+import { exportOutcome, startDownload, type ExportFormat } from './exportSession';
 import { TraceChart } from './TraceChart';
 import { MarkersPanel } from './MarkersPanel';
 import { secondsText, type MarkerDraft } from './markerForm';
@@ -20,7 +20,7 @@ export function SessionPage({ id }: { id: number }) {
   const api = useApi();
   const [session, setSession] = useState<SessionSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [exporting, setExporting] = useState<'csv' | 'json' | null>(null);
+  const [exporting, setExporting] = useState<ExportFormat | null>(null);
   const [exportNote, setExportNote] = useState<string | null>(null);
   const [exportError, setExportError] = useState<unknown>(null);
   const [selection, setSelection] = useState<TimeRange | null>(null);
@@ -64,7 +64,7 @@ export function SessionPage({ id }: { id: number }) {
     else if (!rec && session?.status === 'recording') load();
   });
 
-  const doExport = async (format: 'csv' | 'json', range?: TimeRange) => {
+  const doExport = async (format: ExportFormat, range?: TimeRange) => {
     setExporting(format);
     setExportError(null);
     setExportNote(null);
@@ -113,6 +113,12 @@ export function SessionPage({ id }: { id: number }) {
         </button>
         <button type="button" onClick={() => doExport('json')} disabled={exporting !== null} data-testid="export-json">
           {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
+        </button>
+        <button type="button" onClick={() => doExport('parquet')} disabled={exporting !== null} data-testid="export-parquet">
+          {exporting === 'parquet' ? 'Exporting…' : 'Export Parquet'}
+        </button>
+        <button type="button" onClick={() => doExport('html')} disabled={exporting !== null} data-testid="export-html" title="A self-contained report that opens offline">
+          {exporting === 'html' ? 'Exporting…' : 'HTML report'}
         </button>
       </div>
       <p className="muted">

@@ -39,7 +39,12 @@ export function SessionsPage() {
   return (
     <div className="page" data-testid="page-sessions">
       <section className="card">
-        <h2>Sessions</h2>
+        <div className="card-head">
+          <h2>Sessions</h2>
+          <a href="#/compare" data-testid="sessions-compare">
+            Compare sessions…
+          </a>
+        </div>
         <ErrorMessage error={error} testId="sessions-error" />
         {sessions === null && !error ? <p className="muted">Loading…</p> : null}
         {all && all.length > 0 ? (

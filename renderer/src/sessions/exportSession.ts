@@ -1,6 +1,7 @@
-import type { CallOutput } from '../../../main/api/contract';
+import type { CallInput, CallOutput } from '../../../main/api/contract';
 
 export type ExportResult = CallOutput<'sessions.export'>;
+export type ExportFormat = CallInput<'sessions.export'>['format'];
 
 /**
  * What to do with an export answer. Browser mode hands back a one-time download URL, which the

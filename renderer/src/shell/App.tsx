@@ -1,4 +1,5 @@
 import { useApi, useConnection } from '../api/context';
+import { ComparePage } from '../compare/ComparePage';
 import { MetersPage } from '../meters/MetersPage';
 import { RunPage } from '../run/RunPage';
 import { SessionPage } from '../sessions/SessionPage';
@@ -11,6 +12,7 @@ const NAV: Array<{ route: Route; label: string; testId: string }> = [
   { route: { page: 'meters' }, label: 'Meters', testId: 'nav-meters' },
   { route: { page: 'sessions' }, label: 'Sessions', testId: 'nav-sessions' },
   { route: { page: 'run' }, label: 'Run', testId: 'nav-run' },
+  { route: { page: 'compare', ids: [] }, label: 'Compare', testId: 'nav-compare' },
 ];
 
 export function App() {
@@ -41,6 +43,7 @@ export function App() {
           {route.page === 'sessions' ? <SessionsPage /> : null}
           {route.page === 'session' ? <SessionPage key={route.id} id={route.id} /> : null}
           {route.page === 'run' ? <RunPage /> : null}
+          {route.page === 'compare' ? <ComparePage ids={route.ids} /> : null}
         </main>
         <StatusBar />
       </div>

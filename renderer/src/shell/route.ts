@@ -8,7 +8,9 @@ export type Route =
   | { page: 'meters' }
   | { page: 'sessions' }
   | { page: 'session'; id: number }
-  | { page: 'run' };
+  | { page: 'run' }
+  /** Sessions to compare, in the order picked (#/compare/3,7). */
+  | { page: 'compare'; ids: number[] };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#\/?/, '').replace(/\/+$/, '');
@@ -20,11 +22,20 @@ export function parseRoute(hash: string): Route {
   }
   if (first === 'sessions') return { page: 'sessions' };
   if (first === 'run') return { page: 'run' };
+  if (first === 'compare') return { page: 'compare', ids: parseIdList(second ?? '') };
   return { page: 'meters' };
 }
 
+/** "3,7,3,x" → [3, 7]: positive whole ids, each once, anything else dropped. */
+export function parseIdList(text: string): number[] {
+  const ids = text.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return [...new Set(ids)];
+}
+
 export function routeHref(route: Route): string {
-  return route.page === 'session' ? `#/sessions/${route.id}` : `#/${route.page}`;
+  if (route.page === 'session') return `#/sessions/${route.id}`;
+  if (route.page === 'compare') return route.ids.length ? `#/compare/${route.ids.join(',')}` : '#/compare';
+  return `#/${route.page}`;
 }
 
 export function useRoute(): Route {
