@@ -9,7 +9,14 @@
 import { extname, basename } from 'node:path';
 import type { CallOutput } from '../api/contract';
 
-export type ExportFormat = 'csv' | 'json';
+export type ExportFormat = 'csv' | 'json' | 'parquet' | 'html';
+
+const FILTER_NAMES: Record<ExportFormat, string> = { csv: 'CSV', json: 'JSON', parquet: 'Parquet', html: 'HTML report' };
+
+/** The save dialog's file type filter for a format (the extension is the format's name). */
+export function saveDialogFilter(format: ExportFormat): { name: string; extensions: string[] } {
+  return { name: FILTER_NAMES[format], extensions: [format] };
+}
 export type ExportOutput = CallOutput<'sessions.export'>;
 
 export interface ExportFlowDeps {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { AppCore } from '../core/app-core';
 import { defaultDatabasePath } from '../store/database';
 import { registerAppScheme, serveAppFiles } from './app-protocol';
-import { createDeliverExport, type ExportFormat } from './export-flow';
+import { createDeliverExport, saveDialogFilter, type ExportFormat } from './export-flow';
 import { hardenSession, hardenWebContents } from './harden';
 import { forwardEvents, registerIpc } from './ipc';
 import { bundlePaths, dbPathFromArgv, sqliteNativeBinding, startupErrorSentence } from './runtime-paths';
@@ -96,7 +96,7 @@ function start(): void {
       const options = {
         title: 'Export session',
         defaultPath: join(app.getPath('documents'), suggestedName),
-        filters: [format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'JSON', extensions: ['json'] }],
+        filters: [saveDialogFilter(format)],
       };
       const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
       return result.canceled || !result.filePath ? null : result.filePath;

@@ -32,10 +32,10 @@ import {
   readStartMonoNs,
 } from './profile-data';
 
-/** Formats the app's export call offers (the contract's sessions.export). */
-export type ExportFormat = 'csv' | 'json';
-/** Formats a file export can have (the CLI offers all of them). */
-export type FileExportFormat = ExportFormat | 'parquet' | 'html';
+/** Formats the app's export call offers (the contract's sessions.export): all of them. */
+export type ExportFormat = 'csv' | 'json' | 'parquet' | 'html';
+/** Formats a file export can have (the CLI offers the same). */
+export type FileExportFormat = ExportFormat;
 /** Which table a CSV or Parquet export holds. */
 export type ExportTable = 'samples' | 'inferences' | 'markers';
 

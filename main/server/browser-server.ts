@@ -41,6 +41,13 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const MALFORMED = 'Malformed message: send one JSON object {"type":"call","id":N,"name":CALL,"input":{…}} per WebSocket text message.';
 const DOWNLOAD_TTL_MS = 5 * 60_000;
+const DOWNLOAD_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  // The registered type (IANA, 2024) of Apache Parquet files.
+  parquet: 'application/vnd.apache.parquet',
+  html: 'text/html; charset=utf-8',
+};
 
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const staticRoot = options.staticRoot ?? defaultStaticRoot();
@@ -105,7 +112,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       if (!d || d.expires < Date.now()) return sendText(res, 404, 'This download link has expired; export the session again.');
       res.writeHead(200, {
         ...security,
-        'Content-Type': d.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+        'Content-Type': DOWNLOAD_TYPES[d.format],
         'Content-Disposition': `attachment; filename="${d.fileName}"`,
       });
       try {

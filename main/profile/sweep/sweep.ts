@@ -10,10 +10,11 @@ import { parseBudget } from '../../ddi/budget';
 import { formatCost } from '../../ddi/cost';
 import type { Budget, InferenceMode } from '../../ddi/types';
 import type { EngineWorkerHost } from '../../ddi/worker/host';
-import { ProfileRepo } from '../../store/profile-repo';
+import { ProfileRepo, type InferenceRow } from '../../store/profile-repo';
 import { UserError } from '../../util/errors';
 import type { CalibratedTable } from '../calibrate/store';
-import { checkTableForModel } from '../calibrate/use';
+import { checkTableForModel, type MeasuredCompliance } from '../calibrate/use';
+import type { ProfileResult } from '../analyze';
 import { ProfileRun, type ProfileProgress } from '../run';
 
 export interface SweepModel {
@@ -146,31 +147,46 @@ export async function runSweep(
       );
       const r = await run.run();
       repo.addMarker(r.sessionId, { tNs: 0, endNs: null, kind: 'sweep', label: sweepId, data: { sweepId, model: p.m.name, budget: pt.text, point: k, points: total } });
-      const rows = repo.inferences(r.sessionId);
-      const labelled = rows.filter((x) => x.label !== null);
-      curve.points.push({
-        model: p.m.name,
-        mode: p.mode,
-        budget: pt.text,
-        budgetKind: pt.budget.kind,
-        budgetValue: pt.budget.value,
-        sessionId: r.sessionId,
-        inferences: rows.length,
-        accuracy: labelled.length ? labelled.filter((x) => x.label === x.prediction).length / labelled.length : null,
-        attribution: r.attribution.mode,
-        energyPerInferenceJ: r.energyPerInference?.mean ?? null,
-        activeEnergyPerInferenceJ: r.energyPerInference?.activeMean ?? null,
-        energyCi95J: r.energyPerInference?.ci95 ?? null,
-        latencyMeanS: r.latencyPerInference.mean,
-        macsMean: rows.length ? rows.reduce((s, x) => s + x.macs, 0) / rows.length : 0,
-        fractionWithin: r.compliance?.fractionWithin ?? null,
-        verdict: r.compliance ? (r.compliance.meanVerdict ?? r.compliance.verdict) : 'unknown',
-        costTable: p.m.costTable?.name ?? null,
-      });
+      curve.points.push(
+        sweepPoint(
+          { model: p.m.name, mode: p.mode, budget: pt.text, budgetKind: pt.budget.kind, budgetValue: pt.budget.value, costTable: p.m.costTable?.name ?? null },
+          r,
+          repo.inferences(r.sessionId),
+        ),
+      );
       if (r.status !== 'complete') return result;
     }
   }
   return result;
+}
+
+/** What a sweep point is made of besides its run: the (model, budget) it was planned for. */
+export type SweepPointPlan = Pick<SweepPoint, 'model' | 'mode' | 'budget' | 'budgetKind' | 'budgetValue' | 'costTable'>;
+
+/**
+ * One point of the curve from a finished run and its inference rows. The sweep itself and the
+ * app's stored-sweep view (stored.ts) both build points here, so they cannot disagree.
+ */
+export function sweepPoint(
+  plan: SweepPointPlan,
+  r: Pick<ProfileResult, 'sessionId' | 'attribution' | 'energyPerInference' | 'latencyPerInference'> & { compliance: MeasuredCompliance | null },
+  rows: readonly Pick<InferenceRow, 'label' | 'prediction' | 'macs'>[],
+): SweepPoint {
+  const labelled = rows.filter((x) => x.label !== null);
+  return {
+    ...plan,
+    sessionId: r.sessionId,
+    inferences: rows.length,
+    accuracy: labelled.length ? labelled.filter((x) => x.label === x.prediction).length / labelled.length : null,
+    attribution: r.attribution.mode,
+    energyPerInferenceJ: r.energyPerInference?.mean ?? null,
+    activeEnergyPerInferenceJ: r.energyPerInference?.activeMean ?? null,
+    energyCi95J: r.energyPerInference?.ci95 ?? null,
+    latencyMeanS: r.latencyPerInference.mean,
+    macsMean: rows.length ? rows.reduce((s, x) => s + x.macs, 0) / rows.length : 0,
+    fractionWithin: r.compliance?.fractionWithin ?? null,
+    verdict: r.compliance ? (r.compliance.meanVerdict ?? r.compliance.verdict) : 'unknown',
+  };
 }
 
 const CSV_HEADER = 'model,mode,budget,budget_value,budget_unit,session_id,inferences,accuracy,energy_per_inference_J,active_energy_per_inference_J,latency_mean_s,macs_mean,within_budget,verdict,attribution,cost_table';
