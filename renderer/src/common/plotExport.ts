@@ -46,8 +46,8 @@ export function svgFileText(markup: string, title?: string): string {
   if (!open) throw new Error('Not an SVG element: the plot has no <svg> to save.');
   const size = viewBoxSize(markup);
   let tag = open[0];
-  if (!/\sxmlns=/.test(tag)) tag = tag.replace(/^<svg\b/i, '<svg xmlns="http://www.w3.org/2000/svg"');
   if (size && !/\swidth=/.test(tag)) tag = tag.replace(/^<svg\b/i, `<svg width="${size.width}" height="${size.height}"`);
+  if (!/\sxmlns=/.test(tag)) tag = tag.replace(/^<svg\b/i, '<svg xmlns="http://www.w3.org/2000/svg"');
   const background = size ? `<rect x="0" y="0" width="${size.width}" height="${size.height}" fill="#ffffff"/>` : '';
   const head = `${title ? `<title>${escapeXml(title)}</title>` : ''}<style>${escapeXml(PLOT_CSS)}</style>${background}`;
   const body = markup.slice(open.index + open[0].length).replace(/&nbsp;/g, '&#160;');
@@ -61,7 +61,7 @@ function escapeXml(s: string): string {
 /** A file name of the plot's name and a time stamp, safe on every file system. */
 export function plotFileName(base: string, ext: 'svg' | 'png' | 'csv' | 'json', now = new Date()): string {
   const safe = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'plot';
-  return `${safe}-${now.toISOString().slice(0, 19).replace(/[:T]/g, '')}.${ext}`;
+  return `${safe}-${now.toISOString().slice(0, 19).replace(/[-:T]/g, '')}.${ext}`;
 }
 
 /** Hands a blob to the browser as a download (Electron: its save dialog). */
