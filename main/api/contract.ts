@@ -341,51 +341,6 @@ export const MarkerSchema = z.object({
 /** A phase of a profiling run (warmup, baseline, alignment, inferences, closing), host time from session start. */
 export const ProfilePhaseIntervalSchema = z.object({ label: z.string(), startS: z.number(), endS: z.number().nullable() });
 
-/** A point of a budget sweep's curve (main/profile/sweep/sweep.ts SweepPoint). */
-export const SweepPointSchema = z.object({
-  model: z.string(),
-  mode: InferenceModeSchema,
-  budget: z.string(),
-  budgetKind: z.enum(['macs', 'latency', 'energy']),
-  budgetValue: z.number(),
-  sessionId: z.number().int(),
-  inferences: z.number(),
-  accuracy: z.number().nullable(),
-  attribution: z.string(),
-  energyPerInferenceJ: z.number().nullable(),
-  activeEnergyPerInferenceJ: z.number().nullable(),
-  energyCi95J: z.tuple([z.number(), z.number()]).nullable(),
-  latencyMeanS: z.number(),
-  macsMean: z.number(),
-  fractionWithin: z.number().nullable(),
-  verdict: z.string(),
-  costTable: z.string().nullable(),
-});
-
-/** A stored sweep's curves: one per model, points in the order they ran. */
-export const SweepSchema = z.object({
-  sweepId: z.string(),
-  createdAt: z.string(),
-  simulated: z.boolean(),
-  curves: z.array(
-    z.object({
-      model: z.string(),
-      mode: InferenceModeSchema,
-      costTable: z.string().nullable(),
-      points: z.array(SweepPointSchema),
-      skipped: z.array(z.object({ budget: z.string(), reason: z.string() })),
-    }),
-  ),
-});
-
-export const SweepListItemSchema = z.object({
-  sweepId: z.string(),
-  createdAt: z.string(),
-  models: z.array(z.string()),
-  points: z.number().int(),
-  sessionIds: z.array(z.number().int()),
-});
-
 const Empty = z.object({}).strict();
 /**
  * Numbers: zod 4's z.number() refuses NaN and ±Infinity (JSON cannot carry them, Electron's
@@ -417,6 +372,21 @@ export const calls = {
     output: SessionSummarySchema,
   },
   'sessions.stop': { input: Empty, output: SessionSummarySchema },
+  /** Arms a recording trigger on the connected meter (syntax: main/session/trigger.ts). */
+  'triggers.arm': {
+    input: z
+      .object({
+        start: z.string().max(100).nullable(),
+        stop: z.string().max(100).nullable(),
+        holdoffS: z.number().min(0).max(3600).default(0),
+        pretriggerS: z.number().min(0).max(10).default(0),
+        name: z.string().max(200).optional(),
+      })
+      .strict(),
+    output: TriggerStatusSchema,
+  },
+  'triggers.disarm': { input: Empty, output: TriggerStatusSchema.nullable() },
+  'triggers.status': { input: Empty, output: TriggerStatusSchema.nullable() },
   'sessions.list': { input: Empty, output: z.array(SessionSummarySchema) },
   'sessions.get': { input: SessionId, output: SessionSummarySchema },
   'sessions.trace': {
@@ -435,8 +405,7 @@ export const calls = {
     input: z
       .object({
         id: z.number().int().positive(),
-        /** CSV (samples), JSON, Parquet (samples) or a self-contained HTML report. */
-        format: z.enum(['csv', 'json', 'parquet', 'html']),
+        format: z.enum(['csv', 'json']),
         /** Export only this range (seconds from session start); default the whole session. */
         fromS: z.number().min(0).max(MAX_SESSION_S).optional(),
         toS: z.number().min(0).max(MAX_SESSION_S).optional(),
@@ -511,21 +480,6 @@ export const calls = {
   /** Starts a profiling run with the connected meter; progress and the end arrive as 'profile.progress'. */
   'profile.start': {
     input: z
-  /** Arms a recording trigger on the connected meter (syntax: main/session/trigger.ts). */
-  'triggers.arm': {
-    input: z
-      .object({
-        start: z.string().max(100).nullable(),
-        stop: z.string().max(100).nullable(),
-        holdoffS: z.number().min(0).max(3600).default(0),
-        pretriggerS: z.number().min(0).max(10).default(0),
-        name: z.string().max(200).optional(),
-      })
-      .strict(),
-    output: TriggerStatusSchema,
-  },
-  'triggers.disarm': { input: Empty, output: TriggerStatusSchema.nullable() },
-  'triggers.status': { input: Empty, output: TriggerStatusSchema.nullable() },
       .object({
         model: z.string().min(1).max(200),
         mode: InferenceModeSchema,
@@ -549,10 +503,6 @@ export const calls = {
       phases: z.array(ProfilePhaseIntervalSchema),
     }),
   },
-  /** Budget sweeps stored in this database (sessions grouped by their 'sweep' marker), newest first. */
-  'sweeps.list': { input: Empty, output: z.array(SweepListItemSchema) },
-  /** One sweep's curves, rebuilt from its stored runs the same way the sweep computed them, and as the sweep's CSV. */
-  'sweeps.get': { input: z.object({ sweepId: z.string().min(1).max(200) }).strict(), output: SweepSchema.extend({ csv: z.string() }) },
 } as const;
 
 // ---------- events (main → renderer) ----------
@@ -561,6 +511,7 @@ export const events = {
   'meter.status': MeterStatusSchema.nullable(),
   'meter.live': LiveBatchSchema,
   'session.recording': SessionSummarySchema.nullable(),
+  'recording.trigger': TriggerStatusSchema.nullable(),
   'profile.progress': ProfileProgressSchema,
 } as const;
 
@@ -579,15 +530,14 @@ export type MeterStatus = z.output<typeof MeterStatusSchema>;
 export type SessionSummary = z.output<typeof SessionSummarySchema>;
 export type Trace = z.output<typeof TraceSchema>;
 export type LiveBatch = z.output<typeof LiveBatchSchema>;
+export type TriggerStatusDto = z.output<typeof TriggerStatusSchema>;
+export type RecordingTotalsDto = z.output<typeof RecordingTotalsSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModelSummaryDto = z.output<typeof ModelSummarySchema>;
 export type InferenceRun = z.output<typeof InferenceRunSchema>;
 export type InferenceRecordDto = z.output<typeof InferenceRecordSchema>;
 export type SelectionStatsDto = z.output<typeof SelectionStatsSchema>;
 export type MarkerDto = z.output<typeof MarkerSchema>;
-export type SweepDto = z.output<typeof SweepSchema>;
-export type SweepPointDto = z.output<typeof SweepPointSchema>;
-export type SweepListItemDto = z.output<typeof SweepListItemSchema>;
 
 export const CALL_NAMES = Object.keys(calls) as CallName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];
@@ -613,6 +563,3 @@ export function isEventName(name: unknown): name is EventName {
 /** IPC channel names are derived here so preload and main cannot disagree. */
 export const ipcChannelForCall = (name: CallName): string => `ddi:call:${name}`;
 export const ipcChannelForEvent = (name: EventName): string => `ddi:event:${name}`;
-  'recording.trigger': TriggerStatusSchema.nullable(),
-export type TriggerStatusDto = z.output<typeof TriggerStatusSchema>;
-export type RecordingTotalsDto = z.output<typeof RecordingTotalsSchema>;

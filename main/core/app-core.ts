@@ -37,10 +37,10 @@ import { UserError, errorMessage, isUserError } from '../util/errors';
 import { profileDetails } from '../profile/details';
 import { BudgetsRepo } from '../store/budgets-repo';
 import { ProfileRun } from '../profile/run';
-import { listSweeps, storedSweep } from '../profile/sweep/stored';
-import { sweepCsv } from '../profile/sweep/sweep';
 import { zodSentence } from './contract-errors';
 import { LiveFeed } from './live-feed';
+import { TriggerArm, type TriggerStatus } from '../session/trigger-arm';
+import { checkTriggerFits, parseTrigger, type BufferedItem } from '../session/trigger';
 import { ModelRunner } from './model-runner';
 import { readableSummary } from './session-rows';
 import { APP_VERSION } from './version';
@@ -49,8 +49,6 @@ export type Transport = 'electron' | 'browser';
 
 export type ExportOutput = CallOutput<'sessions.export'>;
 
-import { TriggerArm, type TriggerStatus } from '../session/trigger-arm';
-import { checkTriggerFits, parseTrigger, type BufferedItem } from '../session/trigger';
 export interface AppCoreOptions {
   dbPath: string;
   transport: Transport;
@@ -96,6 +94,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   private meterMessage: string | undefined;
   private live: LiveFeed | undefined;
   private recorder: SessionRecorder | undefined;
+  private trigger: TriggerArm | undefined;
+  private triggerStatus: TriggerStatus | null = null;
   private statusTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly models = new ModelRunner();
@@ -106,8 +106,6 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     private readonly options: AppCoreOptions,
   ) {
     super();
-  private trigger: TriggerArm | undefined;
-  private triggerStatus: TriggerStatus | null = null;
     this.repo = new SessionsRepo(db);
     this.repo.recoverInterrupted();
   }
@@ -162,6 +160,12 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'meters.status': () => this.meterStatus(),
     'sessions.start': ({ name, notes }) => this.startRecording(name, notes),
     'sessions.stop': () => this.stopRecording(),
+    'triggers.arm': (input) => this.armTrigger(input),
+    'triggers.disarm': () => {
+      this.disarmTrigger();
+      return this.triggerStatus;
+    },
+    'triggers.status': () => this.triggerState(),
     // The list does not read every BLOB to check checksums (damagedChunks: null); sessions.get does.
     // A row the app cannot read is listed as damaged; it never makes the whole list fail.
     // The stats of every session come from three grouped queries (fast with thousands of sessions).
@@ -173,12 +177,6 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
       const summary = traceExtent(this.db, this.repo.get(id));
       const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
-    'triggers.arm': (input) => this.armTrigger(input),
-    'triggers.disarm': () => {
-      this.disarmTrigger();
-      return this.triggerStatus;
-    },
-    'triggers.status': () => this.triggerState(),
       const from = fromS ?? 0;
       const to = Math.max(toS ?? summary.durationS, from + 1e-6);
       const trace = queryTrace(this.db, { sessionId: id, channel: ch, fromS: from, toS: to, points });
@@ -197,9 +195,6 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         throw new UserError('This transport cannot deliver files; use "ddi-profiler export" instead.', 'unsupported');
       }
       const range = rangeOf(fromS, toS);
-      if (range && format === 'html') {
-        throw new UserError('The HTML report covers the whole session; export it without a selected range, or export the range as CSV, JSON or Parquet.', 'bad-format');
-      }
       // A bad range is refused here, before a save dialog opens or a download link exists.
       if (range) resolveRange(this.db, id, range);
       return this.options.deliverExport(id, format, exportFileName(id, format), ...(range ? [range] : []));
@@ -245,11 +240,6 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       return { ok: true as const };
     },
     'profile.get': ({ id }) => profileDetails(this.db, id),
-    'sweeps.list': () => listSweeps(this.db),
-    'sweeps.get': ({ sweepId }) => {
-      const sweep = storedSweep(this.db, sweepId);
-      return { ...sweep, csv: sweepCsv(sweep) };
-    },
   };
 
   /**
@@ -339,6 +329,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   }
 
   async disconnect(): Promise<void> {
+    this.disarmTrigger();
     if (this.recorder) await this.stopRecording();
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = undefined;
@@ -376,6 +367,9 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   ): SessionSummary & { startMonoNs: number } {
     if (!this.meter) throw new UserError('Connect a meter before recording (Meters page, or --meter on the CLI).', 'no-meter');
     if (this.recorder) throw new UserError(`Session ${this.recorder.sessionId} is already recording; stop it first.`, 'busy');
+    if (this.trigger?.phase === 'armed' && extra.startNs === undefined) {
+      throw new UserError('A trigger is armed and will start the recording; disarm it to record now.', 'busy');
+    }
     const label = name?.trim() || `Power session ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;
     const recorder = new SessionRecorder(this.repo, this.meter, { name: label, ...(notes ? { notes } : {}), ...extra });
     recorder.on('error', ({ message }) => {
@@ -405,54 +399,6 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     return sessionSummary(this.repo, this.repo.get(recorder.sessionId));
   }
 
-  private recordingSummary(): SessionSummary | null {
-    return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId), { verify: false }) : null;
-  }
-
-  /** Exports run in a worker on their own read-only connection (export-runner.ts), so recording goes on. */
-  private exportRunner: ExportRunner | undefined;
-  private get exports(): ExportRunner {
-    this.exportRunner ??= new ExportRunner({
-      db: this.db,
-      dbPath: this.options.dbPath,
-      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
-    });
-    return this.exportRunner;
-  }
-
-  /**
-   * Writes an export file (Electron after its save dialog, the CLI). An existing file is replaced
-   * unless `force: false` (the save dialog has asked already; the CLI passes its --force).
-   */
-  exportSession(
-    id: number,
-    format: FileExportFormat,
-    path: string,
-    options: FileExportOptions & { table?: ExportTable; range?: ExportRange; samples?: boolean } = {},
-  ): Promise<void> {
-    const req = { id, format, ...(options.table ? { table: options.table } : {}), ...(options.samples ? { samples: true } : {}), ...options.range };
-    return this.exports.toFile(req, path, { force: options.force ?? true });
-  }
-
-  /** Streams an export (browser-mode download); rejects with 'export-cancelled' when `out` closes first. */
-  writeSessionExport(id: number, format: ExportFormat, out: Writable, range?: ExportRange): Promise<void> {
-    return this.exports.toStream({ id, format, ...range }, out);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.disconnect();
-    await this.models.close();
-    await this.exportRunner?.close(); // cancels running exports; their workers have exited after this
-    this.removeAllListeners();
-    closeDatabase(this.db);
-  }
-}
-    this.disarmTrigger();
-    if (this.trigger?.phase === 'armed' && extra.startNs === undefined) {
-      throw new UserError('A trigger is armed and will start the recording; disarm it to record now.', 'busy');
-    }
   /**
    * Arms a recording trigger on the connected meter: start on a crossing (session from the crossing
    * minus the pre-trigger), stop on another, or record now and stop on a crossing (start null).
@@ -508,3 +454,47 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     arm.cancel(); // emits the final status through changed()
   }
 
+  private recordingSummary(): SessionSummary | null {
+    return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId), { verify: false }) : null;
+  }
+
+  /** Exports run in a worker on their own read-only connection (export-runner.ts), so recording goes on. */
+  private exportRunner: ExportRunner | undefined;
+  private get exports(): ExportRunner {
+    this.exportRunner ??= new ExportRunner({
+      db: this.db,
+      dbPath: this.options.dbPath,
+      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
+    });
+    return this.exportRunner;
+  }
+
+  /**
+   * Writes an export file (Electron after its save dialog, the CLI). An existing file is replaced
+   * unless `force: false` (the save dialog has asked already; the CLI passes its --force).
+   */
+  exportSession(
+    id: number,
+    format: FileExportFormat,
+    path: string,
+    options: FileExportOptions & { table?: ExportTable; range?: ExportRange; samples?: boolean } = {},
+  ): Promise<void> {
+    const req = { id, format, ...(options.table ? { table: options.table } : {}), ...(options.samples ? { samples: true } : {}), ...options.range };
+    return this.exports.toFile(req, path, { force: options.force ?? true });
+  }
+
+  /** Streams an export (browser-mode download); rejects with 'export-cancelled' when `out` closes first. */
+  writeSessionExport(id: number, format: ExportFormat, out: Writable, range?: ExportRange): Promise<void> {
+    return this.exports.toStream({ id, format, ...range }, out);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.disconnect();
+    await this.models.close();
+    await this.exportRunner?.close(); // cancels running exports; their workers have exited after this
+    this.removeAllListeners();
+    closeDatabase(this.db);
+  }
+}
