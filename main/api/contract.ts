@@ -341,6 +341,99 @@ export const MarkerSchema = z.object({
 /** A phase of a profiling run (warmup, baseline, alignment, inferences, closing), host time from session start. */
 export const ProfilePhaseIntervalSchema = z.object({ label: z.string(), startS: z.number(), endS: z.number().nullable() });
 
+export const BackendNameSchema = z.enum(['ort', 'tensorflow', 'wasm', 'cpu']);
+const CostTableName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'a cost-table name is up to 80 letters, digits, dots, dashes or underscores');
+
+export const BudgetMetricSchema = z.enum(['energy_per_inference', 'latency_per_inference', 'macs_per_inference', 'energy_per_run']);
+/** A named budget (main/store/budgets-repo.ts): value in SI units (J, s, MAC). */
+export const StoredBudgetSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  metric: BudgetMetricSchema,
+  value: z.number(),
+  unit: z.string(),
+  model: z.string().nullable(),
+  notes: z.string(),
+  createdAt: z.string(),
+});
+
+/** A calibrated cost table (main/profile/calibrate/store.ts) as the app lists it. */
+export const CostTableSummarySchema = z.object({
+  name: z.string(),
+  model: z.object({ name: z.string(), hash: z.string() }),
+  backend: z.object({ name: z.string(), version: z.string() }),
+  machine: z.object({ cpuModel: z.string(), cores: z.number(), arch: z.string(), platform: z.string() }),
+  meter: z.object({ spec: z.string(), label: z.string(), simulated: z.boolean() }),
+  createdAt: z.string(),
+  /** Held-out energy MAPE per inference (per window in window mode), when the report has it. */
+  heldOutEnergyMape: z.number().nullable(),
+  /** False when it cannot serve the model/backend asked about; reason says why in one sentence. */
+  usable: z.boolean(),
+  reason: z.string().nullable(),
+});
+
+export const CalibrationPhaseSchema = z.enum(['starting', 'warmup', 'baseline', 'alignment', 'inferences', 'closing', 'analysis', 'fit', 'done', 'failed', 'cancelled']);
+/** A calibration's progress; 'done' carries the result (main/profile/calibrate/calibrate.ts CalibrationResult). */
+export const CalibrationProgressSchema = z.object({
+  phase: CalibrationPhaseSchema,
+  /** Run n of runs (1-based; 0 before the first starts). */
+  run: z.number().int(),
+  runs: z.number().int(),
+  sessionId: z.number().int().nullable(),
+  done: z.number(),
+  total: z.number(),
+  elapsedS: z.number(),
+  /** Whole calibration, estimated from the runs so far; null until there is something to go on. */
+  etaS: z.number().nullable(),
+  message: z.string().optional(),
+  result: z.looseObject({ costTable: z.looseObject({ name: z.string() }) }).optional(),
+});
+
+/** A point of a budget sweep's curve (main/profile/sweep/sweep.ts SweepPoint). */
+export const SweepPointSchema = z.object({
+  model: z.string(),
+  mode: InferenceModeSchema,
+  budget: z.string(),
+  budgetKind: z.enum(['macs', 'latency', 'energy']),
+  budgetValue: z.number(),
+  sessionId: z.number().int(),
+  inferences: z.number(),
+  accuracy: z.number().nullable(),
+  attribution: z.string(),
+  energyPerInferenceJ: z.number().nullable(),
+  activeEnergyPerInferenceJ: z.number().nullable(),
+  energyCi95J: z.tuple([z.number(), z.number()]).nullable(),
+  latencyMeanS: z.number(),
+  macsMean: z.number(),
+  fractionWithin: z.number().nullable(),
+  verdict: z.string(),
+  costTable: z.string().nullable(),
+});
+
+/** A stored sweep's curves: one per model, points in the order they ran. */
+export const SweepSchema = z.object({
+  sweepId: z.string(),
+  createdAt: z.string(),
+  simulated: z.boolean(),
+  curves: z.array(
+    z.object({
+      model: z.string(),
+      mode: InferenceModeSchema,
+      costTable: z.string().nullable(),
+      points: z.array(SweepPointSchema),
+      skipped: z.array(z.object({ budget: z.string(), reason: z.string() })),
+    }),
+  ),
+});
+
+export const SweepListItemSchema = z.object({
+  sweepId: z.string(),
+  createdAt: z.string(),
+  models: z.array(z.string()),
+  points: z.number().int(),
+  sessionIds: z.array(z.number().int()),
+});
+
 const Empty = z.object({}).strict();
 /**
  * Numbers: zod 4's z.number() refuses NaN and ±Infinity (JSON cannot carry them, Electron's
@@ -405,7 +498,8 @@ export const calls = {
     input: z
       .object({
         id: z.number().int().positive(),
-        format: z.enum(['csv', 'json']),
+        /** CSV (samples), JSON, Parquet (samples) or a self-contained HTML report. */
+        format: z.enum(['csv', 'json', 'parquet', 'html']),
         /** Export only this range (seconds from session start); default the whole session. */
         fromS: z.number().min(0).max(MAX_SESSION_S).optional(),
         toS: z.number().min(0).max(MAX_SESSION_S).optional(),
@@ -490,11 +584,55 @@ export const calls = {
         baselineS: z.number().min(0.2).max(600).optional(),
         warmup: z.number().int().min(0).max(10_000).optional(),
         name: z.string().max(200).optional(),
+        /** A calibrated cost table by name (costTables.list); absent: the model's analytic/profiled tables. */
+        costTable: CostTableName.optional(),
+        /** Fraction below the nominal hard budget that the engine enforces (0.1 = 10 %); needs a budget. */
+        margin: z.number().min(0).max(0.89).optional(),
+        /** The engine's executor; absent: the fastest available. */
+        backend: BackendNameSchema.optional(),
       })
       .strict(),
     output: z.object({ sessionId: z.number().int() }),
   },
   'profile.cancel': { input: Empty, output: z.object({ ok: z.literal(true) }) },
+  'budgets.list': { input: Empty, output: z.array(StoredBudgetSchema) },
+  /** Stores a named budget; value is a number and a unit of the metric's kind (0.8mJ, 5ms, 20MMAC, 2J). */
+  'budgets.add': {
+    input: z
+      .object({
+        name: z.string().min(1).max(100),
+        metric: BudgetMetricSchema,
+        value: z.string().min(1).max(40),
+        model: z.string().max(200).optional(),
+        notes: z.string().max(10_000).optional(),
+      })
+      .strict(),
+    output: StoredBudgetSchema,
+  },
+  'budgets.remove': { input: z.object({ name: z.string().min(1).max(100) }).strict(), output: StoredBudgetSchema },
+  /** The calibrated cost tables; with a model (and backend), each says whether it can serve that run and why not. */
+  'costTables.list': {
+    input: z.object({ model: z.string().min(1).max(200).optional(), backend: BackendNameSchema.optional() }).strict(),
+    output: z.array(CostTableSummarySchema),
+  },
+  /** Starts a calibration with the connected meter; progress and the result arrive as 'calibrate.progress'. */
+  'calibrate.start': {
+    input: z
+      .object({
+        model: z.string().min(1).max(200),
+        runs: z.number().int().min(3).max(50),
+        /** Inferences per run. */
+        limit: z.number().int().min(10).max(100_000),
+        backend: BackendNameSchema.optional(),
+        name: CostTableName.optional(),
+        warmup: z.number().int().min(0).max(10_000).optional(),
+        baselineS: z.number().min(0.2).max(600).optional(),
+        closingS: z.number().min(0).max(600).optional(),
+      })
+      .strict(),
+    output: z.object({ ok: z.literal(true) }),
+  },
+  'calibrate.cancel': { input: Empty, output: z.object({ ok: z.literal(true) }) },
   'profile.get': {
     input: SessionId,
     output: z.object({
@@ -503,6 +641,10 @@ export const calls = {
       phases: z.array(ProfilePhaseIntervalSchema),
     }),
   },
+  /** Budget sweeps stored in this database (sessions grouped by their 'sweep' marker), newest first. */
+  'sweeps.list': { input: Empty, output: z.array(SweepListItemSchema) },
+  /** One sweep's curves, rebuilt from its stored runs the same way the sweep computed them, and as the sweep's CSV. */
+  'sweeps.get': { input: z.object({ sweepId: z.string().min(1).max(200) }).strict(), output: SweepSchema.extend({ csv: z.string() }) },
 } as const;
 
 // ---------- events (main → renderer) ----------
@@ -513,6 +655,7 @@ export const events = {
   'session.recording': SessionSummarySchema.nullable(),
   'recording.trigger': TriggerStatusSchema.nullable(),
   'profile.progress': ProfileProgressSchema,
+  'calibrate.progress': CalibrationProgressSchema,
 } as const;
 
 // ---------- derived types ----------
@@ -538,6 +681,12 @@ export type InferenceRun = z.output<typeof InferenceRunSchema>;
 export type InferenceRecordDto = z.output<typeof InferenceRecordSchema>;
 export type SelectionStatsDto = z.output<typeof SelectionStatsSchema>;
 export type MarkerDto = z.output<typeof MarkerSchema>;
+export type SweepDto = z.output<typeof SweepSchema>;
+export type SweepPointDto = z.output<typeof SweepPointSchema>;
+export type SweepListItemDto = z.output<typeof SweepListItemSchema>;
+export type StoredBudgetDto = z.output<typeof StoredBudgetSchema>;
+export type CostTableSummary = z.output<typeof CostTableSummarySchema>;
+export type CalibrationProgressDto = z.output<typeof CalibrationProgressSchema>;
 
 export const CALL_NAMES = Object.keys(calls) as CallName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];

@@ -14,6 +14,7 @@ import {
   type EventName,
   type EventPayload,
   type MarkerDto,
+  type CostTableSummary,
   type MeterStatus,
   type SessionSummary,
 } from '../api/contract';
@@ -35,8 +36,15 @@ import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { UserError, errorMessage, isUserError } from '../util/errors';
 import { profileDetails } from '../profile/details';
-import { BudgetsRepo } from '../store/budgets-repo';
+import { BudgetsRepo, checkBudgetName } from '../store/budgets-repo';
+import { parseBudget } from '../ddi/budget';
+import { modelHash as calibratedModelHash, thisMachine } from '../ddi/derived-tables';
+import { readModelFile } from '../ddi/io';
+import { calibratedTablesDir, checkTableFits, listCalibratedTables, loadCalibratedTable } from '../profile/calibrate/store';
+import { CalibrationJob } from './calibration-job';
 import { ProfileRun } from '../profile/run';
+import { listSweeps, storedSweep } from '../profile/sweep/stored';
+import { sweepCsv } from '../profile/sweep/sweep';
 import { zodSentence } from './contract-errors';
 import { LiveFeed } from './live-feed';
 import { TriggerArm, type TriggerStatus } from '../session/trigger-arm';
@@ -77,6 +85,8 @@ export class ApiError extends Error {
   }
 }
 
+const KIND_WORD = { energy: 'an energy', latency: 'a latency', macs: 'a MAC count' } as const;
+
 const optionalStats = (stats: SessionStats | undefined): { stats?: SessionStats } => (stats ? { stats } : {});
 
 function rangeOf(fromS: number | undefined, toS: number | undefined): ExportRange | undefined {
@@ -100,6 +110,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
   private closed = false;
   private readonly models = new ModelRunner();
   private profiling: ProfileRun | undefined;
+  private calibration: CalibrationJob | undefined;
 
   private constructor(
     readonly db: Db,
@@ -195,6 +206,9 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         throw new UserError('This transport cannot deliver files; use "ddi-profiler export" instead.', 'unsupported');
       }
       const range = rangeOf(fromS, toS);
+      if (range && format === 'html') {
+        throw new UserError('The HTML report covers the whole session; export it without a selected range, or export the range as CSV, JSON or Parquet.', 'bad-format');
+      }
       // A bad range is refused here, before a save dialog opens or a download link exists.
       if (range) resolveRange(this.db, id, range);
       return this.options.deliverExport(id, format, exportFileName(id, format), ...(range ? [range] : []));
@@ -210,7 +224,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       if (this.recorder?.sessionId === id) throw new UserError(`Session ${id} is still recording; stop it before deleting it.`, 'busy');
       this.repo.delete(id);
       // A full VACUUM (older databases only) rewrites the file: never while anything records or exports.
-      const idle = !this.recorder && !this.profiling && (this.exportRunner?.active ?? 0) === 0;
+      const idle = !this.recorder && !this.profiling && !this.calibration && (this.exportRunner?.active ?? 0) === 0;
       return { ok: true as const, ...reclaimSpace(this.db, { idle }) };
     },
     'markers.list': ({ id }) => {
@@ -240,6 +254,29 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       return { ok: true as const };
     },
     'profile.get': ({ id }) => profileDetails(this.db, id),
+    'budgets.list': () => new BudgetsRepo(this.db).list(),
+    'budgets.add': ({ name, metric, value, model, notes }) => {
+      const n = checkBudgetName(name);
+      const parsed = parseBudget(value);
+      const kind = metric === 'macs_per_inference' ? 'macs' : metric === 'latency_per_inference' ? 'latency' : 'energy';
+      if (parsed.kind !== kind) {
+        const example = { energy: '0.8 mJ', latency: '5 ms', macs: '20 MMAC' }[kind];
+        throw new UserError(`${value} is ${KIND_WORD[parsed.kind]}, but this budget measures ${KIND_WORD[kind]}; give a value like ${example}.`, 'bad-budget');
+      }
+      return new BudgetsRepo(this.db).add({ name: n, metric, value: parsed.value, model: model ?? null, notes: notes ?? '' });
+    },
+    'budgets.remove': ({ name }) => new BudgetsRepo(this.db).remove(name),
+    'costTables.list': (input) => this.listCostTables(input),
+    'calibrate.start': (input) => this.startCalibration(input),
+    'calibrate.cancel': () => {
+      this.calibration?.cancel();
+      return { ok: true as const };
+    },
+    'sweeps.list': () => listSweeps(this.db),
+    'sweeps.get': ({ sweepId }) => {
+      const sweep = storedSweep(this.db, sweepId);
+      return { ...sweep, csv: sweepCsv(sweep) };
+    },
   };
 
   /**
@@ -248,11 +285,15 @@ export class AppCore extends TypedEmitter<CoreEvents> {
    */
   private async startProfile(input: CallInput<'profile.start'>): Promise<{ sessionId: number }> {
     if (this.profiling) throw new UserError('A profiling run is already going; cancel it or wait for it to finish.', 'busy');
+    if (this.calibration) throw new UserError('A calibration is going; cancel it or wait for it to finish before profiling.', 'busy');
     const model = await this.models.resolve(input.model);
     const checks = new BudgetsRepo(this.db).resolve(input.checks ?? [], basename(model.dir));
+    if (input.margin && !input.budget) throw new UserError('A margin shrinks a hard budget; give a budget (mode radi or ddi) or set the margin to 0.', 'bad-margin');
+    const costTable = input.costTable ? loadCalibratedTable(calibratedTablesDir(this.options.dbPath), input.costTable) : null;
+    const engine = await this.models.engineFor(input.backend);
     const run = new ProfileRun(
       this,
-      this.models.engine(),
+      engine,
       model.dir,
       {
         model: input.model,
@@ -264,6 +305,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         ...(input.baselineS !== undefined ? { baselineS: input.baselineS } : {}),
         ...(input.warmup !== undefined ? { warmup: input.warmup } : {}),
         ...(input.name ? { name: input.name } : {}),
+        costTable,
+        margin: input.margin ?? 0,
       },
       (p) => this.emit('profile.progress', p),
     );
@@ -286,6 +329,83 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         .finally(() => {
           if (this.profiling === run) this.profiling = undefined;
         });
+    });
+  }
+
+  /** Starts a calibration in the background once the request is checked; the rest arrives as 'calibrate.progress'. */
+  private async startCalibration(input: CallInput<'calibrate.start'>): Promise<{ ok: true }> {
+    if (this.calibration) throw new UserError('A calibration is already going; cancel it or wait for it to finish.', 'busy');
+    if (this.profiling) throw new UserError('A profiling run is going; cancel it or wait for it to finish before calibrating.', 'busy');
+    const meter = this.meterStatus();
+    if (!meter || meter.state === 'error' || meter.state === 'closed') {
+      throw new UserError('Connect a meter on the Meters page before calibrating; the calibration measures every run with it.', 'no-meter');
+    }
+    const model = await this.models.resolve(input.model);
+    const tablesDir = calibratedTablesDir(this.options.dbPath);
+    if (input.name && listCalibratedTables(tablesDir).some((t) => t.name === input.name)) {
+      throw new UserError(`A cost table named ${input.name} exists already; choose another name.`, 'cost-table-exists');
+    }
+    const minRuns = model.layerGates || model.channelGates ? 4 : 3;
+    if (input.runs < minRuns) {
+      throw new UserError(
+        `${input.runs} runs cannot calibrate this model; use ${minRuns} to 50 (${minRuns === 4 ? 'static and iadi' : 'static'} plus at least two budgeted runs, one of them held out).`,
+        'bad-runs',
+      );
+    }
+    const engine = await this.models.engineFor(input.backend);
+    const job = new CalibrationJob(
+      this,
+      engine,
+      {
+        modelDir: model.dir,
+        dataset: 'sample',
+        limit: input.limit,
+        runs: input.runs,
+        warmup: input.warmup ?? 10,
+        baselineS: input.baselineS ?? 1,
+        closingS: input.closingS ?? 0.5,
+        ...(input.name ? { name: input.name } : {}),
+        tablesDir,
+        meter: { spec: meter.spec, label: meter.label, simulated: meter.simulated },
+      },
+      (p) => this.emit('calibrate.progress', p),
+    );
+    this.calibration = job;
+    void job.run().finally(() => {
+      if (this.calibration === job) this.calibration = undefined;
+    });
+    return { ok: true };
+  }
+
+  /** The calibrated tables beside the database; with a model, whether each fits it (model, machine, backend). */
+  private async listCostTables(input: CallInput<'costTables.list'>): Promise<CostTableSummary[]> {
+    const tables = listCalibratedTables(calibratedTablesDir(this.options.dbPath));
+    const model = input.model ? await this.models.resolve(input.model) : null;
+    const hash = model ? calibratedModelHash(readModelFile(model.dir)) : null;
+    const running = await this.models.backend();
+    return tables.map((t) => {
+      let reason: string | null = null;
+      if (model && hash) {
+        // Another backend than the running one is compared by name; its version is checked when a run starts it.
+        const backend = !input.backend || input.backend === running.name ? running : { name: input.backend, version: t.backend.version };
+        try {
+          checkTableFits(t, { modelName: basename(model.dir), modelHash: hash, machine: thisMachine(), backend });
+        } catch (e) {
+          reason = errorMessage(e);
+        }
+      }
+      const mape = (t.report as { heldOut?: { energyMape?: unknown } }).heldOut?.energyMape;
+      return {
+        name: t.name,
+        model: t.model,
+        backend: t.backend,
+        machine: t.machine,
+        meter: t.meter,
+        createdAt: t.createdAt,
+        heldOutEnergyMape: typeof mape === 'number' ? mape : null,
+        usable: reason === null,
+        reason,
+      };
     });
   }
 
