@@ -6,6 +6,7 @@ import { useNow } from '../common/useNow';
 import { useLiveState } from '../shell/LiveState';
 import { navigate, routeHref } from '../shell/route';
 import { elapsedNow, etaNow, progressText } from './profileLogic';
+import { ProfileOptions } from './ProfileOptions';
 import { paramStore, profileParams, useProfileParams } from './profileParams';
 import { profileStore, useProfileState, type ProfileInput } from './profileStore';
 import './profile.css';
@@ -29,7 +30,7 @@ export function ProfileButton({ input, inputError, disabled }: { input: FormInpu
   const start = () => {
     profileStore.clear();
     if (!input) return profileStore.refuse(inputError ?? 'Fix the form first.');
-    const p = profileParams(params);
+    const p = profileParams(params, input?.budget !== undefined);
     if ('error' in p) return profileStore.refuse(p.error);
     void profileStore.start(api, { ...input, ...p.params }, (sessionId) => {
       if (window.location.hash.startsWith(routeHref({ page: 'run' }))) navigate({ page: 'session', id: sessionId });
@@ -50,7 +51,7 @@ export function ProfileButton({ input, inputError, disabled }: { input: FormInpu
 }
 
 /** Which meter Profile uses (or where to connect one), the run's settings, progress with Cancel, and how it ended. */
-export function ProfilePanel() {
+export function ProfilePanel({ model }: { model: string }) {
   const api = useApi();
   const { meter } = useLiveState();
   const state = useProfileState();
@@ -88,6 +89,7 @@ export function ProfilePanel() {
             onChange={(e) => paramStore.set({ baselineS: e.target.value })} data-testid="profile-baseline" />
         </div>
       </div>
+      <ProfileOptions model={model} disabled={running !== null} />
       {running ? (
         <div className="profile-progress" data-testid="profile-progress" data-phase={running.progress?.phase ?? 'starting'} data-session-id={running.sessionId ?? ''}>
           <div>

@@ -14,6 +14,11 @@ import './run.css';
 
 let savedForm: RunFormValues = { model: '', mode: 'static', budgetValue: '', budgetUnit: 'MMAC', limit: String(DEFAULT_LIMIT) };
 
+/** Fills in the form before the page opens (the Calibrate page's "Profile with this table"). */
+export function prefillRunForm(patch: Partial<RunFormValues>): void {
+  savedForm = { ...savedForm, ...patch };
+}
+
 /**
  * The Run page: the installed DDI models, a form to run one of them on the shipped sample in a
  * chosen mode and budget, and what came out (with the last few runs kept to compare).
@@ -130,7 +135,7 @@ export function RunPage() {
             }
           />
           <ErrorMessage error={state.error} testId="run-error" />
-          <ProfilePanel />
+          <ProfilePanel model={form.model} />
         </div>
         <div className="run-main">
           <RunHistory runs={state.runs} selected={selected?.seq ?? null} onSelect={runStore.select} />

@@ -1,5 +1,7 @@
 import { useApi, useConnection } from '../api/context';
 import { ComparePage } from '../compare/ComparePage';
+import { BudgetsPage } from '../budgets/BudgetsPage';
+import { CalibratePage } from '../calibrate/CalibratePage';
 import { MetersPage } from '../meters/MetersPage';
 import { RunPage } from '../run/RunPage';
 import { SessionPage } from '../sessions/SessionPage';
@@ -12,6 +14,8 @@ const NAV: Array<{ route: Route; label: string; testId: string }> = [
   { route: { page: 'meters' }, label: 'Meters', testId: 'nav-meters' },
   { route: { page: 'sessions' }, label: 'Sessions', testId: 'nav-sessions' },
   { route: { page: 'run' }, label: 'Run', testId: 'nav-run' },
+  { route: { page: 'calibrate' }, label: 'Calibrate', testId: 'nav-calibrate' },
+  { route: { page: 'budgets' }, label: 'Budgets', testId: 'nav-budgets' },
   { route: { page: 'compare', ids: [] }, label: 'Compare', testId: 'nav-compare' },
 ];
 
@@ -43,6 +47,8 @@ export function App() {
           {route.page === 'sessions' ? <SessionsPage /> : null}
           {route.page === 'session' ? <SessionPage key={route.id} id={route.id} /> : null}
           {route.page === 'run' ? <RunPage /> : null}
+          {route.page === 'calibrate' ? <CalibratePage /> : null}
+          {route.page === 'budgets' ? <BudgetsPage /> : null}
           {route.page === 'compare' ? <ComparePage ids={route.ids} /> : null}
         </main>
         <StatusBar />

@@ -9,6 +9,8 @@ export type Route =
   | { page: 'sessions' }
   | { page: 'session'; id: number }
   | { page: 'run' }
+  | { page: 'budgets' }
+  | { page: 'calibrate' }
   /** Sessions to compare, in the order picked (#/compare/3,7). */
   | { page: 'compare'; ids: number[] };
 
@@ -22,6 +24,8 @@ export function parseRoute(hash: string): Route {
   }
   if (first === 'sessions') return { page: 'sessions' };
   if (first === 'run') return { page: 'run' };
+  if (first === 'budgets') return { page: 'budgets' };
+  if (first === 'calibrate') return { page: 'calibrate' };
   if (first === 'compare') return { page: 'compare', ids: parseIdList(second ?? '') };
   return { page: 'meters' };
 }

@@ -26,7 +26,7 @@ import {
   type ProfileInference,
   type ProfileResultDto,
 } from '../../../renderer/src/profile/profileLogic';
-import { profileParams } from '../../../renderer/src/profile/profileParams';
+import { DEFAULT_PROFILE_PARAMS, profileParams } from '../../../renderer/src/profile/profileParams';
 import { createProfileStore } from '../../../renderer/src/profile/profileStore';
 
 const inf = (seq: number, over: Partial<ProfileInference> = {}): ProfileInference => ({
@@ -227,11 +227,11 @@ describe('texts', () => {
 
 describe('profile settings', () => {
   it('turns the typed warm-up and baseline into numbers, or one sentence naming the limit', () => {
-    expect(profileParams({ warmup: '2', baselineS: '0.5' })).toEqual({ params: { warmup: 2, baselineS: 0.5 } });
-    expect(profileParams({ warmup: '-1', baselineS: '2' })).toEqual({ error: 'Warm-up inferences must be a whole number from 0 to 10000.' });
-    expect(profileParams({ warmup: '2.5', baselineS: '2' })).toHaveProperty('error');
-    expect(profileParams({ warmup: '0', baselineS: '0.1' })).toEqual({ error: 'The idle baseline must be from 0.2 s to 600 s.' });
-    expect(profileParams({ warmup: '0', baselineS: '' })).toHaveProperty('error');
+    expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '2', baselineS: '0.5' })).toEqual({ params: { warmup: 2, baselineS: 0.5, dataset: 'sample' } });
+    expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '-1', baselineS: '2' })).toEqual({ error: 'Warm-up inferences must be a whole number from 0 to 10000.' });
+    expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '2.5', baselineS: '2' })).toHaveProperty('error');
+    expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '0', baselineS: '0.1' })).toEqual({ error: 'The idle baseline must be from 0.2 s to 600 s.' });
+    expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '0', baselineS: '' })).toHaveProperty('error');
   });
 });
 

@@ -1,0 +1,114 @@
+/**
+ * The Calibrate page's pure logic: the form turned into a `calibrate.start` input (or one sentence
+ * and its field), the progress as words, and the result's fit and held-out error as the page shows
+ * them. The result's shape is calibrate.ts's CalibrationResult; only the fields shown are named here.
+ */
+import type { CalibrationProgressDto, CallInput } from '../../../main/api/contract';
+
+export interface CalibrateFormValues {
+  runs: string;
+  limit: string;
+  backend: '' | 'ort' | 'tensorflow' | 'wasm' | 'cpu';
+  name: string;
+  warmup: string;
+  baselineS: string;
+}
+
+export type CalibrateField = 'model' | 'runs' | 'limit' | 'name' | 'warmup' | 'baseline';
+
+export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '200', backend: '', name: '', warmup: '10', baselineS: '1' };
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+
+/** Fewest runs that can identify a model's costs: static (and iadi when gated) plus two budgeted runs, one held out. */
+export const minimumRuns = (gated: boolean): number => (gated ? 4 : 3);
+
+export function toCalibrateInput(
+  model: { id: string; layerGates: boolean; channelGates: boolean } | undefined,
+  v: CalibrateFormValues,
+): { input: CallInput<'calibrate.start'> } | { error: string; field: CalibrateField } {
+  if (!model) return { error: 'Choose a model to calibrate.', field: 'model' };
+  const min = minimumRuns(model.layerGates || model.channelGates);
+  const whole = (text: string, lo: number, hi: number) => (/^\d+$/.test(text.trim()) && Number(text) >= lo && Number(text) <= hi ? Number(text) : null);
+  const runs = whole(v.runs, min, 50);
+  if (runs === null) {
+    return { error: `Runs must be a whole number from ${min} to 50 (${min === 4 ? 'static and iadi' : 'static'} plus at least two budgeted runs, one held out).`, field: 'runs' };
+  }
+  const limit = whole(v.limit, 10, 100_000);
+  if (limit === null) return { error: 'Inferences per run must be a whole number from 10 to 100000.', field: 'limit' };
+  const warmup = whole(v.warmup, 0, 10_000);
+  if (warmup === null) return { error: 'Warm-up inferences must be a whole number from 0 to 10000.', field: 'warmup' };
+  const b = Number(v.baselineS.trim());
+  if (v.baselineS.trim() === '' || !Number.isFinite(b) || b < 0.2 || b > 600) return { error: 'The idle baseline must be from 0.2 s to 600 s.', field: 'baseline' };
+  const name = v.name.trim();
+  if (name && !NAME.test(name)) {
+    return { error: `"${name}" is not a usable table name; use up to 80 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, field: 'name' };
+  }
+  return {
+    input: { model: model.id, runs, limit, warmup, baselineS: b, ...(v.backend ? { backend: v.backend } : {}), ...(name ? { name } : {}) },
+  };
+}
+
+const PHASE: Record<CalibrationProgressDto['phase'], string> = {
+  starting: 'Starting',
+  warmup: 'Warming up',
+  baseline: 'Measuring the idle baseline',
+  alignment: 'Alignment pattern',
+  inferences: 'Inferences',
+  closing: 'Closing idle',
+  analysis: 'Analysing the run',
+  fit: 'Fitting the cost tables',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** "Run 2 of 6 · Inferences 40 of 200", "Fitting the cost tables". */
+export function calibrationProgressText(p: Pick<CalibrationProgressDto, 'phase' | 'run' | 'runs' | 'done' | 'total'>): string {
+  const what = p.phase === 'inferences' || p.phase === 'warmup' ? `${PHASE[p.phase]} ${p.done} of ${p.total}` : PHASE[p.phase];
+  if (p.phase === 'fit' || p.phase === 'starting' || p.run === 0 || p.phase === 'done') return what;
+  return `Run ${p.run} of ${p.runs} · ${what}`;
+}
+
+export interface FittedParameterView {
+  name: string;
+  status: 'fitted' | 'weak' | 'zero' | 'pooled' | 'folded' | 'absent';
+  value: number;
+  se: number | null;
+  note: string | null;
+}
+
+/** The parts of calibrate.ts's CalibrationResult the page shows. */
+export interface CalibrationResultView {
+  costTable: { name: string; backend: { name: string; version: string }; model: { name: string }; idlePowerW: number };
+  simulated: boolean;
+  runs: Array<{ sessionId: number; mode: string; budget: string | null; heldOut: boolean; attribution: string }>;
+  fit: {
+    energy: { intercept: number; parameters: FittedParameterView[]; measuredMape: number | null };
+    latency: { intercept: number; parameters: FittedParameterView[]; residuals: { mape: number | null } };
+  };
+  heldOut: {
+    sessionId: number;
+    mode: string;
+    budget: string | null;
+    attribution: string;
+    observations: number;
+    energyMape: number | null;
+    energyTotalError: number | null;
+    analyticEnergyMape: number | null;
+    latencyMape: number | null;
+    measuredEnergyPerInferenceJ: number | null;
+    predictedEnergyPerInferenceJ: number | null;
+  };
+}
+
+export const percent = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(1)} %`);
+
+/** Parameters the runs pinned down, and those they could not (with the fit's reason). */
+export function splitParameters(ps: readonly FittedParameterView[]): { identified: FittedParameterView[]; unidentified: FittedParameterView[] } {
+  const unid = new Set<FittedParameterView['status']>(['folded', 'absent']);
+  return { identified: ps.filter((p) => !unid.has(p.status)), unidentified: ps.filter((p) => unid.has(p.status)) };
+}
+
+/** "per inference" or "per window": what the held-out MAPE compares (window mode has no single inferences). */
+export const heldOutUnit = (attribution: string): string => (attribution === 'window' ? 'per window' : 'per inference');
