@@ -4,6 +4,7 @@ import { SimBadge } from '../common/SimBadge';
 import type { Channel } from '../common/types';
 import { useLiveState } from '../shell/LiveState';
 import { LiveChart } from './LiveChart';
+import './meters.css';
 import type { LiveWindow } from './liveWindow';
 
 const READING_MS = 250;
@@ -26,12 +27,22 @@ function useReadings(windows: Record<Channel, LiveWindow>, latest: Partial<Recor
   return r;
 }
 
+/** Window lengths offered for the live trace (the wheel zooms anywhere between 10 ms and 10 min). */
+export const SPANS_S = [1, 5, 10, 30, 60, 300, 600];
+const UNIT: Record<Channel, string> = { power: 'W', current: 'A', voltage: 'V' };
+
 export function LivePanel() {
-  const { meter, windows, readings: latest } = useLiveState();
+  const { meter, windows, logic, readings: latest } = useLiveState();
   const readings = useReadings(windows, latest);
-  // The trace shows power; a meter without a power channel falls back to current.
-  const channel: Channel = meter && !meter.channels.includes('power') && meter.channels.includes('current') ? 'current' : 'power';
-  const unit = channel === 'power' ? 'W' : 'A';
+  const [chosen, setChosen] = useState<Channel | null>(null);
+  const [paused, setPaused] = useState(false);
+  const [spanS, setSpanS] = useState(10);
+  const [log, setLog] = useState(false);
+  // Power by default; a meter without a power channel falls back to current; the user may choose.
+  const defaultChannel: Channel = meter && !meter.channels.includes('power') && meter.channels.includes('current') ? 'current' : 'power';
+  const channel: Channel = chosen && (!meter || meter.channels.includes(chosen)) ? chosen : defaultChannel;
+  const unit = UNIT[channel];
+  const hasLogic = logic.names.length > 0;
 
   return (
     <section className="card live" data-testid="live-panel">
@@ -73,7 +84,40 @@ export function LivePanel() {
         <Reading label="Voltage" value={volts(readings.voltage)} testId="reading-voltage" />
       </div>
 
-      <LiveChart window={windows[channel]} unit={unit} />
+      <div className="live-toolbar" data-testid="live-toolbar">
+        <button type="button" onClick={() => setPaused((p) => !p)} aria-pressed={paused} data-testid="live-pause">
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <label>
+          Window{' '}
+          <select value={spanS} onChange={(e) => setSpanS(Number(e.target.value))} data-testid="live-span-select">
+            {SPANS_S.map((s) => (
+              <option key={s} value={s}>
+                {s >= 60 ? `${s / 60} min` : `${s} s`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Channel{' '}
+          <select value={channel} onChange={(e) => setChosen(e.target.value as Channel)} data-testid="live-channel">
+            {(meter?.channels ?? ['power']).map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} data-testid="live-log" /> log axis
+        </label>
+        {paused ? (
+          <span className="note" data-testid="live-paused">
+            Display paused; recording and readouts go on.
+          </span>
+        ) : null}
+      </div>
+      <LiveChart window={windows[channel]} logic={hasLogic ? logic : null} unit={unit} log={log} paused={paused} spanS={spanS} onDetach={() => setPaused(true)} />
 
       <dl className="counters" data-testid="counters">
         <Counter label="Samples" value={meter?.counters.samples} testId="counter-samples" />

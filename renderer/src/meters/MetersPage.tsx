@@ -1,6 +1,7 @@
 import { LivePanel } from './LivePanel';
 import { MeterPicker } from './MeterPicker';
 import { RecordControls } from './RecordControls';
+import { TriggerControls } from './TriggerControls';
 
 export function MetersPage() {
   return (
@@ -8,6 +9,7 @@ export function MetersPage() {
       <div className="meters-side">
         <MeterPicker />
         <RecordControls />
+        <TriggerControls />
       </div>
       <LivePanel />
     </div>

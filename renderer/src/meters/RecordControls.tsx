@@ -1,15 +1,16 @@
 import { useState } from 'react';
 import { useApi } from '../api/context';
 import { ErrorMessage } from '../common/ErrorMessage';
-import { stopwatch } from '../common/format';
+import { si, stopwatch } from '../common/format';
 import { useNow } from '../common/useNow';
 import { navigate } from '../shell/route';
 import { useLiveState } from '../shell/LiveState';
+import type { RecordingTotalsDto } from '../../../main/api/contract';
 
 /** Record a power-only session from the connected meter; Stop finishes it and links to it. */
 export function RecordControls() {
   const api = useApi();
-  const { meter, recording, setRecording, recordingElapsedS } = useLiveState();
+  const { meter, recording, setRecording, recordingElapsedS, totals } = useLiveState();
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -62,7 +63,11 @@ export function RecordControls() {
             Stop
           </button>
         </div>
-      ) : (
+      ) : null}
+      {recording ? (
+        <RunningTotals totals={totals.current?.sessionId === recording.id ? totals.current : null} />
+      ) : null}
+      {recording ? null : (
         <div className="recording-row">
           <input
             type="text"
@@ -96,4 +101,34 @@ export function RecordControls() {
       <ErrorMessage error={error} testId="record-error" />
     </section>
   );
+}
+
+/**
+ * Charge and energy recorded so far, integrated by the core over the stored samples (not the live
+ * buckets); re-read with the stopwatch's tick.
+ */
+function RunningTotals({ totals }: { totals: RecordingTotalsDto | null }) {
+  const energyNote = totals?.energySource === 'current×nominal' ? ' (at the nominal supply voltage)' : '';
+  return (
+    <dl className="running-totals" data-testid="record-totals">
+      <div>
+        <dt>Charge</dt>
+        <dd data-testid="record-charge" data-value={totals?.chargeC ?? ''}>
+          {totals?.chargeC != null ? `${si(totals.chargeC, 'C')} · ${mAh(totals.chargeC)}` : '—'}
+        </dd>
+      </div>
+      <div>
+        <dt>Energy{energyNote}</dt>
+        <dd data-testid="record-energy" data-value={totals?.energyJ ?? ''}>
+          {totals?.energyJ != null ? `${si(totals.energyJ, 'J')} · ${si(totals.energyJ / 3600, 'Wh')}` : '—'}
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+/** Charge in mAh (1 mAh = 3.6 C), 3 significant digits. */
+export function mAh(coulombs: number): string {
+  const v = coulombs / 3.6;
+  return `${v === 0 ? '0' : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(3)} mAh`;
 }

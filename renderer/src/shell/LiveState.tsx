@@ -6,13 +6,21 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Channel, MeterStatus, SessionSummary } from '../common/types';
 import { useApi, useApiEvent, useConnection } from '../api/context';
-import { LiveWindow } from '../meters/liveWindow';
+import { LiveWindow, LogicWindow } from '../meters/liveWindow';
+import type { RecordingTotalsDto, TriggerStatusDto } from '../../../main/api/contract';
 import { clockElapsedS, nextClock, type RecordingClock } from './recordingClock';
 
 export interface LiveState {
   meter: MeterStatus | null;
   recording: SessionSummary | null;
   windows: Record<Channel, LiveWindow>;
+  /** The digital inputs (logic lanes) of a meter that has them. */
+  logic: LogicWindow;
+  /** Running charge/energy of the recording, from the newest live batch; mutated in place. */
+  totals: { current: RecordingTotalsDto | null };
+  /** The recording trigger's state (armed, recording, done), or null when none was armed. */
+  trigger: TriggerStatusDto | null;
+  setTrigger: (t: TriggerStatusDto | null) => void;
   /** Mean of each measured channel over the newest live batch; mutated in place (read on a timer). */
   readings: Partial<Record<Channel, number>>;
   /** Re-reads meter status and recording state (after connect/disconnect/record calls). */
@@ -40,18 +48,24 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
   }, []);
   const recordingElapsedS = useCallback((nowMs: number) => clockElapsedS(clock.current, nowMs), []);
   const windows = useMemo<Record<Channel, LiveWindow>>(
-    () => ({ power: new LiveWindow(), current: new LiveWindow(), voltage: new LiveWindow() }),
+    // Ten minutes of 5 ms buckets per channel: the longest window the live view offers.
+    () => ({ power: new LiveWindow(600), current: new LiveWindow(600), voltage: new LiveWindow(600) }),
     [],
   );
+  const logic = useMemo(() => new LogicWindow(600), []);
+  const totals = useMemo<{ current: RecordingTotalsDto | null }>(() => ({ current: null }), []);
+  const [trigger, setTrigger] = useState<TriggerStatusDto | null>(null);
 
   const readings = useMemo<Partial<Record<Channel, number>>>(() => ({}), []);
 
   const refresh = useCallback(async () => {
-    const [status, sessions] = await Promise.all([
+    const [status, sessions, trig] = await Promise.all([
       api.call('meters.status', {}),
       api.call('sessions.list', {}),
+      api.call('triggers.status', {}),
     ]);
     setMeter(status);
+    setTrigger(trig);
     setRecording(sessions.find((s) => s.status === 'recording') ?? null);
   }, [api, setRecording]);
 
@@ -66,12 +80,22 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
     setMeter(s);
     if (!s) {
       for (const w of Object.values(windows)) w.clear();
+      logic.clear();
       for (const k of Object.keys(readings) as Channel[]) delete readings[k];
     }
   });
   useApiEvent('session.recording', (s) => setRecording(s));
+  useApiEvent('recording.trigger', (t) => setTrigger(t));
   useApiEvent('meter.live', (batch) => {
-    windows[batch.channel].push(batch);
+    // Every channel's buckets when the core sends them (it does since the channel choice), else the one.
+    if (batch.channels) {
+      for (const ch of ['current', 'voltage', 'power'] as const) {
+        const b = batch.channels[ch];
+        if (b) windows[ch].push({ ...b, bucketS: batch.bucketS });
+      }
+    } else windows[batch.channel].push(batch);
+    if (batch.digital) logic.push(batch.digital);
+    totals.current = batch.recording ?? null;
     Object.assign(readings, batch.latest);
   });
 
@@ -88,8 +112,8 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
   }, [api, active]);
 
   const value = useMemo(
-    () => ({ meter, recording, windows, readings, refresh, setMeter, setRecording, recordingElapsedS }),
-    [meter, recording, windows, readings, refresh, setRecording, recordingElapsedS],
+    () => ({ meter, recording, windows, logic, totals, trigger, setTrigger, readings, refresh, setMeter, setRecording, recordingElapsedS }),
+    [meter, recording, windows, logic, totals, trigger, readings, refresh, setRecording, recordingElapsedS],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
