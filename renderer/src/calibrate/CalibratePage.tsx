@@ -174,7 +174,7 @@ export function CalibratePage() {
             ) : null}
           </form>
         </div>
-        <div className="run-main">{state.result ? <CalibrationResultCard r={state.result} /> : null}</div>
+        <div className="run-main">{state.result ? <CalibrationResultCard r={state.result} model={state.resultModel ?? state.result.costTable.model.name} /> : null}</div>
       </div>
     </div>
   );
@@ -197,11 +197,11 @@ function ParameterRows({ ps, unit }: { ps: FittedParameterView[]; unit: string }
   );
 }
 
-function CalibrationResultCard({ r }: { r: CalibrationResultView }) {
+function CalibrationResultCard({ r, model }: { r: CalibrationResultView; model: string }) {
   const h = r.heldOut;
   const profileWith = () => {
     paramStore.set({ costTable: r.costTable.name, backend: r.costTable.backend.name as ProfileParamValues['backend'] });
-    prefillRunForm({ model: r.costTable.model.name });
+    prefillRunForm({ model });
     navigate({ page: 'run' });
   };
   return (

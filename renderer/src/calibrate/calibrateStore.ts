@@ -10,13 +10,15 @@ import type { CalibrationResultView } from './calibrateForm';
 export interface CalibrateState {
   running: { input: CallInput<'calibrate.start'>; progress: CalibrationProgressDto | null; receivedAtMs: number; cancelling: boolean } | null;
   result: CalibrationResultView | null;
+  /** The model id the result was calibrated for, as the model list names it. */
+  resultModel: string | null;
   error: unknown;
   /** How the last calibration ended when it did not finish (cancelled or failed): one sentence. */
   ended: { phase: 'failed' | 'cancelled'; message: string; sessionId: number | null } | null;
 }
 
 export function createCalibrateStore(now: () => number = Date.now) {
-  let state: CalibrateState = { running: null, result: null, error: null, ended: null };
+  let state: CalibrateState = { running: null, result: null, resultModel: null, error: null, ended: null };
   const listeners = new Set<() => void>();
   const set = (next: Partial<CalibrateState>) => {
     state = { ...state, ...next };
@@ -36,7 +38,7 @@ export function createCalibrateStore(now: () => number = Date.now) {
         if (!state.running) return;
         if (p.phase === 'done') {
           off();
-          set({ running: null, result: (p.result ?? null) as unknown as CalibrationResultView | null });
+          set({ running: null, result: (p.result ?? null) as unknown as CalibrationResultView | null, resultModel: input.model });
         } else if (p.phase === 'failed' || p.phase === 'cancelled') {
           off();
           set({ running: null, ended: { phase: p.phase, message: p.message ?? 'The calibration stopped.', sessionId: p.sessionId } });
