@@ -2,7 +2,9 @@
 // for static vs DDI, and the ratio (wall-clock saving) / (MAC saving) for block skipping and
 // channel skipping with forced gate patterns (gates still run and are charged). Results go into
 // docs/benchmarks.md between the bench:ddi markers, with machine and date.
-// Options: node scripts/run-ts.mjs bench/ddi.ts [--backends wasm,cpu] [--quick] [--no-write]
+// Options: node scripts/run-ts.mjs bench/ddi.ts [--backends ort,wasm,cpu] [--quick] [--no-write]
+// With --backends, the rows of backends not measured in this run stay in the table (marked with the
+// date of the run that measured them), so a slow backend need not be re-run to add another.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DdiEngine } from '../main/ddi/engine';
@@ -17,7 +19,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const write = !args.includes('--no-write');
 const backendsArg = args[args.indexOf('--backends') + 1];
-const BACKENDS: BackendName[] = args.includes('--backends') && backendsArg ? (backendsArg.split(',') as BackendName[]) : ['tensorflow', 'wasm', 'cpu'];
+const BACKENDS: BackendName[] = args.includes('--backends') && backendsArg ? (backendsArg.split(',') as BackendName[]) : ['ort', 'tensorflow', 'wasm', 'cpu'];
 
 
 interface Row {
@@ -218,11 +220,30 @@ async function main(): Promise<void> {
     const rs = all.filter((r) => r.backend === backend && r.batch === 1 && r.config.startsWith(prefix) && r[key] !== null);
     return rs.length ? Math.min(...rs.map((r) => r[key]!)).toFixed(2) : '—';
   };
+  const path = 'docs/benchmarks.md';
+  const doc0 = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const old = doc0.match(/<!-- bench:ddi start -->[\s\S]*?<!-- bench:ddi end -->/)?.[0] ?? '';
+  const measured = new Set(all.map((r) => r.backend));
+  // Rows kept by an earlier partial run keep the date and versions of the run that measured them.
+  const carried = old.match(/^Rows of (.+) \((.*)\) are from the run of (.+) UTC, kept as they were\.$/m);
+  const oldDate = carried?.[3] ?? old.match(/^Measured (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/m)?.[1] ?? 'an earlier run';
+  const kept = old.split('\n').filter((l) => /^\| [a-z]+ \| \d+ \|/.test(l) && !measured.has(l.split('|')[1]!.trim()));
+  const keptBackends = [...new Set(kept.map((l) => l.split('|')[1]!.trim()))];
+  const keptVersions = (carried?.[2] ?? old.match(/; backends (.+)\.$/m)?.[1])?.split(', ').filter((v) => keptBackends.includes(v.split(' ')[0]!)) ?? [];
+  const ortSummary = all.some((r) => r.backend === 'ort')
+    ? [
+        `On ort at batch 1, the same ratios: layer-gated net block skipping ${summary('ort', 'layer-gated net: block')}, channel-gated net channel skipping ${summary('ort', 'channel-gated net: channel')} (targets ≥ 0.8 and ≥ 0.7);`,
+        `against the gated network with all gates on (skipping alone): block ${summary('ort', 'layer-gated net: block', 'gatedRatio')}, channel ${summary('ort', 'channel-gated net: channel', 'gatedRatio')}; by process CPU time vs static: block ${summary('ort', 'layer-gated net: block', 'cpuRatio')}, channel ${summary('ort', 'channel-gated net: channel', 'cpuRatio')}.`,
+        'ort is the engine\'s ONNX Runtime executor (one intra-op thread): its static rows run the whole network as one session run, while every gated unit is its own',
+        'session run (the host reads the pooled input before it), so the ort ratios against static include the cost of those unit boundaries (bench:onnx section).',
+      ]
+    : [];
   const section = [
     '<!-- bench:ddi start -->',
     '## DDI engine: real skipping (`npm run bench:ddi`)',
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; backends ${versions.join(', ')}.`,
+    ...(kept.length ? [`Rows of ${keptBackends.join(', ')} (${keptVersions.join(', ')}) are from the run of ${oldDate} UTC, kept as they were.`] : []),
     'Model: ResNet-20 for 28×28×1 (16/32/64, 31.0 M backbone MACs), layer + channel gates (group 4; every block but the first is',
     'layer-gated, a skipped downsampling block still runs its projection), exits after blocks 1, 4, 6; rows prefixed "layer-gated net"',
     '/ "channel-gated net" use the same ResNet-20 with only layer gates (SkipNet-style) / only channel gates, at batch 1;',
@@ -235,19 +256,24 @@ async function main(): Promise<void> {
     'of the shared machine cancel instead of landing on one side (until 2026-11-26 the savings compared the two quartiles, which',
     'swung the 2-of-8 block-skipping ratio between 0.6 and 1.0 from run to run).',
     '',
-    table(all),
+    [table(all), ...kept].join('\n'),
     '',
-    `Worst ratio (wall saving ÷ MAC saving) at batch 1 on wasm, each mechanism on the network with only its gates: block skipping ${summary('wasm', 'layer-gated net: block')} (target ≥ 0.8), channel skipping ${summary('wasm', 'channel-gated net: channel')} (target ≥ 0.6);`,
-    `by process CPU time: block ${summary('wasm', 'layer-gated net: block', 'cpuRatio')}, channel ${summary('wasm', 'channel-gated net: channel', 'cpuRatio')}.`,
-    `On the MGL2S network, which also pays for the other mechanism's gates: block skipping ${summary('wasm', 'block')}, channel skipping ${summary('wasm', 'channel')}; against that network with all gates on (skipping alone): block ${summary('wasm', 'block', 'gatedRatio')}, channel ${summary('wasm', 'channel', 'gatedRatio')}.`,
+    ...(measured.has('wasm')
+      ? [
+          `Worst ratio (wall saving ÷ MAC saving) at batch 1 on wasm, each mechanism on the network with only its gates: block skipping ${summary('wasm', 'layer-gated net: block')} (target ≥ 0.8), channel skipping ${summary('wasm', 'channel-gated net: channel')} (target ≥ 0.6);`,
+          `by process CPU time: block ${summary('wasm', 'layer-gated net: block', 'cpuRatio')}, channel ${summary('wasm', 'channel-gated net: channel', 'cpuRatio')}.`,
+          `On the MGL2S network, which also pays for the other mechanism's gates: block skipping ${summary('wasm', 'block')}, channel skipping ${summary('wasm', 'channel')}; against that network with all gates on (skipping alone): block ${summary('wasm', 'block', 'gatedRatio')}, channel ${summary('wasm', 'channel', 'gatedRatio')}.`,
+        ]
+      : // The wasm rows were kept from the earlier run: so is what they say.
+        old.split('\n').filter((l) => /^(Worst ratio .* on wasm|by process CPU time: block|On the MGL2S network)/.test(l))),
+    ...ortSummary,
     `Load average at the end of the run: ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores.${process.env.BENCH_NOTE ? ` ${process.env.BENCH_NOTE}` : ''}`,
     'ONNX Runtime comparison: the bench:onnx section (`npm run bench:onnx`).',
     '<!-- bench:ddi end -->',
   ].join('\n');
   console.log(`\n${section}`);
   if (!write) return;
-  const path = 'docs/benchmarks.md';
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  let doc = doc0;
   const re = /<!-- bench:ddi start -->[\s\S]*?<!-- bench:ddi end -->/;
   doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, doc);

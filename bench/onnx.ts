@@ -11,7 +11,7 @@ import { DdiEngine } from '../main/ddi/engine';
 import { buildModel } from '../main/ddi/model';
 import { resnetConfig } from '../main/ddi/config';
 import { exportOnnx, loadOnnxRuntime, nhwcToNchw, runFloat, ONNX_OPSET, type OrtModule, type OrtSession } from '../main/ddi/onnx';
-import { images, q25 } from './lib/stats';
+import { images, median, pairedRatio, q25 } from './lib/stats';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -132,6 +132,8 @@ async function main(): Promise<void> {
   ];
 
   const results: Result[] = [];
+  /** Per batch, each runner's per-call series (for paired, per-round comparisons). */
+  const series = new Map<number, { wall: number[][]; cpu: number[][] }>();
   const loads: number[] = [];
   const load0 = loadavg();
   for (const batch of [1, 64]) {
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
       }
       loads.push(loadavg()[0]!);
     }
+    series.set(batch, { wall, cpu });
     runners.forEach((r, i) => {
       const res = { label: r.label, batch, ms: q25(wall[i]!), cpuMs: q25(cpu[i]!) };
       results.push(res);
@@ -177,10 +180,20 @@ async function main(): Promise<void> {
     return (base(batch).ms / o.ms).toFixed(2);
   };
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
-  const byLabel = (batch: number, prefix: string) => results.find((r) => r.batch === batch && r.label.startsWith(prefix))!;
-  const engineVsSession = (batch: number, prefix: string) => (byLabel(batch, prefix).ms / byLabel(batch, 'onnxruntime-node, 1 intra-op').ms).toFixed(2);
+  const idx = (prefix: string) => runners.findIndex((r) => r.label.startsWith(prefix));
+  // Paired per round (the calls of one round run milliseconds apart), median over rounds: the load
+  // of the shared machine scales both sides of a pair and cancels.
+  const engineVsSession = (batch: number, prefix: string, key: 'wall' | 'cpu' = 'wall') => {
+    const s = series.get(batch)![key];
+    return pairedRatio(s[idx(prefix)]!, s[idx('onnxruntime-node, 1 intra-op')]!).toFixed(2);
+  };
   // Unfused static = units + classifier session runs, fused = one: the difference is the cost of `units` extra boundaries.
-  const perUnit = (batch: number, key: 'ms' | 'cpuMs') => (((byLabel(batch, 'engine on ONNX Runtime, one')[key] - byLabel(batch, 'engine on ONNX Runtime (static')[key]) * 1000) / units).toFixed(0);
+  const perUnit = (batch: number, key: 'wall' | 'cpu') => {
+    const s = series.get(batch)![key];
+    const a = s[idx('engine on ONNX Runtime, one')]!;
+    const b = s[idx('engine on ONNX Runtime (static')]!;
+    return ((median(a.map((x, i) => x - b[i]!)) * 1000) / units).toFixed(0);
+  };
   const date = sh('date', ['-u']).trim() || new Date().toUTCString();
   const section = [
     '<!-- bench:onnx start -->',
@@ -206,8 +219,8 @@ async function main(): Promise<void> {
     ...rows,
     '',
     `Ratio (tfjs wasm wall time ÷ ONNX Runtime wall time): batch 1 ${ratioOf(1, 1)}× with 1 thread, ${ratioOf(1, 2)}× with 2; batch 64 ${ratioOf(64, 1)}× with 1 thread, ${ratioOf(64, 2)}× with 2.`,
-    `The engine on its ONNX Runtime executor ÷ one whole-graph session (1 thread), wall time: batch 1 ${engineVsSession(1, 'engine on ONNX Runtime (static')}× fused (target ≤ 1.3×), ${engineVsSession(1, 'engine on ONNX Runtime, one')}× with one session run per unit; batch 64 ${engineVsSession(64, 'engine on ONNX Runtime (static')}× / ${engineVsSession(64, 'engine on ONNX Runtime, one')}×.`,
-    `Cost of one unit boundary (a unit run as its own session instead of inside a fused graph), per image: ${perUnit(1, 'ms')} µs wall / ${perUnit(1, 'cpuMs')} µs CPU at batch 1, ${perUnit(64, 'ms')} / ${perUnit(64, 'cpuMs')} µs at batch 64 (unfused − fused, ÷ ${units} extra session runs).`,
+    `The engine on its ONNX Runtime executor ÷ one whole-graph session (1 thread), median of the per-round ratios, wall time: batch 1 ${engineVsSession(1, 'engine on ONNX Runtime (static')}× fused (target ≤ 1.3×; CPU ${engineVsSession(1, 'engine on ONNX Runtime (static', 'cpu')}×), ${engineVsSession(1, 'engine on ONNX Runtime, one')}× with one session run per unit; batch 64 ${engineVsSession(64, 'engine on ONNX Runtime (static')}× / ${engineVsSession(64, 'engine on ONNX Runtime, one')}×.`,
+    `Cost of one unit boundary (a unit run as its own session instead of inside a fused graph), per image, median over rounds of (unfused − fused) ÷ ${units} extra session runs: ${perUnit(1, 'wall')} µs wall / ${perUnit(1, 'cpu')} µs CPU at batch 1, ${perUnit(64, 'wall')} / ${perUnit(64, 'cpu')} µs at batch 64.`,
     '<!-- bench:onnx end -->',
   ].join('\n');
   console.log(`\n${section}`);

@@ -96,9 +96,10 @@ export interface BackendFailure {
 }
 
 /**
- * ONNX Runtime runs the units; tfjs still holds the model's weights (models are built and read
- * through it), so a tfjs backend must be up too: the one already running, else cpu (weights only,
- * no kernels run there).
+ * ONNX Runtime runs the units; tfjs still holds the model's weights and runs what the engine does
+ * not (the masked training-path evaluation behind `eval`'s per-exit accuracy, training), so a tfjs
+ * backend must be up too: the one already running, else wasm, else cpu. (With cpu there, `eval` of
+ * the 10k test set spent minutes in plain-JS convolutions.)
  */
 async function trySetOrt(failures: BackendFailure[]): Promise<boolean> {
   const load = loadOrtBinding();
@@ -106,7 +107,7 @@ async function trySetOrt(failures: BackendFailure[]): Promise<boolean> {
     failures.push({ name: 'ort', reason: load.reason });
     return false;
   }
-  if (!tf.engine().backendName) {
+  if (!tf.engine().backendName && !(await trySet('wasm', []))) {
     await tf.setBackend('cpu');
     await tf.ready();
   }

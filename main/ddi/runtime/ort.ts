@@ -58,10 +58,10 @@ export interface OrtRuntimeOptions {
 }
 
 /**
- * ONNX Runtime's x86 NCHWc convolutions (MLAS, block size 8 with AVX2) need filter counts in
- * multiples of the block; other counts take a generic path that measured slower for 4 filters of
- * a 16-wide ResNet-20 block (200 µs) than for the full 16 (168 µs), against 106 µs for 8. So kept
- * filters are padded with zero filters to a multiple of 8 there.
+ * ONNX Runtime's x86 NCHWc convolutions (MLAS; blocks of 8 channels with AVX2, 16 with AVX-512)
+ * want filter counts in multiples of the block; a 4-filter conv of a 16-wide ResNet-20 block took
+ * a generic path, slower (200 µs) than the full 16 filters (168 µs), against 106 µs for 8 filters
+ * (AVX-512 EPYC, batch 1). So kept filters are padded with zero filters to a multiple of 8 there.
  */
 function defaultAlign(): number {
   return process.arch === 'x64' ? 8 : 1;
