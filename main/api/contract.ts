@@ -5,6 +5,8 @@
  * validates every incoming payload against them, so neither side can drift.
  */
 import { z } from 'zod';
+import { InferenceRecordSchema } from '../domain/inference-record';
+import { InferenceModeSchema } from '../domain/modes';
 
 // ---------- shared shapes ----------
 
@@ -177,7 +179,6 @@ export const AppInfoSchema = z.object({
   databasePath: z.string(),
 });
 
-export const InferenceModeSchema = z.enum(['static', 'iadi', 'radi', 'ddi']);
 
 export const ModelSummarySchema = z.object({
   /** The model's folder name: what calls and the CLI use to name it. */
@@ -198,33 +199,6 @@ export const ModelSummarySchema = z.object({
 });
 
 export const BackendInfoSchema = z.object({ name: z.string(), version: z.string(), notes: z.array(z.string()) });
-
-export const InferenceRecordSchema = z.object({
-  mode: InferenceModeSchema,
-  budget: z.object({ kind: z.string(), value: z.number(), text: z.string().optional() }).nullable(),
-  model: z.string(),
-  backend: z.string(),
-  batchSize: z.number(),
-  sampleIndex: z.number(),
-  datasetIndex: z.number().optional(),
-  label: z.number().optional(),
-  predictedClass: z.number(),
-  confidence: z.number(),
-  exit: z.number().nullable(),
-  exitId: z.string(),
-  halted: z.boolean(),
-  blocksExecuted: z.array(z.number()),
-  blocksSkipped: z.array(z.number()),
-  blocksNotReached: z.array(z.number()),
-  channelsKept: z.array(z.object({ layer: z.number(), kept: z.number(), total: z.number() })),
-  macs: z.number(),
-  staticMacs: z.number(),
-  predictedLatencyS: z.number().nullable(),
-  predictedEnergyJ: z.number().nullable(),
-  budgetSpent: z.number().nullable(),
-  startNs: z.number(),
-  endNs: z.number(),
-});
 
 export const InferenceRunSchema = z.object({
   model: z.string(),
@@ -563,7 +537,7 @@ export const calls = {
       .object({
         model: z.string().min(1).max(200),
         mode: InferenceModeSchema,
-        /** A number and a unit: 20MMAC, 3ms, 1.5mJ (see main/ddi/budget.ts). */
+        /** A number and a unit: 20MMAC, 3ms, 1.5mJ (see main/domain/budget.ts). */
         budget: z.string().max(40).optional(),
         limit: z.number().int().min(1).max(1000),
       })

@@ -37,7 +37,7 @@ import { TypedEmitter } from '../util/emitter';
 import { UserError, errorMessage, isUserError } from '../util/errors';
 import { profileDetails } from '../profile/details';
 import { BudgetsRepo, checkBudgetName } from '../store/budgets-repo';
-import { parseBudget } from '../ddi/budget';
+import { parseBudget } from '../domain/budget';
 import { modelHash as calibratedModelHash, thisMachine } from '../ddi/derived-tables';
 import { readModelFile } from '../ddi/io';
 import { calibratedTablesDir, checkTableFits, listCalibratedTables, loadCalibratedTable } from '../profile/calibrate/store';

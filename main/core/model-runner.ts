@@ -5,7 +5,8 @@
  */
 import { basename } from 'node:path';
 import type { CallOutput, InferenceRun } from '../api/contract';
-import { parseBudget } from '../ddi/budget';
+import { parseBudget } from '../domain/budget';
+import { takesBudget } from '../domain/modes';
 import type { BackendName } from '../ddi/backend';
 import type { ModelSummary } from '../ddi/io';
 import { modelSearchDirs, resolveModel } from '../ddi/model-resolver';
@@ -76,7 +77,7 @@ export class ModelRunner {
 
   async run(input: { model: string; mode: InferenceMode; budget?: string | undefined; limit: number }): Promise<InferenceRun> {
     const budget = input.budget ? parseBudget(input.budget) : null;
-    if (budget && input.mode !== 'radi' && input.mode !== 'ddi') {
+    if (budget && !takesBudget(input.mode)) {
       throw new UserError(`A budget only applies to the radi and ddi modes; drop it or choose --mode radi/ddi.`, 'bad-budget');
     }
     const model = await this.resolve(input.model);

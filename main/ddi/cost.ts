@@ -10,9 +10,9 @@
  * FLOPs are only ever shown as 2 × MACs and labelled so.
  */
 import type { Layout, TrunkUnit } from './layout';
-
-export type CostKind = 'macs' | 'latency' | 'energy';
-export const COST_UNITS: Record<CostKind, string> = { macs: 'MAC', latency: 's', energy: 'J' };
+import type { CostKind } from '../domain/budget';
+export { COST_UNITS, type CostKind } from '../domain/budget';
+export { flopsLabel, formatCost } from '../domain/cost-format';
 
 /** Affine cost of one unit in the table's unit. */
 export interface UnitCost {
@@ -265,27 +265,4 @@ export function summarizeCost(layout: Layout) {
     exitMacs: full(['exit']),
     params: infos.reduce((s, u) => s + u.params, 0),
   };
-}
-
-/** Formats a cost for humans; FLOPs only as labelled 2×MACs. */
-export function formatCost(value: number, kind: CostKind): string {
-  if (kind === 'macs') {
-    if (value >= 1e9) return `${(value / 1e9).toFixed(3)} GMAC`;
-    if (value >= 1e6) return `${(value / 1e6).toFixed(3)} MMAC`;
-    if (value >= 1e3) return `${(value / 1e3).toFixed(2)} kMAC`;
-    return `${value} MAC`;
-  }
-  if (kind === 'latency') {
-    if (value >= 1) return `${value.toFixed(3)} s`;
-    if (value >= 1e-3) return `${(value * 1e3).toFixed(3)} ms`;
-    return `${(value * 1e6).toFixed(1)} us`;
-  }
-  if (value >= 1) return `${value.toFixed(3)} J`;
-  if (value >= 1e-3) return `${(value * 1e3).toFixed(3)} mJ`;
-  if (value >= 1e-6) return `${(value * 1e6).toFixed(3)} uJ`;
-  return `${(value * 1e9).toFixed(3)} nJ`;
-}
-
-export function flopsLabel(macs: number): string {
-  return `${formatCost(2 * macs, 'macs').replace('MAC', 'FLOP')} (FLOPs = 2×MACs)`;
 }

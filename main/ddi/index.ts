@@ -55,7 +55,7 @@ export {
 export { initBackend, currentBackendInfo, wasmDirectory, type BackendInfo, type BackendName } from './backend';
 export type { Budget, ChannelsKept, InferenceMode, InferenceRecord } from './types';
 export { INFERENCE_MODES } from './types';
-export { parseBudget } from './budget';
+export { parseBudget } from '../domain/budget';
 export { DdiEngine, type EngineInferOptions, type LoadedModelInfo } from './engine';
 export { DdiController, argmaxSoftmax, type CostTables, type RunOptions } from './infer';
 export { HostGates } from './gates';

@@ -22,6 +22,7 @@ import type { Budget, ChannelsKept, InferenceMode, InferenceRecord } from './typ
 import { UserError } from '../util/errors';
 import { monotonicNs } from '../util/clock';
 import { formatCost } from './cost';
+import { takesBudget, usesGates } from '../domain/modes';
 
 export interface CostTables {
   macs: CostTable;
@@ -53,9 +54,6 @@ interface RowState {
   notReached: number[];
   channels: ChannelsKept[];
 }
-
-const usesGates = (m: InferenceMode) => m === 'iadi' || m === 'ddi';
-const usesBudget = (m: InferenceMode) => m === 'radi' || m === 'ddi';
 
 export class DdiController {
   private readonly unitIdx: Map<string, number>;
@@ -186,7 +184,7 @@ export class DdiController {
    * the worst case to the first exit. Returns the budget's cost table (null for static / iadi).
    */
   checkBudget(mode: InferenceMode, budget: Budget | null | undefined): CostTable | null {
-    if (!usesBudget(mode)) return null;
+    if (!takesBudget(mode)) return null;
     if (!budget) throw new UserError(`Mode ${mode} needs a budget; pass one like --budget 20MMAC, 3ms or 1.5mJ.`, 'bad-budget');
     const btable = this.tableFor(budget.kind);
     if (!btable) {
@@ -208,7 +206,7 @@ export class DdiController {
     const lay = this.model.layout;
     const cfg = this.model.config;
     const gating = usesGates(mode);
-    const budgeted = usesBudget(mode);
+    const budgeted = takesBudget(mode);
     const budget = budgeted ? (opts.budget ?? null) : null;
     const btable = this.checkBudget(mode, budget);
     if (opts.forced && opts.forced.length !== n) throw new Error(`forced has ${opts.forced.length} patterns for ${n} images.`);

@@ -12,7 +12,7 @@ import { cpus, platform, release, arch } from 'node:os';
 import { join } from 'node:path';
 import type { AppCore } from '../core/app-core';
 import { APP_VERSION } from '../core/version';
-import { parseBudget } from '../ddi/budget';
+import { parseBudget } from '../domain/budget';
 import type { Budget, InferenceMode, InferenceRecord } from '../ddi/types';
 import type { EngineWorkerHost } from '../ddi/worker/host';
 import { monotonicNs } from '../util/clock';

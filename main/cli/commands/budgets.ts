@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { parseBudget } from '../../ddi/budget';
+import { parseBudget } from '../../domain/budget';
 import type { CostKind } from '../../ddi/cost';
 import { formatMetricValue, type BudgetMetric } from '../../profile/budget-check';
 import { BudgetsRepo, checkBudgetName, type StoredBudget } from '../../store/budgets-repo';

@@ -9,7 +9,8 @@ import { DdiEngine } from '../../ddi/engine';
 import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { datasetImages } from '../../ddi/images';
 import { modelNormalization, readModelFile } from '../../ddi/io';
-import { parseBudget } from '../../ddi/budget';
+import { parseBudget } from '../../domain/budget';
+import { defaultMode, takesBudget, usesGates } from '../../domain/modes';
 import type { Budget, InferenceMode } from '../../ddi/types';
 import { INFERENCE_MODES } from '../../ddi/types';
 import { evaluateMasked } from '../../ddi/train/evaluate';
@@ -108,8 +109,8 @@ export function registerEvalCommand(program: Command): void {
           return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers, perImage: f.perImage });
         };
         if (f.sweep) {
-          const mode = (f.mode ?? (gated ? 'ddi' : 'radi')) as InferenceMode;
-          if (mode !== 'radi' && mode !== 'ddi') throw new UserError(`--sweep needs a budgeted mode (radi or ddi), not ${mode}.`);
+          const mode = (f.mode ?? defaultMode(gated, true)) as InferenceMode;
+          if (!takesBudget(mode)) throw new UserError(`--sweep needs a budgeted mode (radi or ddi), not ${mode}.`);
           const minimum = engine.minimumBudget('macs', mode);
           const budgets = sweepBudgets(f.sweep, info.backboneMacs, minimum);
           const reports = budgets.map((b, i) => run(mode, b, `eval ${mode} budget ${i + 1}/${budgets.length}`));
@@ -127,12 +128,12 @@ export function registerEvalCommand(program: Command): void {
           return;
         }
         const budget = f.budget ? parseBudget(f.budget) : null;
-        const mode = (f.mode ?? (budget ? (gated ? 'ddi' : 'radi') : gated ? 'iadi' : 'static')) as InferenceMode;
+        const mode = (f.mode ?? defaultMode(gated, budget !== null)) as InferenceMode;
         if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${f.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
         const report = run(mode, budget);
         const norm = modelNormalization(readModelFile(modelDir));
         const masked = evaluateMasked(model, ds, norm, {
-          gates: gated && (mode === 'iadi' || mode === 'ddi') ? 'learned' : 'all-on',
+          gates: gated && usesGates(mode) ? 'learned' : 'all-on',
           limit: n,
           onProgress: phase('exit accuracy'),
         });

@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { DdiEngine } from '../../ddi/engine';
-import { parseBudget } from '../../ddi/budget';
+import { parseBudget } from '../../domain/budget';
+import { takesBudget } from '../../domain/modes';
 import { formatCost } from '../../ddi/cost';
 import { INFERENCE_MODES, type InferenceMode, type InferenceRecord } from '../../ddi/types';
 import { loadPngImage, datasetImages } from '../../ddi/images';
@@ -81,8 +82,8 @@ export function registerInferCommand(program: Command): void {
       if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${flags.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
       if (!!flags.input === !!flags.dataset) throw new UserError('Pass exactly one of --input IMAGE or --dataset sample|fashion-mnist|DIR.');
       const budget = flags.budget ? parseBudget(flags.budget) : null;
-      if ((mode === 'radi' || mode === 'ddi') && !budget) throw new UserError(`Mode ${mode} needs --budget, e.g. --budget 20MMAC, 3ms or 1.5mJ.`);
-      if ((mode === 'static' || mode === 'iadi') && budget) throw new UserError(`Mode ${mode} ignores budgets; use --mode radi or ddi with --budget.`);
+      if (takesBudget(mode) && !budget) throw new UserError(`Mode ${mode} needs --budget, e.g. --budget 20MMAC, 3ms or 1.5mJ.`);
+      if (!takesBudget(mode) && budget) throw new UserError(`Mode ${mode} ignores budgets; use --mode radi or ddi with --budget.`);
       const dir = resolveModelDir(flags.model);
       const calibrated = flags.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), flags.costTable) : null;
       const engine = await DdiEngine.create({ backend: parseBackendName(flags.backend) });

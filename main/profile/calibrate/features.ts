@@ -12,6 +12,7 @@
 import { unitCost, unitInfos, type CostTable, type UnitInfo } from '../../ddi/cost';
 import type { Layout } from '../../ddi/layout';
 import type { InferenceRecord } from '../../ddi/types';
+import { takesBudget, usesGates } from '../../domain/modes';
 
 export type UnitKind = UnitInfo['kind'];
 export const UNIT_KINDS: UnitKind[] = ['stem', 'block', 'shortcut', 'transition', 'dense', 'layer-gate', 'channel-gate', 'exit', 'classifier'];
@@ -51,9 +52,6 @@ export class UnitCatalog {
     return u;
   }
 }
-
-const usesGates = (m: string) => m === 'iadi' || m === 'ddi';
-const usesBudget = (m: string) => m === 'radi' || m === 'ddi';
 
 /** The units a record's inference was charged for, or null when its MAC count cannot be explained. */
 export function chargesOf(cat: UnitCatalog, rec: RecordView): Charge[] | null {
@@ -107,7 +105,7 @@ export function chargesOf(cat: UnitCatalog, rec: RecordView): Charge[] | null {
     const trunk = trunkCharges(end);
     const base = macsOf(trunk);
     // Exit heads: none outside budgeted modes; a prefix of the exits passed otherwise.
-    const passed = usesBudget(rec.mode) ? lay.exits.filter((e) => e.afterTrunk < end) : [];
+    const passed = takesBudget(rec.mode) ? lay.exits.filter((e) => e.afterTrunk < end) : [];
     for (let k = rec.halted ? passed.length : 0; k <= passed.length; k++) {
       const heads = passed.slice(0, k).map((e) => ({ id: e.id, kept: 0 }));
       const tail = rec.halted ? [] : [{ id: 'classifier', kept: 0 }];

@@ -6,7 +6,7 @@
  * exit, in the table in use) are left out of that model's curve with the reason.
  */
 import type { AppCore } from '../../core/app-core';
-import { parseBudget } from '../../ddi/budget';
+import { parseBudget } from '../../domain/budget';
 import { formatCost } from '../../ddi/cost';
 import type { Budget, InferenceMode } from '../../ddi/types';
 import type { EngineWorkerHost } from '../../ddi/worker/host';

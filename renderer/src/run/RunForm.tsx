@@ -1,6 +1,8 @@
 import type { FormEvent, ReactNode } from 'react';
 import type { ModelSummaryDto } from '../../../main/api/contract';
-import { BUDGET_UNITS, budgetApplies, MAX_LIMIT, modeCaveat, MODES, toRunInput, type RunField, type RunFormValues } from './runForm';
+import { BUDGET_UNIT_CHOICES } from '../../../main/domain/budget';
+import { takesBudget } from '../../../main/domain/modes';
+import { MAX_LIMIT, modeCaveat, MODES, toRunInput, type RunField, type RunFormValues } from './runForm';
 
 export function RunForm({
   models,
@@ -22,7 +24,7 @@ export function RunForm({
   /** Another action beside Run (the Profile button). */
   extraAction?: ReactNode;
 }) {
-  const withBudget = budgetApplies(values.mode);
+  const withBudget = takesBudget(values.mode);
   // A problem of the form's own check is shown beside its field; anything else (the core's answer) below.
   const checked = formError ? toRunInput(values) : null;
   const errorField: RunField | null = checked && 'error' in checked && checked.error === formError ? checked.field : null;
@@ -109,7 +111,7 @@ export function RunForm({
             disabled={busy || !withBudget}
             data-testid="run-budget-unit"
           >
-            {BUDGET_UNITS.map((g) => (
+            {BUDGET_UNIT_CHOICES.map((g) => (
               <optgroup key={g.kind} label={g.label}>
                 {g.units.map((u) => (
                   <option key={u} value={u}>

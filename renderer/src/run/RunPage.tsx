@@ -7,7 +7,8 @@ import { ModelCards } from './ModelCards';
 import { RunForm } from './RunForm';
 import { RunHistory } from './RunHistory';
 import { RunResults } from './RunResults';
-import { budgetApplies, DEFAULT_LIMIT, suggestedBudget, toRunInput, type RunFormValues } from './runForm';
+import { takesBudget } from '../../../main/domain/modes';
+import { DEFAULT_LIMIT, suggestedBudget, toRunInput, type RunFormValues } from './runForm';
 import { runStore, useRunState } from './runStore';
 import { useModels, type BackendInfo } from './useModels';
 import './run.css';
@@ -47,7 +48,7 @@ export function RunPage() {
     setForm((f) => {
       const next = { ...f, ...patch };
       // Entering a budgeted mode with no budget yet: offer half the model's static cost.
-      if (patch.mode && budgetApplies(patch.mode) && next.budgetValue.trim() === '') {
+      if (patch.mode && takesBudget(patch.mode) && next.budgetValue.trim() === '') {
         const card = models.find((m) => m.id === next.model);
         if (card) {
           const suggestion = suggestedBudget(card.backboneMacs);

@@ -3,6 +3,8 @@
  * user typed into a `models.run` input (or a sentence saying what to fix, before anything is sent).
  */
 import type { CallInput } from '../../../main/api/contract';
+import { BUDGET_UNIT_CHOICES } from '../../../main/domain/budget';
+import { takesBudget, usesGates } from '../../../main/domain/modes';
 
 export type Mode = CallInput<'models.run'>['mode'];
 export type RunInput = CallInput<'models.run'>;
@@ -12,18 +14,6 @@ export const MODES: Array<{ mode: Mode; label: string; explain: string }> = [
   { mode: 'iadi', label: 'iadi', explain: 'Input-adaptive: gates skip blocks and channels per input; no budget.' },
   { mode: 'radi', label: 'radi', explain: 'Resource-aware: a hard budget; inference halts at an exit before exceeding it.' },
   { mode: 'ddi', label: 'ddi', explain: 'Dual dynamic: gated skipping and budget halting at exits, both at once.' },
-];
-
-/** Only the halting modes take a budget; the core rejects one elsewhere (code bad-budget). */
-export const budgetApplies = (mode: Mode): boolean => mode === 'radi' || mode === 'ddi';
-
-export type BudgetKind = 'macs' | 'latency' | 'energy';
-
-/** The units the core's budget parser accepts, spelled as it spells them, grouped for a <select>. */
-export const BUDGET_UNITS: Array<{ kind: BudgetKind; label: string; units: string[] }> = [
-  { kind: 'macs', label: 'Compute', units: ['MAC', 'kMAC', 'MMAC'] },
-  { kind: 'latency', label: 'Latency', units: ['us', 'ms', 's'] },
-  { kind: 'energy', label: 'Energy', units: ['uJ', 'mJ', 'J'] },
 ];
 
 export const DEFAULT_LIMIT = 100;
@@ -46,7 +36,7 @@ export function budgetText(value: string, unit: string): { text: string } | { er
   const n = Number(v);
   if (!(n > 0)) return { error: 'A budget must be more than zero.' };
   if (v.startsWith('+')) return { error: `Write the budget without a sign, like ${v.slice(1)}.` };
-  if (!BUDGET_UNITS.some((g) => g.units.includes(unit))) return { error: `Unknown budget unit "${unit}".` };
+  if (!BUDGET_UNIT_CHOICES.some((g) => g.units.includes(unit))) return { error: `Unknown budget unit "${unit}".` };
   return { text: `${v}${unit}` };
 }
 
@@ -61,7 +51,7 @@ export function toRunInput(f: RunFormValues): { input: RunInput } | { error: str
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_LIMIT) {
     return { error: `Number of images must be a whole number from 1 to ${MAX_LIMIT}.`, field: 'limit' };
   }
-  if (!budgetApplies(f.mode)) return { input: { model: f.model, mode: f.mode, limit } };
+  if (!takesBudget(f.mode)) return { input: { model: f.model, mode: f.mode, limit } };
   const b = budgetText(f.budgetValue, f.budgetUnit);
   if ('error' in b) return { error: `Mode ${f.mode} needs a hard budget. ${b.error}`, field: 'budget' };
   return { input: { model: f.model, mode: f.mode, budget: b.text, limit } };
@@ -104,7 +94,7 @@ export function modeCaveat(
   if (!model) return null;
   const gates = model.layerGates || model.channelGates;
   const skips = !gates ? null : model.layerGates && model.channelGates ? null : model.layerGates ? 'blocks only' : 'channels only';
-  if (mode === 'iadi' || mode === 'ddi') {
+  if (usesGates(mode)) {
     if (!gates) {
       return mode === 'iadi'
         ? 'This model has no gates: iadi computes exactly what static does.'
@@ -112,7 +102,7 @@ export function modeCaveat(
     }
     if (skips) return `This model's gates skip ${skips}.`;
   }
-  if ((mode === 'radi' || mode === 'ddi') && model.exits === 0) {
+  if (takesBudget(mode) && model.exits === 0) {
     return 'This model has no early exits: the budget must cover the whole network to the classifier.';
   }
   return null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBudget } from '../../../main/ddi/budget';
+import { parseBudget } from '../../../main/domain/budget';
 import { checkBudget, checkBudgets, isWithin, type InferenceValues } from '../../../main/profile/budget-check';
 import { nearestRank, t975 } from '../../../main/profile/stats';
 

@@ -3,12 +3,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InferenceRecordDto, InferenceRun } from '../../../main/api/contract';
-import { parseBudget } from '../../../main/ddi/budget';
+import { BUDGET_UNIT_CHOICES, parseBudget } from '../../../main/domain/budget';
+import { takesBudget } from '../../../main/domain/modes';
 import {
-  budgetApplies,
   budgetLabel,
   budgetText,
-  BUDGET_UNITS,
   modeCaveat,
   MODES,
   suggestedBudget,
@@ -38,6 +37,7 @@ function rec(over: Partial<InferenceRecordDto> = {}): InferenceRecordDto {
     label: 1,
     predictedClass: 1,
     confidence: 0.5,
+    logits: [],
     exit: null,
     exitId: 'classifier',
     halted: false,
@@ -48,7 +48,9 @@ function rec(over: Partial<InferenceRecordDto> = {}): InferenceRecordDto {
     macs: 1000,
     staticMacs: 1000,
     predictedLatencyS: null,
+    latencyTable: null,
     predictedEnergyJ: null,
+    energyTable: null,
     budgetSpent: null,
     startNs: 0,
     endNs: 1_000_000,
@@ -129,11 +131,11 @@ describe('run form → models.run input', () => {
   it('explains every mode and takes a budget only in radi and ddi', () => {
     expect(MODES.map((m) => m.mode)).toEqual(['static', 'iadi', 'radi', 'ddi']);
     for (const m of MODES) expect(m.explain.length).toBeGreaterThan(10);
-    expect(MODES.filter((m) => budgetApplies(m.mode)).map((m) => m.mode)).toEqual(['radi', 'ddi']);
+    expect(MODES.filter((m) => takesBudget(m.mode)).map((m) => m.mode)).toEqual(['radi', 'ddi']);
   });
 
   it('offers only units the core parses, each of the right kind and scale', () => {
-    for (const group of BUDGET_UNITS) {
+    for (const group of BUDGET_UNIT_CHOICES) {
       for (const unit of group.units) {
         const b = budgetText('2.5', unit);
         expect('text' in b).toBe(true);

@@ -40,6 +40,7 @@ const rec = (i: number, over: Partial<InferenceRecordDto> = {}): InferenceRecord
   label: i % 10,
   predictedClass: 3,
   confidence: 0.2,
+  logits: [],
   exit: 1,
   exitId: 'exit1',
   halted: true,
@@ -50,7 +51,9 @@ const rec = (i: number, over: Partial<InferenceRecordDto> = {}): InferenceRecord
   macs: 2_100_000,
   staticMacs: 5_074_368,
   predictedLatencyS: null,
+  latencyTable: null,
   predictedEnergyJ: null,
+  energyTable: null,
   budgetSpent: 2_100_000,
   startNs: i * 1e7,
   endNs: i * 1e7 + 2e6,
@@ -125,7 +128,7 @@ describe('run results', () => {
 
   it('labels a cost-table verdict as predicted and checks a latency budget against the measured wall time', () => {
     // The core accounts every inference within 2 ms by the latency table, but each took 3–15 ms.
-    const budget = { kind: 'latency', value: 0.002, text: '2ms' };
+    const budget = { kind: 'latency' as const, value: 0.002, text: '2ms' };
     const records = Array.from({ length: 20 }, (_, i) =>
       rec(i, { budget, budgetSpent: 0.0018, predictedLatencyS: 0.0018, startNs: i * 1e8, endNs: i * 1e8 + 3e6 + (i % 13) * 1e6 }),
     );
@@ -146,7 +149,7 @@ describe('run results', () => {
     expect(ok).not.toContain('data-over-budget');
 
     // An energy budget is predicted only (nothing measured here): labelled so and never green.
-    const energy = records.map((r) => ({ ...r, budget: { kind: 'energy', value: 1e-3, text: '1mJ' } }));
+    const energy = records.map((r) => ({ ...r, budget: { kind: 'energy' as const, value: 1e-3, text: '1mJ' } }));
     const e = renderToStaticMarkup(<RunResults entry={entry({ budget: '1mJ', withinBudget: 1, records: energy })} />);
     expect(e).toContain('Predicted ≤ 1 mJ');
     expect(e).toContain('by the energy cost table');

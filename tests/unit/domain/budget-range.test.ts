@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUDGET_MAX, parseBudget } from '../../../main/ddi/budget';
+import { BUDGET_MAX, parseBudget } from '../../../main/domain/budget';
 import { isUserError } from '../../../main/util/errors';
 
 function refusal(text: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBudget } from '../../../main/ddi/budget';
+import { parseBudget } from '../../../main/domain/budget';
 import { isUserError } from '../../../main/util/errors';
 
 describe('parseBudget', () => {

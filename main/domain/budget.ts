@@ -1,12 +1,22 @@
 /**
- * Budget parsing: a number and a unit. MACs: MAC, kMAC, MMAC, GMAC. Latency: us (or µs), ms, s.
+ * Budgets: a number and a unit. MACs: MAC, kMAC, MMAC, GMAC. Latency: us (or µs), ms, s.
  * Energy: uJ (or µJ), mJ, J. Values are converted to the base unit of the kind (MAC, s, J).
+ * The core parses with `parseBudget`; the Run page offers `BUDGET_UNIT_CHOICES` from the same table.
  */
+import { z } from 'zod';
 import { UserError } from '../util/errors';
-import type { Budget } from './types';
-import type { CostKind } from './cost';
 
-const UNITS: Record<string, { kind: CostKind; factor: number }> = {
+export const CostKindSchema = z.enum(['macs', 'latency', 'energy']);
+export type CostKind = z.infer<typeof CostKindSchema>;
+/** The base unit of each kind, in which budgets and cost tables are stored. */
+export const COST_UNITS: Record<CostKind, string> = { macs: 'MAC', latency: 's', energy: 'J' };
+
+/** A hard per-sample budget in the base unit of its kind: MAC, seconds or joules; `text` as the user wrote it ("20MMAC"). */
+export const BudgetSchema = z.object({ kind: CostKindSchema, value: z.number(), text: z.string().optional() });
+export type Budget = z.infer<typeof BudgetSchema>;
+
+/** Every unit spelling the parser accepts, with its kind and factor to the base unit. */
+export const BUDGET_UNITS: Record<string, { kind: CostKind; factor: number }> = {
   MAC: { kind: 'macs', factor: 1 },
   kMAC: { kind: 'macs', factor: 1e3 },
   KMAC: { kind: 'macs', factor: 1e3 },
@@ -21,6 +31,13 @@ const UNITS: Record<string, { kind: CostKind; factor: number }> = {
   mJ: { kind: 'energy', factor: 1e-3 },
   J: { kind: 'energy', factor: 1 },
 };
+
+/** The units a form offers, grouped by kind: one ASCII spelling each, sized for the shipped models. */
+export const BUDGET_UNIT_CHOICES: Array<{ kind: CostKind; label: string; units: string[] }> = [
+  { kind: 'macs', label: 'Compute', units: ['MAC', 'kMAC', 'MMAC'] },
+  { kind: 'latency', label: 'Latency', units: ['us', 'ms', 's'] },
+  { kind: 'energy', label: 'Energy', units: ['uJ', 'mJ', 'J'] },
+];
 
 const HELP = 'write a number and a unit, e.g. 20MMAC, 500kMAC, 3ms, 800us, 1.5mJ or 20uJ';
 
@@ -41,7 +58,7 @@ export function parseBudget(text: string): Budget {
   if (!m) throw new UserError(`"${text}" is not a budget; ${HELP}.`, 'bad-budget');
   const value = Number(m[1]);
   const unit = m[2]!;
-  const u = UNITS[unit];
+  const u = BUDGET_UNITS[unit];
   if (!u) {
     if (/flops?$/i.test(unit)) {
       throw new UserError(`"${text}": budgets are given in MACs, not FLOPs (FLOPs = 2×MACs); e.g. 40MFLOP is 20MMAC.`, 'bad-budget');
