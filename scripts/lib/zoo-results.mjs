@@ -1,7 +1,7 @@
 // The zoo's evaluation results as data: compact summaries of `ddi-profiler eval --json` reports,
 // the comparisons the zoo is judged by (the headline mgl2s target and the paper's ablation at equal
 // mean MACs), and the markdown block scripts/eval-zoo.mjs writes into docs/models.md. Pure
-// functions only, so the comparisons are unit-tested (tests/unit/train/zoo-results.test.ts).
+// functions only, so the comparisons are unit-tested (tests/unit/ddi/train/zoo-results.test.ts).
 
 /** Budgets every model is swept at, as percentages of the static MACs: one grid for every curve. */
 export const SWEEP = '30%,40%,50%,60%,70%,80%,90%,100%';

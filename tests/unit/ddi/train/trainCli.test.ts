@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encodeIdx } from '../../../main/ddi/data/idx';
-import { Rng } from '../../../main/ddi/train/rng';
+import { encodeIdx } from '../../../../main/ddi/data/idx';
+import { Rng } from '../../../../main/ddi/train/rng';
 
 const CLI = join(process.cwd(), 'dist', 'main', 'cli.cjs');
 

@@ -5,19 +5,19 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resnetConfig, type ModelConfig } from '../../../main/ddi/config';
-import { buildModel, type ForwardTrainResult } from '../../../main/ddi/model';
-import type { ImageDataset } from '../../../main/ddi/data/dataset';
-import { costSign, crossEntropy, ddiLoss } from '../../../main/ddi/train/loss';
-import { SgdMomentum } from '../../../main/ddi/train/optimizer';
-import { buildRecipe, changeClipNorm, checkResumableRecipe } from '../../../main/ddi/train/recipe';
-import { modelCard } from '../../../main/ddi/train/card';
-import { prepareTraining } from '../../../main/ddi/train/setup';
-import { trainStep } from '../../../main/ddi/train/step';
-import { CHECKPOINT_FILE, saveRun, train } from '../../../main/ddi/train/trainer';
-import { firstNonFinite } from '../../../main/ddi/train/finite';
-import { readCheckpoint } from '../../../main/ddi/train/checkpoint';
-import { Rng } from '../../../main/ddi/train/rng';
+import { resnetConfig, type ModelConfig } from '../../../../main/ddi/config';
+import { buildModel, type ForwardTrainResult } from '../../../../main/ddi/model';
+import type { ImageDataset } from '../../../../main/ddi/data/dataset';
+import { costSign, crossEntropy, ddiLoss } from '../../../../main/ddi/train/loss';
+import { SgdMomentum } from '../../../../main/ddi/train/optimizer';
+import { buildRecipe, changeClipNorm, checkResumableRecipe } from '../../../../main/ddi/train/recipe';
+import { modelCard } from '../../../../main/ddi/train/card';
+import { prepareTraining } from '../../../../main/ddi/train/setup';
+import { trainStep } from '../../../../main/ddi/train/step';
+import { CHECKPOINT_FILE, saveRun, train } from '../../../../main/ddi/train/trainer';
+import { firstNonFinite } from '../../../../main/ddi/train/finite';
+import { readCheckpoint } from '../../../../main/ddi/train/checkpoint';
+import { Rng } from '../../../../main/ddi/train/rng';
 
 /** A toy 8×8 data set: class = which quadrant holds the bright blob (learnable in a few steps). */
 function toyDataset(n: number, seed: number): ImageDataset {

@@ -7,11 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script module without type declarations
-import { ZOO, finishedTraining, modelState } from '../../../scripts/lib/zoo-plan.mjs';
+import { ZOO, finishedTraining, modelState } from '../../../../scripts/lib/zoo-plan.mjs';
 // @ts-expect-error plain ESM script module without type declarations
-import { BEGIN, END, renderResults } from '../../../scripts/lib/zoo-results.mjs';
+import { BEGIN, END, renderResults } from '../../../../scripts/lib/zoo-results.mjs';
 
-const root = join(__dirname, '..', '..', '..');
+const root = join(__dirname, '..', '..', '..', '..');
 type Entry = { name: string };
 const zoo = ZOO as Entry[];
 

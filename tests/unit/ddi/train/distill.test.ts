@@ -4,20 +4,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resnetConfig, type ModelConfig } from '../../../main/ddi/config';
-import { saveModel } from '../../../main/ddi/io';
-import { buildModel, type ForwardTrainResult } from '../../../main/ddi/model';
-import { distillationLoss, loadTeacher, softTargets } from '../../../main/ddi/train/distill';
-import { ddiLoss } from '../../../main/ddi/train/loss';
-import { SgdMomentum } from '../../../main/ddi/train/optimizer';
-import { buildRecipe } from '../../../main/ddi/train/recipe';
-import { modelCard } from '../../../main/ddi/train/card';
-import { prepareTraining } from '../../../main/ddi/train/setup';
-import { trainStep } from '../../../main/ddi/train/step';
-import { train } from '../../../main/ddi/train/trainer';
-import { distillFromFlags } from '../../../main/cli/commands/train';
-import { Rng } from '../../../main/ddi/train/rng';
-import { isUserError } from '../../../main/util/errors';
+import { resnetConfig, type ModelConfig } from '../../../../main/ddi/config';
+import { saveModel } from '../../../../main/ddi/io';
+import { buildModel, type ForwardTrainResult } from '../../../../main/ddi/model';
+import { distillationLoss, loadTeacher, softTargets } from '../../../../main/ddi/train/distill';
+import { ddiLoss } from '../../../../main/ddi/train/loss';
+import { SgdMomentum } from '../../../../main/ddi/train/optimizer';
+import { buildRecipe } from '../../../../main/ddi/train/recipe';
+import { modelCard } from '../../../../main/ddi/train/card';
+import { prepareTraining } from '../../../../main/ddi/train/setup';
+import { trainStep } from '../../../../main/ddi/train/step';
+import { train } from '../../../../main/ddi/train/trainer';
+import { distillFromFlags } from '../../../../main/cli/commands/train';
+import { Rng } from '../../../../main/ddi/train/rng';
+import { isUserError } from '../../../../main/util/errors';
 
 const config = (numClasses = 4): ModelConfig =>
   resnetConfig({

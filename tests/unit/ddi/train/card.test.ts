@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resnetConfig } from '../../../main/ddi/config';
-import { modelCard } from '../../../main/ddi/train/card';
-import { buildRecipe } from '../../../main/ddi/train/recipe';
-import type { RunMeta } from '../../../main/ddi/train/trainer';
+import { resnetConfig } from '../../../../main/ddi/config';
+import { modelCard } from '../../../../main/ddi/train/card';
+import { buildRecipe } from '../../../../main/ddi/train/recipe';
+import type { RunMeta } from '../../../../main/ddi/train/trainer';
 
 const meta = (recipe: RunMeta['recipe']): RunMeta => ({
   config: resnetConfig({ depth: 14 }),

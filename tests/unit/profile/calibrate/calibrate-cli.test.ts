@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli';
+import { runCli } from '../../../helpers/cli';
 
 const SHORT = ['--warmup', '3', '--baseline', '0.3s', '--closing', '0.1s', '--backend', 'wasm'];
 

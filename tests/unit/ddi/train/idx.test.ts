@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { loadDataset, loadIdxFolder } from '../../../main/ddi/data/dataset';
-import { encodeIdx, parseIdx, parseIdxImages, parseIdxLabels } from '../../../main/ddi/data/idx';
-import { isUserError } from '../../../main/util/errors';
+import { loadDataset, loadIdxFolder } from '../../../../main/ddi/data/dataset';
+import { encodeIdx, parseIdx, parseIdxImages, parseIdxLabels } from '../../../../main/ddi/data/idx';
+import { isUserError } from '../../../../main/util/errors';
 
 /** A hand-built IDX image file: 2 images of 2x3, header bytes written out literally. */
 const tinyImages = new Uint8Array([

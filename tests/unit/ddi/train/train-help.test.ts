@@ -1,9 +1,9 @@
 // `train --help` lists what a user needs to train their own model first and the recipe experiments
 // apart, under one heading; every flag the shipped zoo's commands use is still accepted.
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli';
+import { runCli } from '../../../helpers/cli';
 // @ts-expect-error: plain .mjs module without types
-import { ZOO } from '../../../scripts/lib/zoo-plan.mjs';
+import { ZOO } from '../../../../scripts/lib/zoo-plan.mjs';
 
 describe('ddi-profiler train --help', () => {
   const help = runCli(['train', '--help']).stdout;

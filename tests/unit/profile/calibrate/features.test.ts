@@ -4,13 +4,13 @@
  * record's exact MACs and, through the analytic energy table the engine used, its predicted energy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DdiEngine } from '../../../main/ddi/engine';
-import { buildModel } from '../../../main/ddi/model';
-import { ENERGY_PRESETS, energyTable } from '../../../main/ddi/cost';
-import type { ModelConfig } from '../../../main/ddi/config';
-import type { InferenceMode } from '../../../main/ddi/types';
-import { chargesOf, featuresOf, predictCost, UnitCatalog, UNIT_KINDS } from '../../../main/profile/calibrate/features';
-import { randomImages, tinyDensenet, tinyResnet } from '../ddi/fixtures';
+import { DdiEngine } from '../../../../main/ddi/engine';
+import { buildModel } from '../../../../main/ddi/model';
+import { ENERGY_PRESETS, energyTable } from '../../../../main/ddi/cost';
+import type { ModelConfig } from '../../../../main/ddi/config';
+import type { InferenceMode } from '../../../../main/ddi/types';
+import { chargesOf, featuresOf, predictCost, UnitCatalog, UNIT_KINDS } from '../../../../main/profile/calibrate/features';
+import { randomImages, tinyDensenet, tinyResnet } from '../../ddi/fixtures';
 
 let engine: DdiEngine;
 beforeAll(async () => {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script module without type declarations
-import { ZOO, finishedTraining, modelState, runnable, trainArgs } from '../../../scripts/lib/zoo-plan.mjs';
-import { configFromFlags } from '../../../main/cli/commands/train';
-import { buildLayout } from '../../../main/ddi/layout';
+import { ZOO, finishedTraining, modelState, runnable, trainArgs } from '../../../../scripts/lib/zoo-plan.mjs';
+import { configFromFlags } from '../../../../main/cli/commands/train';
+import { buildLayout } from '../../../../main/ddi/layout';
 
 interface Entry {
   name: string;

@@ -6,12 +6,12 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ModelConfig } from '../../../main/ddi/config';
-import { readModelFile } from '../../../main/ddi/io';
-import { buildLayout } from '../../../main/ddi/layout';
-import { featuresOf, meanFeatures, UnitCatalog, UNIT_KINDS, type Charge, type InferenceFeatures } from '../../../main/profile/calibrate/features';
-import { fitCosts, perKindParameters, predict, type Observation } from '../../../main/profile/calibrate/fit';
-import { nnls } from '../../../main/profile/calibrate/linalg';
+import type { ModelConfig } from '../../../../main/ddi/config';
+import { readModelFile } from '../../../../main/ddi/io';
+import { buildLayout } from '../../../../main/ddi/layout';
+import { featuresOf, meanFeatures, UnitCatalog, UNIT_KINDS, type Charge, type InferenceFeatures } from '../../../../main/profile/calibrate/features';
+import { fitCosts, perKindParameters, predict, type Observation } from '../../../../main/profile/calibrate/fit';
+import { nnls } from '../../../../main/profile/calibrate/linalg';
 
 function rng(seed: number) {
   let a = seed >>> 0;

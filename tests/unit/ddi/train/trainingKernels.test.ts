@@ -3,8 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inputGradPathCounts, installComposedInputGrad, uninstallComposedInputGrad } from '../../../main/ddi/kernels/conv2dBackpropInput';
-import { installFastBatchNormGrad, uninstallFastBatchNormGrad } from '../../../main/ddi/kernels/batchNormGrad';
+import { inputGradPathCounts, installComposedInputGrad, uninstallComposedInputGrad } from '../../../../main/ddi/kernels/conv2dBackpropInput';
+import { installFastBatchNormGrad, uninstallFastBatchNormGrad } from '../../../../main/ddi/kernels/batchNormGrad';
 
 function det(shape: number[], seed: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockRunDir, RUN_LOCK_FILE } from '../../../main/ddi/train/runLock';
+import { lockRunDir, RUN_LOCK_FILE } from '../../../../main/ddi/train/runLock';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'ddi-runlock-'));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script module without type declarations
-import { ablation, accuracyAt, headline, mcnemarP, paired, renderResults, replaceBlock, summarize, sweepChecks, BEGIN, END } from '../../../scripts/lib/zoo-results.mjs';
-import { encodeCorrectBits } from '../../../main/ddi/train/evalReport';
+import { ablation, accuracyAt, headline, mcnemarP, paired, renderResults, replaceBlock, summarize, sweepChecks, BEGIN, END } from '../../../../scripts/lib/zoo-results.mjs';
+import { encodeCorrectBits } from '../../../../main/ddi/train/evalReport';
 
 const pt = (macsPct: number, accuracy: number, extra: Record<string, unknown> = {}) => ({ macsPct, accuracy, ...extra });
 

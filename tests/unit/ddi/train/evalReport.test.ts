@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { configFromFlags } from '../../../main/cli/commands/train';
-import { sweepBudgets } from '../../../main/cli/commands/eval';
-import { decodeCorrectBits, summarizeRecords } from '../../../main/ddi/train/evalReport';
-import type { InferenceRecord } from '../../../main/ddi/types';
-import { isUserError } from '../../../main/util/errors';
+import { configFromFlags } from '../../../../main/cli/commands/train';
+import { sweepBudgets } from '../../../../main/cli/commands/eval';
+import { decodeCorrectBits, summarizeRecords } from '../../../../main/ddi/train/evalReport';
+import type { InferenceRecord } from '../../../../main/ddi/types';
+import { isUserError } from '../../../../main/util/errors';
 
 function rec(p: Partial<InferenceRecord>): InferenceRecord {
   return {

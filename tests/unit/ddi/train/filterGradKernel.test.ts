@@ -7,7 +7,7 @@ import {
   installComposedFilterGrad,
   isComposedFilterGradInstalled,
   uninstallComposedFilterGrad,
-} from '../../../main/ddi/kernels/conv2dBackpropFilter';
+} from '../../../../main/ddi/kernels/conv2dBackpropFilter';
 
 interface Case {
   n: number;

@@ -8,10 +8,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../../../main/ddi/data/dataset';
-import { modelsDir } from '../../../main/ddi/data/paths';
-import { loadModel } from '../../../main/ddi/io';
-import { evaluateMasked } from '../../../main/ddi/train/evaluate';
+import { loadDataset } from '../../../../main/ddi/data/dataset';
+import { modelsDir } from '../../../../main/ddi/data/paths';
+import { loadModel } from '../../../../main/ddi/io';
+import { evaluateMasked } from '../../../../main/ddi/train/evaluate';
 
 interface Documented {
   dir: string;
