@@ -15,7 +15,7 @@
 import type { DdiModel, GatePattern } from './model';
 import type { CostTable, UnitCost } from './cost';
 import { shortcutId, unitCost } from './cost';
-import { keptChannelIndices } from './layout';
+import { keptChannelIndices, type Layout } from './layout';
 import type { HostGates, LstmState } from './gates';
 import type { ExecPlan, UnitRuntime } from './runtime/types';
 import type { Budget, ChannelsKept, InferenceMode, InferenceRecord } from './types';
@@ -39,7 +39,8 @@ export interface RunOptions {
   datasetIndices?: (number | undefined)[];
 }
 
-interface RowState {
+/** One sample's state through a call: costs so far, halting state, answer and what ran. */
+export interface RowState {
   spent: number;
   macs: number;
   latency: number;
@@ -53,6 +54,25 @@ interface RowState {
   skipped: number[];
   notReached: number[];
   channels: ChannelsKept[];
+}
+
+/** Per trunk position, for one cost table and mode (see `budgetPlan`). */
+export interface BudgetPlan {
+  worst: number[];
+  remaining: number[];
+  reserve: number[];
+  toNextAnswer: number[];
+}
+
+/** One `run` call: its options, the mode's rules, the budget with its table and plan, and the rows. */
+interface Call {
+  n: number;
+  opts: RunOptions;
+  gating: boolean;
+  budget: Budget | null;
+  btable: CostTable | null;
+  bplan: BudgetPlan | null;
+  rows: RowState[];
 }
 
 export class DdiController {
@@ -107,14 +127,14 @@ export class DdiController {
     return row;
   }
 
-  private readonly plans = new Map<string, { worst: number[]; remaining: number[]; reserve: number[]; toNextAnswer: number[] }>();
+  private readonly plans = new Map<string, BudgetPlan>();
 
   /**
    * Per trunk position, for one table and mode: worst case of the unit (gates included), worst case of
    * everything from it to the end (classifier, no exit heads), and the head cost of the next exit.
    * Cached: the halting checks run before every unit of every sample.
    */
-  private budgetPlan(table: CostTable, mode: InferenceMode) {
+  private budgetPlan(table: CostTable, mode: InferenceMode): BudgetPlan {
     const key = `${table.name}|${table.createdAt ?? ''}|${mode}`;
     let p = this.plans.get(key);
     if (!p) {
@@ -202,15 +222,52 @@ export class DdiController {
 
   /** Runs one batch of normalised NHWC images. */
   run(images: Float32Array, n: number, opts: RunOptions): InferenceRecord[] {
+    const call = this.beginCall(n, opts);
+    const trunk = this.model.layout.trunk;
+    const start = monotonicNs();
+    let x = this.runtime.input(images, n);
+    let pooledFor: { x: unknown; data: Float32Array } | null = null;
+    try {
+      for (let ti = 0; ti < trunk.length; ti++) {
+        const u = trunk[ti]!;
+        if (call.bplan) haltBeforeUnit(call.rows, call.bplan, ti, call.budget!.value);
+        const active = activeRows(call.rows);
+        if (active.length === 0) {
+          for (const r of call.rows) for (let tj = ti; tj < trunk.length; tj++) if (trunk[tj]!.layer >= 0) r.notReached.push(trunk[tj]!.layer);
+          break;
+        }
+        for (const r of call.rows) if (!r.active && u.layer >= 0) r.notReached.push(u.layer);
+
+        let plan: ExecPlan;
+        if (call.gating && (u.layerGated || u.groups > 0)) {
+          // A skipped block returns its input handle: reuse the pooled vector read for it.
+          const pooled: Float32Array = pooledFor !== null && pooledFor.x === x ? pooledFor.data : this.runtime.pool(x);
+          pooledFor = { x, data: pooled };
+          plan = this.gatedStep(call, ti, active, pooled);
+        } else {
+          plan = this.plainStep(call, ti, active);
+        }
+        const y = this.runtime.trunk(ti, x, plan);
+        if (y !== x) this.runtime.release(x);
+        x = y;
+
+        const e = this.exitAfter().get(ti);
+        if (e && call.bplan) this.answerAtExit(call, e, x);
+      }
+      this.answerAtClassifier(call, x);
+    } finally {
+      this.runtime.release(x);
+    }
+    return this.records(call, start, monotonicNs());
+  }
+
+  /** Validates the call (budget against the mode, forced patterns) and sets up one row per image. */
+  private beginCall(n: number, opts: RunOptions): Call {
     const { mode } = opts;
-    const lay = this.model.layout;
-    const cfg = this.model.config;
-    const gating = usesGates(mode);
     const budgeted = takesBudget(mode);
     const budget = budgeted ? (opts.budget ?? null) : null;
     const btable = this.checkBudget(mode, budget);
     if (opts.forced && opts.forced.length !== n) throw new Error(`forced has ${opts.forced.length} patterns for ${n} images.`);
-    const start = monotonicNs();
     const rows: RowState[] = Array.from({ length: n }, () => ({
       spent: 0,
       macs: 0,
@@ -226,146 +283,137 @@ export class DdiController {
       notReached: [],
       channels: [],
     }));
-    const charge = (r: RowState, id: string, kept: number) => {
-      const [m, l, e, b] = this.costRow(btable, id);
-      r.macs += unitCost(m!, kept);
-      if (l) r.latency += unitCost(l, kept);
-      if (e) r.energy += unitCost(e, kept);
-      if (b) r.spent += unitCost(b, kept);
-    };
-    const exitAt = new Map(lay.exits.map((e) => [e.afterTrunk, e]));
-    const bplan = btable ? this.budgetPlan(btable, mode) : null;
+    return { n, opts, gating: usesGates(mode), budget, btable, bplan: btable ? this.budgetPlan(btable, mode) : null, rows };
+  }
 
-    let x = this.runtime.input(images, n);
-    let pooledFor: { x: unknown; data: Float32Array } | null = null;
-    try {
-      for (let ti = 0; ti < lay.trunk.length; ti++) {
-        const u = lay.trunk[ti]!;
-        if (budgeted) {
-          const worst = bplan!.worst[ti]!;
-          const reserve = bplan!.reserve[ti]!;
-          const remaining = bplan!.remaining[ti]!;
-          for (const r of rows) {
-            if (!r.active || r.guaranteed) continue;
-            if (r.spent + remaining <= budget!.value) {
-              r.guaranteed = true;
-              continue;
-            }
-            if (r.answer && (r.spent + worst + reserve > budget!.value || r.spent + bplan!.toNextAnswer[ti]! > budget!.value)) {
-              r.active = false;
-              r.halted = true;
-            }
-          }
-        }
-        const active = rows.map((r, i) => (r.active ? i : -1)).filter((i) => i >= 0);
-        if (active.length === 0) {
-          for (const r of rows) for (let tj = ti; tj < lay.trunk.length; tj++) if (lay.trunk[tj]!.layer >= 0) r.notReached.push(lay.trunk[tj]!.layer);
-          break;
-        }
-        for (const r of rows) if (!r.active && u.layer >= 0) r.notReached.push(u.layer);
+  /** Charges unit `id` with `kept` channels to a row: MACs, predicted latency and energy, budget spent. */
+  private charge(call: Call, r: RowState, id: string, kept: number): void {
+    const [m, l, e, b] = this.costRow(call.btable, id);
+    r.macs += unitCost(m!, kept);
+    if (l) r.latency += unitCost(l, kept);
+    if (e) r.energy += unitCost(e, kept);
+    if (b) r.spent += unitCost(b, kept);
+  }
 
-        const plan: ExecPlan = { rows: [], channels: null };
-        const gated = gating && (u.layerGated || u.groups > 0);
-        if (!gated) {
-          plan.rows = active;
-          for (const i of active) {
-            const r = rows[i]!;
-            charge(r, u.id, this.trunkIds[ti]!.channels);
-            if (u.layer >= 0) r.executed.push(u.layer);
-          }
-        } else {
-          // Gates run even when decisions are forced, so forced runs (tests, ablations, benchmarks)
-          // pay the real gate overhead; the forced pattern then overrides the decision.
-          // A skipped block returns its input handle: reuse the pooled vector read for it.
-          const pooled: Float32Array = pooledFor !== null && pooledFor.x === x ? pooledFor.data : this.runtime.pool(x);
-          pooledFor = { x, data: pooled };
-          const C = u.inC;
-          const chans: number[][] = [];
-          for (const i of active) {
-            const r = rows[i]!;
-            const forced = opts.forced?.[i];
-            let run = true;
-            if (u.layerGated) {
-              charge(r, this.trunkIds[ti]!.layerGate, 0);
-              run = this.gates.layerLogit(u.layerGateProj, pooled, i * C, r.lstm) > 0;
-              if (forced) run = forced.layer[u.layer] !== false;
-            }
-            if (!run) {
-              r.skipped.push(u.layer);
-              if (u.projection) charge(r, this.trunkIds[ti]!.shortcut, 0); // the runtime still runs its projection for this row
-              continue;
-            }
-            let keptIdx: number[] | null = null;
-            if (u.groups > 0) {
-              charge(r, this.trunkIds[ti]!.channelGate, 0);
-              const logits = this.gates.channelLogits(u.layer, pooled, i * C);
-              const keep = forced ? (forced.channel[u.layer] ?? []) : null;
-              let all = true;
-              for (let g = 0; g < u.groups && all; g++) all = keep ? keep[g] !== false : logits[g]! > 0;
-              // Every group on (the common case early in a budget): share one index list, no allocation.
-              keptIdx = all
-                ? this.trunkIds[ti]!.allChannels
-                : keptChannelIndices(u.gatedChannels, cfg.gates.groupSize, keep ? Array.from({ length: u.groups }, (_, g) => keep[g] !== false) : Array.from(logits, (z) => z > 0));
-              r.channels.push({ layer: u.layer, kept: keptIdx.length, total: u.gatedChannels });
-            }
-            const kept = keptIdx ? keptIdx.length : this.trunkIds[ti]!.channels;
-            // A dense layer with no kept channel is skipped whole.
-            if (u.kind === 'dense' && kept === 0) {
-              r.skipped.push(u.layer);
-              continue;
-            }
-            charge(r, u.id, kept);
-            r.executed.push(u.layer);
-            plan.rows.push(i);
-            if (keptIdx) chans.push(keptIdx);
-          }
-          plan.channels = u.groups > 0 ? chans : null;
-        }
-        const y = this.runtime.trunk(ti, x, plan);
-        if (y !== x) this.runtime.release(x);
-        x = y;
-
-        const e = exitAt.get(ti);
-        if (e && budgeted) {
-          const need = rows.map((r, i) => (r.active && !r.guaranteed ? i : -1)).filter((i) => i >= 0);
-          if (need.length > 0) {
-            const logits = this.runtime.head(e.index, x, need);
-            need.forEach((i, j) => {
-              const r = rows[i]!;
-              charge(r, e.id, 0);
-              r.answer = { exit: e.index, logits: logits.subarray(j * cfg.numClasses, (j + 1) * cfg.numClasses) };
-            });
-          }
-        }
-      }
-      const fin = rows.map((r, i) => (r.active ? i : -1)).filter((i) => i >= 0);
-      if (fin.length > 0) {
-        const logits = this.runtime.head(-1, x, fin);
-        fin.forEach((i, j) => {
-          const r = rows[i]!;
-          charge(r, 'classifier', 0);
-          r.answer = { exit: -1, logits: logits.subarray(j * cfg.numClasses, (j + 1) * cfg.numClasses) };
-        });
-      }
-    } finally {
-      this.runtime.release(x);
+  /** A trunk unit without gates (or with gates the mode does not run): every active row runs it whole. */
+  private plainStep(call: Call, ti: number, active: number[]): ExecPlan {
+    const u = this.model.layout.trunk[ti]!;
+    for (const i of active) {
+      const r = call.rows[i]!;
+      this.charge(call, r, u.id, this.trunkIds[ti]!.channels);
+      if (u.layer >= 0) r.executed.push(u.layer);
     }
-    const end = monotonicNs();
+    return { rows: active, channels: null };
+  }
+
+  /**
+   * A gated trunk unit: per active row, the layer gate decides whether the unit runs and the channel
+   * gate which channel groups it keeps. Gates run even when decisions are forced, so forced runs
+   * (tests, ablations, benchmarks) pay the real gate overhead; the forced pattern then overrides the
+   * decision.
+   */
+  private gatedStep(call: Call, ti: number, active: number[], pooled: Float32Array): ExecPlan {
+    const u = this.model.layout.trunk[ti]!;
+    const ids = this.trunkIds[ti]!;
+    const C = u.inC;
+    const plan: ExecPlan = { rows: [], channels: null };
+    const chans: number[][] = [];
+    for (const i of active) {
+      const r = call.rows[i]!;
+      const forced = call.opts.forced?.[i];
+      let run = true;
+      if (u.layerGated) {
+        this.charge(call, r, ids.layerGate, 0);
+        run = this.gates.layerLogit(u.layerGateProj, pooled, i * C, r.lstm) > 0;
+        if (forced) run = forced.layer[u.layer] !== false;
+      }
+      if (!run) {
+        r.skipped.push(u.layer);
+        if (u.projection) this.charge(call, r, ids.shortcut, 0); // the runtime still runs its projection for this row
+        continue;
+      }
+      let keptIdx: number[] | null = null;
+      if (u.groups > 0) {
+        this.charge(call, r, ids.channelGate, 0);
+        keptIdx = this.keptChannels(ti, this.gates.channelLogits(u.layer, pooled, i * C), forced);
+        r.channels.push({ layer: u.layer, kept: keptIdx.length, total: u.gatedChannels });
+      }
+      const kept = keptIdx ? keptIdx.length : ids.channels;
+      // A dense layer with no kept channel is skipped whole.
+      if (u.kind === 'dense' && kept === 0) {
+        r.skipped.push(u.layer);
+        continue;
+      }
+      this.charge(call, r, u.id, kept);
+      r.executed.push(u.layer);
+      plan.rows.push(i);
+      if (keptIdx) chans.push(keptIdx);
+    }
+    plan.channels = u.groups > 0 ? chans : null;
+    return plan;
+  }
+
+  /** The channel indices a channel gate keeps: a group is on when its logit is positive (or the forced pattern says so). */
+  private keptChannels(ti: number, logits: ArrayLike<number>, forced: GatePattern | undefined): number[] {
+    const u = this.model.layout.trunk[ti]!;
+    const keep = forced ? (forced.channel[u.layer] ?? []) : null;
+    let all = true;
+    for (let g = 0; g < u.groups && all; g++) all = keep ? keep[g] !== false : logits[g]! > 0;
+    // Every group on (the common case early in a budget): share one index list, no allocation.
+    if (all) return this.trunkIds[ti]!.allChannels;
+    const on = keep ? Array.from({ length: u.groups }, (_, g) => keep[g] !== false) : Array.from(logits, (z) => z > 0);
+    return keptChannelIndices(u.gatedChannels, this.model.config.gates.groupSize, on);
+  }
+
+  /** Exit heads by the trunk position they follow. */
+  private exitAt: Map<number, Layout['exits'][number]> | undefined;
+  private exitAfter(): Map<number, Layout['exits'][number]> {
+    return (this.exitAt ??= new Map(this.model.layout.exits.map((e) => [e.afterTrunk, e])));
+  }
+
+  /** A sample not yet guaranteed to reach the classifier computes the exit head, so it always has an answer. */
+  private answerAtExit(call: Call, e: Layout['exits'][number], x: unknown): void {
+    const need = call.rows.map((r, i) => (r.active && !r.guaranteed ? i : -1)).filter((i) => i >= 0);
+    if (need.length === 0) return;
+    const k = this.model.config.numClasses;
+    const logits = this.runtime.head(e.index, x, need);
+    need.forEach((i, j) => {
+      const r = call.rows[i]!;
+      this.charge(call, r, e.id, 0);
+      r.answer = { exit: e.index, logits: logits.subarray(j * k, (j + 1) * k) };
+    });
+  }
+
+  /** Every sample still active at the end answers from the final classifier. */
+  private answerAtClassifier(call: Call, x: unknown): void {
+    const fin = activeRows(call.rows);
+    if (fin.length === 0) return;
+    const k = this.model.config.numClasses;
+    const logits = this.runtime.head(-1, x, fin);
+    fin.forEach((i, j) => {
+      const r = call.rows[i]!;
+      this.charge(call, r, 'classifier', 0);
+      r.answer = { exit: -1, logits: logits.subarray(j * k, (j + 1) * k) };
+    });
+  }
+
+  private records(call: Call, start: number, end: number): InferenceRecord[] {
+    const { mode } = call.opts;
     const staticMacs = (this.staticMacs ??= this.model.units
       .filter((u) => u.kind !== 'exit' && u.kind !== 'layer-gate' && u.kind !== 'channel-gate' && u.kind !== 'shortcut')
       .reduce((s, u) => s + unitCost(u.macs, u.channels), 0));
-    return rows.map((r, i) => {
+    return call.rows.map((r, i) => {
       const a = r.answer!;
       const { cls, conf } = argmaxSoftmax(a.logits);
       return {
         mode,
-        budget,
+        budget: call.budget,
         model: this.modelName,
         backend: this.runtime.backend,
-        batchSize: n,
+        batchSize: call.n,
         sampleIndex: i,
-        datasetIndex: opts.datasetIndices?.[i],
-        label: opts.labels?.[i],
+        datasetIndex: call.opts.datasetIndices?.[i],
+        label: call.opts.labels?.[i],
         predictedClass: cls,
         confidence: conf,
         logits: Array.from(a.logits),
@@ -382,13 +430,38 @@ export class DdiController {
         latencyTable: this.tables.latency?.name ?? null,
         predictedEnergyJ: this.tables.energy ? r.energy : null,
         energyTable: this.tables.energy?.name ?? null,
-        budgetSpent: btable ? r.spent : null,
+        budgetSpent: call.btable ? r.spent : null,
         startNs: start,
         endNs: end,
       };
     });
   }
 }
+
+/**
+ * The halting policy, applied before trunk unit ti (see the rule at the top of this file): a row whose
+ * worst case to the classifier fits is guaranteed from now on; a row that has an answer halts when
+ * the unit with the next answer's head, or the cheapest way to the next answer, would not fit.
+ */
+export function haltBeforeUnit(rows: RowState[], plan: BudgetPlan, ti: number, budget: number): void {
+  const worst = plan.worst[ti]!;
+  const reserve = plan.reserve[ti]!;
+  const remaining = plan.remaining[ti]!;
+  const toNextAnswer = plan.toNextAnswer[ti]!;
+  for (const r of rows) {
+    if (!r.active || r.guaranteed) continue;
+    if (r.spent + remaining <= budget) {
+      r.guaranteed = true;
+      continue;
+    }
+    if (r.answer && (r.spent + worst + reserve > budget || r.spent + toNextAnswer > budget)) {
+      r.active = false;
+      r.halted = true;
+    }
+  }
+}
+
+const activeRows = (rows: RowState[]): number[] => rows.map((r, i) => (r.active ? i : -1)).filter((i) => i >= 0);
 
 export function argmaxSoftmax(logits: ArrayLike<number>): { cls: number; conf: number } {
   let cls = 0;
