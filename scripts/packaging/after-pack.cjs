@@ -4,7 +4,7 @@
 // Node runtime (ELECTRON_RUN_AS_NODE), have code injected via NODE_OPTIONS or --inspect, or load
 // app code from outside its asar. Tested in tests/unit/electron/packaging-config.test.ts.
 'use strict';
-const { existsSync } = require('node:fs');
+const { existsSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 
 /**
@@ -59,6 +59,25 @@ function resourcesDir({ appOutDir, electronPlatformName, productFilename }) {
     : join(appOutDir, 'resources');
 }
 
+/**
+ * onnxruntime-node ships its binaries for every OS (bin/napi-v6/<os>/<arch>); an installer needs
+ * only its own. Removed here rather than with per-platform `files` patterns: in electron-builder
+ * 25 a platform `files` list of exclusions alone replaces the top-level list and packs the whole
+ * project. Returns the folders removed.
+ */
+function pruneOnnxRuntime(resources, electronPlatformName) {
+  const keep = electronPlatformName === 'mas' ? 'darwin' : electronPlatformName;
+  const bin = join(resources, 'app.asar.unpacked', 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
+  if (!existsSync(bin)) return [];
+  const removed = [];
+  for (const os of readdirSync(bin)) {
+    if (os === keep) continue;
+    rmSync(join(bin, os), { recursive: true, force: true });
+    removed.push(os);
+  }
+  return removed;
+}
+
 // electron-builder's Arch enum: ia32=0, x64=1, armv7l=2, arm64=3, universal=4.
 const ARCH_NAMES = ['ia32', 'x64', 'armv7l', 'arm64', 'universal'];
 
@@ -72,18 +91,16 @@ async function afterPack(context) {
   });
   // electron-builder skips a missing extraResources source silently; an app without its
   // Electron-ABI database module would only fail when a user opens it.
-  const binding = join(
-    resourcesDir({
-      appOutDir: context.appOutDir,
-      electronPlatformName: context.electronPlatformName,
-      productFilename: context.packager.appInfo.productFilename,
-    }),
-    'native',
-    'better_sqlite3.node',
-  );
+  const resources = resourcesDir({
+    appOutDir: context.appOutDir,
+    electronPlatformName: context.electronPlatformName,
+    productFilename: context.packager.appInfo.productFilename,
+  });
+  const binding = join(resources, 'native', 'better_sqlite3.node');
   if (!existsSync(binding)) {
     throw new Error(`${binding} is missing; package with "npm run dist", which builds it for Electron first.`);
   }
+  pruneOnnxRuntime(resources, context.electronPlatformName);
   const arch = ARCH_NAMES[context.arch] ?? String(context.arch);
   await fuses.flipFuses(exe, fuseConfig(fuses, context.electronPlatformName, arch));
 }
@@ -94,3 +111,4 @@ module.exports.fuseSettings = fuseSettings;
 module.exports.fuseConfig = fuseConfig;
 module.exports.packagedExecutable = packagedExecutable;
 module.exports.resourcesDir = resourcesDir;
+module.exports.pruneOnnxRuntime = pruneOnnxRuntime;

@@ -87,6 +87,8 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
     expect(existsSync(join(unpacked, 'better-sqlite3', 'deps'))).toBe(false);
     expect(existsSync(join(unpacked, 'better-sqlite3', 'src'))).toBe(false);
     expect(readdirSync(join(unpacked, '@serialport', 'bindings-cpp', 'prebuilds')).length).toBeGreaterThan(0);
+    // onnxruntime-node: its Linux binaries only (the others are pruned after packing).
+    expect(readdirSync(join(unpacked, 'onnxruntime-node', 'bin', 'napi-v6'))).toEqual(['linux']);
     const wasm = join(unpacked, '@tensorflow', 'tfjs-backend-wasm', 'dist');
     expect(readdirSync(wasm).filter((f) => f.endsWith('.wasm')).length).toBeGreaterThan(0);
 
