@@ -19,7 +19,7 @@ import { ProgressPrinter } from './progress';
 import { changeClipNorm, checkResumableRecipe, type Recipe, type StageName } from './recipe';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
-import { trainableByName, trainStep } from './step';
+import { trainableByName, trainStep, type StepOptions, type StepResult } from './step';
 import { UserError } from '../../util/errors';
 
 export interface Position {
@@ -183,189 +183,256 @@ export function copyMatching(model: DdiModel, values: ReadonlyMap<string, Float3
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const ckPath = join(o.runDir, CHECKPOINT_FILE);
-  const r = o.recipe;
-  let model: DdiModel;
-  let opt: SgdMomentum;
-  let meta: RunMeta;
-  if (o.resume) {
-    if (!existsSync(ckPath)) throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
-    ({ model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay));
-    checkResumableRecipe(meta.recipe, ckPath);
-    if (o.clipNormOnResume) changeClipNorm(meta.recipe, meta.position, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
-    // A resume with the run's last arguments adds nothing to the record; a changed one does.
-    const last = meta.commands?.at(-1);
-    if (o.command && (!last || last.join('\0') !== o.command.join('\0'))) meta.commands = [...(meta.commands ?? []), o.command];
-  } else {
-    model = buildModel(o.config, r.seed);
-    if (o.init) {
-      const { copied } = copyMatching(model, o.init.values);
-      if (copied === 0) throw new UserError(`None of the parameters of ${o.init.from} match this architecture; initialise from a model with the same backbone.`);
-    }
-    opt = new SgdMomentum({ momentum: r.momentum, weightDecay: r.weightDecay });
-    meta = {
-      config: o.config,
-      recipe: r,
-      normalization: o.normalization,
-      position: { stage: 0, epoch: 0, step: 0 },
-      history: [],
-      wallSeconds: 0,
-      dataset: o.train.name,
-      initFrom: o.init?.from,
-      backend: o.backend,
-      ...(o.command ? { commands: [o.command] } : {}),
-    };
-  }
+  const { model, opt, meta } = o.resume ? resumeRun(o, ckPath) : startRun(o);
   const recipe = meta.recipe;
   if (recipe.distill && !o.teacher) throw new Error(`The recipe distils from ${recipe.distill.from} but no teacher was passed (runTraining loads it).`);
   const teacher = recipe.distill && o.teacher ? { model: o.teacher, temperature: recipe.distill.temperature, weight: recipe.distill.weight } : undefined;
-  const norm = meta.normalization;
-  const progress = o.progress ?? new ProgressPrinter();
-  let stepsThisCall = 0;
-  let interrupted = false;
-  const pos = meta.position;
-  let wallMark = performance.now();
-  let lastSave = performance.now();
-  const tickWall = () => {
-    const now = performance.now();
-    meta.wallSeconds += (now - wallMark) / 1000;
-    wallMark = now;
+  const run: ActiveRun = {
+    o,
+    ckPath,
+    model,
+    opt,
+    meta,
+    teacher,
+    progress: o.progress ?? new ProgressPrinter(),
+    stepsThisCall: 0,
+    wallMark: performance.now(),
+    lastSave: performance.now(),
   };
+  let interrupted = false;
+  while (meta.position.stage < recipe.stages.length && !interrupted) interrupted = await trainStage(run);
+  tickWall(run);
+  return { model, meta, interrupted, checkpointPath: ckPath };
+}
 
-  outer: while (pos.stage < recipe.stages.length) {
-    const stage = recipe.stages[pos.stage]!;
-    if (pos.epoch === 0 && pos.step === 0) opt.dispose(); // fresh momentum for every stage
-    const vars = trainableByName(model, stage.groups);
-    const steps = stepsPerEpoch(o.train.n, recipe.batchSize, stage.maxStepsPerEpoch);
-    if (steps < 1) throw new UserError(`The training set (${o.train.n} images) is smaller than one batch of ${recipe.batchSize}; lower --batch-size.`);
-    while (pos.epoch < stage.epochs) {
-      const order = epochOrder(o.train.n, recipe.seed, pos.stage, pos.epoch);
-      const t0 = performance.now();
-      let lossSum = 0;
-      let correct = 0;
-      let costSum = 0;
-      let seen = 0;
-      let lr = 0;
-      const firstStep = pos.step;
-      while (pos.step < steps) {
-        const idx = order.subarray(pos.step * recipe.batchSize, (pos.step + 1) * recipe.batchSize);
-        const rng = new Rng(streamSeed(recipe.seed, pos.stage, pos.epoch, pos.step + 1));
-        const labels = batchLabels(o.train, idx);
-        lr = learningRate(stage.schedule, pos.epoch + pos.step / steps, stage.epochs);
-        const x = tf.tidy(() => normalizeImages(batchTensor(o.train, idx, recipe.augment, rng), norm));
-        const res = trainStep(
-          model,
-          opt,
-          x,
-          labels,
-          {
-            groups: stage.groups,
-            lr,
-            gates: stage.gates,
-            gateGradient: recipe.gateGradient,
-            exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
-            gateInput: stage.gates === 'learned' ? recipe.gateInput : undefined,
-            clipNorm: stage.clipNorm,
-            teacher,
-            loss: {
-              exitWeight: recipe.exitWeight,
-              cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: recipe.rewardAtFullTarget } : undefined,
-            },
-          },
-          vars,
-        );
-        x.dispose();
-        if (res.nonFiniteGradient !== undefined) {
-          // UserError: a diverging run is a property of the recipe and data, not a bug; the CLI prints the sentence without a stack.
-          throw new UserError(
-            `Training produced a non-finite gradient for ${res.nonFiniteGradient} at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1} (loss ${res.loss}); the step was not applied and the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`,
-            'diverged',
-          );
-        }
-        if (pos.step % 25 === 24) assertFiniteWeights(model.readValuesSync(), `stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}`, ckPath);
-        if (!Number.isFinite(res.loss)) {
-          throw new UserError(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`, 'diverged');
-        }
-        lossSum += res.loss * idx.length;
-        correct += res.correct;
-        costSum += res.costFraction * idx.length;
-        seen += idx.length;
-        pos.step++;
-        stepsThisCall++;
-        const secs = (performance.now() - t0) / 1000;
-        const ips = seen / Math.max(1e-9, secs);
-        const remainingImgs = (steps - pos.step + (stage.epochs - pos.epoch - 1) * steps) * recipe.batchSize;
-        progress.update({
-          stage: stage.name,
-          epoch: pos.epoch + 1,
-          epochs: stage.epochs,
-          step: pos.step,
-          steps,
-          loss: lossSum / seen,
-          acc: correct / seen,
-          costPct: (100 * costSum) / seen,
-          imgPerSec: ips,
-          etaSeconds: remainingImgs / Math.max(1e-9, ips),
-          lr,
-        });
-        // Yield to the event loop once per step: the loop is otherwise synchronous, and a
-        // SIGINT handler (Ctrl-C → checkpoint) only runs when the event loop gets a turn.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const stopNow = o.shouldStop?.() === true || (o.maxSteps !== undefined && stepsThisCall >= o.maxSteps);
-        if (stopNow && pos.step < steps) {
-          tickWall();
-          saveRun(ckPath, model, opt, meta);
-          interrupted = true;
-          progress.line(`checkpoint saved at ${stage.name} epoch ${pos.epoch + 1} step ${pos.step}: ${ckPath}`);
-          break outer;
-        }
-        if (o.checkpointEverySeconds !== undefined && pos.step < steps && (performance.now() - lastSave) / 1000 >= o.checkpointEverySeconds) {
-          tickWall();
-          saveRun(ckPath, model, opt, meta);
-          lastSave = performance.now();
-          progress.line(`checkpoint saved at ${stage.name} epoch ${pos.epoch + 1} step ${pos.step} (periodic): ${ckPath}`);
-        }
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      const rec: EpochRecord = {
-        stage: stage.name,
-        epoch: pos.epoch + 1,
-        steps: steps - firstStep,
-        epochSteps: steps,
-        trainLoss: seen ? lossSum / seen : NaN,
-        trainAcc: seen ? correct / seen : NaN,
-        trainCostPct: seen ? (100 * costSum) / seen : NaN,
-        lr,
-        seconds,
-        imgPerSec: seen / Math.max(1e-9, seconds),
-      };
-      if (o.evalSet) {
-        const ev = evaluateMasked(model, o.evalSet, norm, { gates: stage.gates });
-        rec.evalAcc = ev.accuracy;
-        rec.evalExitAcc = ev.exitAccuracy;
-        rec.evalCostPct = 100 * ev.meanCostFraction;
-      }
-      meta.history.push(rec);
-      pos.epoch++;
-      pos.step = 0;
-      if (pos.epoch >= stage.epochs) {
-        pos.stage++;
-        pos.epoch = 0;
-      }
-      tickWall();
-      saveRun(ckPath, model, opt, meta);
-      progress.line(
-        `${rec.stage} epoch ${rec.epoch}: loss ${rec.trainLoss.toFixed(4)} train acc ${(100 * rec.trainAcc).toFixed(2)}% cost ${rec.trainCostPct.toFixed(1)}%` +
-          (rec.evalAcc !== undefined ? ` | eval acc ${(100 * rec.evalAcc).toFixed(2)}% exits ${rec.evalExitAcc!.map((a) => (100 * a).toFixed(1)).join('/')} cost ${rec.evalCostPct!.toFixed(1)}%` : '') +
-          ` | ${rec.imgPerSec.toFixed(0)} img/s, ${rec.seconds.toFixed(0)} s`,
-      );
-      const stop = o.shouldStop?.() === true || (o.maxSteps !== undefined && stepsThisCall >= o.maxSteps);
-      if (stop && pos.stage < recipe.stages.length) {
-        interrupted = true;
-        break outer;
-      }
-      if (pos.epoch === 0) continue outer; // next stage
+/** A run being trained by this call: what it trains, where it saves, and this call's counters. */
+interface ActiveRun {
+  o: TrainOptions;
+  ckPath: string;
+  model: DdiModel;
+  opt: SgdMomentum;
+  meta: RunMeta;
+  teacher: StepOptions['teacher'];
+  progress: ProgressPrinter;
+  stepsThisCall: number;
+  /** performance.now() of the last wall-time tick and of the last checkpoint. */
+  wallMark: number;
+  lastSave: number;
+}
+
+type Stage = Recipe['stages'][number];
+
+/** Continues the run saved at ckPath; a changed command line is recorded. */
+function resumeRun(o: TrainOptions, ckPath: string): { model: DdiModel; opt: SgdMomentum; meta: RunMeta } {
+  const r = o.recipe;
+  if (!existsSync(ckPath)) throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
+  const { model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay);
+  checkResumableRecipe(meta.recipe, ckPath);
+  if (o.clipNormOnResume) changeClipNorm(meta.recipe, meta.position, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
+  // A resume with the run's last arguments adds nothing to the record; a changed one does.
+  const last = meta.commands?.at(-1);
+  if (o.command && (!last || last.join('\0') !== o.command.join('\0'))) meta.commands = [...(meta.commands ?? []), o.command];
+  return { model, opt, meta };
+}
+
+/** A new run: the model at its seed (or initialised from another), a fresh optimizer, position 0. */
+function startRun(o: TrainOptions): { model: DdiModel; opt: SgdMomentum; meta: RunMeta } {
+  const r = o.recipe;
+  const model = buildModel(o.config, r.seed);
+  if (o.init) {
+    const { copied } = copyMatching(model, o.init.values);
+    if (copied === 0) throw new UserError(`None of the parameters of ${o.init.from} match this architecture; initialise from a model with the same backbone.`);
+  }
+  const opt = new SgdMomentum({ momentum: r.momentum, weightDecay: r.weightDecay });
+  const meta: RunMeta = {
+    config: o.config,
+    recipe: r,
+    normalization: o.normalization,
+    position: { stage: 0, epoch: 0, step: 0 },
+    history: [],
+    wallSeconds: 0,
+    dataset: o.train.name,
+    initFrom: o.init?.from,
+    backend: o.backend,
+    ...(o.command ? { commands: [o.command] } : {}),
+  };
+  return { model, opt, meta };
+}
+
+function tickWall(run: ActiveRun): void {
+  const now = performance.now();
+  run.meta.wallSeconds += (now - run.wallMark) / 1000;
+  run.wallMark = now;
+}
+
+const stopRequested = (run: ActiveRun): boolean =>
+  run.o.shouldStop?.() === true || (run.o.maxSteps !== undefined && run.stepsThisCall >= run.o.maxSteps);
+
+/** The epochs left of the current stage; true when the call stopped (checkpoint saved) before the run ended. */
+async function trainStage(run: ActiveRun): Promise<boolean> {
+  const { o, meta } = run;
+  const pos = meta.position;
+  const recipe = meta.recipe;
+  const stage = recipe.stages[pos.stage]!;
+  if (pos.epoch === 0 && pos.step === 0) run.opt.dispose(); // fresh momentum for every stage
+  const vars = trainableByName(run.model, stage.groups);
+  const steps = stepsPerEpoch(o.train.n, recipe.batchSize, stage.maxStepsPerEpoch);
+  if (steps < 1) throw new UserError(`The training set (${o.train.n} images) is smaller than one batch of ${recipe.batchSize}; lower --batch-size.`);
+  while (pos.epoch < stage.epochs) {
+    const tally = await trainEpoch(run, stage, steps, vars);
+    if (tally === 'stopped') return true;
+    finishEpoch(run, stage, steps, tally);
+    if (stopRequested(run) && pos.stage < recipe.stages.length) return true;
+    if (pos.epoch === 0) return false; // the stage is done
+  }
+  return false;
+}
+
+/** What the steps of one epoch (this call's part of it) add up to. */
+interface EpochTally {
+  t0: number;
+  firstStep: number;
+  lossSum: number;
+  correct: number;
+  costSum: number;
+  seen: number;
+  lr: number;
+}
+
+/**
+ * The steps left of the current epoch, with progress, a periodic checkpoint and a stop request
+ * honoured after any step ('stopped': checkpoint saved mid-epoch).
+ */
+async function trainEpoch(run: ActiveRun, stage: Stage, steps: number, vars: Map<string, tf.Variable>): Promise<EpochTally | 'stopped'> {
+  const { o, meta, progress, ckPath } = run;
+  const pos = meta.position;
+  const recipe = meta.recipe;
+  const order = epochOrder(o.train.n, recipe.seed, pos.stage, pos.epoch);
+  const tally: EpochTally = { t0: performance.now(), firstStep: pos.step, lossSum: 0, correct: 0, costSum: 0, seen: 0, lr: 0 };
+  while (pos.step < steps) {
+    const idx = order.subarray(pos.step * recipe.batchSize, (pos.step + 1) * recipe.batchSize);
+    tally.lr = learningRate(stage.schedule, pos.epoch + pos.step / steps, stage.epochs);
+    const res = trainBatch(run, stage, idx, tally.lr, vars);
+    tally.lossSum += res.loss * idx.length;
+    tally.correct += res.correct;
+    tally.costSum += res.costFraction * idx.length;
+    tally.seen += idx.length;
+    pos.step++;
+    run.stepsThisCall++;
+    const secs = (performance.now() - tally.t0) / 1000;
+    const ips = tally.seen / Math.max(1e-9, secs);
+    const remainingImgs = (steps - pos.step + (stage.epochs - pos.epoch - 1) * steps) * recipe.batchSize;
+    progress.update({
+      stage: stage.name,
+      epoch: pos.epoch + 1,
+      epochs: stage.epochs,
+      step: pos.step,
+      steps,
+      loss: tally.lossSum / tally.seen,
+      acc: tally.correct / tally.seen,
+      costPct: (100 * tally.costSum) / tally.seen,
+      imgPerSec: ips,
+      etaSeconds: remainingImgs / Math.max(1e-9, ips),
+      lr: tally.lr,
+    });
+    // Yield to the event loop once per step: the loop is otherwise synchronous, and a
+    // SIGINT handler (Ctrl-C → checkpoint) only runs when the event loop gets a turn.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stopRequested(run) && pos.step < steps) {
+      tickWall(run);
+      saveRun(ckPath, run.model, run.opt, meta);
+      progress.line(`checkpoint saved at ${stage.name} epoch ${pos.epoch + 1} step ${pos.step}: ${ckPath}`);
+      return 'stopped';
+    }
+    if (o.checkpointEverySeconds !== undefined && pos.step < steps && (performance.now() - run.lastSave) / 1000 >= o.checkpointEverySeconds) {
+      tickWall(run);
+      saveRun(ckPath, run.model, run.opt, meta);
+      run.lastSave = performance.now();
+      progress.line(`checkpoint saved at ${stage.name} epoch ${pos.epoch + 1} step ${pos.step} (periodic): ${ckPath}`);
     }
   }
-  tickWall();
-  return { model, meta, interrupted, checkpointPath: ckPath };
+  return tally;
+}
+
+/** One optimizer step on the batch `idx`, refused (nothing applied) when it diverges. */
+function trainBatch(run: ActiveRun, stage: Stage, idx: Uint32Array, lr: number, vars: Map<string, tf.Variable>): StepResult {
+  const { o, meta, ckPath } = run;
+  const pos = meta.position;
+  const recipe = meta.recipe;
+  const rng = new Rng(streamSeed(recipe.seed, pos.stage, pos.epoch, pos.step + 1));
+  const labels = batchLabels(o.train, idx);
+  const x = tf.tidy(() => normalizeImages(batchTensor(o.train, idx, recipe.augment, rng), meta.normalization));
+  const res = trainStep(
+    run.model,
+    run.opt,
+    x,
+    labels,
+    {
+      groups: stage.groups,
+      lr,
+      gates: stage.gates,
+      gateGradient: recipe.gateGradient,
+      exitGradient: stage.gates === 'learned' ? recipe.exitGradient : undefined,
+      gateInput: stage.gates === 'learned' ? recipe.gateInput : undefined,
+      clipNorm: stage.clipNorm,
+      teacher: run.teacher,
+      loss: {
+        exitWeight: recipe.exitWeight,
+        cost: stage.beta > 0 ? { target: stage.target, beta: stage.beta, rewardAtFullTarget: recipe.rewardAtFullTarget } : undefined,
+      },
+    },
+    vars,
+  );
+  x.dispose();
+  if (res.nonFiniteGradient !== undefined) {
+    // UserError: a diverging run is a property of the recipe and data, not a bug; the CLI prints the sentence without a stack.
+    throw new UserError(
+      `Training produced a non-finite gradient for ${res.nonFiniteGradient} at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1} (loss ${res.loss}); the step was not applied and the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`,
+      'diverged',
+    );
+  }
+  if (pos.step % 25 === 24) assertFiniteWeights(run.model.readValuesSync(), `stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}`, ckPath);
+  if (!Number.isFinite(res.loss)) {
+    throw new UserError(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`, 'diverged');
+  }
+  return res;
+}
+
+/** Records the epoch (with the evaluation set's numbers if any), moves the position on, saves and prints it. */
+function finishEpoch(run: ActiveRun, stage: Stage, steps: number, t: EpochTally): void {
+  const { o, meta, progress, ckPath } = run;
+  const pos = meta.position;
+  const seconds = (performance.now() - t.t0) / 1000;
+  const rec: EpochRecord = {
+    stage: stage.name,
+    epoch: pos.epoch + 1,
+    steps: steps - t.firstStep,
+    epochSteps: steps,
+    trainLoss: t.seen ? t.lossSum / t.seen : NaN,
+    trainAcc: t.seen ? t.correct / t.seen : NaN,
+    trainCostPct: t.seen ? (100 * t.costSum) / t.seen : NaN,
+    lr: t.lr,
+    seconds,
+    imgPerSec: t.seen / Math.max(1e-9, seconds),
+  };
+  if (o.evalSet) {
+    const ev = evaluateMasked(run.model, o.evalSet, meta.normalization, { gates: stage.gates });
+    rec.evalAcc = ev.accuracy;
+    rec.evalExitAcc = ev.exitAccuracy;
+    rec.evalCostPct = 100 * ev.meanCostFraction;
+  }
+  meta.history.push(rec);
+  pos.epoch++;
+  pos.step = 0;
+  if (pos.epoch >= stage.epochs) {
+    pos.stage++;
+    pos.epoch = 0;
+  }
+  tickWall(run);
+  saveRun(ckPath, run.model, run.opt, meta);
+  progress.line(
+    `${rec.stage} epoch ${rec.epoch}: loss ${rec.trainLoss.toFixed(4)} train acc ${(100 * rec.trainAcc).toFixed(2)}% cost ${rec.trainCostPct.toFixed(1)}%` +
+      (rec.evalAcc !== undefined ? ` | eval acc ${(100 * rec.evalAcc).toFixed(2)}% exits ${rec.evalExitAcc!.map((a) => (100 * a).toFixed(1)).join('/')} cost ${rec.evalCostPct!.toFixed(1)}%` : '') +
+      ` | ${rec.imgPerSec.toFixed(0)} img/s, ${rec.seconds.toFixed(0)} s`,
+  );
 }
