@@ -17,6 +17,7 @@ import { DdiController, type RunOptions } from './infer';
 import { profileLatency } from './profile';
 import type { Budget, InferenceMode, InferenceRecord } from './types';
 import { UserError } from '../util/errors';
+import type { BudgetedMode } from '../domain/modes';
 
 export interface LoadedModelInfo {
   dir: string | null;
@@ -36,7 +37,7 @@ export interface LoadedModelInfo {
   layers: number;
   costTables: { name: string; kind: CostKind; unit: string; source: string }[];
   /** Smallest accepted budget per mode and table kind (null if no such table). */
-  minimumBudgets: Record<'radi' | 'ddi', Record<CostKind, number | null>>;
+  minimumBudgets: Record<BudgetedMode, Record<CostKind, number | null>>;
 }
 
 export interface EngineInferOptions {
@@ -161,7 +162,7 @@ export class DdiEngine {
     const cfg = l.model.config;
     const sum = summarizeCost(l.model.layout);
     const t = l.controller.tables;
-    const mins = (mode: 'radi' | 'ddi') => ({
+    const mins = (mode: BudgetedMode) => ({
       macs: l.controller.minimumBudget(t.macs, mode),
       latency: t.latency ? l.controller.minimumBudget(t.latency, mode) : null,
       energy: t.energy ? l.controller.minimumBudget(t.energy, mode) : null,
@@ -230,7 +231,7 @@ export class DdiEngine {
     this.require().controller.checkBudget(mode, budget);
   }
 
-  minimumBudget(kind: CostKind, mode: 'radi' | 'ddi'): number {
+  minimumBudget(kind: CostKind, mode: BudgetedMode): number {
     const l = this.require();
     const t = l.controller.tableFor(kind);
     if (!t) throw new UserError(`No ${kind} cost table for this model on ${this.backend.name}.`, 'bad-budget');

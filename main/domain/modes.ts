@@ -21,8 +21,13 @@ export function usesGates(mode: string): boolean {
   return mode === 'iadi' || mode === 'ddi';
 }
 
+/** The budgeted mode of a model: ddi when it has gates to run, radi when not. */
+export function budgetedMode(gated: boolean): BudgetedMode {
+  return gated ? 'ddi' : 'radi';
+}
+
 /** The mode a model runs in by default: ddi/iadi when it has gates, radi/static when not. */
 export function defaultMode(gated: boolean, budgeted: boolean): InferenceMode {
-  if (budgeted) return gated ? 'ddi' : 'radi';
+  if (budgeted) return budgetedMode(gated);
   return gated ? 'iadi' : 'static';
 }

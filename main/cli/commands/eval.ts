@@ -10,7 +10,7 @@ import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { datasetImages } from '../../ddi/images';
 import { modelNormalization, readModelFile } from '../../ddi/io';
 import { parseBudget } from '../../domain/budget';
-import { defaultMode, takesBudget, usesGates } from '../../domain/modes';
+import { budgetedMode, defaultMode, takesBudget, usesGates } from '../../domain/modes';
 import type { Budget, InferenceMode } from '../../ddi/types';
 import { INFERENCE_MODES } from '../../ddi/types';
 import { evaluateMasked } from '../../ddi/train/evaluate';
@@ -109,7 +109,7 @@ export function registerEvalCommand(program: Command): void {
           return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers, perImage: f.perImage });
         };
         if (f.sweep) {
-          const mode = (f.mode ?? defaultMode(gated, true)) as InferenceMode;
+          const mode = (f.mode ?? budgetedMode(gated)) as InferenceMode;
           if (!takesBudget(mode)) throw new UserError(`--sweep needs a budgeted mode (radi or ddi), not ${mode}.`);
           const minimum = engine.minimumBudget('macs', mode);
           const budgets = sweepBudgets(f.sweep, info.backboneMacs, minimum);

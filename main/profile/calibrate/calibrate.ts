@@ -28,6 +28,7 @@ import { planCalibration, type PlannedRun } from './plan';
 import { calibratedTablesDir, checkTableName, loadCalibratedTable, saveCalibratedTable, type CalibratedTable } from './store';
 import { combineTables, tableFromFit } from './table';
 import { existsSync } from 'node:fs';
+import { budgetedMode, type BudgetedMode } from '../../domain/modes';
 import { join } from 'node:path';
 
 export interface CalibrateOptions {
@@ -93,7 +94,7 @@ export interface CalibrationResult {
   fit: { energy: FitReport & { measuredMape: number | null }; latency: FitReport };
   heldOut: HeldOutError;
   /** What the calibrated tables say about the model: the least budget per budgeted mode, a static inference's cost. */
-  minimumBudgets: Record<'radi' | 'ddi', { energyJ: number | null; latencyS: number | null }>;
+  minimumBudgets: Record<BudgetedMode, { energyJ: number | null; latencyS: number | null }>;
   staticPrediction: { energyJ: number; latencyS: number };
 }
 
@@ -114,7 +115,7 @@ export async function calibrate(
   if (existsSync(join(o.tablesDir, `${name}.json`))) throw new UserError(`A cost table named ${name} exists already; choose another --name.`, 'cost-table-exists');
   if (!core.meterStatus()) throw new UserError('Connect a meter before calibrating (--meter on the CLI).', 'no-meter');
   const gated = file.architecture.gates.layer || file.architecture.gates.channel;
-  const mode = gated ? 'ddi' : 'radi';
+  const mode = budgetedMode(gated);
   const plan = planCalibration({
     gated,
     minimumMacs: info.minimumBudgets[mode].macs!,

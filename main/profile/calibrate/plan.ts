@@ -8,6 +8,7 @@
  * error on runs like the ones the table will serve.
  */
 import type { InferenceMode } from '../../ddi/types';
+import { budgetedMode } from '../../domain/modes';
 import { UserError } from '../../util/errors';
 
 export interface PlannedRun {
@@ -38,7 +39,7 @@ export function planCalibration(p: PlanInput): PlannedRun[] {
   if (!Number.isInteger(p.runs) || k < 2 || p.runs > 50) {
     throw new UserError(`--runs ${p.runs} cannot calibrate this model; use ${fixed.length + 2} to 50 (${fixed.map((r) => r.mode).join(' and ')} plus at least two budgeted runs, one of them held out).`, 'bad-runs');
   }
-  const mode: InferenceMode = p.gated ? 'ddi' : 'radi';
+  const mode: InferenceMode = budgetedMode(p.gated);
   const held = Math.floor(k / 2);
   const budgeted = Array.from({ length: k }, (_, i) => {
     // Budgets at the centres of k equal slices of [minimum, full]: never the bare minimum, never above full.

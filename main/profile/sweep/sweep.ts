@@ -9,6 +9,7 @@ import type { AppCore } from '../../core/app-core';
 import { parseBudget } from '../../domain/budget';
 import { formatCost } from '../../ddi/cost';
 import type { Budget, InferenceMode } from '../../ddi/types';
+import { budgetedMode } from '../../domain/modes';
 import type { EngineWorkerHost } from '../../ddi/worker/host';
 import { ProfileRepo, type InferenceRow } from '../../store/profile-repo';
 import { UserError } from '../../util/errors';
@@ -101,7 +102,7 @@ export async function runSweep(
       checkTableForModel(m.costTable, m.dir, info.name, backend);
       info = await engine.useCostTables({ energy: m.costTable.energy, latency: m.costTable.latency });
     }
-    const mode: InferenceMode = info.gateMacs > 0 ? 'ddi' : 'radi';
+    const mode: InferenceMode = budgetedMode(info.gateMacs > 0);
     const points: { text: string; budget: Budget }[] = [];
     const skipped: { budget: string; reason: string }[] = [];
     for (const it of o.budgets) {

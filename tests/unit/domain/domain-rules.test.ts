@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { calls } from '../../../main/api/contract';
 import { countPrefixed, flopsLabel, formatCost, formatMacs, parseMacsText } from '../../../main/domain/cost-format';
 import { InferenceRecordSchema, type InferenceRecord } from '../../../main/domain/inference-record';
-import { defaultMode, INFERENCE_MODES, takesBudget, usesGates } from '../../../main/domain/modes';
+import { budgetedMode, defaultMode, INFERENCE_MODES, takesBudget, usesGates } from '../../../main/domain/modes';
 
 const DOMAIN = join(__dirname, '../../../main/domain');
 
@@ -23,6 +23,7 @@ describe('domain module', () => {
   it('gives a budget to radi and ddi only, gates to iadi and ddi only', () => {
     expect(INFERENCE_MODES.filter(takesBudget)).toEqual(['radi', 'ddi']);
     expect(INFERENCE_MODES.filter(usesGates)).toEqual(['iadi', 'ddi']);
+    expect([budgetedMode(true), budgetedMode(false)]).toEqual(['ddi', 'radi']);
     expect([defaultMode(true, true), defaultMode(false, true), defaultMode(true, false), defaultMode(false, false)]).toEqual([
       'ddi',
       'radi',
