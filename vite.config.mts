@@ -27,9 +27,7 @@ function cspMeta(): Plugin {
   return {
     name: 'ddi-csp-meta',
     apply: 'build',
-    transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head' },
-    ],
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head' }],
   };
 }
 
@@ -44,7 +42,5 @@ export default defineConfig({
     // Electron 44 and current Chromium only; no need for legacy transforms.
     target: 'chrome130',
   },
-  server: apiPort
-    ? { proxy: { '/api': { target: `ws://127.0.0.1:${apiPort}`, ws: true }, '/download': `http://127.0.0.1:${apiPort}` } }
-    : undefined,
+  server: apiPort ? { proxy: { '/api': { target: `ws://127.0.0.1:${apiPort}`, ws: true }, '/download': `http://127.0.0.1:${apiPort}` } } : undefined,
 });

@@ -21,7 +21,6 @@ const write = !args.includes('--no-write');
 const backendsArg = args[args.indexOf('--backends') + 1];
 const BACKENDS: BackendName[] = args.includes('--backends') && backendsArg ? (backendsArg.split(',') as BackendName[]) : ['ort', 'tensorflow', 'wasm', 'cpu'];
 
-
 interface Row {
   backend: string;
   batch: number;
@@ -44,7 +43,6 @@ interface Timing {
   cpuMs: number;
   recs: InferenceRecord[];
 }
-
 
 /** One engine call over the images; wall and CPU ms per image. */
 function once(engine: DdiEngine, imgs: Float32Array, n: number, batch: number, opts: Parameters<DdiEngine['infer']>[2]) {
@@ -75,7 +73,15 @@ function time(engine: DdiEngine, imgs: Float32Array, n: number, batch: number, o
  * interleaved call by call (ABCABC…); each gets the lower quartile of its calls. The machine is
  * shared, so interleaving spreads load bursts evenly over the three.
  */
-function paired(engine: DdiEngine, imgs: Float32Array, n: number, batch: number, opts: Parameters<DdiEngine['infer']>[2], rounds: number, gatedBase: Parameters<DdiEngine['infer']>[2]) {
+function paired(
+  engine: DdiEngine,
+  imgs: Float32Array,
+  n: number,
+  batch: number,
+  opts: Parameters<DdiEngine['infer']>[2],
+  rounds: number,
+  gatedBase: Parameters<DdiEngine['infer']>[2],
+) {
   const all = [{ mode: 'static' as const }, gatedBase, opts];
   once(engine, imgs, n, batch, opts); // warm-up of the new configuration (static and gated are warm)
   const w: number[][] = [[], [], []];
@@ -113,7 +119,15 @@ function patterns(cfg: ModelConfig, n: number, skipBlocks: number, keepFrac: num
 }
 
 /** Measures one network (engine model replaced) at the given batch sizes; rows are appended. */
-function benchNetwork(engine: DdiEngine, backend: BackendName, cfg: ModelConfig, label: string, batches: number[], which: 'all' | 'block' | 'channel', rows: Row[]): void {
+function benchNetwork(
+  engine: DdiEngine,
+  backend: BackendName,
+  cfg: ModelConfig,
+  label: string,
+  batches: number[],
+  which: 'all' | 'block' | 'channel',
+  rows: Row[],
+): void {
   engine.useModel(buildModel(cfg, 1));
   const per = 28 * 28;
   const slow = backend === 'cpu';
@@ -133,7 +147,20 @@ function benchNetwork(engine: DdiEngine, backend: BackendName, cfg: ModelConfig,
       // skipping itself saves.
       const gMacs = gt ? gt.recs.reduce((sum, r) => sum + r.macs, 0) / gt.recs.length : 0;
       const gRatio = gt && useful ? (1 - (rel ? rel.wallVsGated : t.ms / gt.ms)) / (1 - macs / gMacs) : null;
-      rows.push({ backend, batch, config: label + config, msPerImage: t.ms, cpuMsPerImage: t.cpuMs, imagesPerS: 1000 / t.ms, macs, macSaving, wallSaving, ratio: useful ? wallSaving / macSaving : null, cpuRatio: useful ? cpuSaving / macSaving : null, gatedRatio: gRatio });
+      rows.push({
+        backend,
+        batch,
+        config: label + config,
+        msPerImage: t.ms,
+        cpuMsPerImage: t.cpuMs,
+        imagesPerS: 1000 / t.ms,
+        macs,
+        macSaving,
+        wallSaving,
+        ratio: useful ? wallSaving / macSaving : null,
+        cpuRatio: useful ? cpuSaving / macSaving : null,
+        gatedRatio: gRatio,
+      });
       console.log(
         `${backend} b${batch} ${(label + config).padEnd(44)} ${t.ms.toFixed(3)} ms/img (static ${st.ms.toFixed(3)}${gt ? `, gated ${gt.ms.toFixed(3)}` : ''}) cpu ${t.cpuMs.toFixed(3)} (static ${st.cpuMs.toFixed(3)})  MACs ${(macs / 1e6).toFixed(2)}M  saving wall ${(wallSaving * 100).toFixed(1)}% cpu ${(cpuSaving * 100).toFixed(1)}% / MAC ${(macSaving * 100).toFixed(1)}%${gRatio === null ? '' : ` vs-gated ratio ${gRatio.toFixed(2)}`}`,
       );
@@ -150,8 +177,10 @@ function benchNetwork(engine: DdiEngine, backend: BackendName, cfg: ModelConfig,
     };
     add('static (all units, final classifier)', base, base, null);
     run('iadi, gates run, all forced on (overhead)', gatedBase, false);
-    if (which === 'block' || which === 'all') for (const k of [2, 4, 6, G]) run(`block skipping: ${k}/${G} gated blocks skipped`, { mode: 'iadi', forced: patterns(cfg, n, k, 1) });
-    if (which === 'channel' || which === 'all') for (const keep of [0.5, 0.25]) run(`channel skipping: ${keep * 100}% of groups kept`, { mode: 'iadi', forced: patterns(cfg, n, 0, keep) });
+    if (which === 'block' || which === 'all')
+      for (const k of [2, 4, 6, G]) run(`block skipping: ${k}/${G} gated blocks skipped`, { mode: 'iadi', forced: patterns(cfg, n, k, 1) });
+    if (which === 'channel' || which === 'all')
+      for (const keep of [0.5, 0.25]) run(`channel skipping: ${keep * 100}% of groups kept`, { mode: 'iadi', forced: patterns(cfg, n, 0, keep) });
     if (which !== 'all') continue;
     run(`both: 4/${G} blocks skipped + 50% channels`, { mode: 'iadi', forced: patterns(cfg, n, 4, 0.5) });
     if (batch === 64) {
@@ -234,7 +263,7 @@ async function main(): Promise<void> {
     ? [
         `On ort at batch 1, the same ratios: layer-gated net block skipping ${summary('ort', 'layer-gated net: block')}, channel-gated net channel skipping ${summary('ort', 'channel-gated net: channel')} (targets ≥ 0.8 and ≥ 0.7);`,
         `against the gated network with all gates on (skipping alone): block ${summary('ort', 'layer-gated net: block', 'gatedRatio')}, channel ${summary('ort', 'channel-gated net: channel', 'gatedRatio')}; by process CPU time vs static: block ${summary('ort', 'layer-gated net: block', 'cpuRatio')}, channel ${summary('ort', 'channel-gated net: channel', 'cpuRatio')}.`,
-        'ort is the engine\'s ONNX Runtime executor (one intra-op thread): its static rows run the whole network as one session run, while every gated unit is its own',
+        "ort is the engine's ONNX Runtime executor (one intra-op thread): its static rows run the whole network as one session run, while every gated unit is its own",
         'session run (the host reads the pooled input before it), so the ort ratios against static include the cost of those unit boundaries (bench:onnx section).',
       ]
     : [];
@@ -251,7 +280,7 @@ async function main(): Promise<void> {
     'still run and are charged; "ddi" rows use the random learned gates with hard MAC budgets (no sample exceeded its budget).',
     'Savings are relative to the static row of the same backend and batch; MACs include gates and exit heads (FLOPs = 2 × MACs).',
     'Timing: each configuration is interleaved call by call with the static network and the gated network with all gates on (the machine',
-    'is shared); the time columns are each one\'s lower quartile of its calls (batch 1: calls of 4 images run one by one; batch 64: calls',
+    "is shared); the time columns are each one's lower quartile of its calls (batch 1: calls of 4 images run one by one; batch 64: calls",
     'of 64), and the savings are 1 − the median over rounds of (configuration time ÷ static time of the same round), so slow stretches',
     'of the shared machine cancel instead of landing on one side (until 2026-11-26 the savings compared the two quartiles, which',
     'swung the 2-of-8 block-skipping ratio between 0.6 and 1.0 from run to run).',
@@ -267,7 +296,9 @@ async function main(): Promise<void> {
       : // The wasm rows were kept from the earlier run: so is what they say.
         old.split('\n').filter((l) => /^(Worst ratio .* on wasm|by process CPU time: block|On the MGL2S network)/.test(l))),
     ...ortSummary,
-    `Load average at the end of the run: ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores.${process.env.BENCH_NOTE ? ` ${process.env.BENCH_NOTE}` : ''}`,
+    `Load average at the end of the run: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')} on ${cpus().length} cores.${process.env.BENCH_NOTE ? ` ${process.env.BENCH_NOTE}` : ''}`,
     'ONNX Runtime comparison: the bench:onnx section (`npm run bench:onnx`).',
     '<!-- bench:ddi end -->',
   ].join('\n');

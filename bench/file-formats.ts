@@ -52,7 +52,9 @@ async function main(): Promise<void> {
     closeDatabase(db);
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`Machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; ${N.toLocaleString('en')} samples (current + digital, 100 kS/s)\n`);
+  console.log(
+    `Machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; ${N.toLocaleString('en')} samples (current + digital, 100 kS/s)\n`,
+  );
   console.log('| step | wall s | M samples/s | file |\n| --- | ---: | ---: | ---: |');
   console.log(rows.join('\n'));
 }

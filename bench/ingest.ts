@@ -145,7 +145,9 @@ async function main(): Promise<void> {
     }
     db.pragma('wal_checkpoint(TRUNCATE)');
     const row = db
-      .prepare('SELECT COUNT(*) AS chunks, SUM(count) AS samples, SUM(length(data)) AS dataBytes, SUM(COALESCE(length(digital), 0)) AS digitalBytes FROM sample_chunks')
+      .prepare(
+        'SELECT COUNT(*) AS chunks, SUM(count) AS samples, SUM(length(data)) AS dataBytes, SUM(COALESCE(length(digital), 0)) AS digitalBytes FROM sample_chunks',
+      )
       .get() as { chunks: number; samples: number; dataBytes: number; digitalBytes: number };
     const gapRows = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(lost_samples), 0) AS lost FROM gaps').get() as { n: number; lost: number };
     db.close();
@@ -197,7 +199,9 @@ function writeDoc(r: Record<string, number | boolean>): void {
     `Machine: ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, shared with other jobs. ` +
       `Date: ${new Date().toISOString().slice(0, 10)}. Duration: ${r.seconds} s. ` +
       `PPK2 emulator (child process) → socat pty → serialport → PPK2 driver → withReconnect → SessionRecorder → SQLite (WAL)` +
-      (r.load ? `, while a matrix-multiply worker thread in the same process kept one core busy (${(r.loadGflopsPerS as number).toFixed(2)} GFLOP/s).` : ', no extra load.'),
+      (r.load
+        ? `, while a matrix-multiply worker thread in the same process kept one core busy (${(r.loadGflopsPerS as number).toFixed(2)} GFLOP/s).`
+        : ', no extra load.'),
     '',
     '| Measure | Target | Result |',
     '|---|---|---|',

@@ -18,8 +18,6 @@ const quick = args.includes('--quick');
 const write = !args.includes('--no-write');
 const THREADS = [1, 2];
 
-
-
 function sh(cmd: string, cmdArgs: string[]): string {
   try {
     return execFileSync(cmd, cmdArgs, { encoding: 'utf8' });
@@ -81,7 +79,15 @@ async function main(): Promise<void> {
   const exported = exportOnnx(engine.model);
   const sessions = new Map<number, OrtSession>();
   for (const t of THREADS) {
-    sessions.set(t, await ort.InferenceSession.create(exported.bytes, { intraOpNumThreads: t, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }));
+    sessions.set(
+      t,
+      await ort.InferenceSession.create(exported.bytes, {
+        intraOpNumThreads: t,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      }),
+    );
   }
 
   // The two runtimes must compute the same network before their speed means anything.
@@ -117,18 +123,16 @@ async function main(): Promise<void> {
         ortUnfused.infer(imgs, n, { mode: 'static', batchSize: batch });
       },
     },
-    ...THREADS.map(
-      (t): Runner => ({
-        label: `onnxruntime-node, ${t} intra-op thread${t > 1 ? 's' : ''}`,
-        run: async (imgs, n, batch) => {
-          for (let s = 0; s < n; s += batch) {
-            const m = Math.min(batch, n - s);
-            // Transpose included: the engine's images are NHWC, the exported graph takes NCHW.
-            await runFloat(ort, sessions.get(t)!, nhwcToNchw(imgs.subarray(s * per, (s + m) * per), m, H, W, C), [m, C, H, W]);
-          }
-        },
-      }),
-    ),
+    ...THREADS.map((t): Runner => ({
+      label: `onnxruntime-node, ${t} intra-op thread${t > 1 ? 's' : ''}`,
+      run: async (imgs, n, batch) => {
+        for (let s = 0; s < n; s += batch) {
+          const m = Math.min(batch, n - s);
+          // Transpose included: the engine's images are NHWC, the exported graph takes NCHW.
+          await runFloat(ort, sessions.get(t)!, nhwcToNchw(imgs.subarray(s * per, (s + m) * per), m, H, W, C), [m, C, H, W]);
+        }
+      },
+    })),
   ];
 
   const results: Result[] = [];
@@ -230,7 +234,10 @@ async function main(): Promise<void> {
   const re = /<!-- bench:onnx start -->[\s\S]*?<!-- bench:onnx end -->/;
   doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
   // A bench:ddi section written before this benchmark existed says it was not measured.
-  doc = doc.replace('ONNX Runtime comparison: not measured (onnxruntime-node not installed).', 'ONNX Runtime comparison: the bench:onnx section (`npm run bench:onnx`).');
+  doc = doc.replace(
+    'ONNX Runtime comparison: not measured (onnxruntime-node not installed).',
+    'ONNX Runtime comparison: the bench:onnx section (`npm run bench:onnx`).',
+  );
   writeFileSync(path, doc);
   console.log(`\nwritten to ${path}`);
 }

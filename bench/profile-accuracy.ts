@@ -175,10 +175,26 @@ async function runOnce(round: number, condition: Condition, delayMs: number): Pr
   const load0 = loadavg()[0]!;
   const failed = (error: string): RunResult => ({ round, condition, delayMs, ok: false, error, load: [load0, loadavg()[0]!] }) as RunResult;
   try {
-    emu = spawn(process.execPath, [EMULATOR, '--device', pty.devicePath, '--delay-ms', String(delayMs), '--latency-ms', String(LATENCY_MS), '--poll-us', POLL_US, '--truth', join(dir, 'truth')], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      detached: true,
-    });
+    emu = spawn(
+      process.execPath,
+      [
+        EMULATOR,
+        '--device',
+        pty.devicePath,
+        '--delay-ms',
+        String(delayMs),
+        '--latency-ms',
+        String(LATENCY_MS),
+        '--poll-us',
+        POLL_US,
+        '--truth',
+        join(dir, 'truth'),
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+        detached: true,
+      },
+    );
     const emuLines = lineReader(emu);
     await emuLines.waitFor((l) => l.includes('"ready"'), 10_000, 'the emulator to open the pty');
     raiseAutogroup(emu.pid!, '-10');
@@ -201,7 +217,9 @@ async function runOnce(round: number, condition: Condition, delayMs: number): Pr
     const result = JSON.parse(out.slice(out.indexOf('{'))) as CliResult;
 
     const exportPath = join(dir, 'export.json');
-    const ex = spawnSync(process.execPath, [CLI, '--db', db, 'export', String(result.sessionId), '--format', 'json', '--out', exportPath], { encoding: 'utf8' });
+    const ex = spawnSync(process.execPath, [CLI, '--db', db, 'export', String(result.sessionId), '--format', 'json', '--out', exportPath], {
+      encoding: 'utf8',
+    });
     if (ex.status !== 0) return failed(`export failed: ${ex.stderr.trim()}`);
     const doc = JSON.parse(readFileSync(exportPath, 'utf8')) as ExportDoc;
     const truth = readTruth(join(dir, 'truth'));
@@ -299,7 +317,12 @@ function charge(truth: Truth, stream: Truth['streams'][number], a: number, b: nu
   return q * PERIOD_NS;
 }
 
-function compare(doc: ExportDoc, cli: CliResult, truth: Truth, chunks: ReturnType<typeof readChunkPlacement>): Omit<RunResult, 'round' | 'condition' | 'delayMs' | 'load'> {
+function compare(
+  doc: ExportDoc,
+  cli: CliResult,
+  truth: Truth,
+  chunks: ReturnType<typeof readChunkPlacement>,
+): Omit<RunResult, 'round' | 'condition' | 'delayMs' | 'load'> {
   const stream = truth.streams.at(-1)!;
   const t0Emu = BigInt(stream.t0MonoNs);
   const startMono = BigInt(doc.session.startMonoNs);
@@ -512,7 +535,13 @@ function writeDoc(table: string, results: RunResult[]): void {
   const re = /<!-- bench:profile results start -->[\s\S]*?<!-- bench:profile results end -->/;
   if (re.test(doc)) doc = doc.replace(re, block);
   else {
-    const section = ['<!-- bench:profile start -->', '## Profiling accuracy against an outside PPK2 emulator (`npm run bench:profile`)', '', block, '<!-- bench:profile end -->'];
+    const section = [
+      '<!-- bench:profile start -->',
+      '## Profiling accuracy against an outside PPK2 emulator (`npm run bench:profile`)',
+      '',
+      block,
+      '<!-- bench:profile end -->',
+    ];
     doc = `${doc.trimEnd()}\n\n${section.join('\n')}\n`;
   }
   writeFileSync(docPath, doc);

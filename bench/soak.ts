@@ -156,9 +156,11 @@ async function main(): Promise<void> {
 
     // Samples missing inside the trace: consecutive chunks must continue the device sample index,
     // except across a recorded gap whose lost count covers the jump.
-    const chunks = core.db
-      .prepare('SELECT t0_ns, count, device_time FROM sample_chunks WHERE session_id = ? ORDER BY seq')
-      .all(session.id) as { t0_ns: number; count: number; device_time: number | null }[];
+    const chunks = core.db.prepare('SELECT t0_ns, count, device_time FROM sample_chunks WHERE session_id = ? ORDER BY seq').all(session.id) as {
+      t0_ns: number;
+      count: number;
+      device_time: number | null;
+    }[];
     const gaps = core.repo.gaps(session.id);
     let unexplained = 0;
     for (let i = 1; i < chunks.length; i++) {
@@ -175,7 +177,9 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
       machine: `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}`,
-      loadAverage: loadavg().map((l) => l.toFixed(1)).join(' / '),
+      loadAverage: loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / '),
       minutes,
       cycles: cycles.length,
       status: summary.status,
@@ -232,5 +236,8 @@ function writeDoc(r: Record<string, unknown> & { eventLoopDelayMs: Record<string
   const text = readFileSync(path, 'utf8');
   const block = lines.join('\n');
   const re = /<!-- bench:soak:start -->[\s\S]*?<!-- bench:soak:end -->/;
-  writeFileSync(path, re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n## Soak: one hour of PPK2 recording under load (\`npm run bench:soak\`)\n\n${block}\n`);
+  writeFileSync(
+    path,
+    re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n## Soak: one hour of PPK2 recording under load (\`npm run bench:soak\`)\n\n${block}\n`,
+  );
 }

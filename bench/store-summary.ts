@@ -120,7 +120,7 @@ function main(): void {
       ['Summary aggregates (samples, mean power, energy)', 'schema 2: stats after the BLOB, no covering index', v2Summary.ms],
       ['Summary aggregates (samples, mean power, energy)', 'schema 3: covering index sample_chunks_stats', v3Plain.ms],
       ['SessionsRepo.stats() (aggregates + extent + unverified count)', 'schema 3', v3Summary.ms],
-      ['sessionSummary() checking every chunk\'s CRC-32 (sessions.get)', 'schema 3', v3Verified.ms],
+      ["sessionSummary() checking every chunk's CRC-32 (sessions.get)", 'schema 3', v3Verified.ms],
       ['Whole-session trace: per-chunk stats query', 'schema 2 (rows)', v2Trace.ms],
       ['Whole-session trace: per-chunk stats query', 'schema 3 (covering index)', v3TraceStats.ms],
       ['queryTrace, whole session, 200 points (0.5 s buckets: stats only)', 'schema 3', v3Trace200.ms],
@@ -132,7 +132,9 @@ function main(): void {
     );
     console.log('\n| Query | Schema | Median ms |\n|---|---|---|');
     for (const [q, s, ms] of rows) console.log(`| ${q} | ${s} | ${ms.toFixed(2)} |`);
-    console.log(`\nCheck: v2 samples ${(v2Summary.result as { samples: number }).samples}, v3 samples ${(v3Summary.result as { samples: number }).samples}, verified summary damagedChunks ${(v3Verified.result as { damagedChunks: number }).damagedChunks}, trace points ${String(v3Trace200.result)} / ${String(v3Trace2000.result)}`);
+    console.log(
+      `\nCheck: v2 samples ${(v2Summary.result as { samples: number }).samples}, v3 samples ${(v3Summary.result as { samples: number }).samples}, verified summary damagedChunks ${(v3Verified.result as { damagedChunks: number }).damagedChunks}, trace points ${String(v3Trace200.result)} / ${String(v3Trace2000.result)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -41,14 +41,23 @@ const SHAPES: Shape[] = [
 function build(path: string, shape: Shape): number {
   const db = openDatabase(path);
   const repo = new SessionsRepo(db);
-  const id = repo.createSession({ name: 'bench', kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current'], sampleRateHz: shape.rateHz, nominalVoltageV: 3.3 });
+  const id = repo.createSession({
+    name: 'bench',
+    kind: 'power',
+    startMonoNs: 0,
+    meterId: null,
+    simulated: false,
+    channels: ['current'],
+    sampleRateHz: shape.rateHz,
+    nominalVoltageV: 3.3,
+  });
   const periodNs = 1e9 / shape.rateHz;
   const plane = new Float32Array(shape.count);
   const digital = new Uint8Array(shape.count);
   const chunks = TOTAL / shape.count;
   // A radio-like load: 1 mA floor, 20 mA bursts of 2 ms every 100 ms, noise.
   let seed = 1;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   repo.transaction(() => {
     for (let k = 0; k < chunks; k++) {
       for (let i = 0; i < shape.count; i++) {
@@ -132,7 +141,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ddi-bench-trace-'));
   try {
     console.log(`Machine: ${cpus().length}× ${cpus()[0]?.model.trim()}, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}.`);
-    console.log(`Server time per call (median of ${REPS} calls on the core's warm connection); sessions.trace at ${POINTS} points, ${OFFSETS} offsets per window width (median and worst offset).\n`);
+    console.log(
+      `Server time per call (median of ${REPS} calls on the core's warm connection); sessions.trace at ${POINTS} points, ${OFFSETS} offsets per window width (median and worst offset).\n`,
+    );
     for (const shape of SHAPES) {
       const path = join(dir, `${shape.rateHz}.sqlite`);
       const t0 = performance.now();
@@ -158,7 +169,9 @@ async function main(): Promise<void> {
       console.log('|---|---|---|---|---|---|---|');
       after.forEach((r, i) => {
         const b = before[i]!;
-        console.log(`| ${fmtS(r.widthS)} | ${r.path} | ${r.medianMs.toFixed(2)} | ${r.maxMs.toFixed(2)} | ${r.cpuMs.toFixed(2)} | ${b.medianMs.toFixed(2)} | ${b.maxMs.toFixed(2)} |`);
+        console.log(
+          `| ${fmtS(r.widthS)} | ${r.path} | ${r.medianMs.toFixed(2)} | ${r.maxMs.toFixed(2)} | ${r.cpuMs.toFixed(2)} | ${b.medianMs.toFixed(2)} | ${b.maxMs.toFixed(2)} |`,
+        );
       });
       console.log('');
     }

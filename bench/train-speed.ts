@@ -36,7 +36,12 @@ async function main(): Promise<void> {
     const x = tf.randomUniform([batch, 28, 28, 1]) as tf.Tensor4D;
     const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
     const gated = cfg.gates.layer || cfg.gates.channel;
-    const o = { groups: ['backbone', 'gates', 'exits'] as const, lr: 0.01, loss: { exitWeight: 1, cost: gated ? { target: 0.5, beta: 0.5 } : undefined }, gates: gated ? ('learned' as const) : ('all-on' as const) };
+    const o = {
+      groups: ['backbone', 'gates', 'exits'] as const,
+      lr: 0.01,
+      loss: { exitWeight: 1, cost: gated ? { target: 0.5, beta: 0.5 } : undefined },
+      gates: gated ? ('learned' as const) : ('all-on' as const),
+    };
     trainStep(model, opt, x, labels, { ...o, groups: [...o.groups] }); // warm-up
     const t0 = performance.now();
     const c0 = process.cpuUsage();

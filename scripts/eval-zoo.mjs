@@ -19,7 +19,8 @@ import { checkArgs } from './lib/script-args.mjs';
 const root = resolve(import.meta.dirname, '..');
 const args = checkArgs(process.argv.slice(2), {
   usage: 'node scripts/eval-zoo.mjs [--only a,b] [--force] [--no-docs]',
-  about: 'Evaluates every finished zoo model on the 10k Fashion-MNIST test set (unchanged models reuse their stored results) and rewrites the results block of docs/models.md.',
+  about:
+    'Evaluates every finished zoo model on the 10k Fashion-MNIST test set (unchanged models reuse their stored results) and rewrites the results block of docs/models.md.',
   withValue: ['--only'],
   switches: ['--force', '--no-docs'],
 });
@@ -32,7 +33,14 @@ if (!existsSync(cli)) {
 }
 
 const machine = `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
-const evalJson = (args) => JSON.parse(execFileSync(process.execPath, [cli, 'eval', ...args, '--dataset', 'fashion-mnist', '--json', '--per-image'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 }));
+const evalJson = (args) =>
+  JSON.parse(
+    execFileSync(process.execPath, [cli, 'eval', ...args, '--dataset', 'fashion-mnist', '--json', '--per-image'], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    }),
+  );
 
 function modelHash(dir) {
   const h = createHash('sha256');

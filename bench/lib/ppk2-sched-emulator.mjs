@@ -73,9 +73,19 @@ let powerMode = 2;
 
 function metadataText() {
   const lines = ['Calibrated: 1'];
-  for (const [key, values] of [['R', CAL.r], ['GS', CAL.gs], ['GI', CAL.gi], ['O', CAL.o]]) values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
+  for (const [key, values] of [
+    ['R', CAL.r],
+    ['GS', CAL.gs],
+    ['GI', CAL.gi],
+    ['O', CAL.o],
+  ])
+    values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
   lines.push(`VDD: ${vddMv}`, 'HW: 9173', `mode: ${powerMode}`);
-  for (const [key, values] of [['S', CAL.s], ['I', CAL.i]]) values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
+  for (const [key, values] of [
+    ['S', CAL.s],
+    ['I', CAL.i],
+  ])
+    values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
   CAL.ug.forEach((v, k) => lines.push(`UG${k}: ${v.toFixed(2)}`));
   lines.push('IA: 56', 'END', '');
   return lines.join('\n');
@@ -487,7 +497,11 @@ function finish() {
   } catch {
     // not Linux
   }
-  stats.cpuByThread = Object.fromEntries(Object.entries(cpuByName).sort((x, y) => y[1] - x[1]).map(([n, v]) => [n, Math.round(v / 1e6)]));
+  stats.cpuByThread = Object.fromEntries(
+    Object.entries(cpuByName)
+      .sort((x, y) => y[1] - x[1])
+      .map(([n, v]) => [n, Math.round(v / 1e6)]),
+  );
   const meta = { periodNs: PERIOD_NS, vddMv, delayNs: DELAY_NS, latencyNs: LATENCY_NS, baseA: BASE_A, perCoreA: PER_CORE_A, streams, stats };
   fs.writeFileSync(`${truthPrefix}.json`, JSON.stringify(meta, null, 2));
   process.stdout.write(JSON.stringify({ stats }) + '\n', () => process.exit(0));

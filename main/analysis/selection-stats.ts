@@ -153,7 +153,13 @@ export class SelectionAccumulator {
 }
 
 /** Statistics of [fromNs, toNs) over chunks already in memory (tests, small ranges). */
-export function selectionStats(chunks: Iterable<StatsChunk>, fromNs: number, toNs: number, nominalVoltageV: number | null = null, gaps: SelectionGap[] = []): SelectionStats {
+export function selectionStats(
+  chunks: Iterable<StatsChunk>,
+  fromNs: number,
+  toNs: number,
+  nominalVoltageV: number | null = null,
+  gaps: SelectionGap[] = [],
+): SelectionStats {
   const acc = new SelectionAccumulator(fromNs, toNs, nominalVoltageV);
   for (const c of chunks) acc.add(c);
   return acc.result(gaps);

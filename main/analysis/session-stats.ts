@@ -79,9 +79,8 @@ export function sessionStats(db: Db, id: number, range: StatsRange = {}): Select
 /** The chunks overlapping [fromNs, toNs) in time order, a page at a time (no cursor left open). */
 function* chunkRowsIn(db: Db, id: number, fromNs: number, toNs: number): Generator<ChunkRow[]> {
   // Index seek to the chunk holding fromNs (chunks do not overlap beyond a sample's jitter).
-  const start = db
-    .prepare('SELECT t0_ns FROM sample_chunks WHERE session_id = ? AND t0_ns <= ? ORDER BY t0_ns DESC LIMIT 1')
-    .get(id, Math.floor(fromNs)) as { t0_ns: number } | undefined;
+  const start = db.prepare('SELECT t0_ns FROM sample_chunks WHERE session_id = ? AND t0_ns <= ? ORDER BY t0_ns DESC LIMIT 1').get(id, Math.floor(fromNs)) as
+    { t0_ns: number } | undefined;
   const page = db.prepare(
     `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time FROM sample_chunks
      WHERE session_id = ? AND (t0_ns > ? OR (t0_ns = ? AND id > ?)) AND t0_ns < ?

@@ -152,7 +152,12 @@ export const LiveBatchSchema = z.object({
   channels: z.object({ current: LiveBucketsSchema.optional(), voltage: LiveBucketsSchema.optional(), power: LiveBucketsSchema.optional() }).optional(),
   /** Digital inputs per bucket: `high` has bit k set when D k was 1 throughout, `low` when 0 throughout. */
   digital: z
-    .object({ tS: z.array(z.number()), high: z.array(z.number().int().min(0).max(255)), low: z.array(z.number().int().min(0).max(255)), names: z.array(z.string()) })
+    .object({
+      tS: z.array(z.number()),
+      high: z.array(z.number().int().min(0).max(255)),
+      low: z.array(z.number().int().min(0).max(255)),
+      names: z.array(z.string()),
+    })
     .optional(),
   /** Running totals of the session being recorded, from its stored samples; null when not recording. */
   recording: RecordingTotalsSchema.nullable().optional(),
@@ -178,7 +183,6 @@ export const AppInfoSchema = z.object({
   transport: z.enum(['electron', 'browser']),
   databasePath: z.string(),
 });
-
 
 export const ModelSummarySchema = z.object({
   /** The model's folder name: what calls and the CLI use to name it. */
@@ -216,7 +220,6 @@ export const InferenceRunSchema = z.object({
   meanWallS: z.number(),
   records: z.array(InferenceRecordSchema),
 });
-
 
 const ProfilePhaseSchema = z.enum(['warmup', 'baseline', 'alignment', 'inferences', 'closing', 'analysis', 'done', 'failed']);
 export const ProfileProgressSchema = z.object({
@@ -346,7 +349,19 @@ export const CostTableSummarySchema = z.object({
   reason: z.string().nullable(),
 });
 
-export const CalibrationPhaseSchema = z.enum(['starting', 'warmup', 'baseline', 'alignment', 'inferences', 'closing', 'analysis', 'fit', 'done', 'failed', 'cancelled']);
+export const CalibrationPhaseSchema = z.enum([
+  'starting',
+  'warmup',
+  'baseline',
+  'alignment',
+  'inferences',
+  'closing',
+  'analysis',
+  'fit',
+  'done',
+  'failed',
+  'cancelled',
+]);
 /** A calibration's progress; 'done' carries the result (main/profile/calibrate/calibrate.ts CalibrationResult). */
 export const CalibrationProgressSchema = z.object({
   phase: CalibrationPhaseSchema,
@@ -499,9 +514,7 @@ export const calls = {
   },
   /** Rename a session or replace its notes. */
   'sessions.update': {
-    input: z
-      .object({ id: z.number().int().positive(), name: z.string().max(200).optional(), notes: z.string().max(10_000).optional() })
-      .strict(),
+    input: z.object({ id: z.number().int().positive(), name: z.string().max(200).optional(), notes: z.string().max(10_000).optional() }).strict(),
     output: SessionSummarySchema,
   },
   /** Deletes a session with its samples, gaps, markers and inferences, and gives the space back (see docs/architecture.md). */

@@ -53,7 +53,6 @@ export function progressBar(label: string, done: number, total: number, elapsedS
 export function formatSi(value: number | null, unit: string, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '—';
   const abs = Math.abs(value);
-  const [scale, prefix] =
-    abs === 0 ? [1, ''] : abs >= 1 ? [1, ''] : abs >= 1e-3 ? [1e3, 'm'] : abs >= 1e-6 ? [1e6, 'µ'] : [1e9, 'n'];
+  const [scale, prefix] = abs === 0 ? [1, ''] : abs >= 1 ? [1, ''] : abs >= 1e-3 ? [1e3, 'm'] : abs >= 1e-6 ? [1e6, 'µ'] : [1e9, 'n'];
   return `${(value * scale).toPrecision(digits)} ${prefix}${unit}`;
 }

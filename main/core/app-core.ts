@@ -182,7 +182,9 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     // The stats of every session come from three grouped queries (fast with thousands of sessions).
     'sessions.list': () => {
       const all = this.repo.allStats();
-      return this.repo.list().map((r) => readableSummary(this.repo, r, (x) => sessionSummary(this.repo, x, { verify: false, ...optionalStats(all.get(x.id)) })));
+      return this.repo
+        .list()
+        .map((r) => readableSummary(this.repo, r, (x) => sessionSummary(this.repo, x, { verify: false, ...optionalStats(all.get(x.id)) })));
     },
     'sessions.get': ({ id }) => readableSummary(this.repo, this.repo.get(id)),
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
@@ -207,7 +209,10 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       }
       const range = rangeOf(fromS, toS);
       if (range && format === 'html') {
-        throw new UserError('The HTML report covers the whole session; export it without a selected range, or export the range as CSV, JSON or Parquet.', 'bad-format');
+        throw new UserError(
+          'The HTML report covers the whole session; export it without a selected range, or export the range as CSV, JSON or Parquet.',
+          'bad-format',
+        );
       }
       // A bad range is refused here, before a save dialog opens or a download link exists.
       if (range) resolveRange(this.db, id, range);
@@ -236,7 +241,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       const text = label.trim();
       if (text === '') throw new UserError('A marker needs a label; type a few words saying what happens there.', 'bad-marker');
       const end = endS ?? null;
-      if (end !== null && !(end > tS)) throw new UserError(`The marker's end (${end} s) must come after its start (${tS} s); drag from left to right or leave the end empty.`, 'bad-marker');
+      if (end !== null && !(end > tS))
+        throw new UserError(`The marker's end (${end} s) must come after its start (${tS} s); drag from left to right or leave the end empty.`, 'bad-marker');
       const markers = new MarkersRepo(this.db);
       const markerId = markers.add(sessionId, { tNs: tS * 1e9, endNs: end === null ? null : end * 1e9, kind: 'note', label: text, data: null });
       return markerDto(sessionId, markers.get(sessionId, markerId));
@@ -288,7 +294,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     if (this.calibration) throw new UserError('A calibration is going; cancel it or wait for it to finish before profiling.', 'busy');
     const model = await this.models.resolve(input.model);
     const checks = new BudgetsRepo(this.db).resolve(input.checks ?? [], basename(model.dir));
-    if (input.margin && !input.budget) throw new UserError('A margin shrinks a hard budget; give a budget (mode radi or ddi) or set the margin to 0.', 'bad-margin');
+    if (input.margin && !input.budget)
+      throw new UserError('A margin shrinks a hard budget; give a budget (mode radi or ddi) or set the margin to 0.', 'bad-margin');
     const costTable = input.costTable ? loadCalibratedTable(calibratedTablesDir(this.options.dbPath), input.costTable) : null;
     const engine = await this.models.engineFor(input.backend);
     const run = new ProfileRun(
@@ -324,7 +331,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         )
         .catch((e: unknown) => {
           if (!started) reject(e);
-          else this.emit('profile.progress', { sessionId: null, phase: 'failed', done: 0, total: input.limit, elapsedS: 0, etaS: null, message: errorMessage(e) });
+          else
+            this.emit('profile.progress', { sessionId: null, phase: 'failed', done: 0, total: input.limit, elapsedS: 0, etaS: null, message: errorMessage(e) });
         })
         .finally(() => {
           if (this.profiling === run) this.profiling = undefined;

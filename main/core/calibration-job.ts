@@ -54,8 +54,21 @@ export class CalibrationJob {
     let last = null as CalibrationProgress | null;
     try {
       const options = { ...this.options, onRun: (r: ProfileRun) => (this.profiling = r) };
-      const result = await calibrate(this.core, this.engine, options, (p) => this.progress((last = p)), () => this.cancelled);
-      this.emit({ ...base, run: runs, sessionId: null, phase: 'done', elapsedS: this.elapsedS(), result: result as unknown as CalibrationProgressDto['result'] });
+      const result = await calibrate(
+        this.core,
+        this.engine,
+        options,
+        (p) => this.progress((last = p)),
+        () => this.cancelled,
+      );
+      this.emit({
+        ...base,
+        run: runs,
+        sessionId: null,
+        phase: 'done',
+        elapsedS: this.elapsedS(),
+        result: result as unknown as CalibrationProgressDto['result'],
+      });
       return result;
     } catch (e) {
       // Cancelled mid-run, calibrate() sees a run that ended early; say what happened instead.

@@ -49,7 +49,10 @@ export class ModelRunner {
     if (info.name !== backend) {
       await host.close();
       const why = info.notes[0]?.replace(/^Using .*? because /, '').replace(/\.$/, '') ?? 'it did not start';
-      throw new UserError(`The ${backend} backend is not available on this machine: ${why}; choose ${info.name} or leave the backend on its default.`, 'backend-unavailable');
+      throw new UserError(
+        `The ${backend} backend is not available on this machine: ${why}; choose ${info.name} or leave the backend on its default.`,
+        'backend-unavailable',
+      );
     }
     this.extra = { backend, host };
     return host;

@@ -14,7 +14,11 @@ type Fields = Record<string, unknown>;
 const shape = SessionSummarySchema.shape as Record<string, z.ZodType>;
 
 /** The session's summary, or the same row marked damaged; never throws for a row that exists. */
-export function readableSummary(repo: SessionsRepo, row: SessionRow, summarize: (r: SessionRow) => SessionSummary = (r) => sessionSummary(repo, r)): SessionSummary {
+export function readableSummary(
+  repo: SessionsRepo,
+  row: SessionRow,
+  summarize: (r: SessionRow) => SessionSummary = (r) => sessionSummary(repo, r),
+): SessionSummary {
   let computed: Fields | undefined;
   let problem: string;
   try {

@@ -198,7 +198,8 @@ export const BACKEND_OPTION_HELP = 'ort | tensorflow | wasm | cpu (default: the 
 /** A --backend value checked before anything starts (undefined = the fastest available). */
 export function parseBackendName(name: string | undefined): BackendName | undefined {
   if (name === undefined) return undefined;
-  if (!(BACKEND_ORDER as readonly string[]).includes(name)) throw new UserError(`Unknown backend "${name}"; choose ort, tensorflow, wasm or cpu.`, 'bad-backend');
+  if (!(BACKEND_ORDER as readonly string[]).includes(name))
+    throw new UserError(`Unknown backend "${name}"; choose ort, tensorflow, wasm or cpu.`, 'bad-backend');
   return name as BackendName;
 }
 

@@ -220,7 +220,8 @@ export function validateConfig(c: ModelConfig): void {
     numUnits = c.blocksPerStage[0] + c.blocksPerStage[1] + c.blocksPerStage[2];
   } else if (c.kind === 'densenet') {
     if (c.blockConfig.length < 1 || !c.blockConfig.every(isPosInt)) bad('blockConfig must be a list of positive integers');
-    if (!isPosInt(c.growthRate) || !isPosInt(c.bottleneckFactor) || !isPosInt(c.stemChannels)) bad('growthRate, bottleneckFactor and stemChannels must be positive integers');
+    if (!isPosInt(c.growthRate) || !isPosInt(c.bottleneckFactor) || !isPosInt(c.stemChannels))
+      bad('growthRate, bottleneckFactor and stemChannels must be positive integers');
     if (!(c.compression > 0 && c.compression <= 1)) bad('compression must be in (0, 1]');
     if (g.layer) bad('DenseNet has no layer gate; set gates.layer to false');
     numUnits = c.blockConfig.reduce((a, b) => a + b, 0);

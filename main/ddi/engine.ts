@@ -141,10 +141,24 @@ export class DdiEngine {
     const norm = metadata.normalization ?? null;
     if (norm && (norm.mean.length !== model.config.input.channels || norm.std.length !== model.config.input.channels)) {
       runtime.dispose();
-      throw new UserError(`Model ${metadata.name ?? model.config.name}: normalization has ${norm.mean.length} means for ${model.config.input.channels} input channels.`, 'bad-model-file');
+      throw new UserError(
+        `Model ${metadata.name ?? model.config.name}: normalization has ${norm.mean.length} means for ${model.config.input.channels} input channels.`,
+        'bad-model-file',
+      );
     }
     this.unload();
-    this.loaded = { dir, modelHash: hash, model, metadata, runtime, controller, gates, normalization: norm, defaults: { latency: tables.latency, energy: tables.energy }, calibrated: false };
+    this.loaded = {
+      dir,
+      modelHash: hash,
+      model,
+      metadata,
+      runtime,
+      controller,
+      gates,
+      normalization: norm,
+      defaults: { latency: tables.latency, energy: tables.energy },
+      calibrated: false,
+    };
     return this.info();
   }
 
@@ -183,7 +197,9 @@ export class DdiEngine {
       exitMacs: sum.exitMacs,
       exits: l.model.layout.exits.length,
       layers: l.model.layout.numLayers,
-      costTables: [t.macs, t.latency, t.energy].filter((x): x is CostTable => x !== null).map((x) => ({ name: x.name, kind: x.kind, unit: x.unit, source: x.source })),
+      costTables: [t.macs, t.latency, t.energy]
+        .filter((x): x is CostTable => x !== null)
+        .map((x) => ({ name: x.name, kind: x.kind, unit: x.unit, source: x.source })),
       minimumBudgets: { radi: mins('radi'), ddi: mins('ddi') },
     };
   }
@@ -204,7 +220,10 @@ export class DdiEngine {
     const { height, width, channels } = l.model.config.input;
     const per = height * width * channels;
     if (images.length !== n * per) {
-      throw new UserError(`Expected ${n} image(s) of ${height}×${width}×${channels} (${n * per} values) but got ${images.length} values; resize the input to the model's input shape.`, 'bad-input');
+      throw new UserError(
+        `Expected ${n} image(s) of ${height}×${width}×${channels} (${n * per} values) but got ${images.length} values; resize the input to the model's input shape.`,
+        'bad-input',
+      );
     }
     const bs = Math.max(1, Math.floor(opts.batchSize ?? 1));
     const norm = this.normalize(images);
@@ -275,7 +294,8 @@ export class DdiEngine {
     if (tables) {
       for (const table of [tables.energy, tables.latency]) {
         const missing = l.model.units.find((u) => !table.entries[u.id]);
-        if (missing) throw new UserError(`Cost table ${table.name} has no entry for unit ${missing.id} of this model; calibrate this model again.`, 'cost-table-mismatch');
+        if (missing)
+          throw new UserError(`Cost table ${table.name} has no entry for unit ${missing.id} of this model; calibrate this model again.`, 'cost-table-mismatch');
       }
       t.energy = tables.energy;
       t.latency = tables.latency;

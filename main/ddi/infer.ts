@@ -198,7 +198,6 @@ export class DdiController {
     return c;
   }
 
-
   /**
    * Validates a budget for a mode: present for radi/ddi, a table of its kind exists, and it covers
    * the worst case to the first exit. Returns the budget's cost table (null for static / iadi).
@@ -208,7 +207,10 @@ export class DdiController {
     if (!budget) throw new UserError(`Mode ${mode} needs a budget; pass one like --budget 20MMAC, 3ms or 1.5mJ.`, 'bad-budget');
     const btable = this.tableFor(budget.kind);
     if (!btable) {
-      throw new UserError(`No ${budget.kind} cost table is available for this model on backend ${this.runtime.backend}; profile latency first or use a MAC budget.`, 'bad-budget');
+      throw new UserError(
+        `No ${budget.kind} cost table is available for this model on backend ${this.runtime.backend}; profile latency first or use a MAC budget.`,
+        'bad-budget',
+      );
     }
     const min = this.minimumBudget(btable, mode);
     if (!(budget.value >= min)) {

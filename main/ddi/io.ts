@@ -232,7 +232,10 @@ function checkModelNumbers(dir: string, f: ModelFile): void {
   if (n) {
     const C = f.architecture.input.channels;
     if (n.mean.length !== C || n.std.length !== C) {
-      throw bad(dir, `model.json normalization has ${n.mean.length} means and ${n.std.length} standard deviations for ${C} input channels; re-export the model.`);
+      throw bad(
+        dir,
+        `model.json normalization has ${n.mean.length} means and ${n.std.length} standard deviations for ${C} input channels; re-export the model.`,
+      );
     }
     if (!n.std.every((v) => v > 0)) throw bad(dir, 'model.json normalization has a standard deviation that is not positive; re-export the model.');
   }
@@ -261,7 +264,10 @@ export function loadModel(dir: string): LoadedModel {
   const specs = paramSpecs(buildLayout(config));
   const manifest = file.weights.specs;
   if (manifest.length !== specs.length) {
-    throw bad(dir, `the weights manifest lists ${manifest.length} tensors but the architecture needs ${specs.length}; model.json and the architecture do not match.`);
+    throw bad(
+      dir,
+      `the weights manifest lists ${manifest.length} tensors but the architecture needs ${specs.length}; model.json and the architecture do not match.`,
+    );
   }
   let total = 0;
   for (let i = 0; i < specs.length; i++) {
@@ -279,10 +285,14 @@ export function loadModel(dir: string): LoadedModel {
   if (!existsSync(wpath)) throw bad(dir, 'weights.bin not found next to model.json; copy both files.');
   const bytes = readModelPart(dir, 'weights.bin');
   if (bytes.byteLength !== total * 4) {
-    throw bad(dir, `weights.bin has ${bytes.byteLength} bytes but ${total * 4} are expected (${bytes.byteLength < total * 4 ? 'truncated' : 'extra data'}); re-copy the model.`);
+    throw bad(
+      dir,
+      `weights.bin has ${bytes.byteLength} bytes but ${total * 4} are expected (${bytes.byteLength < total * 4 ? 'truncated' : 'extra data'}); re-copy the model.`,
+    );
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== file.weights.sha256) throw bad(dir, 'weights.bin does not match the SHA-256 in model.json (damaged, or from a different model); re-copy the model.');
+  if (sha !== file.weights.sha256)
+    throw bad(dir, 'weights.bin does not match the SHA-256 in model.json (damaged, or from a different model); re-copy the model.');
   // Copy into an aligned buffer (Buffer slices may be unaligned for Float32Array).
   const all = new Float32Array(total);
   new Uint8Array(all.buffer).set(bytes);

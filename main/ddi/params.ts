@@ -5,10 +5,7 @@
 import type { Layout } from './layout';
 
 export type ParamGroup = 'backbone' | 'gates' | 'exits' | 'stats';
-export type ParamInit =
-  | { kind: 'kaiming'; fanOut: number }
-  | { kind: 'uniform'; limit: number }
-  | { kind: 'const'; value: number };
+export type ParamInit = { kind: 'kaiming'; fanOut: number } | { kind: 'uniform'; limit: number } | { kind: 'const'; value: number };
 
 export interface ParamSpec {
   name: string;

@@ -50,7 +50,9 @@ export function profileLatency(model: DdiModel, runtime: UnitRuntime<unknown>, g
       if (u.groups > 0) {
         // With a layer gate on the same unit the pooled read-back is shared and charged to the layer gate.
         const pooled = runtime.pool(x);
-        const t = u.layerGated ? timeIt(reps, () => gates.channelLogits(u.layer, pooled, 0)) : timeIt(reps, () => gates.channelLogits(u.layer, runtime.pool(x), 0));
+        const t = u.layerGated
+          ? timeIt(reps, () => gates.channelLogits(u.layer, pooled, 0))
+          : timeIt(reps, () => gates.channelLogits(u.layer, runtime.pool(x), 0));
         entries[`gate.channel${u.layer}`] = { fixed: t, anyChannel: 0, perChannel: 0 };
       }
       const C = u.kind === 'block' ? u.mid : u.kind === 'dense' ? u.outC - u.inC : 0;

@@ -54,7 +54,10 @@ export const hardGateFromLogitBounded: (z: tf.Tensor) => tf.Tensor = tf.customGr
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const zs = saved[0]!;
       // dy < 0 lowers the loss by raising z; drop that where z is already above the bound (and mirrored below).
-      const outward = tf.logicalOr(tf.logicalAnd(tf.greater(zs, LOGIT_STE_BOUND), tf.less(dy, 0)), tf.logicalAnd(tf.less(zs, -LOGIT_STE_BOUND), tf.greater(dy, 0)));
+      const outward = tf.logicalOr(
+        tf.logicalAnd(tf.greater(zs, LOGIT_STE_BOUND), tf.less(dy, 0)),
+        tf.logicalAnd(tf.less(zs, -LOGIT_STE_BOUND), tf.greater(dy, 0)),
+      );
       return tf.where(outward, tf.zerosLike(dy), tf.mul(dy, LOGIT_STE_SLOPE));
     },
   };

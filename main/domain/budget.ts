@@ -23,11 +23,11 @@ export const BUDGET_UNITS: Record<string, { kind: CostKind; factor: number }> = 
   MMAC: { kind: 'macs', factor: 1e6 },
   GMAC: { kind: 'macs', factor: 1e9 },
   us: { kind: 'latency', factor: 1e-6 },
-  'µs': { kind: 'latency', factor: 1e-6 },
+  µs: { kind: 'latency', factor: 1e-6 },
   ms: { kind: 'latency', factor: 1e-3 },
   s: { kind: 'latency', factor: 1 },
   uJ: { kind: 'energy', factor: 1e-6 },
-  'µJ': { kind: 'energy', factor: 1e-6 },
+  µJ: { kind: 'energy', factor: 1e-6 },
   mJ: { kind: 'energy', factor: 1e-3 },
   J: { kind: 'energy', factor: 1 },
 };

@@ -60,8 +60,7 @@ export function countPrefixed(value: number | null | undefined, unit: string): s
 export const formatMacs = (macs: number | null | undefined) => countPrefixed(macs, 'MAC');
 
 /** FLOPs as 2×MACs: "10.1 MFLOPs". */
-export const formatFlops = (macs: number | null | undefined) =>
-  countPrefixed(macs === null || macs === undefined ? macs : macs * FLOPS_PER_MAC, 'FLOPs');
+export const formatFlops = (macs: number | null | undefined) => countPrefixed(macs === null || macs === undefined ? macs : macs * FLOPS_PER_MAC, 'FLOPs');
 
 /** Parameter count: "56.3 k". */
 export const formatParams = (n: number) => countPrefixed(n, '');

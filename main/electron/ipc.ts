@@ -7,15 +7,7 @@
  * Every invocation first passes the sender check, then goes to the core, which validates the
  * payload against the contract's zod schema.
  */
-import {
-  CALL_NAMES,
-  EVENT_NAMES,
-  ipcChannelForCall,
-  ipcChannelForEvent,
-  type CallName,
-  type EventName,
-  type EventPayload,
-} from '../api/contract';
+import { CALL_NAMES, EVENT_NAMES, ipcChannelForCall, ipcChannelForEvent, type CallName, type EventName, type EventPayload } from '../api/contract';
 import type { ApiErrorShape } from '../api/wire';
 import { isTrustedSender } from './security-rules';
 

@@ -97,13 +97,7 @@ function parseUrl(raw: string): URL | null {
 export function isAppUrl(raw: string): boolean {
   const url = parseUrl(raw);
   if (!url) return false;
-  return (
-    url.protocol === `${APP_SCHEME}:` &&
-    url.hostname === APP_HOST &&
-    url.port === '' &&
-    url.username === '' &&
-    url.password === ''
-  );
+  return url.protocol === `${APP_SCHEME}:` && url.hostname === APP_HOST && url.port === '' && url.username === '' && url.password === '';
 }
 
 /** The window may navigate (or redirect) only within the app itself; everything else is blocked. */

@@ -18,7 +18,10 @@ export async function writeFileAtomically(path: string, write: (out: Writable) =
     await once(out, 'finish');
     // The target was checked before the export started; a file that appeared meanwhile is kept.
     if (!options.force && existsSync(path)) {
-      throw new UserError(`Cannot export to ${path}: a file appeared there during the export; add --force to replace it or choose another --out path.`, 'export-exists');
+      throw new UserError(
+        `Cannot export to ${path}: a file appeared there during the export; add --force to replace it or choose another --out path.`,
+        'export-exists',
+      );
     }
     renameSync(tmp, path);
   } catch (e) {

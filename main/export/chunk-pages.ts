@@ -32,9 +32,9 @@ export function* chunkPages(db: Db, sessionId: number, order: Channel[], range?:
      ORDER BY t0_ns, id LIMIT ?`,
   );
   const start = range
-    ? (db.prepare('SELECT t0_ns FROM sample_chunks WHERE session_id = ? AND t0_ns <= ? ORDER BY t0_ns DESC LIMIT 1').get(sessionId, Math.floor(range.fromNs)) as
-        | { t0_ns: number }
-        | undefined)
+    ? (db
+        .prepare('SELECT t0_ns FROM sample_chunks WHERE session_id = ? AND t0_ns <= ? ORDER BY t0_ns DESC LIMIT 1')
+        .get(sessionId, Math.floor(range.fromNs)) as { t0_ns: number } | undefined)
     : undefined;
   let lastT0 = start ? start.t0_ns - 1 : Number.MIN_SAFE_INTEGER;
   let lastId = -1;

@@ -22,15 +22,7 @@ import { chunkPages } from './chunk-pages';
 import { produceHtmlReport } from './html-report';
 import { produceJsonSamples } from './json-samples';
 import { produceInferenceParquet, produceMarkerParquet, produceSampleParquet } from './parquet-export';
-import {
-  INFERENCE_CSV_HEADER,
-  inferenceCsvLine,
-  readAlignment,
-  readBaseline,
-  readBudgetResults,
-  readInferences,
-  readStartMonoNs,
-} from './profile-data';
+import { INFERENCE_CSV_HEADER, inferenceCsvLine, readAlignment, readBaseline, readBudgetResults, readInferences, readStartMonoNs } from './profile-data';
 
 /** Formats the app's export call offers (the contract's sessions.export): all of them. */
 export type ExportFormat = 'csv' | 'json' | 'parquet' | 'html';
@@ -75,10 +67,7 @@ const LINES_PER_PIECE = 16_384;
 export function checkExportRequest(db: Db, req: ExportRequest): void {
   const row = new SessionsRepo(db).get(req.id);
   if ((req.format === 'csv' || req.format === 'parquet') && req.table === 'inferences' && row.kind !== 'profile') {
-    throw new UserError(
-      `Session ${req.id} is a power session and has no inferences; export it with --what samples, or pick a profiling run.`,
-      'no-inferences',
-    );
+    throw new UserError(`Session ${req.id} is a power session and has no inferences; export it with --what samples, or pick a profiling run.`, 'no-inferences');
   }
   requestRange(db, req);
 }
@@ -128,7 +117,12 @@ async function produceInferenceCsv(db: Db, id: number, sink: TextSink, range: { 
   const rows = readInferences(db, id).filter((r) => overlapsRange(range, r.startNs, r.endNs));
   await sink(INFERENCE_CSV_HEADER + '\n');
   for (let i = 0; i < rows.length; i += LINES_PER_PIECE) {
-    await sink(rows.slice(i, i + LINES_PER_PIECE).map(inferenceCsvLine).join('\n') + '\n');
+    await sink(
+      rows
+        .slice(i, i + LINES_PER_PIECE)
+        .map(inferenceCsvLine)
+        .join('\n') + '\n',
+    );
   }
 }
 
@@ -151,9 +145,13 @@ async function produceMarkerCsv(db: Db, id: number, sink: TextSink, range: { fro
 async function produceJson(db: Db, id: number, sink: TextSink, range: { fromNs: number; toNs: number } | null, withSamples = false): Promise<void> {
   const repo = new SessionsRepo(db);
   const summary = sessionSummary(repo, repo.get(id));
-  const markers = db
-    .prepare('SELECT t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? ORDER BY t_ns')
-    .all(id) as { t_ns: number; end_ns: number | null; kind: string; label: string; data: string | null }[];
+  const markers = db.prepare('SELECT t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? ORDER BY t_ns').all(id) as {
+    t_ns: number;
+    end_ns: number | null;
+    kind: string;
+    label: string;
+    data: string | null;
+  }[];
   const inRange = (startNs: number, endNs: number | null) => overlapsRange(range, startNs, Math.max(endNs ?? startNs, startNs + 1));
   const doc = {
     format: 'ddi-profiler-session',
@@ -163,16 +161,20 @@ async function produceJson(db: Db, id: number, sink: TextSink, range: { fromNs: 
     units: { time: 's', current: 'A', voltage: 'V', power: 'W', energy: 'J' },
     simulated: summary.meter?.simulated ?? false,
     // A range export: the range and its statistics, computed exactly as sessions.stats does.
-    ...(range ? { range: { fromS: range.fromNs / 1e9, toS: range.toNs / 1e9 }, selection: sessionStats(db, id, { fromS: range.fromNs / 1e9, toS: range.toNs / 1e9 }) } : {}),
+    ...(range
+      ? { range: { fromS: range.fromNs / 1e9, toS: range.toNs / 1e9 }, selection: sessionStats(db, id, { fromS: range.fromNs / 1e9, toS: range.toNs / 1e9 }) }
+      : {}),
     // Recorded losses and chunks whose checksum failed (no samples were exported for those).
     gaps: mergeGaps(repo.gaps(id), repo.damagedChunks(id).map(damagedGap)).filter((g) => inRange(g.startS * 1e9, g.endS * 1e9)),
-    markers: markers.filter((m) => inRange(m.t_ns, m.end_ns)).map((m) => ({
-      tS: m.t_ns / 1e9,
-      endS: m.end_ns === null ? null : m.end_ns / 1e9,
-      kind: m.kind,
-      label: m.label,
-      data: m.data ? parseJson(m.data) : null,
-    })),
+    markers: markers
+      .filter((m) => inRange(m.t_ns, m.end_ns))
+      .map((m) => ({
+        tS: m.t_ns / 1e9,
+        endS: m.end_ns === null ? null : m.end_ns / 1e9,
+        kind: m.kind,
+        label: m.label,
+        data: m.data ? parseJson(m.data) : null,
+      })),
     inferences: readInferences(db, id).filter((r) => overlapsRange(range, r.startNs, r.endNs)),
     alignment: readAlignment(db, id),
     baseline: readBaseline(db, id),

@@ -11,7 +11,4 @@ export interface ExportWorkerInit {
 /** ack: one piece was written, send more; cancel: stop, close the connection and exit. */
 export type ToExportWorker = { type: 'ack' } | { type: 'cancel' };
 
-export type FromExportWorker =
-  | { type: 'data'; bytes: Uint8Array }
-  | { type: 'done' }
-  | { type: 'error'; message: string; code: string | null };
+export type FromExportWorker = { type: 'data'; bytes: Uint8Array } | { type: 'done' } | { type: 'error'; message: string; code: string | null };

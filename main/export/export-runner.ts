@@ -82,7 +82,11 @@ export class ExportRunner {
 
   private async inProcess(req: ExportRequest, out: Writable): Promise<void> {
     let cancelled = false;
-    const done = produceExport(this.opts.db, req, writableSink(out, () => cancelled));
+    const done = produceExport(
+      this.opts.db,
+      req,
+      writableSink(out, () => cancelled),
+    );
     const job = { cancel: () => (cancelled = true), done };
     this.running.add(job);
     try {

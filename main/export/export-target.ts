@@ -33,7 +33,10 @@ export function checkExportTarget(path: string, options: TargetOptions = {}): vo
     throw new UserError(`Cannot export to ${path}: it is a folder; give a file name, e.g. ${join(path, 'session.csv')}.`, 'bad-export-path');
   }
   if (st && !st.isFile()) {
-    throw new UserError(`Cannot export to ${path}: it is ${describeNonRegular(st)}, not a regular file; choose a regular file path with --out.`, 'bad-export-path');
+    throw new UserError(
+      `Cannot export to ${path}: it is ${describeNonRegular(st)}, not a regular file; choose a regular file path with --out.`,
+      'bad-export-path',
+    );
   }
   if (st && !options.force) {
     throw new UserError(`Cannot export to ${path}: the file already exists; add --force to replace it or choose another --out path.`, 'export-exists');

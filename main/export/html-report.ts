@@ -41,9 +41,9 @@ export async function produceHtmlReport(db: Db, id: number, sink: (text: string)
     label: string;
     data: string | null;
   }[];
-  const meter = db.prepare('SELECT m.spec, m.driver, m.label, m.simulated, m.capabilities, m.settings FROM meters m JOIN sessions s ON s.meter_id = m.id WHERE s.id = ?').get(id) as
-    | { spec: string; driver: string; label: string; simulated: number; capabilities: string; settings: string }
-    | undefined;
+  const meter = db
+    .prepare('SELECT m.spec, m.driver, m.label, m.simulated, m.capabilities, m.settings FROM meters m JOIN sessions s ON s.meter_id = m.id WHERE s.id = ?')
+    .get(id) as { spec: string; driver: string; label: string; simulated: number; capabilities: string; settings: string } | undefined;
   const settings = parse(meter?.settings) as Record<string, unknown> | null;
   const imported = settings?.imported === true;
   const run = parse((markers.find((m) => m.kind === 'run') ?? null)?.data) as Record<string, unknown> | null;
@@ -62,16 +62,35 @@ export async function produceHtmlReport(db: Db, id: number, sink: (text: string)
 ${summary.meter?.simulated ? ' · <span class="badge sim">SIMULATED</span>' : ''}${imported ? ' · <span class="badge imp">IMPORTED</span>' : ''}</p>`);
 
   parts.push(section('Summary', kvTable(summaryRows(summary))));
-  parts.push(section('Meter', meter ? kvTable([
-    ['Label', meter.label],
-    ['Driver', meter.driver],
-    ['Spec', meter.spec],
-    ['Simulated', meter.simulated === 1 ? 'yes — not a measurement of real hardware' : 'no'],
-    ...(imported ? ([['Imported', `yes — from ${String(settings?.file ?? '')} (${String(settings?.format ?? '')}) on ${String(settings?.importedAt ?? '')}`]] as [string, string][]) : []),
-    ['Capabilities', jsonText(parse(meter.capabilities))],
-    ['Settings', jsonText(settings)],
-  ]) : '<p>No meter is recorded for this session.</p>'));
-  parts.push(section('Machine', run?.machine ? kvTable(Object.entries(run.machine as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : `<p>${summary.kind === 'profile' ? 'The run did not record its machine.' : 'A power session records the meter only; the machine that ran the workload is not known to the app.'}</p>`));
+  parts.push(
+    section(
+      'Meter',
+      meter
+        ? kvTable([
+            ['Label', meter.label],
+            ['Driver', meter.driver],
+            ['Spec', meter.spec],
+            ['Simulated', meter.simulated === 1 ? 'yes — not a measurement of real hardware' : 'no'],
+            ...(imported
+              ? ([['Imported', `yes — from ${String(settings?.file ?? '')} (${String(settings?.format ?? '')}) on ${String(settings?.importedAt ?? '')}`]] as [
+                  string,
+                  string,
+                ][])
+              : []),
+            ['Capabilities', jsonText(parse(meter.capabilities))],
+            ['Settings', jsonText(settings)],
+          ])
+        : '<p>No meter is recorded for this session.</p>',
+    ),
+  );
+  parts.push(
+    section(
+      'Machine',
+      run?.machine
+        ? kvTable(Object.entries(run.machine as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+        : `<p>${summary.kind === 'profile' ? 'The run did not record its machine.' : 'A power session records the meter only; the machine that ran the workload is not known to the app.'}</p>`,
+    ),
+  );
 
   // The trace: power when the session has it (measured or from the nominal voltage), else the first channel.
   const channels = summary.channels;
@@ -80,33 +99,93 @@ ${summary.meter?.simulated ? ' · <span class="badge sim">SIMULATED</span>' : ''
   if (channel && endS > 0 && summary.samples > 0) {
     const trace = queryTrace(db, { sessionId: id, channel, fromS: 0, toS: endS, points: TRACE_POINTS });
     const visible = markers.filter((m) => m.kind === 'note' || m.kind === 'phase');
-    parts.push(section(`Trace (${channel}, ${CHANNEL_UNITS[channel]})`, traceSvg(trace, endS, channel, gaps, visible) + `<p class="note">Min/max envelope and mean of ${trace.tS.length} buckets of ${fmtS(trace.bucketS)}; shaded: gaps (no samples); lines: markers.</p>`));
+    parts.push(
+      section(
+        `Trace (${channel}, ${CHANNEL_UNITS[channel]})`,
+        traceSvg(trace, endS, channel, gaps, visible) +
+          `<p class="note">Min/max envelope and mean of ${trace.tS.length} buckets of ${fmtS(trace.bucketS)}; shaded: gaps (no samples); lines: markers.</p>`,
+      ),
+    );
   } else {
     parts.push(section('Trace', '<p>No samples are stored for this session.</p>'));
   }
   await sink(parts.join('\n'));
   parts.length = 0;
 
-  parts.push(section(`Gaps (${gaps.length})`, gaps.length === 0 ? '<p>None: every sample between the first and the last is stored.</p>' : table(['start', 'end', 'lost samples', 'reason'], gaps.map((g) => [fmtS(g.startS), fmtS(g.endS), String(g.lostSamples), g.reason]))));
+  parts.push(
+    section(
+      `Gaps (${gaps.length})`,
+      gaps.length === 0
+        ? '<p>None: every sample between the first and the last is stored.</p>'
+        : table(
+            ['start', 'end', 'lost samples', 'reason'],
+            gaps.map((g) => [fmtS(g.startS), fmtS(g.endS), String(g.lostSamples), g.reason]),
+          ),
+    ),
+  );
   const shown = markers.filter((m) => m.kind !== 'run');
-  parts.push(section(`Markers (${shown.length})`, shown.length === 0 ? '<p>None.</p>' : table(['time', 'end', 'kind', 'label'], shown.map((m) => [fmtS(m.t_ns / 1e9), m.end_ns === null ? '' : fmtS(m.end_ns / 1e9), m.kind, m.label]))));
+  parts.push(
+    section(
+      `Markers (${shown.length})`,
+      shown.length === 0
+        ? '<p>None.</p>'
+        : table(
+            ['time', 'end', 'kind', 'label'],
+            shown.map((m) => [fmtS(m.t_ns / 1e9), m.end_ns === null ? '' : fmtS(m.end_ns / 1e9), m.kind, m.label]),
+          ),
+    ),
+  );
 
   if (summary.kind === 'profile') {
-    if (run) parts.push(section('Run', kvTable(Object.entries(run).filter(([k]) => k !== 'machine').map(([k, v]) => [k, typeof v === 'string' ? v : jsonText(v)]))));
+    if (run)
+      parts.push(
+        section(
+          'Run',
+          kvTable(
+            Object.entries(run)
+              .filter(([k]) => k !== 'machine')
+              .map(([k, v]) => [k, typeof v === 'string' ? v : jsonText(v)]),
+          ),
+        ),
+      );
     const alignment = readAlignment(db, id);
-    parts.push(section('Alignment', alignment ? kvTable([
-      ['Method', alignment.method ?? '—'],
-      ['Offset', alignment.offsetNs === null ? '—' : fmtS(alignment.offsetNs / 1e9)],
-      ['Drift', alignment.driftPpm === null ? '—' : `${alignment.driftPpm.toFixed(2)} ppm`],
-      ['Uncertainty', alignment.uncertaintyNs === null ? '—' : fmtS(alignment.uncertaintyNs / 1e9)],
-    ]) : '<p>No alignment was stored.</p>'));
+    parts.push(
+      section(
+        'Alignment',
+        alignment
+          ? kvTable([
+              ['Method', alignment.method ?? '—'],
+              ['Offset', alignment.offsetNs === null ? '—' : fmtS(alignment.offsetNs / 1e9)],
+              ['Drift', alignment.driftPpm === null ? '—' : `${alignment.driftPpm.toFixed(2)} ppm`],
+              ['Uncertainty', alignment.uncertaintyNs === null ? '—' : fmtS(alignment.uncertaintyNs / 1e9)],
+            ])
+          : '<p>No alignment was stored.</p>',
+      ),
+    );
     const baseline = readBaseline(db, id);
-    parts.push(section('Idle baseline', baseline ? kvTable([
-      ['Window', `${fmtS(baseline.startNs / 1e9)} – ${baseline.endNs === null ? '…' : fmtS(baseline.endNs / 1e9)}`],
-      ['Mean power', baseline.meanPowerW === null ? '—' : si(baseline.meanPowerW, 'W')],
-    ]) : '<p>No baseline was stored.</p>'));
+    parts.push(
+      section(
+        'Idle baseline',
+        baseline
+          ? kvTable([
+              ['Window', `${fmtS(baseline.startNs / 1e9)} – ${baseline.endNs === null ? '…' : fmtS(baseline.endNs / 1e9)}`],
+              ['Mean power', baseline.meanPowerW === null ? '—' : si(baseline.meanPowerW, 'W')],
+            ])
+          : '<p>No baseline was stored.</p>',
+      ),
+    );
     const budgets = readBudgetResults(db, id);
-    parts.push(section('Budgets', budgets.length === 0 ? '<p>No budgets were checked.</p>' : table(['budget'], budgets.map((b) => [jsonText(b)]))));
+    parts.push(
+      section(
+        'Budgets',
+        budgets.length === 0
+          ? '<p>No budgets were checked.</p>'
+          : table(
+              ['budget'],
+              budgets.map((b) => [jsonText(b)]),
+            ),
+      ),
+    );
     const inferences = readInferences(db, id);
     parts.push(section(`Inferences (${inferences.length})`, inferenceCharts(inferences) + inferenceTable(inferences)));
   }
@@ -124,12 +203,22 @@ function summaryRows(s: SessionSummary): [string, string][] {
     ['Sample rate', s.sampleRateHz === null ? '—' : si(s.sampleRateHz, 'S/s')],
     ['Samples', String(s.samples)],
     ['Gaps', `${s.gaps} (${s.lostSamples} samples lost)`],
-    ['Mean power', s.meanPowerW === null ? '—' : `${si(s.meanPowerW, 'W')}${s.powerSource === 'nominal-voltage' ? ' (current × the nominal supply voltage)' : ''}`],
+    [
+      'Mean power',
+      s.meanPowerW === null ? '—' : `${si(s.meanPowerW, 'W')}${s.powerSource === 'nominal-voltage' ? ' (current × the nominal supply voltage)' : ''}`,
+    ],
     ['Energy', s.energyJ === null ? '—' : `${si(s.energyJ, 'J')} (${si(s.energyJ / 3600, 'Wh')})`],
     ['Model', s.model ?? '—'],
     ['Backend', s.backend ?? '—'],
     ['Notes', s.notes || '—'],
-    ['Checksums', s.damagedChunks === null ? 'not checked' : s.damagedChunks === 0 ? `every chunk verified${s.unverifiedChunks ? ` (${s.unverifiedChunks} stored before checksums)` : ''}` : `${s.damagedChunks} damaged chunks left out`],
+    [
+      'Checksums',
+      s.damagedChunks === null
+        ? 'not checked'
+        : s.damagedChunks === 0
+          ? `every chunk verified${s.unverifiedChunks ? ` (${s.unverifiedChunks} stored before checksums)` : ''}`
+          : `${s.damagedChunks} damaged chunks left out`,
+    ],
   ];
 }
 
@@ -145,7 +234,10 @@ function traceSvg(
   const y = (v: number): number => PAD.t + (1 - (v - lo) / (hi - lo)) * (H - PAD.t - PAD.b);
   const out: string[] = [`<svg class="plot" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(channel)} against time">`];
   out.push(axes(0, endS, lo, hi, x, y, 's', CHANNEL_UNITS[channel]));
-  for (const g of gaps) out.push(`<rect class="gap" x="${f(x(g.startS))}" y="${PAD.t}" width="${f(Math.max(1, x(g.endS) - x(g.startS)))}" height="${H - PAD.t - PAD.b}"><title>${esc(`${g.reason}: ${fmtS(g.startS)} – ${fmtS(g.endS)}`)}</title></rect>`);
+  for (const g of gaps)
+    out.push(
+      `<rect class="gap" x="${f(x(g.startS))}" y="${PAD.t}" width="${f(Math.max(1, x(g.endS) - x(g.startS)))}" height="${H - PAD.t - PAD.b}"><title>${esc(`${g.reason}: ${fmtS(g.startS)} – ${fmtS(g.endS)}`)}</title></rect>`,
+    );
   // Envelope: max along the top, min back along the bottom; the line breaks where buckets are missing.
   for (const run of runs(t.tS, t.bucketS)) {
     const top = run.map((i) => `${f(x(t.tS[i]!))},${f(y(t.max[i]!))}`);
@@ -155,7 +247,8 @@ function traceSvg(
   }
   for (const m of markers) {
     const mx = x(m.t_ns / 1e9);
-    if (m.end_ns !== null) out.push(`<rect class="range" x="${f(mx)}" y="${PAD.t}" width="${f(Math.max(1, x(m.end_ns / 1e9) - mx))}" height="${H - PAD.t - PAD.b}"/>`);
+    if (m.end_ns !== null)
+      out.push(`<rect class="range" x="${f(mx)}" y="${PAD.t}" width="${f(Math.max(1, x(m.end_ns / 1e9) - mx))}" height="${H - PAD.t - PAD.b}"/>`);
     out.push(`<line class="marker" x1="${f(mx)}" x2="${f(mx)}" y1="${PAD.t}" y2="${H - PAD.b}"><title>${esc(`${m.kind}: ${m.label}`)}</title></line>`);
     if (m.kind === 'note') out.push(`<text class="mlabel" x="${f(mx + 3)}" y="${PAD.t + 10}">${esc(m.label.slice(0, 40))}</text>`);
   }
@@ -189,7 +282,10 @@ function inferenceCharts(rows: InferenceExport[]): string {
   const maxCount = Math.max(...counts);
   const hx = (v: number): number => PAD.l + ((v - lo) / (hi - lo)) * (W / 2 - PAD.l - PAD.r);
   const hy = (c: number): number => PAD.t + (1 - c / maxCount) * (H - PAD.t - PAD.b);
-  const hist = [`<svg class="plot half" viewBox="0 0 ${W / 2} ${H}" role="img" aria-label="histogram of measured energy per inference">`, axes(lo, hi, 0, maxCount, hx, hy, 'J', 'count')];
+  const hist = [
+    `<svg class="plot half" viewBox="0 0 ${W / 2} ${H}" role="img" aria-label="histogram of measured energy per inference">`,
+    axes(lo, hi, 0, maxCount, hx, hy, 'J', 'count'),
+  ];
   counts.forEach((c, i) => {
     const x0 = hx(lo + ((hi - lo) * i) / bins);
     const x1 = hx(lo + ((hi - lo) * (i + 1)) / bins);
@@ -201,37 +297,51 @@ function inferenceCharts(rows: InferenceExport[]): string {
   const [mlo, mhi] = extent(pts.map((r) => r.macs));
   const sx = (v: number): number => PAD.l + ((v - mlo) / (mhi - mlo)) * (W / 2 - PAD.l - PAD.r);
   const sy = (v: number): number => PAD.t + (1 - (v - lo) / (hi - lo)) * (H - PAD.t - PAD.b);
-  const scatter = [`<svg class="plot half" viewBox="0 0 ${W / 2} ${H}" role="img" aria-label="measured energy against MACs">`, axes(mlo, mhi, lo, hi, sx, sy, 'MAC', 'J')];
-  for (const r of pts) scatter.push(`<circle class="dot${r.withinBudget === false ? ' over' : ''}" cx="${f(sx(r.macs))}" cy="${f(sy(r.measuredEnergyJ!))}" r="2.5"/>`);
+  const scatter = [
+    `<svg class="plot half" viewBox="0 0 ${W / 2} ${H}" role="img" aria-label="measured energy against MACs">`,
+    axes(mlo, mhi, lo, hi, sx, sy, 'MAC', 'J'),
+  ];
+  for (const r of pts)
+    scatter.push(`<circle class="dot${r.withinBudget === false ? ' over' : ''}" cx="${f(sx(r.macs))}" cy="${f(sy(r.measuredEnergyJ!))}" r="2.5"/>`);
   scatter.push('</svg>');
   return `<div class="row">${hist.join('')}${scatter.join('')}</div><p class="note">Left: measured energy per inference (${energies.length} inferences). Right: measured energy against MACs; red = over its budget.</p>`;
 }
 
 function inferenceTable(rows: InferenceExport[]): string {
   if (rows.length === 0) return '<p>No inferences were stored.</p>';
-  const body = rows.slice(0, MAX_INFERENCE_ROWS).map((r) => [
-    String(r.seq),
-    fmtS(r.startNs / 1e9),
-    fmtS((r.endNs - r.startNs) / 1e9),
-    r.mode,
-    r.budget ? `${r.budget.value} ${r.budget.unit ?? ''}` : '—',
-    r.exit === null ? '—' : String(r.exit),
-    si(r.macs, 'MAC'),
-    r.measuredEnergyJ === null ? '—' : si(r.measuredEnergyJ, 'J'),
-    r.predictedEnergyJ === null ? '—' : si(r.predictedEnergyJ, 'J'),
-    r.label === null ? '—' : String(r.label),
-    r.prediction === null ? '—' : String(r.prediction),
-    r.withinBudget === null ? '—' : r.withinBudget ? 'yes' : 'NO',
-  ]);
-  const more = rows.length > MAX_INFERENCE_ROWS ? `<p class="note">The first ${MAX_INFERENCE_ROWS} of ${rows.length} inferences; every row is in the CSV and Parquet exports (--what inferences).</p>` : '';
-  return table(['seq', 'start', 'duration', 'mode', 'budget', 'exit', 'MACs', 'measured energy', 'predicted energy', 'label', 'prediction', 'within budget'], body) + more;
+  const body = rows
+    .slice(0, MAX_INFERENCE_ROWS)
+    .map((r) => [
+      String(r.seq),
+      fmtS(r.startNs / 1e9),
+      fmtS((r.endNs - r.startNs) / 1e9),
+      r.mode,
+      r.budget ? `${r.budget.value} ${r.budget.unit ?? ''}` : '—',
+      r.exit === null ? '—' : String(r.exit),
+      si(r.macs, 'MAC'),
+      r.measuredEnergyJ === null ? '—' : si(r.measuredEnergyJ, 'J'),
+      r.predictedEnergyJ === null ? '—' : si(r.predictedEnergyJ, 'J'),
+      r.label === null ? '—' : String(r.label),
+      r.prediction === null ? '—' : String(r.prediction),
+      r.withinBudget === null ? '—' : r.withinBudget ? 'yes' : 'NO',
+    ]);
+  const more =
+    rows.length > MAX_INFERENCE_ROWS
+      ? `<p class="note">The first ${MAX_INFERENCE_ROWS} of ${rows.length} inferences; every row is in the CSV and Parquet exports (--what inferences).</p>`
+      : '';
+  return (
+    table(['seq', 'start', 'duration', 'mode', 'budget', 'exit', 'MACs', 'measured energy', 'predicted energy', 'label', 'prediction', 'within budget'], body) +
+    more
+  );
 }
 
 function axes(x0: number, x1: number, y0: number, y1: number, x: (v: number) => number, y: (v: number) => number, xUnit: string, yUnit: string): string {
   const out: string[] = [];
   const right = x(x1);
   for (const v of ticks(y0, y1, 5)) {
-    out.push(`<line class="grid" x1="${PAD.l}" x2="${f(right)}" y1="${f(y(v))}" y2="${f(y(v))}"/><text class="tick" x="${PAD.l - 4}" y="${f(y(v) + 3)}" text-anchor="end">${esc(si(v, yUnit))}</text>`);
+    out.push(
+      `<line class="grid" x1="${PAD.l}" x2="${f(right)}" y1="${f(y(v))}" y2="${f(y(v))}"/><text class="tick" x="${PAD.l - 4}" y="${f(y(v) + 3)}" text-anchor="end">${esc(si(v, yUnit))}</text>`,
+    );
   }
   for (const v of ticks(x0, x1, 8)) {
     out.push(`<text class="tick" x="${f(x(v))}" y="${H - PAD.b + 14}" text-anchor="middle">${esc(si(v, xUnit))}</text>`);
@@ -301,7 +411,15 @@ const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '0');
 export function si(v: number, unit: string): string {
   if (!Number.isFinite(v)) return '—';
   if (v === 0) return `0 ${unit}`;
-  const prefixes: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k'], [1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
+  const prefixes: [number, string][] = [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+    [1, ''],
+    [1e-3, 'm'],
+    [1e-6, 'µ'],
+    [1e-9, 'n'],
+  ];
   const a = Math.abs(v);
   const [scale, p] = prefixes.find(([s]) => a >= s * 0.9995) ?? [1e-9, 'n'];
   return `${Number((v / scale).toPrecision(4))} ${p}${unit}`;

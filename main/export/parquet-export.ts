@@ -194,7 +194,12 @@ export async function produceMarkerParquet(db: Db, id: number, sink: ByteSink, r
 
 /** A small table (inferences, markers) in row groups of ROWS_PER_GROUP; an empty table is a valid file with no rows. */
 async function writeWhole(sink: ByteSink, columnData: ColumnSource[], kv: Record<string, string>): Promise<void> {
-  const writer = writerFor(sink, columnData.map(({ data: _data, ...c }) => c), {}, kv);
+  const writer = writerFor(
+    sink,
+    columnData.map(({ data: _data, ...c }) => c),
+    {},
+    kv,
+  );
   if ((columnData[0]?.data.length ?? 0) > 0) await writer.write({ columnData, rowGroupSize: ROWS_PER_GROUP });
   await writer.finish();
 }

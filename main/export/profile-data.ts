@@ -37,7 +37,6 @@ export interface BaselineExport {
   meanPowerW: number | null;
 }
 
-
 interface MarkerRow {
   t_ns: number;
   end_ns: number | null;
@@ -75,9 +74,7 @@ export function readInferences(db: Db, sessionId: number): InferenceExport[] {
 
 /** The session's clock anchor, exact: host CLOCK_MONOTONIC ns as a decimal string (it may exceed 2^53). */
 export function readStartMonoNs(db: Db, sessionId: number): string {
-  const row = db.prepare('SELECT start_mono_ns FROM sessions WHERE id = ?').safeIntegers(true).get(sessionId) as
-    | { start_mono_ns: bigint }
-    | undefined;
+  const row = db.prepare('SELECT start_mono_ns FROM sessions WHERE id = ?').safeIntegers(true).get(sessionId) as { start_mono_ns: bigint } | undefined;
   return row ? row.start_mono_ns.toString() : '';
 }
 
@@ -101,9 +98,8 @@ export function readBudgetResults(db: Db, sessionId: number): unknown[] {
 }
 
 function lastMarker(db: Db, sessionId: number, kind: string): MarkerRow | undefined {
-  return db
-    .prepare('SELECT t_ns, end_ns, data FROM markers WHERE session_id = ? AND kind = ? ORDER BY t_ns DESC, id DESC LIMIT 1')
-    .get(sessionId, kind) as MarkerRow | undefined;
+  return db.prepare('SELECT t_ns, end_ns, data FROM markers WHERE session_id = ? AND kind = ? ORDER BY t_ns DESC, id DESC LIMIT 1').get(sessionId, kind) as
+    MarkerRow | undefined;
 }
 
 /** A stored JSON object, or undefined when the text is missing or not an object (an export never fails on it). */

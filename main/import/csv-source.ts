@@ -71,8 +71,7 @@ export function normaliseHeader(h: string): string {
 
 export function openCsv(path: string): ImportSource {
   const name = basename(path);
-  const refuse = (line: number | null, why: string): UserError =>
-    new UserError(`${name}${line ? ` line ${line}` : ''}: ${why}.`, 'bad-import');
+  const refuse = (line: number | null, why: string): UserError => new UserError(`${name}${line ? ` line ${line}` : ''}: ${why}.`, 'bad-import');
   const head = readHead(path);
   const lines = head.split('\n').map((l) => l.replace(/\r$/, ''));
   const layout = parseLayout(lines, refuse);
@@ -85,7 +84,11 @@ export function openCsv(path: string): ImportSource {
     if (Number.isFinite(t)) times.push(t);
   }
   if (times.length < 2) throw refuse(null, 'fewer than two samples with a time were found; a CSV import needs a header row and at least two rows of samples');
-  const diffs = times.slice(1).map((t, i) => t - times[i]!).filter((d) => d > 0).sort((a, b) => a - b);
+  const diffs = times
+    .slice(1)
+    .map((t, i) => t - times[i]!)
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
   if (diffs.length === 0) throw refuse(null, 'the time column does not increase; check that it holds times');
   const periodNs = snapPeriod(diffs[Math.floor(diffs.length / 2)]!);
   const firstT = times[0]!;
@@ -149,7 +152,15 @@ function parseLayout(lines: string[], refuse: (line: number | null, why: string)
     );
   }
   cols.sort((a, b) => ORDER.indexOf(a.channel) - ORDER.indexOf(b.channel));
-  return { sep, headerLine: i + 1, timeCol, timeScale, timeHeader: header.split(sep)[timeCol]!.trim(), cols, minFields: Math.max(timeCol, ...cols.map((c) => c.index)) + 1 };
+  return {
+    sep,
+    headerLine: i + 1,
+    timeCol,
+    timeScale,
+    timeHeader: header.split(sep)[timeCol]!.trim(),
+    cols,
+    minFields: Math.max(timeCol, ...cols.map((c) => c.index)) + 1,
+  };
 }
 
 /**

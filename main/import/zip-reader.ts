@@ -61,7 +61,8 @@ export class ZipArchive {
       const raw = Buffer.alloc(entry.compressedSize);
       if (readSync(fd, raw, 0, raw.length, start) !== raw.length) throw new ZipFormatError(`${entry.name} is cut short`);
       const bytes = entry.method === 0 ? raw : inflate(raw, entry.name);
-      if (bytes.length !== entry.uncompressedSize) throw new ZipFormatError(`${entry.name} holds ${bytes.length} bytes, the directory says ${entry.uncompressedSize}`);
+      if (bytes.length !== entry.uncompressedSize)
+        throw new ZipFormatError(`${entry.name} holds ${bytes.length} bytes, the directory says ${entry.uncompressedSize}`);
       if (crc32(bytes) !== entry.crc32) throw new ZipFormatError(`${entry.name} fails its CRC-32 check`);
       return bytes;
     } finally {

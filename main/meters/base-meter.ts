@@ -8,15 +8,7 @@ import { monotonicNs } from '../util/clock';
 import { TypedEmitter } from '../util/emitter';
 import { errorMessage, isUserError, UserError } from '../util/errors';
 import type { ByteLink } from './link';
-import type {
-  MeterCapabilities,
-  MeterCounters,
-  MeterEvents,
-  MeterGap,
-  MeterState,
-  PowerMeter,
-  SampleChunk,
-} from './types';
+import type { MeterCapabilities, MeterCounters, MeterEvents, MeterGap, MeterState, PowerMeter, SampleChunk } from './types';
 
 export interface WatchdogOptions {
   /** Error out when no valid sample arrived for this long while streaming. */
@@ -68,9 +60,7 @@ export abstract class BaseMeter extends TypedEmitter<MeterEvents> implements Pow
         await this.start();
       } catch (e) {
         await this.stop().catch(() => undefined);
-        const err = isUserError(e)
-          ? e
-          : new UserError(`Could not start ${this.expectedDevice} on ${this.portName()}: ${errorMessage(e)}.`, 'meter-open');
+        const err = isUserError(e) ? e : new UserError(`Could not start ${this.expectedDevice} on ${this.portName()}: ${errorMessage(e)}.`, 'meter-open');
         this.setState('error', err.message);
         throw err;
       }

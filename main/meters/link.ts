@@ -118,9 +118,7 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements ByteLink {
     const port = this.port;
     if (!port) return Promise.reject(new Error(`the port ${this.options.path} is not open`));
     return new Promise((resolve, reject) => {
-      port.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes), (err) =>
-        err ? reject(err) : resolve(),
-      );
+      port.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes), (err) => (err ? reject(err) : resolve()));
     });
   }
 
@@ -144,10 +142,7 @@ function openError(path: string, err: Error): UserError {
     return new UserError(`The port ${path} does not exist; plug the meter in or pick a port from "ddi-profiler meters".`, 'port-missing');
   }
   if (/EACCES|Permission denied/i.test(msg)) {
-    return new UserError(
-      `No permission to open ${path}; add yourself to the "dialout" group (or install the udev rules) and log in again.`,
-      'port-permission',
-    );
+    return new UserError(`No permission to open ${path}; add yourself to the "dialout" group (or install the udev rules) and log in again.`, 'port-permission');
   }
   if (/busy|lock/i.test(msg)) {
     return new UserError(`The port ${path} is in use by another program; close it there and try again.`, 'port-busy');
@@ -187,7 +182,12 @@ export class TcpLink extends TypedEmitter<LinkEvents> implements ByteLink {
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new UserError(`No answer from ${this.description} within ${this.options.connectTimeoutMs ?? 3000} ms; check the address and that the instrument's LAN/SCPI socket is enabled.`, 'tcp-timeout'));
+        reject(
+          new UserError(
+            `No answer from ${this.description} within ${this.options.connectTimeoutMs ?? 3000} ms; check the address and that the instrument's LAN/SCPI socket is enabled.`,
+            'tcp-timeout',
+          ),
+        );
       }, this.options.connectTimeoutMs ?? 3000);
       socket.once('error', (err) => {
         clearTimeout(timer);

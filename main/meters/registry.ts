@@ -39,16 +39,10 @@ export function validateMeterSpec(specText: string): MeterDriver {
   const spec = parseMeterSpec(specText);
   const driver = findDriver(spec.driver);
   if (!driver) {
-    throw new UserError(
-      `Unknown meter driver "${spec.driver}"; use one of: ${DRIVERS.map((d) => d.name).join(', ')}.`,
-      'unknown-driver',
-    );
+    throw new UserError(`Unknown meter driver "${spec.driver}"; use one of: ${DRIVERS.map((d) => d.name).join(', ')}.`, 'unknown-driver');
   }
   if (driver.needsPort && !spec.port) {
-    throw new UserError(
-      `The ${driver.name} driver needs a port; write ${driver.name}:PORT (run "ddi-profiler meters" to list ports).`,
-      'missing-port',
-    );
+    throw new UserError(`The ${driver.name} driver needs a port; write ${driver.name}:PORT (run "ddi-profiler meters" to list ports).`, 'missing-port');
   }
   return driver;
 }

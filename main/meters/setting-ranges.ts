@@ -26,10 +26,7 @@ export function checkSettingRanges(driver: DriverInfo, spec: MeterSpec, options:
     }
     if (s.type === 'number') checkNumber(driver.name, s, value);
     else if (s.type === 'enum' && s.choices && !s.choices.includes(value as string)) {
-      throw new UserError(
-        `The ${driver.name} setting "${key}" is ${JSON.stringify(value)}; use one of: ${s.choices.join(', ')}.`,
-        'bad-setting',
-      );
+      throw new UserError(`The ${driver.name} setting "${key}" is ${JSON.stringify(value)}; use one of: ${s.choices.join(', ')}.`, 'bad-setting');
     }
   }
 }
@@ -48,9 +45,6 @@ function checkNumber(driver: string, s: DriverSetting, value: unknown): void {
 function checkBaud(spec: MeterSpec): void {
   const baud = spec.baudRate!;
   if (!Number.isSafeInteger(baud) || baud < BAUD_MIN || baud > BAUD_MAX) {
-    throw new UserError(
-      `The baud rate @${formatSettingNumber(baud)} in "${spec.text}" is out of range; use ${BAUD_MIN} to ${BAUD_MAX}.`,
-      'bad-setting',
-    );
+    throw new UserError(`The baud rate @${formatSettingNumber(baud)} in "${spec.text}" is out of range; use ${BAUD_MIN} to ${BAUD_MAX}.`, 'bad-setting');
   }
 }

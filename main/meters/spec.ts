@@ -9,10 +9,7 @@ export function parseMeterSpec(text: string): MeterSpec {
   const trimmed = text.trim();
   const m = /^([a-z][a-z0-9_-]*)(?::(.+?))?(?:@(\d+))?$/i.exec(trimmed);
   if (!m) {
-    throw new UserError(
-      `"${text}" is not a meter spec; write DRIVER[:PORT][@BAUD], for example sim or ppk2:/dev/ttyACM0.`,
-      'bad-meter-spec',
-    );
+    throw new UserError(`"${text}" is not a meter spec; write DRIVER[:PORT][@BAUD], for example sim or ppk2:/dev/ttyACM0.`, 'bad-meter-spec');
   }
   const spec: MeterSpec = { driver: m[1]!.toLowerCase(), text: trimmed };
   if (m[2]) spec.port = m[2];

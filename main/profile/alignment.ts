@@ -197,7 +197,11 @@ export function alignPattern(trace: UniformTrace, schedule: PatternSchedule, hos
     rs.push(r);
   }
   if (lags.length === 0) {
-    return result({ trusted: false, reason: 'The stored trace does not cover the alignment pattern at any offset in the search range, so the meter could not be aligned; keep the meter recording through the whole run.' });
+    return result({
+      trusted: false,
+      reason:
+        'The stored trace does not cover the alignment pattern at any offset in the search range, so the meter could not be aligned; keep the meter recording through the whole run.',
+    });
   }
   let best = 0;
   for (let i = 1; i < rs.length; i++) if (rs[i]! > rs[best]!) best = i;

@@ -30,7 +30,8 @@ export interface ProfileResult {
   powerSource: 'measured' | 'nominal-voltage' | null;
   nominalVoltageV: number | null;
   /** refNs: the host time (session-relative ns) at which the drift term is zero, traceTime = h + offsetNs + driftPpm·1e-6·(h − refNs). */
-  alignment: (Pick<Alignment, 'offsetNs' | 'driftPpm' | 'refNs' | 'strength' | 'peakRatio' | 'trusted' | 'reason' | 'method'> & { uncertaintyNs: number }) | null;
+  alignment:
+    (Pick<Alignment, 'offsetNs' | 'driftPpm' | 'refNs' | 'strength' | 'peakRatio' | 'trusted' | 'reason' | 'method'> & { uncertaintyNs: number }) | null;
   attribution: { mode: Attribution['mode'] | 'none'; reason: string };
   baseline: { startNs: number; endNs: number; meanPowerW: number; sdPowerW: number } | null;
   /** Measured energy per inference (J). Per-inference mode: over the inferences; window mode: window estimate. */
@@ -125,7 +126,12 @@ export function analyzeProfileSession(db: Db, sessionId: number, storedChecks: B
       ? { mode: attribution.mode, reason: attribution.reason }
       : { mode: 'none', reason: rows.length === 0 ? 'No inference was recorded.' : 'The run has no baseline or alignment phase to attribute from.' },
     baseline: attribution?.baseline
-      ? { startNs: attribution.baseline.startNs, endNs: attribution.baseline.endNs, meanPowerW: attribution.baseline.meanPowerW, sdPowerW: attribution.baseline.sdPowerW }
+      ? {
+          startNs: attribution.baseline.startNs,
+          endNs: attribution.baseline.endNs,
+          meanPowerW: attribution.baseline.meanPowerW,
+          sdPowerW: attribution.baseline.sdPowerW,
+        }
       : null,
     energyPerInference: energySummary(attribution, energies, actives),
     latencyPerInference: latencySummary(rows),

@@ -88,11 +88,7 @@ export class PowerTrace {
     return { ...interval, meanPowerW, sdPowerW: Math.sqrt(variance), coveredNs: r.covered };
   }
 
-  private integrate(
-    a: number,
-    b: number,
-    partialOk = false,
-  ): { sum: number; sumSq: number; covered: number; missing: MissingReason | null } {
+  private integrate(a: number, b: number, partialOk = false): { sum: number; sumSq: number; covered: number; missing: MissingReason | null } {
     const out = { sum: 0, sumSq: 0, covered: 0, missing: null as MissingReason | null };
     if (!(b > a)) return out;
     if (!partialOk && this.gaps.some((g) => overlaps(g, { startNs: a, endNs: b }))) return { ...out, missing: 'gap' };
@@ -198,7 +194,12 @@ export interface InferenceEnergy {
 
 type AlignmentTimes = Pick<Alignment, 'offsetNs' | 'driftPpm' | 'refNs'>;
 
-export function attributePerInference(trace: PowerTrace, inferences: InferenceWindow[], alignment: AlignmentTimes, baseline: Baseline | null): InferenceEnergy[] {
+export function attributePerInference(
+  trace: PowerTrace,
+  inferences: InferenceWindow[],
+  alignment: AlignmentTimes,
+  baseline: Baseline | null,
+): InferenceEnergy[] {
   return inferences.map((inf) => {
     const traceStartNs = hostToTraceNs(alignment, inf.startNs);
     const traceEndNs = hostToTraceNs(alignment, inf.endNs);

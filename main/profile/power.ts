@@ -32,10 +32,7 @@ export interface Interval {
  * Power of a stored chunk: its power channel, else current × the session's nominal voltage (the
  * supply set-point; callers show it as an assumption). Null when neither is available.
  */
-export function powerPlane(
-  chunk: { count: number; channels: Channel[]; data: ArrayLike<number>[] },
-  nominalVoltageV: number | null,
-): Float64Array | null {
+export function powerPlane(chunk: { count: number; channels: Channel[]; data: ArrayLike<number>[] }, nominalVoltageV: number | null): Float64Array | null {
   const p = chunk.channels.indexOf('power');
   const out = new Float64Array(chunk.count);
   if (p >= 0) {

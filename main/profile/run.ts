@@ -90,7 +90,8 @@ export class ProfileRun {
     const nominal: Budget | null = o.budget ? parseBudget(o.budget) : null;
     // The engine enforces the budget less the margin; the run is checked against the nominal one.
     const budget: Budget | null = nominal ? enforcedBudget(nominal, o.margin ?? 0) : null;
-    if (!(Number.isInteger(o.limit) && o.limit >= 1)) throw new UserError(`The number of inferences must be a whole number of at least 1, not ${o.limit}.`, 'bad-limit');
+    if (!(Number.isInteger(o.limit) && o.limit >= 1))
+      throw new UserError(`The number of inferences must be a whole number of at least 1, not ${o.limit}.`, 'bad-limit');
     const backend = await this.engine.start();
     let info = await this.engine.loadModel(this.modelDir);
     if (o.costTable) {
@@ -173,7 +174,7 @@ export class ProfileRun {
       const records: InferenceRecord[] = [];
       const i0 = monotonicNs();
       const total = o.limit;
-      for (let done = 0; done < total && !this.cancelled; ) {
+      for (let done = 0; done < total && !this.cancelled;) {
         if (this.meterLost()) {
           status = 'incomplete';
           break;

@@ -247,8 +247,7 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
     this.stopAtNs = stopAtNs;
     const deadline = stopAtNs + Math.min(DRAIN_MAX_MS * 1e6, this.maxLagNs + DRAIN_MARGIN_MS * 1e6);
     const periodNs = 1e9 / Math.max(1e-9, this.meter.capabilities.sampleRateHz);
-    const arrived = (): boolean =>
-      this.meter.state !== 'streaming' || this.outage !== undefined || (this.lastEndNs ?? 0) >= stopAtNs - periodNs;
+    const arrived = (): boolean => this.meter.state !== 'streaming' || this.outage !== undefined || (this.lastEndNs ?? 0) >= stopAtNs - periodNs;
     while (!arrived() && monotonicNs() < deadline) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, (deadline - monotonicNs()) / 1e6));

@@ -29,7 +29,10 @@ const PREFIX: Record<string, number> = { '': 1, n: 1e-9, u: 1e-6, µ: 1e-6, m: 1
 /** Parses "power>0.5W", "current<10mA" or "D3 rising"; one sentence with the fix when it cannot. */
 export function parseTrigger(text: string): TriggerCondition {
   // Channel names and units in any case; SI prefixes are case-sensitive (m is milli, never mega).
-  const t = text.trim().replace(/^[a-z]+/iu, (w) => w.toLowerCase()).replace(/[awv]$/u, (u) => u.toUpperCase());
+  const t = text
+    .trim()
+    .replace(/^[a-z]+/iu, (w) => w.toLowerCase())
+    .replace(/[awv]$/u, (u) => u.toUpperCase());
   const digital = /^D([0-7])\s*(rising|falling|↑|↓)$/iu.exec(t);
   if (digital) {
     const edge = digital[2]!.toLowerCase() === 'falling' || digital[2] === '↓' ? 'falling' : 'rising';
@@ -37,10 +40,7 @@ export function parseTrigger(text: string): TriggerCondition {
   }
   const level = /^(current|power|voltage)\s*([<>])\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*([nuµmk]?)([AWV]?)$/u.exec(t);
   if (!level) {
-    throw new UserError(
-      `"${text}" is not a trigger; write a level like power>0.5W or current<10mA, or a digital edge like D3 rising.`,
-      'bad-trigger',
-    );
+    throw new UserError(`"${text}" is not a trigger; write a level like power>0.5W or current<10mA, or a digital edge like D3 rising.`, 'bad-trigger');
   }
   const channel = level[1]!.toLowerCase() as Channel;
   const unit = level[5] ?? '';

@@ -63,7 +63,11 @@ export class BudgetsRepo {
       throw new UserError(`A budget must be a positive finite number, not ${b.value}; e.g. 0.8mJ, 5ms or 20MMAC.`, 'bad-budget');
     }
     const insert = this.db.transaction((): number => {
-      if (this.get(name)) throw new UserError(`A budget named "${name}" already exists; choose another name or remove it first with "ddi-profiler budgets rm ${name}".`, 'budget-exists');
+      if (this.get(name))
+        throw new UserError(
+          `A budget named "${name}" already exists; choose another name or remove it first with "ddi-profiler budgets rm ${name}".`,
+          'budget-exists',
+        );
       const r = this.db
         .prepare('INSERT INTO budgets (name, metric, value, unit, model, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(name, b.metric, b.value, METRIC_UNITS[b.metric], b.model?.trim() || null, b.notes ?? '', new Date().toISOString());

@@ -121,9 +121,9 @@ export function closeDatabase(db: Db): void {
 }
 
 function holdsNothing(db: Db): boolean {
-  const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
-    .all() as { name: string }[];
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'").all() as {
+    name: string;
+  }[];
   return tables.every(({ name }) => db.prepare(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`).get() === undefined);
 }
 
@@ -188,16 +188,10 @@ function checkOwnership(db: Db, path: string): void {
     const check = db.pragma('quick_check', { simple: true }) as string;
     if (check !== 'ok') throw new Error(check);
   } catch (e) {
-    throw new UserError(
-      `The database ${path} is damaged (${errorMessage(e)}); choose another --db path or restore it from a backup.`,
-      'bad-database',
-    );
+    throw new UserError(`The database ${path} is damaged (${errorMessage(e)}); choose another --db path or restore it from a backup.`, 'bad-database');
   }
   if (appId !== APPLICATION_ID && tables > 0) {
-    throw new UserError(
-      `${path} is a SQLite database from another program, not DDI Profiler; choose another --db path.`,
-      'foreign-database',
-    );
+    throw new UserError(`${path} is a SQLite database from another program, not DDI Profiler; choose another --db path.`, 'foreign-database');
   }
 }
 

@@ -15,7 +15,7 @@ export function encodeDigital(bytes: Uint8Array, count = bytes.length): Buffer {
     let run = 1;
     while (i + run < count && bytes[i + run] === value) run++;
     out.push(value);
-    for (let n = run; ; ) {
+    for (let n = run; ;) {
       const low = n & 0x7f;
       n = Math.floor(n / 128);
       if (n === 0) {

@@ -46,9 +46,8 @@ export class MarkersRepo {
   }
 
   get(sessionId: number, markerId: number): MarkerRow {
-    const row = this.db
-      .prepare('SELECT id, t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? AND id = ?')
-      .get(sessionId, markerId) as MarkerRow | undefined;
+    const row = this.db.prepare('SELECT id, t_ns, end_ns, kind, label, data FROM markers WHERE session_id = ? AND id = ?').get(sessionId, markerId) as
+      MarkerRow | undefined;
     if (!row) throw new UserError(`Session ${sessionId} has no marker ${markerId}; reload the marker list.`, 'no-marker');
     return row;
   }
@@ -57,7 +56,10 @@ export class MarkersRepo {
   deleteNote(sessionId: number, markerId: number): void {
     const row = this.get(sessionId, markerId);
     if (row.kind !== 'note') {
-      throw new UserError(`Marker ${markerId} is the profiling run's "${row.label}" ${row.kind}, part of its result; only your own notes can be deleted.`, 'not-a-note');
+      throw new UserError(
+        `Marker ${markerId} is the profiling run's "${row.label}" ${row.kind}, part of its result; only your own notes can be deleted.`,
+        'not-a-note',
+      );
     }
     this.db.prepare('DELETE FROM markers WHERE id = ?').run(markerId);
   }

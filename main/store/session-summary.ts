@@ -17,10 +17,14 @@ export interface SummaryOptions {
 /** The summary every view and export shows: one definition so the numbers never disagree. */
 export function sessionSummary(repo: SessionsRepo, row: SessionRow, options: SummaryOptions = {}): SessionSummary {
   const damaged = options.verify === false || options.stats ? null : repo.damagedChunks(row.id);
-  const stats = options.stats ?? repo.stats(row.id, damaged?.map((c) => c.id));
+  const stats =
+    options.stats ??
+    repo.stats(
+      row.id,
+      damaged?.map((c) => c.id),
+    );
   const damagedSamples = damaged?.reduce((n, c) => n + c.count, 0) ?? 0;
-  const durationS =
-    row.duration_s ?? (row.status === 'recording' ? (monotonicNs() - row.start_mono_ns) / 1e9 : stats.lastSampleS);
+  const durationS = row.duration_s ?? (row.status === 'recording' ? (monotonicNs() - row.start_mono_ns) / 1e9 : stats.lastSampleS);
   return {
     id: row.id,
     name: row.name,

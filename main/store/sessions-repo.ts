@@ -83,7 +83,15 @@ export class SessionsRepo {
         `INSERT INTO meters (spec, driver, label, simulated, capabilities, settings, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(m.spec, m.driver, m.label, m.capabilities.simulated ? 1 : 0, JSON.stringify(m.capabilities), JSON.stringify(m.settings ?? {}), new Date().toISOString());
+      .run(
+        m.spec,
+        m.driver,
+        m.label,
+        m.capabilities.simulated ? 1 : 0,
+        JSON.stringify(m.capabilities),
+        JSON.stringify(m.settings ?? {}),
+        new Date().toISOString(),
+      );
     return Number(r.lastInsertRowid);
   }
 
@@ -125,13 +133,7 @@ export class SessionsRepo {
   }
 
   /** Closes a session; `reason` is one sentence saying why it ended early (stored as status_reason). */
-  finishSession(
-    id: number,
-    status: FinishedStatus,
-    durationS: number,
-    endedAt: string = new Date().toISOString(),
-    reason: string | null = null,
-  ): void {
+  finishSession(id: number, status: FinishedStatus, durationS: number, endedAt: string = new Date().toISOString(), reason: string | null = null): void {
     this.db
       .prepare(`UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, duration_s = ?, writer_pid = NULL WHERE id = ?`)
       .run(status, reason, endedAt, durationS, id);
@@ -164,11 +166,22 @@ export class SessionsRepo {
   }
 
   /** Inserts one storage chunk (already cut to the storage duration) with its per-channel stats. */
-  insertChunk(sessionId: number, seq: number, t0Ns: number, chunk: Pick<SampleChunk, 'periodNs' | 'count' | 'channels' | 'data' | 'digital' | 'deviceTime'>): void {
+  insertChunk(
+    sessionId: number,
+    seq: number,
+    t0Ns: number,
+    chunk: Pick<SampleChunk, 'periodNs' | 'count' | 'channels' | 'data' | 'digital' | 'deviceTime'>,
+  ): void {
     const stats: Record<string, number | null> = {
-      current_min: null, current_max: null, current_mean: null,
-      voltage_min: null, voltage_max: null, voltage_mean: null,
-      power_min: null, power_max: null, power_mean: null,
+      current_min: null,
+      current_max: null,
+      current_mean: null,
+      voltage_min: null,
+      voltage_max: null,
+      voltage_mean: null,
+      power_min: null,
+      power_max: null,
+      power_mean: null,
     };
     chunk.channels.forEach((ch, i) => {
       const st = planeStats(chunk.data[i]!, chunk.count);
@@ -264,9 +277,10 @@ export class SessionsRepo {
          FROM sample_chunks WHERE session_id = ?`,
       )
       .get(id) as { end_ns: number | null; unverified: number };
-    const g = this.db
-      .prepare(`SELECT count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps WHERE session_id = ?`)
-      .get(id) as { n: number; lost: number };
+    const g = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps WHERE session_id = ?`).get(id) as {
+      n: number;
+      lost: number;
+    };
     const v = (this.db.prepare('SELECT nominal_voltage_v AS v FROM sessions WHERE id = ?').get(id) as { v: number | null } | undefined)?.v ?? null;
     return statsFrom(c, extent, g, v);
   }
@@ -277,9 +291,11 @@ export class SessionsRepo {
    */
   allStats(): Map<number, SessionStats> {
     const chunks = this.db.prepare(ALL_STATS_SQL).all() as (ChunkAggregates & { session_id: number; end_ns: number | null; unverified: number })[];
-    const gaps = this.db
-      .prepare('SELECT session_id, count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps GROUP BY session_id')
-      .all() as { session_id: number; n: number; lost: number }[];
+    const gaps = this.db.prepare('SELECT session_id, count(*) AS n, coalesce(sum(lost_samples), 0) AS lost FROM gaps GROUP BY session_id').all() as {
+      session_id: number;
+      n: number;
+      lost: number;
+    }[];
     const sessions = this.db.prepare('SELECT id, nominal_voltage_v AS v FROM sessions').all() as { id: number; v: number | null }[];
     const byChunk = new Map(chunks.map((c) => [c.session_id, c]));
     const byGap = new Map(gaps.map((g) => [g.session_id, g]));
@@ -337,15 +353,20 @@ interface ChunkAggregates {
   unverified?: number;
 }
 
-const EMPTY_AGGREGATES: ChunkAggregates = { samples: 0, p_sum: null, p_n: null, e_ns: null, i_sum: null, q_ns: null, i_n: null, q_all_ns: null, t_all_ns: null };
+const EMPTY_AGGREGATES: ChunkAggregates = {
+  samples: 0,
+  p_sum: null,
+  p_n: null,
+  e_ns: null,
+  i_sum: null,
+  q_ns: null,
+  i_n: null,
+  q_all_ns: null,
+  t_all_ns: null,
+};
 
 /** The one formula from the aggregates to the figures every view shows. */
-function statsFrom(
-  c: ChunkAggregates,
-  extent: { end_ns: number | null; unverified: number },
-  g: { n: number; lost: number },
-  v: number | null,
-): SessionStats {
+function statsFrom(c: ChunkAggregates, extent: { end_ns: number | null; unverified: number }, g: { n: number; lost: number }, v: number | null): SessionStats {
   let meanPowerW = c.p_n ? c.p_sum! / c.p_n : null;
   let energyJ = c.e_ns !== null ? c.e_ns * 1e-9 : null;
   let powerSource: SessionStats['powerSource'] = c.p_n ? 'measured' : null;

@@ -78,7 +78,12 @@ const UPSERT_BLOCK = `
 /** Stores a chunk's pyramid and adds it to its block; called in the same transaction as the chunk's insert. */
 export function insertPyramid(db: Db, c: PyramidChunk): void {
   const l2 = pyramidLevel(c.planes, c.count, L2_SAMPLES);
-  const block: Record<string, number | null> = { session_id: c.sessionId, block: Math.floor(c.seq / BLOCK_CHUNKS), t0_ns: Math.round(c.t0Ns), end_ns: Math.round(c.t0Ns + c.count * c.periodNs) };
+  const block: Record<string, number | null> = {
+    session_id: c.sessionId,
+    block: Math.floor(c.seq / BLOCK_CHUNKS),
+    t0_ns: Math.round(c.t0Ns),
+    end_ns: Math.round(c.t0Ns + c.count * c.periodNs),
+  };
   for (const ch of CHANNELS) Object.assign(block, { [`${ch}_n`]: 0, [`${ch}_min`]: null, [`${ch}_max`]: null, [`${ch}_sum`]: null });
   // The chunk's min/max/sum from its level-2 values (a few dozen), not from its samples again.
   const n = Math.ceil(c.count / L2_SAMPLES);
@@ -108,7 +113,10 @@ export function insertPyramid(db: Db, c: PyramidChunk): void {
   });
   const key = { session_id: c.sessionId, block: block.block };
   const prev = db.prepare('SELECT chunk_stats AS s FROM chunk_blocks WHERE session_id = @session_id AND block = @block').get(key) as { s: Buffer | null };
-  db.prepare('UPDATE chunk_blocks SET chunk_stats = @s WHERE session_id = @session_id AND block = @block').run({ ...key, s: prev.s ? Buffer.concat([prev.s, entry]) : entry });
+  db.prepare('UPDATE chunk_blocks SET chunk_stats = @s WHERE session_id = @session_id AND block = @block').run({
+    ...key,
+    s: prev.s ? Buffer.concat([prev.s, entry]) : entry,
+  });
   db.prepare(
     `INSERT INTO chunk_pyramid (chunk_id, session_id, t0_ns, period_ns, count, channels, l2_samples, l2, l1_samples, l1)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -224,8 +232,10 @@ export function blockChunks(b: BlockRow, channel: Channel, maxSpanNs = Infinity)
  * window holds fewer chunks than a block.
  */
 export function readBlocks(db: Db, sessionId: number, channel: Channel, fromNs: number, toNs: number): BlockRow[] {
-  const first = db.prepare('SELECT seq FROM sample_chunks WHERE session_id = ? AND t0_ns >= ? ORDER BY t0_ns LIMIT 1').get(sessionId, fromNs) as { seq: number } | undefined;
-  const last = db.prepare('SELECT seq FROM sample_chunks WHERE session_id = ? AND t0_ns < ? ORDER BY t0_ns DESC LIMIT 1').get(sessionId, toNs) as { seq: number } | undefined;
+  const first = db.prepare('SELECT seq FROM sample_chunks WHERE session_id = ? AND t0_ns >= ? ORDER BY t0_ns LIMIT 1').get(sessionId, fromNs) as
+    { seq: number } | undefined;
+  const last = db.prepare('SELECT seq FROM sample_chunks WHERE session_id = ? AND t0_ns < ? ORDER BY t0_ns DESC LIMIT 1').get(sessionId, toNs) as
+    { seq: number } | undefined;
   if (!first || !last || last.seq - first.seq + 1 < BLOCK_CHUNKS) return [];
   // channel comes from the contract's enum: safe to splice into the column names.
   return db

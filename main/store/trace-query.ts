@@ -213,8 +213,7 @@ export function traceExtent(db: Db, row: SessionRow): { channels: Channel[]; dur
   const channels = JSON.parse(row.channels) as Channel[];
   if (row.duration_s !== null) return { channels, durationS: row.duration_s };
   if (row.status === 'recording') return { channels, durationS: (monotonicNs() - row.start_mono_ns) / 1e9 };
-  const last = db
-    .prepare('SELECT t0_ns + count * period_ns AS end_ns FROM sample_chunks WHERE session_id = ? ORDER BY t0_ns DESC LIMIT 1')
-    .get(row.id) as { end_ns: number } | undefined;
+  const last = db.prepare('SELECT t0_ns + count * period_ns AS end_ns FROM sample_chunks WHERE session_id = ? ORDER BY t0_ns DESC LIMIT 1').get(row.id) as
+    { end_ns: number } | undefined;
   return { channels, durationS: last ? last.end_ns / 1e9 : 0 };
 }

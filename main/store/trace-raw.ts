@@ -25,9 +25,8 @@ export function rawTrace(db: Db, req: TraceRequest): TraceResult | null {
   const toNs = req.toS * 1e9;
   // Index seeks only: the chunk at or before the window start, then forward in time order. Only
   // columns stored before the sample BLOB are read until the window is known to be small.
-  const start = db
-    .prepare(`SELECT t0_ns FROM sample_chunks WHERE session_id = ? AND t0_ns <= ? ORDER BY t0_ns DESC LIMIT 1`)
-    .get(req.sessionId, fromNs) as { t0_ns: number } | undefined;
+  const start = db.prepare(`SELECT t0_ns FROM sample_chunks WHERE session_id = ? AND t0_ns <= ? ORDER BY t0_ns DESC LIMIT 1`).get(req.sessionId, fromNs) as
+    { t0_ns: number } | undefined;
   const rows = db
     .prepare(`SELECT id, t0_ns, period_ns, count, channels FROM sample_chunks WHERE session_id = ? AND t0_ns >= ? ORDER BY t0_ns`)
     .iterate(req.sessionId, start?.t0_ns ?? 0) as IterableIterator<ChunkRow>;

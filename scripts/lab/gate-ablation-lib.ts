@@ -39,7 +39,9 @@ export function parseAblationVariant(text: string, model: DdiModel): AblationVar
     const m = /^block(\d+)=(\w+)$/.exec(part.trim());
     const mode = m?.[2] as BlockOverride | undefined;
     if (!m || !mode || !MODES.includes(mode)) {
-      throw new UserError(`"${part}" is not a block override; write blockK=off, blockK=on or blockK=full (K = 0–${blocks.length - 1}), several joined by commas.`);
+      throw new UserError(
+        `"${part}" is not a block override; write blockK=off, blockK=on or blockK=full (K = 0–${blocks.length - 1}), several joined by commas.`,
+      );
     }
     const k = Number(m[1]);
     if (k >= blocks.length) throw new UserError(`block${k} does not exist: this model has blocks 0–${blocks.length - 1}.`);
@@ -67,7 +69,10 @@ async function learnedPatterns(model: DdiModel, x: tf.Tensor4D, layers: number):
     model.forwardTrain(x, { training: false, gates: 'learned' }).gates.map((g) => ({ kind: g.kind, layer: g.layer, decision: tf.keep(g.decision) })),
   );
   const B = x.shape[0];
-  const pats: GatePattern[] = Array.from({ length: B }, () => ({ layer: Array<boolean>(layers).fill(true), channel: Array<boolean[] | null>(layers).fill(null) }));
+  const pats: GatePattern[] = Array.from({ length: B }, () => ({
+    layer: Array<boolean>(layers).fill(true),
+    channel: Array<boolean[] | null>(layers).fill(null),
+  }));
   for (const g of decisions) {
     const d = (await g.decision.array()) as number[][];
     g.decision.dispose();

@@ -120,10 +120,7 @@ export async function prepareElectronNative({ root, electronVersion, rebuild, pl
   log(`Rebuilding ${REBUILT_MODULES.join(', ')} for Electron ${electronVersion} into ${NATIVE_DIR}/ (node_modules stays built for Node).`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({ name: 'ddi-native-electron', private: true, dependencies: wanted.modules }, null, 2),
-  );
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ddi-native-electron', private: true, dependencies: wanted.modules }, null, 2));
   for (const m of REBUILT_MODULES) {
     const src = join(root, 'node_modules', m);
     // Sources only: the Node build output would be stale and is large.

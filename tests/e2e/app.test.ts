@@ -115,7 +115,10 @@ describe('browser mode in Chromium', () => {
     // Rescan asks the core for serial ports again and reports what it found (none on CI machines).
     await page.getByTestId('rescan').click();
     await page.getByTestId('rescan').filter({ hasText: 'Rescan' }).waitFor();
-    await page.getByTestId('port-count').filter({ hasText: /serial ports? found\./ }).waitFor();
+    await page
+      .getByTestId('port-count')
+      .filter({ hasText: /serial ports? found\./ })
+      .waitFor();
     expect(await page.getByTestId('port-count').textContent()).toMatch(/^(No serial ports found\.|\d+ serial ports? found\.)$/);
 
     // A bad value is caught in the form with a sentence, and nothing is sent.
@@ -193,13 +196,10 @@ describe('browser mode in Chromium', () => {
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
     await page.getByTestId('trace-reset').waitFor();
-    await page.waitForFunction(
-      (full) => {
-        const el = document.querySelector('[data-testid="trace-range"]');
-        return el && Number(el.getAttribute('data-to')) - Number(el.getAttribute('data-from')) < full * 0.5;
-      },
-      fullTo,
-    );
+    await page.waitForFunction((full) => {
+      const el = document.querySelector('[data-testid="trace-range"]');
+      return el && Number(el.getAttribute('data-to')) - Number(el.getAttribute('data-from')) < full * 0.5;
+    }, fullTo);
     const zFrom = Number(await range.getAttribute('data-from'));
     const zTo = Number(await range.getAttribute('data-to'));
     expect(zFrom).toBeGreaterThan(fullTo * 0.3);
@@ -215,7 +215,9 @@ describe('browser mode in Chromium', () => {
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
     const csvPath = join(dir, 'export.csv');
     await download.saveAs(csvPath);
-    const lines = readFileSync(csvPath, 'utf8').split('\n').filter((l) => l.length > 0);
+    const lines = readFileSync(csvPath, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     expect(lines[0]).toBe('time_s,current_A,voltage_V,power_W');
     expect(lines.length - 1).toBe(samples);
     const first = lines[1]!.split(',').map(Number);

@@ -19,8 +19,26 @@ beforeAll(async () => {
   assertBuilt();
   dir = mkdtempSync(join(tmpdir(), 'ddi-e2e-compare-'));
   dbPath = join(dir, 'lab.sqlite');
-  for (const [name, idleW] of [['quiet board', 1], ['busy board', 3]] as const) {
-    const rec = runCli(['--db', dbPath, 'record', '--meter', 'sim', '--set', `idleW=${idleW}`, '--set', 'rateHz=2000', '--duration', '1s', '--name', name, '--json']);
+  for (const [name, idleW] of [
+    ['quiet board', 1],
+    ['busy board', 3],
+  ] as const) {
+    const rec = runCli([
+      '--db',
+      dbPath,
+      'record',
+      '--meter',
+      'sim',
+      '--set',
+      `idleW=${idleW}`,
+      '--set',
+      'rateHz=2000',
+      '--duration',
+      '1s',
+      '--name',
+      name,
+      '--json',
+    ]);
     if (rec.code !== 0) throw new Error(`ddi-profiler record failed: ${rec.stderr}`);
     summaries.push(JSON.parse(rec.stdout) as { id: number; energyJ: number; samples: number });
   }

@@ -166,7 +166,9 @@ describe('the desktop app path in Chromium (app:// handler + preload bridge + IP
 
       await page.getByTestId('status-connection').and(page.locator('[data-state="open"]')).waitFor();
       // The renderer took the Electron transport, and the core says so too.
-      const info = await page.evaluate(() => (window as unknown as { ddi: { transport: string; call(n: string, i: unknown): Promise<{ transport: string }> } }).ddi.call('app.info', {}));
+      const info = await page.evaluate(() =>
+        (window as unknown as { ddi: { transport: string; call(n: string, i: unknown): Promise<{ transport: string }> } }).ddi.call('app.info', {}),
+      );
       expect(info.transport).toBe('electron');
       expect(await page.evaluate(() => (window as unknown as { ddi: { transport: string } }).ddi.transport)).toBe('electron');
 
@@ -194,7 +196,9 @@ describe('the desktop app path in Chromium (app:// handler + preload bridge + IP
       const saved = savedPaths.at(-1)!;
       expect(await page.getByTestId('export-note').textContent()).toContain(saved);
       expect(existsSync(saved)).toBe(true);
-      const lines = readFileSync(saved, 'utf8').split('\n').filter((l) => l.length > 0);
+      const lines = readFileSync(saved, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0);
       expect(lines[0]).toBe('time_s,current_A,voltage_V,power_W');
       expect(lines.length - 1).toBe(samples);
 
@@ -211,7 +215,9 @@ describe('the desktop app path in Chromium (app:// handler + preload bridge + IP
       await page.getByTestId('connect').waitFor();
       const keys = await page.evaluate(() => Object.keys((window as unknown as { ddi: object }).ddi).sort());
       expect(keys).toEqual(['call', 'calls', 'on', 'transport']);
-      await expect(page.evaluate(() => (window as unknown as { ddi: { call(n: string, i: unknown): Promise<unknown> } }).ddi.call('shell.openExternal', {}))).rejects.toThrow(/Unknown API call/);
+      await expect(
+        page.evaluate(() => (window as unknown as { ddi: { call(n: string, i: unknown): Promise<unknown> } }).ddi.call('shell.openExternal', {})),
+      ).rejects.toThrow(/Unknown API call/);
 
       const violations = await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations);
       expect(violations.filter((v) => !isEvalProbe(v))).toEqual([]);

@@ -36,7 +36,12 @@ describe('import and file exports', () => {
   it('imports a CSV and a .ppk2 via the CLI, lists both in Chromium, and reads the Parquet export back', async () => {
     // A plain CSV: 1 kS/s for 2 s, current and voltage.
     const csv = join(dir, 'bench-logger.csv');
-    writeFileSync(csv, 'time_s,current_A,voltage_V\n' + Array.from({ length: 2000 }, (_, i) => `${(i / 1000).toFixed(3)},${(0.02 + (i % 50) * 1e-4).toFixed(6)},3.3`).join('\n') + '\n');
+    writeFileSync(
+      csv,
+      'time_s,current_A,voltage_V\n' +
+        Array.from({ length: 2000 }, (_, i) => `${(i / 1000).toFixed(3)},${(0.02 + (i % 50) * 1e-4).toFixed(6)},3.3`).join('\n') +
+        '\n',
+    );
     // A .ppk2: 100 kS/s for 0.3 s, current in µA and D0 toggling.
     const n = 30_000;
     const currentUa = Float32Array.from({ length: n }, (_, i) => 500 + 400 * Math.sin(i / 100));
@@ -79,7 +84,11 @@ describe('import and file exports', () => {
     expect(e.code, e.stderr).toBe(0);
     const buf = readFileSync(out);
     const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-    expect(parquetMetadata(file).schema.slice(1).map((s) => s.name)).toEqual(['time_s', 'current_A', 'digital']);
+    expect(
+      parquetMetadata(file)
+        .schema.slice(1)
+        .map((s) => s.name),
+    ).toEqual(['time_s', 'current_A', 'digital']);
     const rows = (await parquetReadObjects({ file })) as { time_s: number; current_A: number; digital: number }[];
     expect(rows).toHaveLength(n);
     for (const i of [0, 1, 2047, 2048, 12_345, n - 1]) {

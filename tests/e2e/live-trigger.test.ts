@@ -97,7 +97,9 @@ describe('live view and triggers in Chromium', () => {
     await page.getByTestId('trigger-stop').fill('');
     await page.getByTestId('trigger-arm').click();
     await page.locator('[data-testid="trigger-state"][data-phase="recording"]').waitFor();
-    expect(await page.getByTestId('trigger-state').textContent()).toMatch(/^Triggered on power>1\.8W: session \d+ recording from 100\.0 ms before the crossing\.$/);
+    expect(await page.getByTestId('trigger-state').textContent()).toMatch(
+      /^Triggered on power>1\.8W: session \d+ recording from 100\.0 ms before the crossing\.$/,
+    );
     await page.getByTestId('status-recording').filter({ hasText: 'REC' }).waitFor();
     // Running totals from the stored samples: about 1.8 W → energy grows, charge = energy / 5 V.
     await until('running energy', async () => (await attr(page, 'record-energy', 'data-value')) > 0.5);

@@ -54,7 +54,10 @@ describe('Run page in Chromium', () => {
     await page.getByTestId('status-connection').and(page.locator('[data-state="open"]')).waitFor();
     await page.getByTestId('nav-run').click();
     await page.getByTestId('page-run').waitFor();
-    await page.getByTestId('energy-note').filter({ hasText: /power meter.*profiling runs/i }).waitFor();
+    await page
+      .getByTestId('energy-note')
+      .filter({ hasText: /power meter.*profiling runs/i })
+      .waitFor();
 
     // The model card, and its random weights said in the model choice.
     const card = page.locator(`[data-testid="model-card"][data-model-id="${MODEL}"]`);
@@ -78,7 +81,10 @@ describe('Run page in Chromium', () => {
     expect(await page.getByTestId('run-budget-value').isDisabled()).toBe(true);
     await page.getByTestId('run-limit').fill('20');
     await page.getByTestId('run-submit').click();
-    await page.getByTestId('run-submit').filter({ hasText: /Running 20 images/ }).waitFor();
+    await page
+      .getByTestId('run-submit')
+      .filter({ hasText: /Running 20 images/ })
+      .waitFor();
     const staticResult = await resultFor(page, 1);
     expect(await staticResult.getAttribute('data-count')).toBe('20');
     expect(await staticResult.getByTestId('random-note').isVisible()).toBe(true);

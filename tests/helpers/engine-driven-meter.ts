@@ -97,7 +97,7 @@ export class EngineDrivenMeter extends TypedEmitter<MeterEvents> implements Powe
       const t = this.next + i * period;
       const a = this.log.busyAt(t) ? 1 : 0;
       const b = this.log.busyAt(t + period / 2) ? 1 : 0;
-      power[i] = IDLE_W + BUSY_W * (a + b) / 2;
+      power[i] = IDLE_W + (BUSY_W * (a + b)) / 2;
     }
     this.emit('chunk', { t0Ns: this.next + this.o.clockOffsetMs * 1e6, periodNs: period, count: n, channels: ['power'], data: [power] });
     this.next += n * period;

@@ -8,7 +8,15 @@ export class FakeMeter extends TypedEmitter<MeterEvents> implements PowerMeter {
   readonly label = 'Fake meter (test)';
   state: MeterState = 'idle';
   private samples = 0;
-  constructor(readonly capabilities = { channels: ['current', 'voltage', 'power'] as Channel[], sampleRateHz: 1000, digitalInputs: 0, deviceClock: false, simulated: false }) {
+  constructor(
+    readonly capabilities = {
+      channels: ['current', 'voltage', 'power'] as Channel[],
+      sampleRateHz: 1000,
+      digitalInputs: 0,
+      deviceClock: false,
+      simulated: false,
+    },
+  ) {
     super();
   }
   async open(): Promise<void> {

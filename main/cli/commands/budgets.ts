@@ -45,7 +45,10 @@ export function budgetFromFlags(flags: AddFlags): { metric: BudgetMetric; value:
   if (f.kind === 'macs' && /^[\d.eE+-]+\s*[kKMG]?$/.test(text)) text = `${text}MAC`;
   const b = parseBudget(text);
   if (b.kind !== f.kind) {
-    throw new UserError(`${f.option} takes ${KIND_WORD[f.kind]}, but "${flags[f.flag]}" is ${KIND_WORD[b.kind]}; write e.g. ${f.option} ${f.example}.`, 'bad-budget');
+    throw new UserError(
+      `${f.option} takes ${KIND_WORD[f.kind]}, but "${flags[f.flag]}" is ${KIND_WORD[b.kind]}; write e.g. ${f.option} ${f.example}.`,
+      'bad-budget',
+    );
   }
   return { metric: f.metric, value: b.value };
 }

@@ -83,7 +83,8 @@ export function registerCalibrateCommand(program: Command): void {
             tablesDir: calibratedTablesDir(dbPath),
             meter: { spec: flags.meter, label: meter.label, simulated: meter.simulated },
           },
-          (p) => progress.update(`calibrate run ${p.run}/${p.runs} (session ${p.sessionId}): ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
+          (p) =>
+            progress.update(`calibrate run ${p.run}/${p.runs} (session ${p.sessionId}): ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
           () => cancelled,
         );
         progress.done();
@@ -130,5 +131,3 @@ export function describeCalibration(r: CalibrationResult): string {
   lines.push(`Smallest budgets with this table: ${formatSi(m.energyJ, 'J')}, ${formatSi(m.latencyS, 's')}. Use it: --cost-table ${t.name}.`);
   return lines.join('\n');
 }
-
-

@@ -50,7 +50,8 @@ export function sweepBudgets(spec: string, staticMacs: number, minimum: number):
       out.push({ kind: 'macs', value, text: `${it} (${(value / 1e6).toFixed(2)}MMAC)` });
     } else out.push(parseBudget(it));
   }
-  if (out.length === 0) throw new UserError(`No budget in --sweep "${spec}" is at or above the minimum of ${(minimum / 1e6).toFixed(2)} MMAC; raise the budgets.`);
+  if (out.length === 0)
+    throw new UserError(`No budget in --sweep "${spec}" is at or above the minimum of ${(minimum / 1e6).toFixed(2)} MMAC; raise the budgets.`);
   return out;
 }
 
@@ -106,7 +107,13 @@ export function registerEvalCommand(program: Command): void {
           if (budget) engine.checkBudget(mode, budget);
           const show = phase(what);
           const recs = inferInSlices(engine, images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices }, (_, done) => show(done, n));
-          return summarizeRecords(recs, labels, { model: info.name, dataset: ds.name, split: f.split, numLayers: model.layout.numLayers, perImage: f.perImage });
+          return summarizeRecords(recs, labels, {
+            model: info.name,
+            dataset: ds.name,
+            split: f.split,
+            numLayers: model.layout.numLayers,
+            perImage: f.perImage,
+          });
         };
         if (f.sweep) {
           const mode = (f.mode ?? budgetedMode(gated)) as InferenceMode;
@@ -117,8 +124,12 @@ export function registerEvalCommand(program: Command): void {
           progress.done();
           if (f.json) process.stdout.write(`${JSON.stringify({ model: info.name, mode, curve: reports }, null, 2)}\n`);
           else {
-            process.stdout.write(`${info.name} on ${ds.name}, mode ${mode}: accuracy vs cost (budgets below the ${(minimum / 1e6).toFixed(2)} MMAC minimum are infeasible and left out)\n`);
-            process.stdout.write(`${'budget'.padEnd(26)} ${'top-1'.padStart(8)} ${'mean MACs'.padStart(11)} ${'% static'.padStart(9)} ${'within'.padStart(8)}\n`);
+            process.stdout.write(
+              `${info.name} on ${ds.name}, mode ${mode}: accuracy vs cost (budgets below the ${(minimum / 1e6).toFixed(2)} MMAC minimum are infeasible and left out)\n`,
+            );
+            process.stdout.write(
+              `${'budget'.padEnd(26)} ${'top-1'.padStart(8)} ${'mean MACs'.padStart(11)} ${'% static'.padStart(9)} ${'within'.padStart(8)}\n`,
+            );
             for (const r of reports) {
               process.stdout.write(
                 `${(r.budget ?? '').padEnd(26)} ${(100 * r.accuracy).toFixed(2).padStart(7)}% ${(r.macs.mean / 1e6).toFixed(2).padStart(9)} M ${r.macs.meanPct.toFixed(1).padStart(8)}% ${(100 * (r.withinBudget ?? 1)).toFixed(1).padStart(7)}%\n`,
@@ -138,10 +149,7 @@ export function registerEvalCommand(program: Command): void {
           onProgress: phase('exit accuracy'),
         });
         progress.done();
-        report.exitAccuracy = [
-          ...masked.exitAccuracy.map((a, i) => ({ exit: `exit${i}`, accuracy: a })),
-          { exit: 'classifier', accuracy: masked.accuracy },
-        ];
+        report.exitAccuracy = [...masked.exitAccuracy.map((a, i) => ({ exit: `exit${i}`, accuracy: a })), { exit: 'classifier', accuracy: masked.accuracy }];
         process.stdout.write(f.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
       } finally {
         progress.done();

@@ -17,7 +17,9 @@ export function registerImportCommand(program: Command): void {
         if (opts.json) console.log(JSON.stringify(r));
         else {
           console.log(String(r.id));
-          process.stderr.write(`Imported ${r.samples} samples (${r.durationS.toFixed(3)} s, ${r.gaps} ${r.gaps === 1 ? 'gap' : 'gaps'}) from ${file} as session ${r.id}.\n`);
+          process.stderr.write(
+            `Imported ${r.samples} samples (${r.durationS.toFixed(3)} s, ${r.gaps} ${r.gaps === 1 ? 'gap' : 'gaps'}) from ${file} as session ${r.id}.\n`,
+          );
         }
       } finally {
         await core.close();

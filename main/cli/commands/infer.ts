@@ -126,11 +126,17 @@ export function registerInferCommand(program: Command): void {
         }
         // Lines are printed slice by slice; the progress line on a terminal's stderr is cleared before each print.
         const started = performance.now();
-        const recs = inferInSlices(engine, images, n, { mode, budget, labels, datasetIndices: indices, batchSize: posInt(flags.batchSize, 'batch-size', 1) || 1 }, (slice, done) => {
-          progress.done();
-          for (const r of slice) process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${describe(r, info.classes)}\n`);
-          if (done < n) progress.update(progressBar('infer', done, n, (performance.now() - started) / 1e3));
-        });
+        const recs = inferInSlices(
+          engine,
+          images,
+          n,
+          { mode, budget, labels, datasetIndices: indices, batchSize: posInt(flags.batchSize, 'batch-size', 1) || 1 },
+          (slice, done) => {
+            progress.done();
+            for (const r of slice) process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `${describe(r, info.classes)}\n`);
+            if (done < n) progress.update(progressBar('infer', done, n, (performance.now() - started) / 1e3));
+          },
+        );
         progress.done();
         if (!flags.json && recs.length > 1) {
           const withLabel = recs.filter((r) => r.label !== undefined);

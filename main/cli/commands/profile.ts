@@ -116,7 +116,10 @@ export function registerProfileCommand(program: Command): void {
         const result = await run.run();
         progress.done();
         if (flags.json) console.log(JSON.stringify(result, null, 2));
-        else console.log(`${describeResult(result)}\n${describeEnforcement(result.enforcement)}${result.compliance ? `\nMeasured compliance: ${result.compliance.summary}` : ''}`);
+        else
+          console.log(
+            `${describeResult(result)}\n${describeEnforcement(result.enforcement)}${result.compliance ? `\nMeasured compliance: ${result.compliance.summary}` : ''}`,
+          );
         if (result.status === 'incomplete') {
           throw new UserError(`Profiling run ${result.sessionId} is incomplete: ${result.statusReason ?? 'the meter stopped early'}`, 'session-incomplete');
         }
@@ -129,8 +132,6 @@ export function registerProfileCommand(program: Command): void {
       }
     });
 }
-
-
 
 /** Which tables predicted and enforced, and the nominal vs the enforced budget. */
 export function describeEnforcement(e: BudgetEnforcement): string {
@@ -152,7 +153,9 @@ function noStop(s: string): string {
 export function describeResult(r: ProfileResult): string {
   const lines: string[] = [];
   const sim = r.simulated ? ' [SIMULATED meter]' : '';
-  lines.push(`Profiling run ${r.sessionId}${sim}: ${r.model} ${r.mode}${r.budget ? ` budget ${r.budget}` : ''} on ${r.backend}, ${r.inferences} inferences (${r.status}).`);
+  lines.push(
+    `Profiling run ${r.sessionId}${sim}: ${r.model} ${r.mode}${r.budget ? ` budget ${r.budget}` : ''} on ${r.backend}, ${r.inferences} inferences (${r.status}).`,
+  );
   const a = r.alignment;
   lines.push(
     a
@@ -172,9 +175,7 @@ export function describeResult(r: ProfileResult): string {
     lines.push('Measured energy per inference: not available (see attribution).');
   }
   for (const b of r.budgets) {
-    lines.push(
-      `Budget ${b.name} (${b.metric} ≤ ${b.valueText}, measured): ${b.verdict.toUpperCase()} — ${b.summary}`,
-    );
+    lines.push(`Budget ${b.name} (${b.metric} ≤ ${b.valueText}, measured): ${b.verdict.toUpperCase()} — ${b.summary}`);
   }
   return lines.join('\n');
 }

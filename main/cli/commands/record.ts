@@ -51,9 +51,7 @@ export function registerRecordCommand(program: Command): void {
             await new Promise((r) => setTimeout(r, 100));
             const s = core.meterStatus();
             const elapsed = (Date.now() - started) / 1000;
-            progress.update(
-              `recording session ${session.id}: ${elapsed.toFixed(1)}/${seconds}s  ${s?.counters.samples ?? 0} samples  ${s?.state ?? ''}`,
-            );
+            progress.update(`recording session ${session.id}: ${elapsed.toFixed(1)}/${seconds}s  ${s?.counters.samples ?? 0} samples  ${s?.state ?? ''}`);
           }
           progress.done();
           const early = signal ? `Stopped early by ${signal} at ${((Date.now() - started) / 1000).toFixed(1)} s of ${seconds} s.` : undefined;
@@ -117,7 +115,8 @@ function triggerOptions(opts: RecordOptions): TriggerRequest | undefined {
   const holdoffS = secondsOption(opts.holdoff, 'holdoff', 0, MAX_HOLDOFF_S);
   const pretriggerS = secondsOption(opts.pretrigger, 'pretrigger', 0, MAX_PRETRIGGER_S);
   if (!opts.trigger && !opts.triggerStop) {
-    if (holdoffS > 0 || pretriggerS > 0) throw new UserError('--holdoff and --pretrigger need --trigger or --trigger-stop; add one, e.g. --trigger "power>0.5W".', 'bad-trigger');
+    if (holdoffS > 0 || pretriggerS > 0)
+      throw new UserError('--holdoff and --pretrigger need --trigger or --trigger-stop; add one, e.g. --trigger "power>0.5W".', 'bad-trigger');
     return undefined;
   }
   if (pretriggerS > 0 && !opts.trigger) throw new UserError('--pretrigger needs a start condition; add --trigger, e.g. --trigger "power>0.5W".', 'bad-trigger');

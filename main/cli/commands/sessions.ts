@@ -56,7 +56,7 @@ export function registerSessionsCommand(program: Command): void {
 
   sessions
     .command('note')
-    .description("replace a session's notes (\"\" clears them)")
+    .description('replace a session\'s notes ("" clears them)')
     .argument('<session>', 'session id')
     .argument('<text>', 'the notes')
     .action(async (session: string, text: string, _opts: unknown, cmd: Command) => {

@@ -29,11 +29,19 @@ export function registerStatsCommand(program: Command): void {
 export function formatStats(s: SelectionStatsDto): string[] {
   const lines = [`Session ${s.sessionId}: ${s.fromS.toFixed(6)} s – ${s.toS.toFixed(6)} s (Δt ${s.durationS.toFixed(6)} s), ${s.samples} samples`];
   const row = (name: string, c: SelectionStatsDto['current'], unit: string, note = '') => {
-    if (c) lines.push(`  ${name.padEnd(8)} mean ${formatSi(c.mean, unit, 5).padStart(12)}  min ${formatSi(c.min, unit, 5).padStart(12)}  max ${formatSi(c.max, unit, 5).padStart(12)}${note}`);
+    if (c)
+      lines.push(
+        `  ${name.padEnd(8)} mean ${formatSi(c.mean, unit, 5).padStart(12)}  min ${formatSi(c.min, unit, 5).padStart(12)}  max ${formatSi(c.max, unit, 5).padStart(12)}${note}`,
+      );
   };
   row('current', s.current, 'A');
   row('voltage', s.voltage, 'V');
-  row('power', s.power, 'W', s.powerSource === 'nominal-voltage' ? `  (current × ${s.nominalVoltageV} V assumed: the meter's supply set-point, not measured)` : '');
+  row(
+    'power',
+    s.power,
+    'W',
+    s.powerSource === 'nominal-voltage' ? `  (current × ${s.nominalVoltageV} V assumed: the meter's supply set-point, not measured)` : '',
+  );
   if (s.chargeC !== null) lines.push(`  charge   ${formatSi(s.chargeC, 'C', 6)} (${formatSi(s.chargeMAh! / 1000, 'Ah', 6)})`);
   if (s.energyJ !== null) lines.push(`  energy   ${formatSi(s.energyJ, 'J', 6)} (${formatSi(s.energyWh, 'Wh', 6)})`);
   if (!s.power && s.current) lines.push('  power    — (current only and no known supply voltage)');

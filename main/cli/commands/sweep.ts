@@ -64,7 +64,8 @@ export function registerSweepCommand(program: Command): void {
       const closingS = secondsOption(flags.closing, 'closing', 0, 600);
       const margin = flags.margin === undefined ? 0 : parseMargin(flags.margin);
       validateMeterSpec(flags.meter);
-      if (flags.out && existsSync(flags.out) && !flags.force) throw new UserError(`${flags.out} exists; pass --force to replace it or choose another --out.`, 'export-exists');
+      if (flags.out && existsSync(flags.out) && !flags.force)
+        throw new UserError(`${flags.out} exists; pass --force to replace it or choose another --out.`, 'export-exists');
       const dbPath = dbPathFrom(cmd);
       const tables = (flags.costTable ?? []).map((n) => loadCalibratedTable(calibratedTablesDir(dbPath), n));
       const models = flags.model.map((spec) => {
@@ -74,7 +75,10 @@ export function registerSweepCommand(program: Command): void {
       });
       for (const t of tables) {
         if (!models.some((m) => m.hash === t.model.hash)) {
-          throw new UserError(`Cost table ${t.name} was calibrated for ${t.model.name}, which is not among the --model(s) of this sweep; drop it or add that model.`, 'cost-table-mismatch');
+          throw new UserError(
+            `Cost table ${t.name} was calibrated for ${t.model.name}, which is not among the --model(s) of this sweep; drop it or add that model.`,
+            'cost-table-mismatch',
+          );
         }
       }
       const settings = parseSettings(flags.set ?? []);
@@ -103,7 +107,8 @@ export function registerSweepCommand(program: Command): void {
             baselineS,
             closingS,
           },
-          (p) => progress.update(`sweep point ${p.point}/${p.points} ${p.model} ${p.budget}: ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
+          (p) =>
+            progress.update(`sweep point ${p.point}/${p.points} ${p.model} ${p.budget}: ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
           () => cancelled,
         );
         progress.done();
@@ -120,10 +125,14 @@ export function registerSweepCommand(program: Command): void {
 }
 
 export function describeSweep(r: SweepResult, out?: string): string {
-  const lines = [`Sweep ${r.sweepId}${r.simulated ? ' [SIMULATED meter]' : ''}: measured accuracy vs energy per inference${out ? `; curve written to ${out}` : ''}.`];
+  const lines = [
+    `Sweep ${r.sweepId}${r.simulated ? ' [SIMULATED meter]' : ''}: measured accuracy vs energy per inference${out ? `; curve written to ${out}` : ''}.`,
+  ];
   for (const c of r.curves) {
     lines.push(`${c.model} (${c.mode}${c.costTable ? `, cost table ${c.costTable}` : ''}):`);
-    lines.push(`  ${'budget'.padEnd(10)} ${'session'.padStart(7)} ${'accuracy'.padStart(8)} ${'energy/inf'.padStart(11)} ${'latency'.padStart(9)} ${'MACs'.padStart(10)}  within`);
+    lines.push(
+      `  ${'budget'.padEnd(10)} ${'session'.padStart(7)} ${'accuracy'.padStart(8)} ${'energy/inf'.padStart(11)} ${'latency'.padStart(9)} ${'MACs'.padStart(10)}  within`,
+    );
     for (const p of c.points) {
       lines.push(
         `  ${p.budget.padEnd(10)} ${String(p.sessionId).padStart(7)} ${(p.accuracy === null ? '—' : `${(100 * p.accuracy).toFixed(1)}%`).padStart(8)} ${formatSi(p.energyPerInferenceJ, 'J').padStart(11)} ` +
@@ -134,5 +143,3 @@ export function describeSweep(r: SweepResult, out?: string): string {
   }
   return lines.join('\n');
 }
-
-

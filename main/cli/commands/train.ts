@@ -85,7 +85,8 @@ export function invocation(argv: readonly string[]): string[] {
  */
 export function distillFromFlags(f: Pick<TrainFlags, 'distillFrom' | 'distillWeight' | 'distillTemperature'>): DistillConfig | undefined {
   if (!f.distillFrom) {
-    if (f.distillWeight !== undefined || f.distillTemperature !== undefined) throw new UserError('--distill-weight and --distill-temperature need --distill-from DIR, the teacher model.');
+    if (f.distillWeight !== undefined || f.distillTemperature !== undefined)
+      throw new UserError('--distill-weight and --distill-temperature need --distill-from DIR, the teacher model.');
     return undefined;
   }
   return {
@@ -96,9 +97,12 @@ export function distillFromFlags(f: Pick<TrainFlags, 'distillFrom' | 'distillWei
 }
 
 /** Builds the model config from the flags (exported for tests). */
-export function configFromFlags(f: Pick<TrainFlags, 'arch' | 'config' | 'blocks' | 'widths' | 'growth' | 'gates' | 'skipDownsampling' | 'groupSize' | 'exits' | 'name'>): ModelConfig {
+export function configFromFlags(
+  f: Pick<TrainFlags, 'arch' | 'config' | 'blocks' | 'widths' | 'growth' | 'gates' | 'skipDownsampling' | 'groupSize' | 'exits' | 'name'>,
+): ModelConfig {
   if (f.config) {
-    if (f.skipDownsampling !== undefined) throw new UserError('--skip-downsampling does not combine with --config; set gates.skipDownsampling in the config file.');
+    if (f.skipDownsampling !== undefined)
+      throw new UserError('--skip-downsampling does not combine with --config; set gates.skipDownsampling in the config file.');
     let c: ModelConfig;
     try {
       c = JSON.parse(readFileSync(f.config, 'utf8')) as ModelConfig;
@@ -160,7 +164,10 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch-size <n>', `batch size (default ${DEFAULTS.batchSize})`)
     .option('--lr <lr>', `peak learning rate (default ${DEFAULTS.backboneLr} for stage 1, ${DEFAULTS.jointLr} for stage 3)`)
     .option('--beta <beta>', `weight of the sign-switching cost term (default ${DEFAULTS.beta})`)
-    .option('--distill-from <dir>', 'also learn from this trained model\'s softened outputs (knowledge distillation; e.g. the static model a gated one starts from)')
+    .option(
+      '--distill-from <dir>',
+      "also learn from this trained model's softened outputs (knowledge distillation; e.g. the static model a gated one starts from)",
+    )
     .option('--seed <n>', `random seed (default ${DEFAULTS.seed})`)
     .option('--no-augment', 'disable random crop and flip')
     .option('--dataset <spec>', 'fashion-mnist | IDX folder | folder of class folders', 'fashion-mnist')
@@ -180,12 +187,26 @@ export function registerTrainCommand(program: Command): void {
     .option('--exit-weight <w>', `weight of each exit's cross-entropy relative to the final classifier's (default ${DEFAULTS.exitWeight})`)
     .option('--distill-weight <w>', `weight of the distillation term (default ${DISTILL_DEFAULTS.weight}; needs --distill-from)`)
     .option('--distill-temperature <t>', `softening temperature (default ${DISTILL_DEFAULTS.temperature}; needs --distill-from)`)
-    .option('--clip-norm <n>', "clip every step's gradients to this global L2 norm; with --resume it clips the stages that have not started (default: no clipping)")
+    .option(
+      '--clip-norm <n>',
+      "clip every step's gradients to this global L2 norm; with --resume it clips the stages that have not started (default: no clipping)",
+    )
     .option('--clip-stages <list>', 'stages that --clip-norm applies to, e.g. joint (default: all)')
     .option('--schedule <kind>', 'cosine | step', 'cosine')
-    .option('--gate-gradient <form>', `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form) (default ${DEFAULTS.gateGradient})`)
-    .option('--exit-gradient <what>', "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)", 'backbone')
-    .option('--gate-input <what>', "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)", 'backbone')
+    .option(
+      '--gate-gradient <form>',
+      `straight-through estimator of the gates: logit-bounded (σ'(0) slope, never vanishes, stops pushing a gate past |logit| 6), logit (unbounded) or sigmoid (reference form) (default ${DEFAULTS.gateGradient})`,
+    )
+    .option(
+      '--exit-gradient <what>',
+      "what the exits' losses train in the gated stages: backbone (reference: heads, backbone and gates) or heads (exit heads only)",
+      'backbone',
+    )
+    .option(
+      '--gate-input <what>',
+      "whether the gates' losses also train the features the gates read: backbone (reference) or detached (gates only)",
+      'backbone',
+    )
     .action(async (f: TrainFlags) => {
       const runDir = f.runDir ?? join('.cache', 'runs', f.name);
       if (f.export) {
@@ -207,7 +228,8 @@ export function registerTrainCommand(program: Command): void {
         throw new UserError(`--gate-gradient "${f.gateGradient}" is not one of logit-bounded, logit, sigmoid; pass one of those.`);
       }
       if (f.exitGradient !== 'backbone' && f.exitGradient !== 'heads') throw new UserError(`--exit-gradient "${f.exitGradient}" is not backbone or heads.`);
-      if (f.gateInput !== 'backbone' && f.gateInput !== 'detached') throw new UserError(`--gate-input "${f.gateInput}" is not backbone or detached; pass one of those.`);
+      if (f.gateInput !== 'backbone' && f.gateInput !== 'detached')
+        throw new UserError(`--gate-input "${f.gateInput}" is not backbone or detached; pass one of those.`);
       const clipNorm = num(f.clipNorm, 'clip-norm');
       const clipStages = f.clipStages ? parseStages(f.clipStages) : undefined;
       if (clipStages && clipNorm === undefined) throw new UserError('--clip-stages needs --clip-norm N, the norm to clip those stages to.');
@@ -234,7 +256,8 @@ export function registerTrainCommand(program: Command): void {
         augment: f.augment,
       });
       const checkpointMinutes = num(f.checkpointMinutes, 'checkpoint-minutes')!;
-      if (checkpointMinutes < 0) throw new UserError(`--checkpoint-minutes ${f.checkpointMinutes} is negative; pass 0 to checkpoint only at epoch ends, or a number of minutes.`);
+      if (checkpointMinutes < 0)
+        throw new UserError(`--checkpoint-minutes ${f.checkpointMinutes} is negative; pass 0 to checkpoint only at epoch ends, or a number of minutes.`);
       const info = await initBackend(f.backend as 'wasm' | 'cpu' | 'tensorflow');
       prepareTraining();
       process.stderr.write(`backend ${info.name}; model ${config.name}; stages ${stages.join(' → ')}; target ${(100 * target).toFixed(0)} %\n`);

@@ -29,18 +29,11 @@ import {
 } from '@tensorflow/tfjs-core';
 import { callBackendKernel, type Backend, type ConvGradAttrs } from './call-kernel';
 
-
 interface FilterGradAttrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 
-function callKernel(
-  name: string,
-  backendName: string,
-  backend: Backend,
-  inputs: Record<string, TensorInfo>,
-  attrs: Record<string, unknown>,
-): TensorInfo {
+function callKernel(name: string, backendName: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>): TensorInfo {
   return callBackendKernel(name, backendName, backend, inputs, attrs, 'composed filter gradient');
 }
 
@@ -52,14 +45,7 @@ export function composedFilterGradKernel(backendName: string): KernelFunc {
     if (dataFormat === 'NCHW') {
       throw new Error('The composed Conv2DBackpropFilter supports NHWC only.');
     }
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
     const [kh, kw] = [info.filterHeight, info.filterWidth];
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const [h, w] = [info.inHeight, info.inWidth];
@@ -97,9 +83,7 @@ export function composedFilterGradKernel(backendName: string): KernelFunc {
         ),
       );
       if (g.shape[1] !== kh || g.shape[2] !== kw) {
-        g = keep(
-          callKernel(Slice, backendName, backend, { x: g }, { begin: [0, 0, 0, 0], size: [-1, kh, kw, -1] }),
-        );
+        g = keep(callKernel(Slice, backendName, backend, { x: g }, { begin: [0, 0, 0, 0], size: [-1, kh, kw, -1] }));
       }
       const out = callKernel(Transpose, backendName, backend, { x: g }, { perm: [1, 2, 0, 3] });
       return out;

@@ -33,7 +33,6 @@ import {
 } from '@tensorflow/tfjs-core';
 import { callBackendKernel, type Backend, type ConvGradAttrs } from './call-kernel';
 
-
 interface InputGradAttrs extends ConvGradAttrs {
   inputShape: [number, number, number, number];
 }
@@ -89,10 +88,40 @@ export function composedInputGradKernel(backendName: string, fallback: KernelCon
       if (sh > 1 || sw > 1) {
         // Zero-insert along H: [n*ho, 1, wo*co] -> pad -> [n*ho, sh, wo*co] -> [n, dh, wo, co].
         let t = reshape(dy, [n * ho, 1, wo * co]);
-        t = keep(call(PadV2, backendName, backend, { x: t }, { paddings: [[0, 0], [0, sh - 1], [0, 0]], constantValue: 0 }));
+        t = keep(
+          call(
+            PadV2,
+            backendName,
+            backend,
+            { x: t },
+            {
+              paddings: [
+                [0, 0],
+                [0, sh - 1],
+                [0, 0],
+              ],
+              constantValue: 0,
+            },
+          ),
+        );
         // Then along W: [n*dh*wo, 1, co] -> pad -> [n*dh*wo, sw, co] -> [n, dh, dw, co].
         t = reshape(t, [n * dh * wo, 1, co]);
-        t = keep(call(PadV2, backendName, backend, { x: t }, { paddings: [[0, 0], [0, sw - 1], [0, 0]], constantValue: 0 }));
+        t = keep(
+          call(
+            PadV2,
+            backendName,
+            backend,
+            { x: t },
+            {
+              paddings: [
+                [0, 0],
+                [0, sw - 1],
+                [0, 0],
+              ],
+              constantValue: 0,
+            },
+          ),
+        );
         d = reshape(t, [n, dh, dw, co]);
       }
       if (startH > 0 || startW > 0 || cutH > 0 || cutW > 0) {

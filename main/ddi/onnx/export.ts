@@ -102,8 +102,7 @@ export function nhwcToNchw(x: Float32Array, n: number, h: number, w: number, c: 
   const out = new Float32Array(n * c * h * w);
   for (let b = 0; b < n; b++)
     for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++)
-        for (let ch = 0; ch < c; ch++) out[((b * c + ch) * h + y) * w + xx] = x[((b * h + y) * w + xx) * c + ch]!;
+      for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++) out[((b * c + ch) * h + y) * w + xx] = x[((b * h + y) * w + xx) * c + ch]!;
   return out;
 }
 
@@ -111,8 +110,7 @@ function hwioToOihw(k: Float32Array, [kh, kw, ci, co]: [number, number, number, 
   const out = new Float32Array(k.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + o]!;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + o]!;
   return out;
 }
 
@@ -122,19 +120,32 @@ function checkOptions(model: DdiModel, options: OnnxExportOptions): { from: numb
   const from = options.from ?? 0;
   const to = options.to ?? last;
   const range = `0–${last}`;
-  for (const [k, v] of [['from', from], ['to', to]] as const) {
+  for (const [k, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > last) {
-      throw new UserError(`ONNX export: ${k} = ${v} is not a trunk unit of ${model.config.name} (units ${range}); pass an index in that range.`, 'bad-export-options');
+      throw new UserError(
+        `ONNX export: ${k} = ${v} is not a trunk unit of ${model.config.name} (units ${range}); pass an index in that range.`,
+        'bad-export-options',
+      );
     }
   }
   if (from > to) throw new UserError(`ONNX export: from = ${from} comes after to = ${to}; pass from ≤ to.`, 'bad-export-options');
   const head = options.head ?? (to === last ? 'classifier' : 'none');
   if (head === 'classifier' && to !== last) {
-    throw new UserError(`ONNX export: the final classifier reads the last trunk unit (${last}) but to = ${to}; pass to: ${last} or head: 'none'.`, 'bad-export-options');
+    throw new UserError(
+      `ONNX export: the final classifier reads the last trunk unit (${last}) but to = ${to}; pass to: ${last} or head: 'none'.`,
+      'bad-export-options',
+    );
   }
   if (typeof head === 'object') {
     const e = model.layout.exits[head.exit];
-    if (!e) throw new UserError(`ONNX export: ${model.config.name} has no exit ${head.exit} (it has ${model.layout.exits.length}); pass an existing exit index.`, 'bad-export-options');
+    if (!e)
+      throw new UserError(
+        `ONNX export: ${model.config.name} has no exit ${head.exit} (it has ${model.layout.exits.length}); pass an existing exit index.`,
+        'bad-export-options',
+      );
     if (e.afterTrunk !== to) {
       throw new UserError(`ONNX export: exit ${head.exit} reads trunk unit ${e.afterTrunk} but to = ${to}; pass to: ${e.afterTrunk}.`, 'bad-export-options');
     }
@@ -145,10 +156,17 @@ function checkOptions(model: DdiModel, options: OnnxExportOptions): { from: numb
   }
   const norm = options.normalization;
   if (norm) {
-    if (from !== 0) throw new UserError(`ONNX export: input normalisation applies to images, but from = ${from} starts inside the trunk; drop normalization or export from 0.`, 'bad-export-options');
+    if (from !== 0)
+      throw new UserError(
+        `ONNX export: input normalisation applies to images, but from = ${from} starts inside the trunk; drop normalization or export from 0.`,
+        'bad-export-options',
+      );
     const C = model.config.input.channels;
     if (norm.mean.length !== C || norm.std.length !== C) {
-      throw new UserError(`ONNX export: normalization has ${norm.mean.length} means and ${norm.std.length} stds for ${C} input channels; give one per channel.`, 'bad-export-options');
+      throw new UserError(
+        `ONNX export: normalization has ${norm.mean.length} means and ${norm.std.length} stds for ${C} input channels; give one per channel.`,
+        'bad-export-options',
+      );
     }
   }
   return { from, to, head, batch };
@@ -222,7 +240,11 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
   const fm = (name: string, c: number, h: number, w: number): OnnxValueInfo => ({ name, shape: ['N', c, h, w] });
   const unitAt = (i: number) => {
     const u = lay.trunk[i];
-    if (!u) throw new UserError(`ONNX export: ${i} is not a trunk unit of ${cfg.name} (units 0–${lay.trunk.length - 1}); pass an index in that range.`, 'bad-export-options');
+    if (!u)
+      throw new UserError(
+        `ONNX export: ${i} is not a trunk unit of ${cfg.name} (units 0–${lay.trunk.length - 1}); pass an index in that range.`,
+        'bad-export-options',
+      );
     return u;
   };
   const logits = (name: string): OnnxValueInfo => ({ name, shape: ['N', cfg.numClasses] });
@@ -236,7 +258,11 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
   };
   if (part.kind === 'head') {
     const reads = part.head === 'classifier' ? lay.trunk[lay.trunk.length - 1]! : lay.trunk[lay.exits[part.head.exit]?.afterTrunk ?? -1];
-    if (!reads) throw new UserError(`ONNX export: ${cfg.name} has no exit ${typeof part.head === 'object' ? part.head.exit : ''}; pass an existing exit index.`, 'bad-export-options');
+    if (!reads)
+      throw new UserError(
+        `ONNX export: ${cfg.name} has no exit ${typeof part.head === 'object' ? part.head.exit : ''}; pass an existing exit index.`,
+        'bad-export-options',
+      );
     const input = fm(`${reads.id}/out`, reads.outC, reads.outH, reads.outW);
     return finish([input], logits(g.head(part.head, input.name)), false);
   }
@@ -259,7 +285,8 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
   const u = unitAt(part.unit);
   const input = fm(`${u.id}/in`, u.inC, u.inH, u.inW);
   if (part.kind === 'shortcut') {
-    if (u.kind !== 'block' || !u.projection) throw new UserError(`ONNX export: trunk unit ${part.unit} (${u.id}) has no projection shortcut; pass a downsampling block.`, 'bad-export-options');
+    if (u.kind !== 'block' || !u.projection)
+      throw new UserError(`ONNX export: trunk unit ${part.unit} (${u.id}) has no projection shortcut; pass a downsampling block.`, 'bad-export-options');
     const out = g.conv(input.name, `${u.id}/proj`, g.convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false);
     return finish([input], fm(out, u.outC, u.outH, u.outW), part.pooled ?? false);
   }
@@ -273,7 +300,8 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
   }
   const inputs = [input];
   const align = part.align ?? 1;
-  if (!Number.isInteger(align) || align < 1) throw new UserError(`ONNX export: align = ${align} is not a positive integer; pass one (1 = no padding).`, 'bad-export-options');
+  if (!Number.isInteger(align) || align < 1)
+    throw new UserError(`ONNX export: align = ${align} is not a positive integer; pass one (1 = no padding).`, 'bad-export-options');
   // -1 marks a zero filter added for alignment.
   const padded = chans && chans.length > 0 && chans.length % align !== 0 ? [...chans, ...new Array<number>(align - (chans.length % align)).fill(-1)] : chans;
   let mask: string | null = null;
@@ -287,7 +315,12 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
 }
 
 /** Gathers output filters `chans` (axis 3 of HWIO) or input channels (axis 2); index -1 gives zeros. */
-function gatherHwio(k: Float32Array, [kh, kw, ci, co]: [number, number, number, number], chans: number[], axis: 2 | 3): { kernel: Float32Array; shape: [number, number, number, number] } {
+function gatherHwio(
+  k: Float32Array,
+  [kh, kw, ci, co]: [number, number, number, number],
+  chans: number[],
+  axis: 2 | 3,
+): { kernel: Float32Array; shape: [number, number, number, number] } {
   const shape: [number, number, number, number] = axis === 3 ? [kh, kw, ci, chans.length] : [kh, kw, chans.length, co];
   const out = new Float32Array(kh * kw * shape[2] * shape[3]);
   let p = 0;
@@ -402,7 +435,11 @@ function graphBuilder(model: DdiModel) {
       if (mask) y = node('Mul', [y, mask], `${u.id}/mask`);
       const real = chans ? chans.filter((c) => c >= 0) : null;
       if (chans && real && (real.length < k || chans.length > real.length)) {
-        if (real.length === 0) throw new UserError(`ONNX export: a dense layer that keeps no channel is skipped, not exported (${u.id}); keep at least one channel.`, 'bad-export-options');
+        if (real.length === 0)
+          throw new UserError(
+            `ONNX export: a dense layer that keeps no channel is skipped, not exported (${u.id}); keep at least one channel.`,
+            'bad-export-options',
+          );
         // Put the kept channels back into their k slots: Gather (a dropped slot reads kept channel 0)
         // times a 0/1 per-slot constant, so dropped slots are exact zeros.
         const place = new Array<number>(k).fill(0);

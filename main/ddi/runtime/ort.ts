@@ -185,7 +185,8 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   /** Runs the pending units of x (one range graph) and makes x hold the result. */
   private materialize(x: OrtAct): OrtAct {
     if (!x.pending) return x;
-    const s = x.from === x.to ? this.unitSession(x.from, null, false) : this.session(`r${x.from}-${x.to}`, { kind: 'range', from: x.from, to: x.to, pooled: true });
+    const s =
+      x.from === x.to ? this.unitSession(x.from, null, false) : this.session(`r${x.from}-${x.to}`, { kind: 'range', from: x.from, to: x.to, pooled: true });
     const [t, pooled] = this.runAll(s, x.t);
     x.t = t!;
     x.pooled = pooled ? (pooled.data as Float32Array) : null;

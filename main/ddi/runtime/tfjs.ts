@@ -158,7 +158,14 @@ export class TfjsRuntime implements UnitRuntime<tf.Tensor4D> {
     const u = this.trunkUnits[index]!;
     if (u.kind === 'stem') {
       return tf.tidy(() =>
-        tf.fused.conv2d({ x, filter: this.stem.kernel, strides: 1, pad: 'same', bias: this.stem.bias ?? undefined, activation: this.kind === 'resnet' ? 'relu' : 'linear' }),
+        tf.fused.conv2d({
+          x,
+          filter: this.stem.kernel,
+          strides: 1,
+          pad: 'same',
+          bias: this.stem.bias ?? undefined,
+          activation: this.kind === 'resnet' ? 'relu' : 'linear',
+        }),
       );
     }
     if (u.kind === 'transition') {

@@ -30,7 +30,14 @@ const GATE_GRADIENT_WORDS: Record<GateGradient, string> = {
 };
 
 export function describeArchitecture(c: RunMeta['config']): string {
-  const gates = c.gates.layer && c.gates.channel ? 'layer + channel gates (MGL2S)' : c.gates.layer ? 'layer gates only' : c.gates.channel ? 'channel gates only' : 'no gates (static)';
+  const gates =
+    c.gates.layer && c.gates.channel
+      ? 'layer + channel gates (MGL2S)'
+      : c.gates.layer
+        ? 'layer gates only'
+        : c.gates.channel
+          ? 'channel gates only'
+          : 'no gates (static)';
   const exits = c.exits.afterUnit.length ? `exits after units ${c.exits.afterUnit.join(', ')} (head width ${c.exits.headWidth})` : 'no early exits';
   if (c.kind === 'resnet') {
     return `ResNet (${c.name}): blocks per stage ${c.blocksPerStage.join('/')}, widths ${c.widths.join('/')}, input ${c.input.height}×${c.input.width}×${c.input.channels}, ${c.numClasses} classes; ${gates}${c.gates.channel ? `, ${c.gates.groupSize} channels per bit` : ''}; ${exits}`;
@@ -45,8 +52,12 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
   if (o.description) lines.push(o.description, '');
   lines.push('## Architecture', '', describeArchitecture(m.config), '');
   lines.push('## Training', '');
-  lines.push(`- Data: ${m.dataset}; augmentation: random crop ±${r.augment.cropPad} px${r.augment.flip ? ' + horizontal flip' : ''}; input normalisation mean ${m.normalization.mean.map((v) => v.toFixed(4)).join(',')}, std ${m.normalization.std.map((v) => v.toFixed(4)).join(',')}`);
-  lines.push(`- Seed ${r.seed}, batch ${r.batchSize}, SGD momentum ${r.momentum}, weight decay ${r.weightDecay} (kernels only), exit loss weight ${r.exitWeight}`);
+  lines.push(
+    `- Data: ${m.dataset}; augmentation: random crop ±${r.augment.cropPad} px${r.augment.flip ? ' + horizontal flip' : ''}; input normalisation mean ${m.normalization.mean.map((v) => v.toFixed(4)).join(',')}, std ${m.normalization.std.map((v) => v.toFixed(4)).join(',')}`,
+  );
+  lines.push(
+    `- Seed ${r.seed}, batch ${r.batchSize}, SGD momentum ${r.momentum}, weight decay ${r.weightDecay} (kernels only), exit loss weight ${r.exitWeight}`,
+  );
   if (m.initFrom) lines.push(`- Initialised from: ${m.initFrom}`);
   for (const [i, c] of (m.commands ?? []).entries()) lines.push(`- ${i === 0 ? 'Command' : 'Resumed with'}: \`ddi-profiler ${c.join(' ')}\``);
   for (const s of r.stages) {
@@ -57,14 +68,20 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
     );
   }
   if (r.stages.some((s) => s.gates === 'learned')) {
-    lines.push(`- Gate training: ${GATE_GRADIENT_WORDS[r.gateGradient]} straight-through estimator; cost-term reward at a full 100 % target: ${r.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}; gate losses train ${r.gateInput === 'detached' ? 'the gates only (their input is detached)' : 'gates and backbone (reference)'}`);
+    lines.push(
+      `- Gate training: ${GATE_GRADIENT_WORDS[r.gateGradient]} straight-through estimator; cost-term reward at a full 100 % target: ${r.rewardAtFullTarget ? 'yes (reference rule)' : 'no'}; exit losses train ${r.exitGradient === 'heads' ? 'the exit heads only' : 'heads, backbone and gates (reference)'}; gate losses train ${r.gateInput === 'detached' ? 'the gates only (their input is detached)' : 'gates and backbone (reference)'}`,
+    );
   }
   if (r.distill) {
-    lines.push(`- Distillation from \`${r.distill.from}\`: weight ${r.distill.weight}, temperature ${r.distill.temperature} (KL to the teacher's softened outputs on the final classifier and every exit, T²-scaled)`);
+    lines.push(
+      `- Distillation from \`${r.distill.from}\`: weight ${r.distill.weight}, temperature ${r.distill.temperature} (KL to the teacher's softened outputs on the final classifier and every exit, T²-scaled)`,
+    );
   }
   const clipped = r.stages.filter((s) => s.clipNorm !== undefined);
   if (clipped.length) {
-    lines.push(`- Gradient clipping (global L2 norm of every step's gradients): ${clipped.map((s) => `${s.name} stage ≤ ${s.clipNorm}`).join(', ')}${clipped.length < r.stages.length ? '; other stages unclipped' : ''}`);
+    lines.push(
+      `- Gradient clipping (global L2 norm of every step's gradients): ${clipped.map((s) => `${s.name} stage ≤ ${s.clipNorm}`).join(', ')}${clipped.length < r.stages.length ? '; other stages unclipped' : ''}`,
+    );
   }
   lines.push(`- Wall time ${formatDuration(m.wallSeconds)} on backend ${m.backend ?? '?'} (2-core x86-64, shared)`, '');
   lines.push('## Results (masked evaluation; MACs include gates, exclude exit heads, as in the static/iadi modes)', '');
@@ -72,16 +89,28 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
   else {
     lines.push('| Data | Images | Top-1 | Mean MACs | % of full | Exit accuracies |', '|---|---|---|---|---|---|');
     for (const e of o.evals) {
-      lines.push(`| ${e.dataset} | ${e.n} | ${pct(e.accuracy)} | ${(e.meanMacs / 1e6).toFixed(2)} M | ${((100 * e.meanMacs) / e.fullMacs).toFixed(1)} % | ${e.exitAccuracy.map(pct).join(', ') || '—'} |`);
+      lines.push(
+        `| ${e.dataset} | ${e.n} | ${pct(e.accuracy)} | ${(e.meanMacs / 1e6).toFixed(2)} M | ${((100 * e.meanMacs) / e.fullMacs).toFixed(1)} % | ${e.exitAccuracy.map(pct).join(', ') || '—'} |`,
+      );
     }
     lines.push('');
     const g = o.evals[0]!.gateOnRate;
     if (Object.keys(g).length) {
       lines.push('Gate on-rates (layer: share of images running the block; channel: share of channel groups kept):', '');
-      lines.push(Object.entries(g).map(([k, v]) => `${k} ${(100 * v).toFixed(0)} %`).join(', '), '');
+      lines.push(
+        Object.entries(g)
+          .map(([k, v]) => `${k} ${(100 * v).toFixed(0)} %`)
+          .join(', '),
+        '',
+      );
     }
   }
-  lines.push('## Epochs', '', '| Stage | Epoch | Steps | Train loss | Train acc | Train cost | Eval acc | Eval cost | img/s | s |', '|---|---|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '## Epochs',
+    '',
+    '| Stage | Epoch | Steps | Train loss | Train acc | Train cost | Eval acc | Eval cost | img/s | s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
   let resumed = false;
   for (const h of m.history) {
     const whole = epochLength(h, m.history);
@@ -94,7 +123,10 @@ export function modelCard(o: { name: string; description?: string; meta: RunMeta
   lines.push('');
   if (resumed) {
     // The loop records an epoch when it ends, so the steps before a stop leave no row of their own.
-    lines.push('An epoch with fewer steps than a whole one was resumed after a stop: its train loss, accuracy, cost, img/s and seconds cover only the steps run after the resume. The checkpoint carried the weights and optimiser state, so the training itself is the same as without the stop.', '');
+    lines.push(
+      'An epoch with fewer steps than a whole one was resumed after a stop: its train loss, accuracy, cost, img/s and seconds cover only the steps run after the resume. The checkpoint carried the weights and optimiser state, so the training itself is the same as without the stop.',
+      '',
+    );
   }
   return lines.join('\n');
 }

@@ -41,7 +41,11 @@ export function checkDistill(d: DistillConfig): void {
 export function loadTeacher(dir: string, student: ModelConfig): DdiModel {
   const { model } = loadModel(dir);
   const t = model.config;
-  const same = t.numClasses === student.numClasses && t.input.height === student.input.height && t.input.width === student.input.width && t.input.channels === student.input.channels;
+  const same =
+    t.numClasses === student.numClasses &&
+    t.input.height === student.input.height &&
+    t.input.width === student.input.width &&
+    t.input.channels === student.input.channels;
   if (!same) {
     model.dispose();
     throw new UserError(

@@ -13,7 +13,17 @@ export interface EvalReport {
   budget: string | null;
   n: number;
   accuracy: number;
-  macs: { mean: number; min: number; p10: number; median: number; p90: number; max: number; static: number; meanPct: number; histogram: { fromMacs: number; toMacs: number; count: number }[] };
+  macs: {
+    mean: number;
+    min: number;
+    p10: number;
+    median: number;
+    p90: number;
+    max: number;
+    static: number;
+    meanPct: number;
+    histogram: { fromMacs: number; toMacs: number; count: number }[];
+  };
   /** Per answering exit ("exit0".., "classifier"): images answered there and their accuracy. */
   answeredBy: { exit: string; count: number; accuracy: number }[];
   /** Accuracy of every exit on every image (masked pass), final classifier last. */
@@ -42,7 +52,8 @@ export function encodeCorrectBits(correct: ArrayLike<boolean>): string {
 /** The inverse of `encodeCorrectBits` for `n` images. */
 export function decodeCorrectBits(bits: string, n: number): boolean[] {
   const bytes = Buffer.from(bits, 'base64');
-  if (bytes.length !== Math.ceil(n / 8)) throw new Error(`A correctness bitset of ${bytes.length} bytes cannot describe ${n} images; it belongs to another evaluation.`);
+  if (bytes.length !== Math.ceil(n / 8))
+    throw new Error(`A correctness bitset of ${bytes.length} bytes cannot describe ${n} images; it belongs to another evaluation.`);
   return Array.from({ length: n }, (_, i) => ((bytes[i >> 3]! >> (i & 7)) & 1) === 1);
 }
 
@@ -106,8 +117,20 @@ export function summarizeRecords(
     budget: first?.budget?.text ?? (first?.budget ? String(first.budget.value) : null),
     n,
     accuracy: correct / Math.max(1, n),
-    macs: { mean, min: lo, p10: quantile(sorted, 0.1), median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), max: hi, static: staticMacs, meanPct: (100 * mean) / staticMacs, histogram },
-    answeredBy: [...byExit.entries()].sort((a, b) => exitOrder(a[0]) - exitOrder(b[0])).map(([exit, v]) => ({ exit, count: v.count, accuracy: v.correct / v.count })),
+    macs: {
+      mean,
+      min: lo,
+      p10: quantile(sorted, 0.1),
+      median: quantile(sorted, 0.5),
+      p90: quantile(sorted, 0.9),
+      max: hi,
+      static: staticMacs,
+      meanPct: (100 * mean) / staticMacs,
+      histogram,
+    },
+    answeredBy: [...byExit.entries()]
+      .sort((a, b) => exitOrder(a[0]) - exitOrder(b[0]))
+      .map(([exit, v]) => ({ exit, count: v.count, accuracy: v.correct / v.count })),
     skipRate: skipped.map((s, layer) => ({ layer, skipped: s / Math.max(1, n), notReached: (notReached[layer] ?? 0) / Math.max(1, n) })),
     channelsKept: [...kept.entries()].sort((a, b) => a[0] - b[0]).map(([layer, k]) => ({ layer, meanKept: k.sum / Math.max(1, k.runs), total: k.total })),
     withinBudget: first?.budget ? within / Math.max(1, n) : null,
@@ -123,14 +146,20 @@ export function formatReport(r: EvalReport): string {
   const out: string[] = [];
   out.push(`${r.model} on ${r.dataset} (${r.split}, ${r.n} images), mode ${r.mode}${r.budget ? `, budget ${r.budget}` : ''}`);
   out.push(`top-1 ${p(r.accuracy)}`);
-  out.push(`MACs per image: mean ${mm(r.macs.mean)} (${r.macs.meanPct.toFixed(1)} % of static ${mm(r.macs.static)}), min ${mm(r.macs.min)}, p10 ${mm(r.macs.p10)}, median ${mm(r.macs.median)}, p90 ${mm(r.macs.p90)}, max ${mm(r.macs.max)}`);
+  out.push(
+    `MACs per image: mean ${mm(r.macs.mean)} (${r.macs.meanPct.toFixed(1)} % of static ${mm(r.macs.static)}), min ${mm(r.macs.min)}, p10 ${mm(r.macs.p10)}, median ${mm(r.macs.median)}, p90 ${mm(r.macs.p90)}, max ${mm(r.macs.max)}`,
+  );
   if (r.withinBudget !== null) out.push(`within budget: ${p(r.withinBudget)}; halted early: ${p(r.halted)}`);
   out.push('MAC histogram:');
   const maxCount = Math.max(1, ...r.macs.histogram.map((h) => h.count));
-  for (const h of r.macs.histogram) out.push(`  ${mm(h.fromMacs).padStart(9)} – ${mm(h.toMacs).padStart(9)} ${'#'.repeat(Math.round((30 * h.count) / maxCount)).padEnd(30)} ${h.count}`);
+  for (const h of r.macs.histogram)
+    out.push(`  ${mm(h.fromMacs).padStart(9)} – ${mm(h.toMacs).padStart(9)} ${'#'.repeat(Math.round((30 * h.count) / maxCount)).padEnd(30)} ${h.count}`);
   out.push(`answered by: ${r.answeredBy.map((e) => `${e.exit} ${e.count} (${p(e.accuracy)})`).join(', ')}`);
   if (r.exitAccuracy) out.push(`every exit on every image: ${r.exitAccuracy.map((e) => `${e.exit} ${p(e.accuracy)}`).join(', ')}`);
-  out.push(`skip rate per block: ${r.skipRate.map((s) => `${s.layer}:${(100 * s.skipped).toFixed(0)}%${s.notReached > 0 ? `(+${(100 * s.notReached).toFixed(0)}% halted)` : ''}`).join(' ')}`);
-  if (r.channelsKept.length) out.push(`channels kept per unit: ${r.channelsKept.map((c) => `${c.layer}:${(100 * c.meanKept).toFixed(0)}% of ${c.total}`).join(' ')}`);
+  out.push(
+    `skip rate per block: ${r.skipRate.map((s) => `${s.layer}:${(100 * s.skipped).toFixed(0)}%${s.notReached > 0 ? `(+${(100 * s.notReached).toFixed(0)}% halted)` : ''}`).join(' ')}`,
+  );
+  if (r.channelsKept.length)
+    out.push(`channels kept per unit: ${r.channelsKept.map((c) => `${c.layer}:${(100 * c.meanKept).toFixed(0)}% of ${c.total}`).join(' ')}`);
   return out.join('\n');
 }

@@ -71,7 +71,8 @@ export function ddiLoss(out: ForwardTrainResult, labels: tf.Tensor1D, cfg: LossC
   const d = cfg.distill;
   if (d && d.weight > 0) {
     let kd: tf.Scalar = distillationLoss(out.logits, d);
-    if (out.exitLogits.length > 0 && cfg.exitWeight > 0) kd = tf.add(kd, tf.mul(tf.addN(out.exitLogits.map((l) => distillationLoss(l, d))), cfg.exitWeight)) as tf.Scalar;
+    if (out.exitLogits.length > 0 && cfg.exitWeight > 0)
+      kd = tf.add(kd, tf.mul(tf.addN(out.exitLogits.map((l) => distillationLoss(l, d))), cfg.exitWeight)) as tf.Scalar;
     total = tf.add(total, tf.mul(kd, d.weight)) as tf.Scalar;
   }
   if (cfg.cost && cfg.cost.beta > 0) {

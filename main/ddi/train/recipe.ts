@@ -112,22 +112,50 @@ export function buildRecipe(o: RecipeOptions = {}): Recipe {
   if (!(target > 0 && target <= 1)) throw new UserError(`Target ${target} is outside (0, 1]; give the computation percentage as 1–100.`);
   if (o.clipNorm !== undefined) checkClipNorm(o.clipNorm);
   if (o.distill) checkDistill(o.distill);
-  if (o.exitWeight !== undefined && !(o.exitWeight >= 0)) throw new UserError(`Exit loss weight ${o.exitWeight} is negative; pass 0 (exits not trained) or a positive weight.`);
+  if (o.exitWeight !== undefined && !(o.exitWeight >= 0))
+    throw new UserError(`Exit loss weight ${o.exitWeight} is negative; pass 0 (exits not trained) or a positive weight.`);
   const stages = o.stages ?? ['backbone'];
   const missing = (o.clipStages ?? []).filter((c) => !stages.includes(c));
-  if (missing.length) throw new UserError(`Clipping is asked for stage ${missing.join(', ')}, which this run does not have (its stages: ${stages.join(', ')}); name stages of the run in --clip-stages.`);
+  if (missing.length)
+    throw new UserError(
+      `Clipping is asked for stage ${missing.join(', ')}, which this run does not have (its stages: ${stages.join(', ')}); name stages of the run in --clip-stages.`,
+    );
   const kind = o.schedule ?? 'cosine';
   const spec: StageSpec[] = stages.map((name) => {
     if (name === 'backbone') {
       const epochs = o.backboneEpochs ?? DEFAULTS.backboneEpochs;
-      return { name, epochs, groups: ['backbone', 'exits'], gates: 'all-on', target: 1, beta: 0, schedule: schedule(kind, o.lr ?? DEFAULTS.backboneLr, epochs, epochs >= 4 ? 1 : 0) };
+      return {
+        name,
+        epochs,
+        groups: ['backbone', 'exits'],
+        gates: 'all-on',
+        target: 1,
+        beta: 0,
+        schedule: schedule(kind, o.lr ?? DEFAULTS.backboneLr, epochs, epochs >= 4 ? 1 : 0),
+      };
     }
     if (name === 'gates') {
       const epochs = o.gateEpochs ?? DEFAULTS.gateEpochs;
-      return { name, epochs, groups: ['gates'], gates: 'learned', target: 1, beta: o.beta ?? DEFAULTS.beta, schedule: schedule('constant', DEFAULTS.gateLr, epochs, 0) };
+      return {
+        name,
+        epochs,
+        groups: ['gates'],
+        gates: 'learned',
+        target: 1,
+        beta: o.beta ?? DEFAULTS.beta,
+        schedule: schedule('constant', DEFAULTS.gateLr, epochs, 0),
+      };
     }
     const epochs = o.jointEpochs ?? DEFAULTS.jointEpochs;
-    return { name, epochs, groups: ['backbone', 'gates', 'exits'], gates: 'learned', target, beta: o.beta ?? DEFAULTS.beta, schedule: schedule(kind, o.lr && stages.length === 1 ? o.lr : DEFAULTS.jointLr, epochs, 0) };
+    return {
+      name,
+      epochs,
+      groups: ['backbone', 'gates', 'exits'],
+      gates: 'learned',
+      target,
+      beta: o.beta ?? DEFAULTS.beta,
+      schedule: schedule(kind, o.lr && stages.length === 1 ? o.lr : DEFAULTS.jointLr, epochs, 0),
+    };
   });
   for (const s of spec) {
     if (o.maxStepsPerEpoch !== undefined) s.maxStepsPerEpoch = o.maxStepsPerEpoch;
@@ -166,7 +194,10 @@ type RunPosition = { stage: number; epoch: number; step: number };
  */
 export function checkResumableRecipe(recipe: Partial<Pick<Recipe, 'gateGradient' | 'rewardAtFullTarget'>>, checkpoint: string): void {
   if (recipe.gateGradient === undefined || recipe.rewardAtFullTarget === undefined) {
-    throw new UserError(`The checkpoint ${checkpoint} does not record its gate training, so it cannot resume exactly; start a new run from its weights with --init ${checkpoint}.`, 'bad-checkpoint');
+    throw new UserError(
+      `The checkpoint ${checkpoint} does not record its gate training, so it cannot resume exactly; start a new run from its weights with --init ${checkpoint}.`,
+      'bad-checkpoint',
+    );
   }
 }
 
@@ -184,7 +215,9 @@ export function changeClipNorm(recipe: Recipe, position: RunPosition, clipNorm: 
   checkClipNorm(clipNorm);
   const ahead = recipe.stages.filter((s, i) => stageAhead(i, position) && (!only || only.includes(s.name)));
   if (ahead.length === 0) {
-    throw new UserError(`Every stage of this run${only ? ` among ${only.join(', ')}` : ''} has started, and clipping cannot change in the middle of a stage; resume without --clip-norm, or start a new run (--init from this checkpoint) with it.`);
+    throw new UserError(
+      `Every stage of this run${only ? ` among ${only.join(', ')}` : ''} has started, and clipping cannot change in the middle of a stage; resume without --clip-norm, or start a new run (--init from this checkpoint) with it.`,
+    );
   }
   for (const s of ahead) s.clipNorm = clipNorm;
   return ahead.map((s) => s.name);

@@ -67,7 +67,9 @@ function checkSameDistillation(asked: DistillConfig | undefined, recorded: Disti
   if (!asked) return;
   const say = (d: DistillConfig | undefined) => (d ? `distillation from ${d.from} (weight ${d.weight}, temperature ${d.temperature})` : 'no distillation');
   if (recorded && asked.from === recorded.from && asked.weight === recorded.weight && asked.temperature === recorded.temperature) return;
-  throw new UserError(`The checkpoint's run trains with ${say(recorded)}, and --resume cannot switch it to ${say(asked)}; drop the --distill flags, or start a new run with --init from the checkpoint.`);
+  throw new UserError(
+    `The checkpoint's run trains with ${say(recorded)}, and --resume cannot switch it to ${say(asked)}; drop the --distill flags, or start a new run with --init from the checkpoint.`,
+  );
 }
 
 export async function runTraining(o: RunOptions): Promise<RunResult> {
@@ -97,7 +99,9 @@ async function runLocked(o: RunOptions, log: (s: string) => void): Promise<RunRe
       const m = readCheckpoint<RunMeta>(ck).meta;
       inEffect = m;
       const p = m.position;
-      log(`Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`);
+      log(
+        `Resuming ${ck} at stage ${p.stage + 1} epoch ${p.epoch + 1} step ${p.step + 1}; architecture and recipe come from the checkpoint, not from the flags.`,
+      );
       checkResumableRecipe(m.recipe, ck);
       if (o.clipNormOnResume) {
         const stages = changeClipNorm(structuredClone(m.recipe), p, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
@@ -204,7 +208,9 @@ export async function exportModel(model: DdiModel, meta: RunMeta, o: ExportOptio
     const meanMacs = ev.costs.reduce((a, b) => a + b, 0) / ev.n - ev.exitCost;
     const fullMacs = ev.fullCost - ev.exitCost;
     evals.push({ dataset: label, n: ev.n, accuracy: ev.accuracy, exitAccuracy: ev.exitAccuracy, meanMacs, fullMacs, gateOnRate: ev.gateOnRate, gates });
-    log(`${label}: top-1 ${(100 * ev.accuracy).toFixed(2)}%, mean ${(meanMacs / 1e6).toFixed(2)} M MACs (${((100 * meanMacs) / fullMacs).toFixed(1)}% of ${(fullMacs / 1e6).toFixed(2)} M, exit heads excluded)`);
+    log(
+      `${label}: top-1 ${(100 * ev.accuracy).toFixed(2)}%, mean ${(meanMacs / 1e6).toFixed(2)} M MACs (${((100 * meanMacs) / fullMacs).toFixed(1)}% of ${(fullMacs / 1e6).toFixed(2)} M, exit heads excluded)`,
+    );
   }
   const note = progressNote(meta);
   const description = [o.description, note].filter(Boolean).join(' ');

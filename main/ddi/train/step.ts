@@ -70,7 +70,13 @@ export function trainStep(
   try {
     const { value, grads } = tf.tidy(() => {
       const f = () => {
-        const out = model.forwardTrain(x, { training: true, gates: o.gates, gateGradient: o.gateGradient, exitGradient: o.exitGradient, gateInput: o.gateInput });
+        const out = model.forwardTrain(x, {
+          training: true,
+          gates: o.gates,
+          gateGradient: o.gateGradient,
+          exitGradient: o.exitGradient,
+          gateInput: o.gateInput,
+        });
         const parts = ddiLoss(out, y, soft ? { ...o.loss, distill: soft } : o.loss);
         finalCe = parts.finalCe.dataSync()[0] ?? NaN;
         achieved = parts.achieved;

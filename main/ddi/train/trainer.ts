@@ -138,7 +138,8 @@ const RETRY_ADVICE = 'Start a new run from it (--init with that checkpoint, --st
 /** Throws when a weight is no longer finite; `at` says where in the run, `path` is the checkpoint left untouched. */
 function assertFiniteWeights(values: Map<string, Float32Array>, at: string, path: string): void {
   const bad = firstNonFinite(values);
-  if (bad !== null) throw new UserError(`Training produced non-finite weights (${bad}) at ${at}; the last checkpoint in ${path} was kept. ${RETRY_ADVICE}`, 'diverged');
+  if (bad !== null)
+    throw new UserError(`Training produced non-finite weights (${bad}) at ${at}; the last checkpoint in ${path} was kept. ${RETRY_ADVICE}`, 'diverged');
 }
 
 /**
@@ -225,7 +226,8 @@ type Stage = Recipe['stages'][number];
 /** Continues the run saved at ckPath; a changed command line is recorded. */
 function resumeRun(o: TrainOptions, ckPath: string): { model: DdiModel; opt: SgdMomentum; meta: RunMeta } {
   const r = o.recipe;
-  if (!existsSync(ckPath)) throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
+  if (!existsSync(ckPath))
+    throw new UserError(`No checkpoint to resume at ${ckPath}; run without --resume to start, or pass the run folder that holds it.`, 'bad-checkpoint');
   const { model, opt, meta } = loadRun(ckPath, r.momentum, r.weightDecay);
   checkResumableRecipe(meta.recipe, ckPath);
   if (o.clipNormOnResume) changeClipNorm(meta.recipe, meta.position, o.clipNormOnResume.norm, o.clipNormOnResume.stages);
@@ -265,8 +267,7 @@ function tickWall(run: ActiveRun): void {
   run.wallMark = now;
 }
 
-const stopRequested = (run: ActiveRun): boolean =>
-  run.o.shouldStop?.() === true || (run.o.maxSteps !== undefined && run.stepsThisCall >= run.o.maxSteps);
+const stopRequested = (run: ActiveRun): boolean => run.o.shouldStop?.() === true || (run.o.maxSteps !== undefined && run.stepsThisCall >= run.o.maxSteps);
 
 /** The epochs left of the current stage; true when the call stopped (checkpoint saved) before the run ended. */
 async function trainStage(run: ActiveRun): Promise<boolean> {
@@ -393,7 +394,10 @@ function trainBatch(run: ActiveRun, stage: Stage, idx: Uint32Array, lr: number, 
   }
   if (pos.step % 25 === 24) assertFiniteWeights(run.model.readValuesSync(), `stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}`, ckPath);
   if (!Number.isFinite(res.loss)) {
-    throw new UserError(`Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`, 'diverged');
+    throw new UserError(
+      `Training diverged (loss ${res.loss}) at stage ${stage.name} epoch ${pos.epoch + 1} step ${pos.step + 1}; the last checkpoint in ${ckPath} was kept. ${RETRY_ADVICE}`,
+      'diverged',
+    );
   }
   return res;
 }
@@ -432,7 +436,9 @@ function finishEpoch(run: ActiveRun, stage: Stage, steps: number, t: EpochTally)
   saveRun(ckPath, run.model, run.opt, meta);
   progress.line(
     `${rec.stage} epoch ${rec.epoch}: loss ${rec.trainLoss.toFixed(4)} train acc ${(100 * rec.trainAcc).toFixed(2)}% cost ${rec.trainCostPct.toFixed(1)}%` +
-      (rec.evalAcc !== undefined ? ` | eval acc ${(100 * rec.evalAcc).toFixed(2)}% exits ${rec.evalExitAcc!.map((a) => (100 * a).toFixed(1)).join('/')} cost ${rec.evalCostPct!.toFixed(1)}%` : '') +
+      (rec.evalAcc !== undefined
+        ? ` | eval acc ${(100 * rec.evalAcc).toFixed(2)}% exits ${rec.evalExitAcc!.map((a) => (100 * a).toFixed(1)).join('/')} cost ${rec.evalCostPct!.toFixed(1)}%`
+        : '') +
       ` | ${rec.imgPerSec.toFixed(0)} img/s, ${rec.seconds.toFixed(0)} s`,
   );
 }

@@ -46,8 +46,7 @@ export interface WorkerRequest<M extends MethodName = MethodName> {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { message: string; code?: string; userError: boolean; stack?: string } };
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { message: string; code?: string; userError: boolean; stack?: string } };
 
 /** First message from the worker once the backend is up (or failed). */
 export type WorkerReady = { ready: true; backend: BackendInfo } | { ready: false; error: string };

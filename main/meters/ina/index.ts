@@ -12,20 +12,41 @@ export const inaDriver: MeterDriver = {
   simulated: false,
   needsPort: true,
   settings: [
-    { key: 'baudRate', label: 'Baud rate', type: 'number', default: 115200, min: 300, max: 4_000_000, help: 'Only matters for USB-serial bridges (CH340, CP210x, FTDI); the spec\'s @BAUD sets it too.' },
-    { key: 'rateHz', label: 'Expected sample rate', type: 'number', default: 100, unit: 'S/s', min: 0.1, max: 100_000, help: 'Used until the stream\'s own rate is measured.' },
+    {
+      key: 'baudRate',
+      label: 'Baud rate',
+      type: 'number',
+      default: 115200,
+      min: 300,
+      max: 4_000_000,
+      help: "Only matters for USB-serial bridges (CH340, CP210x, FTDI); the spec's @BAUD sets it too.",
+    },
+    {
+      key: 'rateHz',
+      label: 'Expected sample rate',
+      type: 'number',
+      default: 100,
+      unit: 'S/s',
+      min: 0.1,
+      max: 100_000,
+      help: "Used until the stream's own rate is measured.",
+    },
     { key: 'plainVoltageUnit', label: 'Unit of bare voltage numbers', type: 'enum', choices: ['V', 'mV'], default: 'V' },
     { key: 'plainCurrentUnit', label: 'Unit of bare current numbers', type: 'enum', choices: ['A', 'mA', 'uA'], default: 'A' },
   ],
   create(spec, options = {}) {
-    const o = checkOptions<{ baudRate: number; rateHz: number; plainVoltageUnit: string; plainCurrentUnit: string; batchMs: number; silenceMs: number }>('ina', options, {
-      baudRate: 'number',
-      rateHz: 'number',
-      plainVoltageUnit: 'string',
-      plainCurrentUnit: 'string',
-      batchMs: 'number',
-      silenceMs: 'number',
-    });
+    const o = checkOptions<{ baudRate: number; rateHz: number; plainVoltageUnit: string; plainCurrentUnit: string; batchMs: number; silenceMs: number }>(
+      'ina',
+      options,
+      {
+        baudRate: 'number',
+        rateHz: 'number',
+        plainVoltageUnit: 'string',
+        plainCurrentUnit: 'string',
+        batchMs: 'number',
+        silenceMs: 'number',
+      },
+    );
     if (o.plainVoltageUnit !== undefined && !['V', 'mV'].includes(o.plainVoltageUnit)) {
       throw new UserError(`INA setting plainVoltageUnit "${o.plainVoltageUnit}" is unknown; use V or mV.`);
     }

@@ -35,8 +35,7 @@ export function classifyLabel(label: string, unitHint = ''): Field {
   const raw = `${label} ${unitHint}`.trim();
   const l = raw.toLowerCase().replace(/[()[\]§]/g, ' ');
   const unit = /(?:^|[\s_\-.])(uv|µv|mv|v|ua|µa|ma|a|uw|µw|mw|w|us|µs|ms|s)\s*$/i.exec(l)?.[1] ?? '';
-  const unitScale = (u: string): number =>
-    u.startsWith('u') || u.startsWith('µ') ? 1e-6 : u.startsWith('m') ? 1e-3 : 1;
+  const unitScale = (u: string): number => (u.startsWith('u') || u.startsWith('µ') ? 1e-6 : u.startsWith('m') ? 1e-3 : 1);
   const has = (re: RegExp) => re.test(l);
   if (has(/shunt/)) return { q: 'other', scale: 1 };
   if (has(/time|^t\b|millis|micros|^ms$|^us$|^s$|timestamp/)) return { q: 'time', scale: unitScale(unit) };
@@ -107,7 +106,8 @@ export class InaTextParser {
 
   private parseLabelled(line: string): TextSample | undefined {
     // Split into "label:value[ unit]" pairs; pairs are separated by commas, tabs or spaces.
-    const re = />?\s*([A-Za-z_µ][A-Za-z0-9_µ .()-]*?)\s*:\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?::([+-]?\d+\.?\d*))?\s*([a-zA-Zµ]{1,2}\b)?(?:§\S*)?(?:\|\S*)?[\s,;]*/gy;
+    const re =
+      />?\s*([A-Za-z_µ][A-Za-z0-9_µ .()-]*?)\s*:\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?::([+-]?\d+\.?\d*))?\s*([a-zA-Zµ]{1,2}\b)?(?:§\S*)?(?:\|\S*)?[\s,;]*/gy;
     const got: Partial<Record<Quantity, number>> = {};
     let m: RegExpExecArray | null;
     let consumed = 0;

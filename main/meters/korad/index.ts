@@ -9,7 +9,16 @@ export const koradDriver: MeterDriver = {
   needsPort: true,
   settings: [
     { key: 'pollMs', label: 'Poll interval', type: 'number', default: 250, unit: 'ms', min: 160, max: 60_000 },
-    { key: 'minSpacingMs', label: 'Minimum gap between commands', type: 'number', default: 80, unit: 'ms', min: 20, max: 2000, help: 'Raise to ~500 for slow units such as the Velleman PS3005D V1.3.' },
+    {
+      key: 'minSpacingMs',
+      label: 'Minimum gap between commands',
+      type: 'number',
+      default: 80,
+      unit: 'ms',
+      min: 20,
+      max: 2000,
+      help: 'Raise to ~500 for slow units such as the Velleman PS3005D V1.3.',
+    },
     { key: 'statusEvery', label: 'Read STATUS every N polls', type: 'number', default: 4, min: 0, max: 100 },
     { key: 'baudRate', label: 'Baud rate', type: 'number', min: 300, max: 4_000_000, default: 9600 },
   ],

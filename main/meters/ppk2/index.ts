@@ -10,10 +10,31 @@ export const ppk2Driver: MeterDriver = {
   simulated: false,
   needsPort: true,
   settings: [
-    { key: 'mode', label: 'Mode', type: 'enum', choices: ['source', 'ampere'], default: 'source', help: 'Source: the PPK2 powers the DUT at the set voltage. Ampere: an external supply in series.' },
-    { key: 'voltageMv', label: 'Supply / regulator voltage', type: 'number', unit: 'mV', min: PPK2_VDD_MIN_MV, max: PPK2_VDD_MAX_MV, help: 'Default: the set-point stored in the PPK2. In source mode this powers the DUT.' },
+    {
+      key: 'mode',
+      label: 'Mode',
+      type: 'enum',
+      choices: ['source', 'ampere'],
+      default: 'source',
+      help: 'Source: the PPK2 powers the DUT at the set voltage. Ampere: an external supply in series.',
+    },
+    {
+      key: 'voltageMv',
+      label: 'Supply / regulator voltage',
+      type: 'number',
+      unit: 'mV',
+      min: PPK2_VDD_MIN_MV,
+      max: PPK2_VDD_MAX_MV,
+      help: 'Default: the set-point stored in the PPK2. In source mode this powers the DUT.',
+    },
     { key: 'dutPower', label: 'DUT power on', type: 'boolean', default: true },
-    { key: 'spikeFilter', label: 'Spike filter at range switches', type: 'boolean', default: true, help: 'Smooths the overshoot for 3 samples (30 µs) after each range switch, as Nordic\'s app does.' },
+    {
+      key: 'spikeFilter',
+      label: 'Spike filter at range switches',
+      type: 'boolean',
+      default: true,
+      help: "Smooths the overshoot for 3 samples (30 µs) after each range switch, as Nordic's app does.",
+    },
   ],
   create(spec, options = {}) {
     const o = checkOptions<{ mode: string; voltageMv: number; dutPower: boolean; spikeFilter: boolean; batchMs: number }>('ppk2', options, {

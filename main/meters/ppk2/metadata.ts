@@ -60,7 +60,8 @@ export function parsePpk2Metadata(text: string): Ppk2Calibration {
     defaults.map((def, idx) => {
       const v = values.get(`${prefix}${idx}`);
       if (v === undefined || v === null || v === 0 || !Number.isFinite(v)) {
-        if (v !== undefined && prefix !== 'o' && prefix !== 's' && prefix !== 'i') warnings.push(`${prefix.toUpperCase()}${idx} missing or 0; using default ${def}`);
+        if (v !== undefined && prefix !== 'o' && prefix !== 's' && prefix !== 'i')
+          warnings.push(`${prefix.toUpperCase()}${idx} missing or 0; using default ${def}`);
         return def;
       }
       return v;

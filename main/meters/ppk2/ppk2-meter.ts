@@ -12,15 +12,7 @@ import { UserError } from '../../util/errors';
 import { BaseMeter } from '../base-meter';
 import { readReply, SerialLink, sleep, type ByteLink } from '../link';
 import type { MeterCapabilities } from '../types';
-import {
-  PPK2_CMD,
-  PPK2_MODE,
-  PPK2_SAMPLE_RATE_HZ,
-  PPK2_VDD_MAX_MV,
-  PPK2_VDD_MIN_MV,
-  regulatorSet,
-  setUserGain,
-} from './commands';
+import { PPK2_CMD, PPK2_MODE, PPK2_SAMPLE_RATE_HZ, PPK2_VDD_MAX_MV, PPK2_VDD_MIN_MV, regulatorSet, setUserGain } from './commands';
 import { Ppk2Converter } from './converter';
 import { findMetadataEnd, parsePpk2Metadata, type Ppk2Calibration } from './metadata';
 import { Ppk2StreamDecoder } from './sample-decoder';

@@ -92,8 +92,7 @@ export class Ppk2StreamDecoder {
           this.justSlid = false;
           const pc = (pending >>> 18) & 63;
           const slid = this.slidSincePending;
-          const confirmsPending =
-            pending >= 0 && (c === ((pc + 1) & 63) || (slid % 4 === 0 && c === ((pc + 1 + slid / 4) & 63)));
+          const confirmsPending = pending >= 0 && (c === ((pc + 1) & 63) || (slid % 4 === 0 && c === ((pc + 1 + slid / 4) & 63)));
           if (!confirmsPending) {
             // The first word after skipped bytes may itself be garbage that happens to precede the
             // real continuation with a matching counter: never trust it; it is counted as lost.
@@ -115,11 +114,7 @@ export class Ppk2StreamDecoder {
           // counter means the held word was inserted garbage.
           const pc = (pending >>> 18) & 63;
           const slid = this.slidSincePending;
-          if (
-            c === ((pc + 1) & 63) ||
-            (slid === 0 && c !== pc) ||
-            (slid > 0 && slid % 4 === 0 && c === ((pc + 1 + slid / 4) & 63))
-          ) {
+          if (c === ((pc + 1) & 63) || (slid === 0 && c !== pc) || (slid > 0 && slid % 4 === 0 && c === ((pc + 1 + slid / 4) & 63))) {
             out[n++] = pending;
           } else {
             this.expected = this.expectedBeforePending;

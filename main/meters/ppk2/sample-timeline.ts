@@ -87,9 +87,7 @@ export const DEFAULT_TIMELINE_OPTIONS: TimelineOptions = {
   anchorMs: 300,
 };
 
-export type TimelineItem =
-  | { type: 'words'; index: number; words: Uint32Array }
-  | { type: 'gap'; index: number; lost: number; reason: string };
+export type TimelineItem = { type: 'words'; index: number; words: Uint32Array } | { type: 'gap'; index: number; lost: number; reason: string };
 
 export const COUNTER_JUMP_REASON = 'samples lost (PPK2 counter jump)';
 const OVERFLOW = 'samples lost while the host was not reading (device FIFO overflow)';
@@ -356,7 +354,9 @@ export class SampleTimeline {
       if (64 * cycles * P > this.holdSilenceNs) cycles = 0;
       extraAtFresh = 64 * cycles;
     }
-    const estimate = settled ? '' : `; the lag had not settled within ${Math.round((held.at(-1)!.arrivalNs - held[0]!.arrivalNs) / 1e6)} ms, so the count is an estimate`;
+    const estimate = settled
+      ? ''
+      : `; the lag had not settled within ${Math.round((held.at(-1)!.arrivalNs - held[0]!.arrivalNs) / 1e6)} ms, so the count is an estimate`;
 
     const out: TimelineItem[] = [];
     let index = this.holdIndex;

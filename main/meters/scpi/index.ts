@@ -10,10 +10,24 @@ export const scpiDriver: MeterDriver = {
   simulated: false,
   needsPort: true,
   settings: [
-    { key: 'preset', label: 'Instrument preset', type: 'enum', choices: Object.keys(SCPI_PRESETS), default: 'generic-pps', help: Object.entries(SCPI_PRESETS).map(([k, p]) => `${k}: ${p.description}`).join('; ') },
+    {
+      key: 'preset',
+      label: 'Instrument preset',
+      type: 'enum',
+      choices: Object.keys(SCPI_PRESETS),
+      default: 'generic-pps',
+      help: Object.entries(SCPI_PRESETS)
+        .map(([k, p]) => `${k}: ${p.description}`)
+        .join('; '),
+    },
     { key: 'channel', label: 'Channel', type: 'number', default: 1, min: 1, max: 8 },
-    { key: 'setupCommands', label: 'Setup commands', type: 'string', help: 'Sent once after connecting; separate several with |. Default: the preset\'s.' },
-    { key: 'currentQuery', label: 'Current query', type: 'string', help: 'e.g. MEAS:CURR? — replaces the preset\'s queries; several commands with |, the last one is read.' },
+    { key: 'setupCommands', label: 'Setup commands', type: 'string', help: "Sent once after connecting; separate several with |. Default: the preset's." },
+    {
+      key: 'currentQuery',
+      label: 'Current query',
+      type: 'string',
+      help: "e.g. MEAS:CURR? — replaces the preset's queries; several commands with |, the last one is read.",
+    },
     { key: 'voltageQuery', label: 'Voltage query', type: 'string' },
     { key: 'powerQuery', label: 'Power query', type: 'string' },
     { key: 'combinedQuery', label: 'Combined query', type: 'string', help: 'One query answering several values, e.g. :MEAS:ALL? CH1' },

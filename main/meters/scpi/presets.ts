@@ -35,7 +35,8 @@ export const SCPI_PRESETS: Record<string, ScpiPreset> = {
   'hp-34401a-dmm': { description: 'HP/Agilent 34401A, 34410A DMM measuring DC current', setup: 'CONF:CURR:DC', current: 'READ?' },
   'yokogawa-wt310': {
     description: 'Yokogawa WT310/WT310E power analyser (element 1: U, I, P)',
-    setup: '*CLS|:NUM:FORM ASCII|:SYST:COMM:COMM WT300|:COMM:HEAD OFF|:COMM:VERB ON|:NUM:NORM:NUM 3|:NUM:NORM:ITEM1 U,1|:NUM:NORM:ITEM2 I,1|:NUM:NORM:ITEM3 P,1',
+    setup:
+      '*CLS|:NUM:FORM ASCII|:SYST:COMM:COMM WT300|:COMM:HEAD OFF|:COMM:VERB ON|:NUM:NORM:NUM 3|:NUM:NORM:ITEM1 U,1|:NUM:NORM:ITEM2 I,1|:NUM:NORM:ITEM3 P,1',
     combined: ':NUM:NORM:VAL?',
     combinedFields: 'voltage,current,power',
   },

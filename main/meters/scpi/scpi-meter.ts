@@ -51,12 +51,22 @@ function planQueries(options: ScpiOptions): { queries: ScpiQueries; channels: Ch
   const preset = SCPI_PRESETS[presetName];
   if (!preset) throw new UserError(`SCPI preset "${presetName}" is unknown; use one of: ${Object.keys(SCPI_PRESETS).join(', ')}.`);
   const ch = String(options.channel ?? 1);
-  const split = (s: string | undefined) => (s ? s.split('|').map((c) => c.trim().replaceAll('{ch}', ch)).filter(Boolean) : undefined);
+  const split = (s: string | undefined) =>
+    s
+      ? s
+          .split('|')
+          .map((c) => c.trim().replaceAll('{ch}', ch))
+          .filter(Boolean)
+      : undefined;
   const combined = split(options.combinedQuery ?? preset.combined);
   const fieldsText = options.combinedFields ?? preset.combinedFields ?? '';
-  const fields = fieldsText.split(',').map((f) => f.trim()).filter(Boolean) as Channel[];
+  const fields = fieldsText
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean) as Channel[];
   for (const f of fields) {
-    if (!['current', 'voltage', 'power'].includes(f)) throw new UserError(`SCPI combinedFields entry "${f}" is unknown; use current, voltage or power separated by commas.`);
+    if (!['current', 'voltage', 'power'].includes(f))
+      throw new UserError(`SCPI combinedFields entry "${f}" is unknown; use current, voltage or power separated by commas.`);
   }
   // Explicit per-channel queries replace the preset's; a combined query covers its fields.
   const anyExplicit = options.currentQuery ?? options.voltageQuery ?? options.powerQuery;

@@ -5,7 +5,7 @@ import { SimMeter, type SimMeterOptions } from './sim-meter';
 
 export const simDriver: MeterDriver = {
   name: 'sim',
-  description: 'Simulated meter: a 5 V board whose power follows this app\'s CPU use (SIMULATED, not a measurement)',
+  description: "Simulated meter: a 5 V board whose power follows this app's CPU use (SIMULATED, not a measurement)",
   simulated: true,
   needsPort: false,
   settings: [

@@ -7,13 +7,7 @@ import { monotonicNs } from '../../util/clock';
 import { TypedEmitter } from '../../util/emitter';
 import { UserError } from '../../util/errors';
 import { gaussian, mulberry32 } from '../../util/prng';
-import type {
-  MeterCapabilities,
-  MeterCounters,
-  MeterEvents,
-  MeterState,
-  PowerMeter,
-} from '../types';
+import type { MeterCapabilities, MeterCounters, MeterEvents, MeterState, PowerMeter } from '../types';
 
 export interface SimMeterOptions {
   /** Samples per second (default 10 000). */

@@ -46,7 +46,8 @@ export class HwmonMeter extends SysfsMeter {
     super(spec);
     this.rateHz = options.rateHz ?? 10;
     if (!(this.rateHz > 0 && this.rateHz <= 1000)) throw new UserError(`hwmon rate ${this.rateHz} Hz is out of range; use up to 1000 Hz.`);
-    if (!options.label) throw new UserError('The hwmon meter needs a rail label; write hwmon:CHIP/LABEL, e.g. hwmon:ina3221/VDD_IN (run "ddi-profiler meters" to list them).');
+    if (!options.label)
+      throw new UserError('The hwmon meter needs a rail label; write hwmon:CHIP/LABEL, e.g. hwmon:ina3221/VDD_IN (run "ddi-profiler meters" to list them).');
     this.read = options.readText ?? defaultReadText;
     this.label = `hwmon ${options.chip ? options.chip + '/' : ''}${options.label}`;
     // Channels are fixed at construction (the interface needs them before open): all three, with

@@ -6,11 +6,16 @@ import { PowercapMeter } from './powercap';
 
 export const powercapDriver: MeterDriver = {
   name: 'powercap',
-  description: 'Linux RAPL powercap energy counters of this machine\'s CPU package/DRAM (not the whole board)',
+  description: "Linux RAPL powercap energy counters of this machine's CPU package/DRAM (not the whole board)",
   simulated: false,
   needsPort: false,
   settings: [
-    { key: 'zone', label: 'Zone', type: 'string', help: 'A zone name (package-0, dram, psys) or directory (intel-rapl:0:1); default: all CPU packages. Also accepted as powercap:ZONE.' },
+    {
+      key: 'zone',
+      label: 'Zone',
+      type: 'string',
+      help: 'A zone name (package-0, dram, psys) or directory (intel-rapl:0:1); default: all CPU packages. Also accepted as powercap:ZONE.',
+    },
     { key: 'rateHz', label: 'Read rate', type: 'number', default: 10, unit: 'Hz', min: 0.1, max: 1000 },
   ],
   create(spec, options = {}) {
@@ -30,7 +35,12 @@ export const hwmonDriver: MeterDriver = {
     { key: 'rateHz', label: 'Read rate', type: 'number', default: 10, unit: 'Hz', min: 0.1, max: 1000 },
   ],
   create(spec, options = {}) {
-    const o = checkOptions<{ chip: string; label: string; rateHz: number; root: string }>('hwmon', options, { chip: 'string', label: 'string', rateHz: 'number', root: 'string' });
+    const o = checkOptions<{ chip: string; label: string; rateHz: number; root: string }>('hwmon', options, {
+      chip: 'string',
+      label: 'string',
+      rateHz: 'number',
+      root: 'string',
+    });
     let chip = o.chip;
     let label = o.label;
     if (spec.port) {

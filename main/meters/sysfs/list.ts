@@ -37,7 +37,11 @@ export function listOnboardSensors(root = '/'): OnboardSensor[] {
     const name = cat(join(rapl, d, 'name'));
     if (!name) continue;
     const nested = d.split(':').length > 2;
-    out.push({ driver: 'powercap', spec: `powercap:${nested ? d : name}`, description: `RAPL ${name}${nested ? ` (inside ${d.split(':').slice(0, 2).join(':')})` : ''}` });
+    out.push({
+      driver: 'powercap',
+      spec: `powercap:${nested ? d : name}`,
+      description: `RAPL ${name}${nested ? ` (inside ${d.split(':').slice(0, 2).join(':')})` : ''}`,
+    });
   }
   const hw = join(root, 'sys/class/hwmon');
   for (const d of ls(hw).sort()) {

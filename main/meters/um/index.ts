@@ -8,9 +8,26 @@ export const umDriver: MeterDriver = {
   simulated: false,
   needsPort: true,
   settings: [
-    { key: 'pollMs', label: 'Poll interval', type: 'number', default: 250, unit: 'ms', min: 100, max: 60_000, help: 'The meter updates about 10 times a second at most; requests sent too fast can be dropped.' },
+    {
+      key: 'pollMs',
+      label: 'Poll interval',
+      type: 'number',
+      default: 250,
+      unit: 'ms',
+      min: 100,
+      max: 60_000,
+      help: 'The meter updates about 10 times a second at most; requests sent too fast can be dropped.',
+    },
     { key: 'replyTimeoutMs', label: 'Reply timeout', type: 'number', default: 1000, unit: 'ms', min: 100, max: 10_000 },
-    { key: 'baudRate', label: 'Baud rate', type: 'number', min: 300, max: 4_000_000, default: 115200, help: 'Nominal for Bluetooth SPP; only matters on a wired serial adapter.' },
+    {
+      key: 'baudRate',
+      label: 'Baud rate',
+      type: 'number',
+      min: 300,
+      max: 4_000_000,
+      default: 115200,
+      help: 'Nominal for Bluetooth SPP; only matters on a wired serial adapter.',
+    },
   ],
   create(spec, options = {}) {
     const o = checkOptions<{ pollMs: number; replyTimeoutMs: number; baudRate: number }>('um', options, {

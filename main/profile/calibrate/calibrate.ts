@@ -112,7 +112,8 @@ export async function calibrate(
   const info = await engine.loadModel(o.modelDir);
   const created = new Date();
   const name = checkTableName(o.name ?? `${info.name}-${backend.name}-${created.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`);
-  if (existsSync(join(o.tablesDir, `${name}.json`))) throw new UserError(`A cost table named ${name} exists already; choose another --name.`, 'cost-table-exists');
+  if (existsSync(join(o.tablesDir, `${name}.json`)))
+    throw new UserError(`A cost table named ${name} exists already; choose another --name.`, 'cost-table-exists');
   if (!core.meterStatus()) throw new UserError('Connect a meter before calibrating (--meter on the CLI).', 'no-meter');
   const gated = file.architecture.gates.layer || file.architecture.gates.channel;
   const mode = budgetedMode(gated);
@@ -126,7 +127,11 @@ export async function calibrate(
   const repo = new ProfileRepo(core.db);
   const done: { planned: PlannedRun; result: ProfileResult; obs: RunObservations }[] = [];
   for (const [i, planned] of plan.entries()) {
-    if (isCancelled()) throw new UserError(`Calibration cancelled after ${done.length} of ${plan.length} runs; nothing was stored as a cost table (the runs are kept).`, 'cancelled');
+    if (isCancelled())
+      throw new UserError(
+        `Calibration cancelled after ${done.length} of ${plan.length} runs; nothing was stored as a cost table (the runs are kept).`,
+        'cancelled',
+      );
     const run = new ProfileRun(
       core,
       engine,
@@ -146,9 +151,18 @@ export async function calibrate(
     );
     o.onRun?.(run);
     const result = await run.run();
-    repo.addMarker(result.sessionId, { tNs: 0, endNs: null, kind: 'calibration', label: name, data: { table: name, run: i + 1, runs: plan.length, heldOut: planned.heldOut } });
+    repo.addMarker(result.sessionId, {
+      tNs: 0,
+      endNs: null,
+      kind: 'calibration',
+      label: name,
+      data: { table: name, run: i + 1, runs: plan.length, heldOut: planned.heldOut },
+    });
     if (result.status !== 'complete') {
-      throw new UserError(`Calibration run ${i + 1} (session ${result.sessionId}) ended ${result.status}: ${result.statusReason ?? 'the meter stopped'}; fix the meter and calibrate again (the runs are kept).`, 'calibration-incomplete');
+      throw new UserError(
+        `Calibration run ${i + 1} (session ${result.sessionId}) ended ${result.status}: ${result.statusReason ?? 'the meter stopped'}; fix the meter and calibrate again (the runs are kept).`,
+        'calibration-incomplete',
+      );
     }
     done.push({ planned, result, obs: runObservations(core.db, result.sessionId, cat) });
   }
@@ -157,7 +171,10 @@ export async function calibrate(
   const held = done.find((d) => d.planned.heldOut)!;
   const energyObs = train.flatMap((d) => d.obs.energy);
   if (energyObs.length === 0) {
-    throw new UserError(`The calibration runs have no measured energy (attribution: ${train[0]?.result.attribution.reason ?? 'none'}); check the meter and calibrate again.`, 'no-measured-energy');
+    throw new UserError(
+      `The calibration runs have no measured energy (attribution: ${train[0]?.result.attribution.reason ?? 'none'}); check the meter and calibrate again.`,
+      'no-measured-energy',
+    );
   }
   const specs = perKindParameters(UNIT_KINDS);
   const energyFit = fitCosts(energyObs, specs);
@@ -253,7 +270,12 @@ function energyErrors(obs: RunObservations, table: CostTable): { v: number; w: n
   });
 }
 
-function evaluateHeldOut(held: { planned: PlannedRun; result: ProfileResult; obs: RunObservations }, energy: CostTable, latency: CostTable, analytic: CostTable): HeldOutError {
+function evaluateHeldOut(
+  held: { planned: PlannedRun; result: ProfileResult; obs: RunObservations },
+  energy: CostTable,
+  latency: CostTable,
+  analytic: CostTable,
+): HeldOutError {
   const bySeq = new Map(held.obs.inferences.map((i) => [i.seq, i]));
   const groupPred = (t: CostTable, seqs: number[]) => seqs.reduce((s, q) => s + predictCost(t, bySeq.get(q)!.charges), 0) / seqs.length;
   const groups = held.obs.energyGroups;

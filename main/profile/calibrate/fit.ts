@@ -137,7 +137,10 @@ function fitOnce(obs: Observation[], specs: ParameterSpec[], opts: FitOptions): 
     const sd = Math.sqrt(x.reduce((s, v, i) => s + w[i]! * (v - mean) ** 2, 0) / wSum);
     if (x.every((v) => v === 0)) status.set(p.name, { status: 'absent', note: 'No observed inference executed such units.' });
     else if (!(sd > 1e-9 * Math.abs(mean))) {
-      status.set(p.name, { status: 'folded', note: 'It is the same in every observation, so it cannot be told apart from the fixed per-inference cost and is folded into the intercept.' });
+      status.set(p.name, {
+        status: 'folded',
+        note: 'It is the same in every observation, so it cannot be told apart from the fixed per-inference cost and is folded into the intercept.',
+      });
     } else cols.push({ name: p.name, members: [p.name], features: [...p.features], role: p.role });
   }
 
@@ -156,7 +159,10 @@ function fitOnce(obs: Observation[], specs: ParameterSpec[], opts: FitOptions): 
     if (Math.sqrt(Math.max(0, values[iMin]!) / maxEig) >= tol && cols.length < obs.length) break;
     const v = cols.map((_, j) => Math.abs(vectors[j]![iMin]!));
     const vMax = Math.max(...v);
-    const involved = cols.map((c, j) => ({ c, j, v: v[j]! })).filter((e) => e.v >= 0.25 * vMax).sort((a, b) => b.v - a.v);
+    const involved = cols
+      .map((c, j) => ({ c, j, v: v[j]! }))
+      .filter((e) => e.v >= 0.25 * vMax)
+      .sort((a, b) => b.v - a.v);
     const names = (list: { c: Column }[]) => list.map((e) => e.c.name).join(', ');
     const perUnit = involved.find((e) => e.c.role === 'per-unit');
     if (involved.length === 1 || perUnit) {
@@ -204,7 +210,11 @@ function fitOnce(obs: Observation[], specs: ParameterSpec[], opts: FitOptions): 
     const s = se[j + 1] ?? null;
     let st: { status: ParameterStatus; note: string | null };
     if (t === 0) st = { status: 'zero', note: 'Fitted as 0 (the non-negativity bound): no cost measurable in these runs.' };
-    else if (c.members.length > 1) st = { status: 'pooled', note: `It cannot be told apart from ${c.members.length - 1} other rate(s) in these runs; they share one pooled rate ${c.name}.` };
+    else if (c.members.length > 1)
+      st = {
+        status: 'pooled',
+        note: `It cannot be told apart from ${c.members.length - 1} other rate(s) in these runs; they share one pooled rate ${c.name}.`,
+      };
     else if (s !== null && s > weakRelSe * t) st = { status: 'weak', note: `Weakly determined: standard error ${Math.round((100 * s) / t)} % of its value.` };
     else st = { status: 'fitted', note: null };
     for (const m of c.members) status.set(m, st);

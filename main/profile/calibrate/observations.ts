@@ -66,7 +66,13 @@ export function runObservations(db: Db, sessionId: number, cat: UnitCatalog): Ru
       unexplained++;
       continue;
     }
-    const inf = { seq: row.seq, charges, features: featuresOf(cat, charges), durationS: (row.end_ns - row.start_ns) / 1e9, measuredEnergyJ: row.measured_energy_j };
+    const inf = {
+      seq: row.seq,
+      charges,
+      features: featuresOf(cat, charges),
+      durationS: (row.end_ns - row.start_ns) / 1e9,
+      measuredEnergyJ: row.measured_energy_j,
+    };
     inferences.push(inf);
     bySeq.set(row.seq, { row, inf });
   }
@@ -74,7 +80,8 @@ export function runObservations(db: Db, sessionId: number, cat: UnitCatalog): Ru
   const groups: EnergyGroup[] = [];
   const mode = result.attribution?.mode ?? 'none';
   if (baselineW !== null && mode === 'per-inference') {
-    for (const i of inferences) if (i.measuredEnergyJ !== null) groups.push({ seqs: [i.seq], measuredJ: i.measuredEnergyJ, activeJ: i.measuredEnergyJ - baselineW * i.durationS });
+    for (const i of inferences)
+      if (i.measuredEnergyJ !== null) groups.push({ seqs: [i.seq], measuredJ: i.measuredEnergyJ, activeJ: i.measuredEnergyJ - baselineW * i.durationS });
   } else if (baselineW !== null && mode === 'window' && result.windows?.windows.length) {
     const wins = result.windows.windows;
     const a = result.alignment;

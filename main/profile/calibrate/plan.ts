@@ -37,7 +37,10 @@ export function planCalibration(p: PlanInput): PlannedRun[] {
     : [{ mode: 'static', budget: null, heldOut: false }];
   const k = p.runs - fixed.length;
   if (!Number.isInteger(p.runs) || k < 2 || p.runs > 50) {
-    throw new UserError(`--runs ${p.runs} cannot calibrate this model; use ${fixed.length + 2} to 50 (${fixed.map((r) => r.mode).join(' and ')} plus at least two budgeted runs, one of them held out).`, 'bad-runs');
+    throw new UserError(
+      `--runs ${p.runs} cannot calibrate this model; use ${fixed.length + 2} to 50 (${fixed.map((r) => r.mode).join(' and ')} plus at least two budgeted runs, one of them held out).`,
+      'bad-runs',
+    );
   }
   const mode: InferenceMode = budgetedMode(p.gated);
   const held = Math.floor(k / 2);

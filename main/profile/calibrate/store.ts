@@ -55,7 +55,10 @@ export function calibratedTablesDir(dbPath?: string, env: NodeJS.ProcessEnv = pr
 
 export function checkTableName(name: string): string {
   if (!NAME.test(name)) {
-    throw new UserError(`"${name}" is not a usable cost-table name; use up to 80 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, 'bad-cost-table');
+    throw new UserError(
+      `"${name}" is not a usable cost-table name; use up to 80 letters, digits, dots, dashes or underscores, starting with a letter or digit.`,
+      'bad-cost-table',
+    );
   }
   return name;
 }
@@ -92,7 +95,9 @@ export function loadCalibratedTable(dir: string, name: string): CalibratedTable 
 export function listCalibratedTables(dir: string): CalibratedTable[] {
   if (!existsSync(dir)) return [];
   const out: CalibratedTable[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     try {
       out.push(loadCalibratedTable(dir, f.slice(0, -5)));
     } catch {
@@ -103,7 +108,10 @@ export function listCalibratedTables(dir: string): CalibratedTable[] {
 }
 
 /** Refuses, in one sentence, a table calibrated for another model, machine or backend. */
-export function checkTableFits(t: CalibratedTable, use: { modelName: string; modelHash: string; machine: MachineKey; backend: { name: string; version: string } }): void {
+export function checkTableFits(
+  t: CalibratedTable,
+  use: { modelName: string; modelHash: string; machine: MachineKey; backend: { name: string; version: string } },
+): void {
   if (t.model.hash !== use.modelHash) {
     throw new UserError(
       `Cost table ${t.name} was calibrated for model ${t.model.name} (${t.model.hash.slice(0, 12)}), not for ${use.modelName} (${use.modelHash.slice(0, 12)}); calibrate this model or leave out --cost-table.`,

@@ -75,7 +75,8 @@ export function measuredCompliance(
   const ci = e?.ci95 ?? null;
   const hi = ci ? ci[1] : mean;
   const lo = ci ? ci[0] : mean;
-  const meanVerdict = mean === null ? null : hi !== null && isWithin(hi, nominal.value) ? 'within' : lo !== null && !isWithin(lo, nominal.value) ? 'over' : 'undecided';
+  const meanVerdict =
+    mean === null ? null : hi !== null && isWithin(hi, nominal.value) ? 'within' : lo !== null && !isWithin(lo, nominal.value) ? 'over' : 'undecided';
   const fmt = (v: number) => formatCost(v, 'energy');
   return {
     metric: hard.metric,

@@ -47,7 +47,14 @@ function sweepMarkers(db: Db): SweepMarker[] {
       continue; // a marker the app cannot read is not part of any sweep it can show
     }
     if (typeof d.sweepId !== 'string' || typeof d.model !== 'string' || typeof d.budget !== 'string') continue;
-    out.push({ sessionId: r.sessionId, sweepId: d.sweepId, model: d.model, budget: d.budget, point: typeof d.point === 'number' ? d.point : out.length + 1, startedAt: r.startedAt });
+    out.push({
+      sessionId: r.sessionId,
+      sweepId: d.sweepId,
+      model: d.model,
+      budget: d.budget,
+      point: typeof d.point === 'number' ? d.point : out.length + 1,
+      startedAt: r.startedAt,
+    });
   }
   return out;
 }
@@ -78,7 +85,9 @@ function parseData<T>(data: string | null | undefined): T | null {
 
 /** A stored sweep's curves, one per model in the order its points ran. */
 export function storedSweep(db: Db, sweepId: string): SweepResult {
-  const markers = sweepMarkers(db).filter((m) => m.sweepId === sweepId).sort((a, b) => a.point - b.point);
+  const markers = sweepMarkers(db)
+    .filter((m) => m.sweepId === sweepId)
+    .sort((a, b) => a.point - b.point);
   if (markers.length === 0) throw new UserError(`No sweep "${sweepId}" is stored in this database; pick one from the list of sweeps.`, 'no-sweep');
   const repo = new ProfileRepo(db);
   const result: SweepResult = { sweepId, createdAt: markers.map((m) => m.startedAt).sort()[0]!, simulated: false, curves: [] };
@@ -88,7 +97,9 @@ export function storedSweep(db: Db, sweepId: string): SweepResult {
     const enforcement = parseData<BudgetEnforcement>(repo.markers(m.sessionId, 'budget')[0]?.data);
     const info = repo.runInfo(m.sessionId);
     // The nominal budget the run was checked against; runs from before the budget marker keep it in their run info.
-    const nominal: Budget | null = enforcement?.nominal ?? (info?.budget ? ({ kind: info.budget.kind, value: info.budget.value, ...(info.budget.text ? { text: info.budget.text } : {}) } as Budget) : null);
+    const nominal: Budget | null =
+      enforcement?.nominal ??
+      (info?.budget ? ({ kind: info.budget.kind, value: info.budget.value, ...(info.budget.text ? { text: info.budget.text } : {}) } as Budget) : null);
     if (!nominal) continue;
     const mode = (info?.mode ?? r.mode) as InferenceMode;
     const costTable = enforcement?.costTable ?? null;

@@ -73,7 +73,10 @@ export interface SweepProgress extends ProfileProgress {
 
 /** Splits and checks the --budgets list before anything runs. */
 export function parseSweepBudgets(spec: string): string[] {
-  const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UserError('--budgets is empty; give a list like 40%,60%,80%,100% or 0.4mJ,0.6mJ.', 'bad-budget');
   for (const it of items) {
     if (it.endsWith('%')) {
@@ -109,13 +112,15 @@ export async function runSweep(
       const b: Budget = it.endsWith('%') ? { kind: 'macs', value: Math.ceil((Number(it.slice(0, -1)) / 100) * info.backboneMacs), text: it } : parseBudget(it);
       const min = info.minimumBudgets[mode][b.kind];
       if (min === null) skipped.push({ budget: it, reason: `No ${b.kind} cost table for ${info.name}; calibrate it and pass --cost-table.` });
-      else if (b.value * (1 - (o.margin ?? 0)) < min) skipped.push({ budget: it, reason: `Below the minimum of ${formatCost(min, b.kind)} needed to reach the first exit.` });
+      else if (b.value * (1 - (o.margin ?? 0)) < min)
+        skipped.push({ budget: it, reason: `Below the minimum of ${formatCost(min, b.kind)} needed to reach the first exit.` });
       else points.push({ text: it, budget: b });
     }
     plans.push({ m, mode, points, skipped });
   }
   const total = plans.reduce((s, p) => s + p.points.length, 0);
-  if (total === 0) throw new UserError('No budget of --budgets is reachable for any model (each is below its first exit); raise the budgets.', 'budget-too-small');
+  if (total === 0)
+    throw new UserError('No budget of --budgets is reachable for any model (each is below its first exit); raise the budgets.', 'budget-too-small');
 
   const repo = new ProfileRepo(core.db);
   const result: SweepResult = { sweepId, createdAt: created.toISOString(), simulated: core.meterStatus()?.simulated ?? false, curves: [] };
@@ -147,7 +152,13 @@ export async function runSweep(
         (pr) => onProgress({ ...pr, point: k, points: total, model: p.m.name, budget: pt.text }),
       );
       const r = await run.run();
-      repo.addMarker(r.sessionId, { tNs: 0, endNs: null, kind: 'sweep', label: sweepId, data: { sweepId, model: p.m.name, budget: pt.text, point: k, points: total } });
+      repo.addMarker(r.sessionId, {
+        tNs: 0,
+        endNs: null,
+        kind: 'sweep',
+        label: sweepId,
+        data: { sweepId, model: p.m.name, budget: pt.text, point: k, points: total },
+      });
       curve.points.push(
         sweepPoint(
           { model: p.m.name, mode: p.mode, budget: pt.text, budgetKind: pt.budget.kind, budgetValue: pt.budget.value, costTable: p.m.costTable?.name ?? null },
@@ -190,7 +201,8 @@ export function sweepPoint(
   };
 }
 
-const CSV_HEADER = 'model,mode,budget,budget_value,budget_unit,session_id,inferences,accuracy,energy_per_inference_J,active_energy_per_inference_J,latency_mean_s,macs_mean,within_budget,verdict,attribution,cost_table';
+const CSV_HEADER =
+  'model,mode,budget,budget_value,budget_unit,session_id,inferences,accuracy,energy_per_inference_J,active_energy_per_inference_J,latency_mean_s,macs_mean,within_budget,verdict,attribution,cost_table';
 const UNIT: Record<Budget['kind'], string> = { macs: 'MAC', latency: 's', energy: 'J' };
 
 /** The curve as CSV (one row per point) for pandas, DuckDB or a spreadsheet. */
@@ -199,7 +211,24 @@ export function sweepCsv(r: SweepResult): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = r.curves.flatMap((c) =>
     c.points.map((p) =>
-      [q(p.model), p.mode, q(p.budget), p.budgetValue, UNIT[p.budgetKind], p.sessionId, p.inferences, v(p.accuracy), v(p.energyPerInferenceJ), v(p.activeEnergyPerInferenceJ), p.latencyMeanS, p.macsMean, v(p.fractionWithin), p.verdict, p.attribution, q(p.costTable ?? '')].join(','),
+      [
+        q(p.model),
+        p.mode,
+        q(p.budget),
+        p.budgetValue,
+        UNIT[p.budgetKind],
+        p.sessionId,
+        p.inferences,
+        v(p.accuracy),
+        v(p.energyPerInferenceJ),
+        v(p.activeEnergyPerInferenceJ),
+        p.latencyMeanS,
+        p.macsMean,
+        v(p.fractionWithin),
+        p.verdict,
+        p.attribution,
+        q(p.costTable ?? ''),
+      ].join(','),
     ),
   );
   return `${[CSV_HEADER, ...rows].join('\n')}\n`;

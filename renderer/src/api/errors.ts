@@ -30,14 +30,9 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   // The Electron preload rejects with a plain {message, code} object (Errors lose their code there).
   const plainMessage =
-    typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
-      ? (e as { message: string }).message
-      : undefined;
+    typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : undefined;
   const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : (plainMessage ?? 'Unknown error.');
-  const code =
-    typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
-      ? (e as { code: string }).code
-      : 'error';
+  const code = typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : 'error';
   const message = raw.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '');
   return new ApiError(message, code);
 }

@@ -30,11 +30,7 @@ export function findToken(search: string, cookie: string): string | null {
  */
 export const TOKEN_STORAGE_KEY = 'ddi-profiler-token';
 
-export function apiUrl(
-  loc: { protocol: string; host: string; search: string },
-  cookie: string,
-  storage?: Pick<Storage, 'getItem' | 'setItem'>,
-): string {
+export function apiUrl(loc: { protocol: string; host: string; search: string }, cookie: string, storage?: Pick<Storage, 'getItem' | 'setItem'>): string {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   let token = findToken(loc.search, cookie);
   try {

@@ -141,10 +141,7 @@ export class WsApiClient implements DdiApi {
       this.socket = null;
       // A call already sent may or may not have run on the server (sessions.start...); never
       // resend it — fail it with a clear sentence and let the user retry.
-      this.failAll(
-        new ApiError('The connection to DDI Profiler was lost before it answered; try again.', CLIENT_ERROR.disconnected),
-        false,
-      );
+      this.failAll(new ApiError('The connection to DDI Profiler was lost before it answered; try again.', CLIENT_ERROR.disconnected), false);
       if (this.closedByUser) return;
       if (!opened) this.connection = { ...this.connection, failures: this.connection.failures + 1 };
       else this.connection = { ...this.connection, failures: 0 };

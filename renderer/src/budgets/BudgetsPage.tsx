@@ -68,13 +68,26 @@ export function BudgetsPage() {
             <h2>Add a budget</h2>
             <div className="field">
               <label htmlFor="budget-name">Name</label>
-              <input id="budget-name" value={form.name} onChange={(e) => change({ name: e.target.value })} disabled={busy}
-                aria-invalid={error?.field === 'name' ? 'true' : undefined} placeholder="e.g. mcu-energy" data-testid="budget-name" />
+              <input
+                id="budget-name"
+                value={form.name}
+                onChange={(e) => change({ name: e.target.value })}
+                disabled={busy}
+                aria-invalid={error?.field === 'name' ? 'true' : undefined}
+                placeholder="e.g. mcu-energy"
+                data-testid="budget-name"
+              />
               {fieldError('name')}
             </div>
             <div className="field">
               <label htmlFor="budget-metric">Metric</label>
-              <select id="budget-metric" value={form.metric} onChange={(e) => change({ metric: e.target.value as BudgetFormValues['metric'] })} disabled={busy} data-testid="budget-metric">
+              <select
+                id="budget-metric"
+                value={form.metric}
+                onChange={(e) => change({ metric: e.target.value as BudgetFormValues['metric'] })}
+                disabled={busy}
+                data-testid="budget-metric"
+              >
                 {METRICS.map((m) => (
                   <option key={m.metric} value={m.metric}>
                     {m.label}
@@ -85,8 +98,17 @@ export function BudgetsPage() {
             <div className="field">
               <label htmlFor="budget-value">At most</label>
               <div className="setting-input">
-                <input id="budget-value" type="text" inputMode="decimal" value={form.value} onChange={(e) => change({ value: e.target.value })} disabled={busy}
-                  aria-invalid={error?.field === 'value' ? 'true' : undefined} placeholder="e.g. 0.8" data-testid="budget-value" />
+                <input
+                  id="budget-value"
+                  type="text"
+                  inputMode="decimal"
+                  value={form.value}
+                  onChange={(e) => change({ value: e.target.value })}
+                  disabled={busy}
+                  aria-invalid={error?.field === 'value' ? 'true' : undefined}
+                  placeholder="e.g. 0.8"
+                  data-testid="budget-value"
+                />
                 <select aria-label="Budget unit" value={form.unit} onChange={(e) => change({ unit: e.target.value })} disabled={busy} data-testid="budget-unit">
                   {unitChoices.map((u) => (
                     <option key={u} value={u}>
@@ -100,7 +122,14 @@ export function BudgetsPage() {
             </div>
             <div className="field">
               <label htmlFor="budget-model">Only for model (optional)</label>
-              <input id="budget-model" value={form.model} onChange={(e) => change({ model: e.target.value })} disabled={busy} placeholder="any model" data-testid="budget-model" />
+              <input
+                id="budget-model"
+                value={form.model}
+                onChange={(e) => change({ model: e.target.value })}
+                disabled={busy}
+                placeholder="any model"
+                data-testid="budget-model"
+              />
             </div>
             <div className="field">
               <label htmlFor="budget-notes">Notes</label>
@@ -123,7 +152,11 @@ export function BudgetsPage() {
             <h2>Budgets</h2>
             <ErrorMessage error={loadError} testId="budgets-error" />
             <ErrorMessage error={removeError} testId="budget-remove-error" />
-            {list && list.length === 0 ? <p className="muted" data-testid="budgets-empty">No budgets yet. A profiling run can be checked against any budget added here.</p> : null}
+            {list && list.length === 0 ? (
+              <p className="muted" data-testid="budgets-empty">
+                No budgets yet. A profiling run can be checked against any budget added here.
+              </p>
+            ) : null}
             {list && list.length > 0 ? (
               <table className="table">
                 <thead>
@@ -147,11 +180,15 @@ export function BudgetsPage() {
                       <td>{b.notes}</td>
                       <td>{dateTime(b.createdAt)}</td>
                       <td>
-                        <button type="button" className="small danger" data-testid="budget-remove"
+                        <button
+                          type="button"
+                          className="small danger"
+                          data-testid="budget-remove"
                           onClick={() => {
                             setRemoveError(null);
                             budgetsStore.remove(api, b.name).catch(setRemoveError);
-                          }}>
+                          }}
+                        >
                           Remove
                         </button>
                       </td>

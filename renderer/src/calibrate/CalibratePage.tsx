@@ -80,9 +80,16 @@ export function CalibratePage() {
   const numberField = (field: CalibrateField, key: keyof CalibrateFormValues, label: string, help?: string) => (
     <div className="field">
       <label htmlFor={`calibrate-${field}`}>{label}</label>
-      <input id={`calibrate-${field}`} type="number" step="any" value={form[key]} disabled={running !== null}
+      <input
+        id={`calibrate-${field}`}
+        type="number"
+        step="any"
+        value={form[key]}
+        disabled={running !== null}
         aria-invalid={formError?.field === field ? 'true' : undefined}
-        onChange={(e) => change({ [key]: e.target.value } as Partial<CalibrateFormValues>)} data-testid={`calibrate-${field}`} />
+        onChange={(e) => change({ [key]: e.target.value } as Partial<CalibrateFormValues>)}
+        data-testid={`calibrate-${field}`}
+      />
       {fieldError(field)}
       {help ? <p className="help">{help}</p> : null}
     </div>
@@ -95,9 +102,8 @@ export function CalibratePage() {
           <form className="card" noValidate onSubmit={submit} data-testid="calibrate-form" aria-busy={running !== null}>
             <h2>Calibrate</h2>
             <p className="muted">
-              Measures this board: profiling runs that vary what the model executes (static, input-adaptive, budgeted), a fit of
-              per-unit energy and latency costs, and the fit’s error on one run it did not see. The table is stored for this
-              model, machine and executor.
+              Measures this board: profiling runs that vary what the model executes (static, input-adaptive, budgeted), a fit of per-unit energy and latency
+              costs, and the fit’s error on one run it did not see. The table is stored for this model, machine and executor.
             </p>
             {meter ? (
               <p className="profile-meter" data-testid="calibrate-meter">
@@ -110,8 +116,14 @@ export function CalibratePage() {
             )}
             <div className="field">
               <label htmlFor="calibrate-model">Model</label>
-              <select id="calibrate-model" value={model} onChange={(e) => (setFormError(null), setModel(e.target.value))} disabled={running !== null}
-                aria-invalid={formError?.field === 'model' ? 'true' : undefined} data-testid="calibrate-model">
+              <select
+                id="calibrate-model"
+                value={model}
+                onChange={(e) => (setFormError(null), setModel(e.target.value))}
+                disabled={running !== null}
+                aria-invalid={formError?.field === 'model' ? 'true' : undefined}
+                data-testid="calibrate-model"
+              >
                 {models.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.id}
@@ -124,8 +136,13 @@ export function CalibratePage() {
             {numberField('limit', 'limit', 'Inferences per run')}
             <div className="field">
               <label htmlFor="calibrate-backend">Executor</label>
-              <select id="calibrate-backend" value={form.backend} disabled={running !== null} data-testid="calibrate-backend"
-                onChange={(e) => change({ backend: e.target.value as CalibrateFormValues['backend'] })}>
+              <select
+                id="calibrate-backend"
+                value={form.backend}
+                disabled={running !== null}
+                data-testid="calibrate-backend"
+                onChange={(e) => change({ backend: e.target.value as CalibrateFormValues['backend'] })}
+              >
                 {BACKENDS.map((b) => (
                   <option key={b.value} value={b.value}>
                     {b.label}
@@ -135,9 +152,15 @@ export function CalibratePage() {
             </div>
             <div className="field">
               <label htmlFor="calibrate-name">Table name (optional)</label>
-              <input id="calibrate-name" value={form.name} disabled={running !== null} placeholder="model-backend-date"
+              <input
+                id="calibrate-name"
+                value={form.name}
+                disabled={running !== null}
+                placeholder="model-backend-date"
                 aria-invalid={formError?.field === 'name' ? 'true' : undefined}
-                onChange={(e) => change({ name: e.target.value })} data-testid="calibrate-name" />
+                onChange={(e) => change({ name: e.target.value })}
+                data-testid="calibrate-name"
+              />
               {fieldError('name')}
             </div>
             <div className="profile-params">
@@ -146,8 +169,13 @@ export function CalibratePage() {
             </div>
             <ErrorMessage error={state.error} testId="calibrate-error" />
             <div className="actions">
-              <button type="submit" className="primary" disabled={running !== null || !usable || models.length === 0} data-testid="calibrate-submit"
-                title={usable ? `Measure with ${meter!.label}` : 'Connect a meter on the Meters page first'}>
+              <button
+                type="submit"
+                className="primary"
+                disabled={running !== null || !usable || models.length === 0}
+                data-testid="calibrate-submit"
+                title={usable ? `Measure with ${meter!.label}` : 'Connect a meter on the Meters page first'}
+              >
                 {running ? 'Calibrating…' : 'Calibrate'}
               </button>
             </div>
@@ -156,12 +184,21 @@ export function CalibratePage() {
                 <div>
                   <strong data-testid="calibrate-phase">{p ? calibrationProgressText(p) : 'Starting…'}</strong>
                   <span className="muted" data-testid="calibrate-times">
-                    {' '}· elapsed {duration(elapsed)} · ETA {eta === null ? '—' : duration(eta)}
+                    {' '}
+                    · elapsed {duration(elapsed)} · ETA {eta === null ? '—' : duration(eta)}
                   </span>
                 </div>
-                {p && p.runs > 0 ? <progress max={p.runs} value={Math.max(0, p.run - 1) + (p.total > 0 && p.phase === 'inferences' ? p.done / p.total : 0)} /> : null}
+                {p && p.runs > 0 ? (
+                  <progress max={p.runs} value={Math.max(0, p.run - 1) + (p.total > 0 && p.phase === 'inferences' ? p.done / p.total : 0)} />
+                ) : null}
                 <div className="actions">
-                  <button type="button" className="danger" onClick={() => void calibrateStore.cancel(api)} disabled={running.cancelling} data-testid="calibrate-cancel">
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => void calibrateStore.cancel(api)}
+                    disabled={running.cancelling}
+                    data-testid="calibrate-cancel"
+                  >
                     {running.cancelling ? 'Cancelling…' : 'Cancel'}
                   </button>
                 </div>
@@ -174,7 +211,9 @@ export function CalibratePage() {
             ) : null}
           </form>
         </div>
-        <div className="run-main">{state.result ? <CalibrationResultCard r={state.result} model={state.resultModel ?? state.result.costTable.model.name} /> : null}</div>
+        <div className="run-main">
+          {state.result ? <CalibrationResultCard r={state.result} model={state.resultModel ?? state.result.costTable.model.name} /> : null}
+        </div>
       </div>
     </div>
   );
@@ -232,7 +271,10 @@ function CalibrationResultCard({ r, model }: { r: CalibrationResultView; model: 
         </dd>
         <dt>Run total error</dt>
         <dd data-testid="held-out-total">
-          {percent(h.energyTotalError)} <span className="muted">(measured {si(h.measuredEnergyPerInferenceJ, 'J')}, predicted {si(h.predictedEnergyPerInferenceJ, 'J')} per inference)</span>
+          {percent(h.energyTotalError)}{' '}
+          <span className="muted">
+            (measured {si(h.measuredEnergyPerInferenceJ, 'J')}, predicted {si(h.predictedEnergyPerInferenceJ, 'J')} per inference)
+          </span>
         </dd>
         <dt>Latency error</dt>
         <dd>{percent(h.latencyMape)} MAPE</dd>

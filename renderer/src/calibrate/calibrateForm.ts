@@ -32,17 +32,24 @@ export function toCalibrateInput(
   const whole = (text: string, lo: number, hi: number) => (/^\d+$/.test(text.trim()) && Number(text) >= lo && Number(text) <= hi ? Number(text) : null);
   const runs = whole(v.runs, min, 50);
   if (runs === null) {
-    return { error: `Runs must be a whole number from ${min} to 50 (${min === 4 ? 'static and iadi' : 'static'} plus at least two budgeted runs, one held out).`, field: 'runs' };
+    return {
+      error: `Runs must be a whole number from ${min} to 50 (${min === 4 ? 'static and iadi' : 'static'} plus at least two budgeted runs, one held out).`,
+      field: 'runs',
+    };
   }
   const limit = whole(v.limit, 10, 100_000);
   if (limit === null) return { error: 'Inferences per run must be a whole number from 10 to 100000.', field: 'limit' };
   const warmup = whole(v.warmup, 0, 10_000);
   if (warmup === null) return { error: 'Warm-up inferences must be a whole number from 0 to 10000.', field: 'warmup' };
   const b = Number(v.baselineS.trim());
-  if (v.baselineS.trim() === '' || !Number.isFinite(b) || b < 0.2 || b > 600) return { error: 'The idle baseline must be from 0.2 s to 600 s.', field: 'baseline' };
+  if (v.baselineS.trim() === '' || !Number.isFinite(b) || b < 0.2 || b > 600)
+    return { error: 'The idle baseline must be from 0.2 s to 600 s.', field: 'baseline' };
   const name = v.name.trim();
   if (name && !NAME.test(name)) {
-    return { error: `"${name}" is not a usable table name; use up to 80 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, field: 'name' };
+    return {
+      error: `"${name}" is not a usable table name; use up to 80 letters, digits, dots, dashes or underscores, starting with a letter or digit.`,
+      field: 'name',
+    };
   }
   return {
     input: { model: model.id, runs, limit, warmup, baselineS: b, ...(v.backend ? { backend: v.backend } : {}), ...(name ? { name } : {}) },

@@ -24,7 +24,12 @@ export const PLOT_RULES: ReadonlyArray<readonly [string, Readonly<Record<string,
 ];
 
 /** PLOT_RULES as a stylesheet, for the .svg file. */
-export const PLOT_CSS = PLOT_RULES.map(([sel, decl]) => `${sel} { ${Object.entries(decl).map(([k, v]) => `${k}: ${v};`).join(' ')} }`).join('\n');
+export const PLOT_CSS = PLOT_RULES.map(
+  ([sel, decl]) =>
+    `${sel} { ${Object.entries(decl)
+      .map(([k, v]) => `${k}: ${v};`)
+      .join(' ')} }`,
+).join('\n');
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 

@@ -13,13 +13,33 @@ const path = (s: Segment, x: (v: number) => number, y: (v: number) => number) =>
  * Traces of several sessions on one time axis (seconds from each session's alignment point), as
  * their bucket means; lines break at gaps. Drawn as SVG so it saves as SVG and PNG unchanged.
  */
-export function OverlayTrace({ series, unit, alignLabel }: { series: Array<{ name: string; color: string; segments: Segment[] }>; unit: string; alignLabel: string }) {
+export function OverlayTrace({
+  series,
+  unit,
+  alignLabel,
+}: {
+  series: Array<{ name: string; color: string; segments: Segment[] }>;
+  unit: string;
+  alignLabel: string;
+}) {
   const ext = extent(series.map((s) => s.segments));
-  if (!ext) return <p className="muted" data-testid="overlay-empty">No samples to draw.</p>;
+  if (!ext)
+    return (
+      <p className="muted" data-testid="overlay-empty">
+        No samples to draw.
+      </p>
+    );
   const x = (v: number) => PAD.left + ((v - ext.x0) / (ext.x1 - ext.x0)) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - ((v - ext.y0) / (ext.y1 - ext.y0)) * (H - PAD.top - PAD.bottom);
   return (
-    <svg className="profile-chart compare-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Traces overlaid, aligned on ${alignLabel}`} data-testid="overlay-trace" data-series={series.length}>
+    <svg
+      className="profile-chart compare-chart"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={`Traces overlaid, aligned on ${alignLabel}`}
+      data-testid="overlay-trace"
+      data-series={series.length}
+    >
       {niceTicks(ext.y0, ext.y1, 4).map((t) => (
         <g key={`y${t}`}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="grid" />
@@ -79,7 +99,14 @@ export function OverlayHistogram({ names, colors, hist }: { names: string[]; col
     return `${d}L${x(hi).toFixed(1)},${y(0).toFixed(1)}`;
   };
   return (
-    <svg className="profile-chart compare-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Energy per inference of each run, overlaid" data-testid="overlay-histogram" data-series={counts.length}>
+    <svg
+      className="profile-chart compare-chart"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label="Energy per inference of each run, overlaid"
+      data-testid="overlay-histogram"
+      data-series={counts.length}
+    >
       {niceTicks(0, maxCount, 3)
         .filter((t) => Number.isInteger(t))
         .map((t) => (
@@ -100,7 +127,14 @@ export function OverlayHistogram({ names, colors, hist }: { names: string[]; col
         measured energy per inference
       </text>
       {counts.map((c, i) => (
-        <path key={i} d={step(c)} className="series-step" stroke={colors[i] ?? seriesColor(i)} data-testid="overlay-histogram-series" data-n={c.reduce((a, b) => a + b, 0)} />
+        <path
+          key={i}
+          d={step(c)}
+          className="series-step"
+          stroke={colors[i] ?? seriesColor(i)}
+          data-testid="overlay-histogram-series"
+          data-n={c.reduce((a, b) => a + b, 0)}
+        />
       ))}
       <Legend names={names} colors={colors} />
     </svg>
@@ -123,7 +157,12 @@ export interface SweepLine {
 /** Accuracy against a cost, one line per model, with the budgets as dashed lines when they are on this axis. */
 export function SweepChart({ lines, axis, budgets }: { lines: SweepLine[]; axis: SweepAxis; budgets: number[] }) {
   const pts = lines.flatMap((l) => l.points);
-  if (pts.length === 0) return <p className="muted" data-testid="sweep-empty">No point of this sweep has a measured value on this axis.</p>;
+  if (pts.length === 0)
+    return (
+      <p className="muted" data-testid="sweep-empty">
+        No point of this sweep has a measured value on this axis.
+      </p>
+    );
   const xs = [...pts.map((p) => p.x), ...budgets];
   let x0 = Math.min(0, ...xs);
   let x1 = Math.max(...xs) * 1.05;
@@ -134,7 +173,15 @@ export function SweepChart({ lines, axis, budgets }: { lines: SweepLine[]; axis:
   const y = (v: number) => H - PAD.bottom - ((v - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
   const t = AXIS_TEXT[axis];
   return (
-    <svg className="profile-chart compare-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Accuracy against ${t.label}`} data-testid="sweep-chart" data-axis={axis} data-lines={lines.length}>
+    <svg
+      className="profile-chart compare-chart"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={`Accuracy against ${t.label}`}
+      data-testid="sweep-chart"
+      data-axis={axis}
+      data-lines={lines.length}
+    >
       {niceTicks(0, 1, 5).map((v) => (
         <g key={`y${v}`}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} className="grid" />

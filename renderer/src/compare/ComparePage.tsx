@@ -8,7 +8,17 @@ import type { ProfileDetails } from '../profile/profileLogic';
 import { navigate } from '../shell/route';
 import { useSessions } from '../sessions/useSessions';
 import { OverlayHistogram, OverlayTrace } from './CompareCharts';
-import { alignmentOffset, compareRows, markerChoices, overlaySegments, runEnergies, seriesColor, sharedHistogram, type AlignMode, type SessionAnchors } from './compareLogic';
+import {
+  alignmentOffset,
+  compareRows,
+  markerChoices,
+  overlaySegments,
+  runEnergies,
+  seriesColor,
+  sharedHistogram,
+  type AlignMode,
+  type SessionAnchors,
+} from './compareLogic';
 import { SweepsPanel } from './SweepsPanel';
 import './compare.css';
 
@@ -52,7 +62,10 @@ function CompareSessions({ ids }: { ids: number[] }) {
         const profile = session.kind === 'profile' ? await api.call('profile.get', { id }) : null;
         return { session, profile, anchors: { id, markers, profile } };
       }),
-    ).then((l) => live && setLoaded(l), (e: unknown) => live && setError(e));
+    ).then(
+      (l) => live && setLoaded(l),
+      (e: unknown) => live && setError(e),
+    );
     return () => {
       live = false;
     };
@@ -89,7 +102,9 @@ function CompareSessions({ ids }: { ids: number[] }) {
       ? loaded.flatMap((l, i) => {
           const o = offsets[i]!;
           const t = traces.get(l.session.id);
-          return o.offsetS === null || !t ? [] : [{ name: `#${l.session.id} ${l.session.name}`, color: seriesColor(i), segments: overlaySegments(t, o.offsetS) }];
+          return o.offsetS === null || !t
+            ? []
+            : [{ name: `#${l.session.id} ${l.session.name}`, color: seriesColor(i), segments: overlaySegments(t, o.offsetS) }];
         })
       : null;
   const runs = loaded?.flatMap((l, i) => (l.profile ? [{ ...l, color: seriesColor(i) }] : [])) ?? [];

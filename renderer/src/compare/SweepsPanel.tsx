@@ -30,7 +30,10 @@ export function SweepsPanel() {
     if (!chosen) return;
     let live = true;
     setSweep(null);
-    api.call('sweeps.get', { sweepId: chosen }).then((s) => live && setSweep(s), (e: unknown) => live && setError(e));
+    api.call('sweeps.get', { sweepId: chosen }).then(
+      (s) => live && setSweep(s),
+      (e: unknown) => live && setError(e),
+    );
     return () => {
       live = false;
     };
@@ -84,7 +87,12 @@ export function SweepsPanel() {
             <button type="button" className="small" onClick={() => saveText(csv, plotFileName(sweep.sweepId, 'csv'), 'text/csv')} data-testid="sweep-csv">
               Export curve CSV
             </button>
-            <button type="button" className="small" onClick={() => saveText(`${JSON.stringify(json, null, 2)}\n`, plotFileName(sweep.sweepId, 'json'), 'application/json')} data-testid="sweep-json">
+            <button
+              type="button"
+              className="small"
+              onClick={() => saveText(`${JSON.stringify(json, null, 2)}\n`, plotFileName(sweep.sweepId, 'json'), 'application/json')}
+              data-testid="sweep-json"
+            >
               Export curve JSON
             </button>
           </div>

@@ -146,15 +146,55 @@ export function compareRows(items: ReadonlyArray<{ session: SessionSummary; prof
   if (!items.some((it) => it.profile?.result)) return rows;
   const r = (f: (res: NonNullable<ProfileDetails['result']>) => string) => (_s: SessionSummary, p: ProfileDetails | null) => (p?.result ? f(p.result) : '—');
   rows.push(
-    row('model', 'Model', r((x) => x.model)),
-    row('mode', 'Mode', r((x) => x.mode)),
-    row('budget', 'Budget', r((x) => x.budget ?? 'none')),
-    row('backend', 'Executor / backend', r((x) => x.backend)),
-    row('attribution', 'Attribution', r((x) => x.attribution.mode)),
-    row('inferences', 'Inferences', r((x) => count(x.inferences))),
-    row('epiMean', 'Energy / inference, mean', r((x) => si(x.energyPerInference?.mean ?? null, 'J'))),
-    row('epiP95', 'Energy / inference, p95', r((x) => si(x.energyPerInference?.p95 ?? null, 'J'))),
-    row('verdicts', 'Budget verdicts', r((x) => (x.budgets.length ? x.budgets.map((b) => `${b.name}: ${verdictOf(b)} (${(100 * b.fractionWithin).toFixed(1)} % within)`).join('; ') : 'no budget checked'))),
+    row(
+      'model',
+      'Model',
+      r((x) => x.model),
+    ),
+    row(
+      'mode',
+      'Mode',
+      r((x) => x.mode),
+    ),
+    row(
+      'budget',
+      'Budget',
+      r((x) => x.budget ?? 'none'),
+    ),
+    row(
+      'backend',
+      'Executor / backend',
+      r((x) => x.backend),
+    ),
+    row(
+      'attribution',
+      'Attribution',
+      r((x) => x.attribution.mode),
+    ),
+    row(
+      'inferences',
+      'Inferences',
+      r((x) => count(x.inferences)),
+    ),
+    row(
+      'epiMean',
+      'Energy / inference, mean',
+      r((x) => si(x.energyPerInference?.mean ?? null, 'J')),
+    ),
+    row(
+      'epiP95',
+      'Energy / inference, p95',
+      r((x) => si(x.energyPerInference?.p95 ?? null, 'J')),
+    ),
+    row(
+      'verdicts',
+      'Budget verdicts',
+      r((x) =>
+        x.budgets.length
+          ? x.budgets.map((b) => `${b.name}: ${verdictOf(b)} (${(100 * b.fractionWithin).toFixed(1)} % within)`).join('; ')
+          : 'no budget checked',
+      ),
+    ),
   );
   return rows;
 }

@@ -19,6 +19,8 @@ export function sweepLines(sweep: Pick<SweepDto, 'curves'>, axis: SweepAxis): { 
       })
       .sort((a, b) => a.x - b.x),
   }));
-  const budgets = [...new Set(sweep.curves.flatMap((c) => c.points.filter((p) => p.budgetKind === KIND_OF_AXIS[axis]).map((p) => p.budgetValue)))].sort((a, b) => a - b);
+  const budgets = [...new Set(sweep.curves.flatMap((c) => c.points.filter((p) => p.budgetKind === KIND_OF_AXIS[axis]).map((p) => p.budgetValue)))].sort(
+    (a, b) => a - b,
+  );
   return { lines, budgets };
 }

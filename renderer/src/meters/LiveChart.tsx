@@ -115,7 +115,8 @@ export function LiveChart({
       el.dataset.unit = unit;
       el.dataset.lastMean = mean.length ? String(mean[mean.length - 1]) : '';
       if (pointsRef.current) pointsRef.current.textContent = String(t.length);
-      if (captionRef.current) captionRef.current.textContent = v.endS === null ? `Last ${fmtSpan(v.spanS)}` : `${fmtSpan(v.spanS)} to ${end.toFixed(2)} s (paused)`;
+      if (captionRef.current)
+        captionRef.current.textContent = v.endS === null ? `Last ${fmtSpan(v.spanS)}` : `${fmtSpan(v.spanS)} to ${end.toFixed(2)} s (paused)`;
       drawLanes(u, lanesRef.current, logic, start, end);
     };
     const schedule = () => {
@@ -178,8 +179,11 @@ export function LiveChart({
       <div ref={plotRef} className="chart-plot" data-testid="live-chart" />
       {logic ? <canvas ref={lanesRef} className="logic-lanes" height={lanes * LANE_H} data-testid="logic-lanes" /> : null}
       <p className="chart-caption muted">
-        <span ref={captionRef} data-testid="live-span" /> · min/max band and mean per bucket · <span ref={pointsRef} data-testid="live-points">0</span> buckets on screen ·
-        wheel zooms, drag pans
+        <span ref={captionRef} data-testid="live-span" /> · min/max band and mean per bucket ·{' '}
+        <span ref={pointsRef} data-testid="live-points">
+          0
+        </span>{' '}
+        buckets on screen · wheel zooms, drag pans
       </p>
     </div>
   );

@@ -117,7 +117,15 @@ export function LivePanel() {
           </span>
         ) : null}
       </div>
-      <LiveChart window={windows[channel]} logic={hasLogic ? logic : null} unit={unit} log={log} paused={paused} spanS={spanS} onDetach={() => setPaused(true)} />
+      <LiveChart
+        window={windows[channel]}
+        logic={hasLogic ? logic : null}
+        unit={unit}
+        log={log}
+        paused={paused}
+        spanS={spanS}
+        onDetach={() => setPaused(true)}
+      />
 
       <dl className="counters" data-testid="counters">
         <Counter label="Samples" value={meter?.counters.samples} testId="counter-samples" />

@@ -29,20 +29,17 @@ export function MeterPicker() {
   const driver = useMemo(() => drivers?.find((d) => d.name === driverName), [drivers, driverName]);
 
   useEffect(() => {
-    api.call('meters.drivers', {}).then(
-      (list) => {
-        setDrivers(list);
-        const form = restoreForm(list, loadMeterForm(), connectedSpec.current);
-        const chosen = form && list.find((d) => d.name === form.driver);
-        if (form && chosen) {
-          otherValues.current = form.values;
-          setDriverName(chosen.name);
-          setPort(form.port);
-          setValues(valuesFor(chosen, form.values[chosen.name]));
-        }
-      },
-      setError,
-    );
+    api.call('meters.drivers', {}).then((list) => {
+      setDrivers(list);
+      const form = restoreForm(list, loadMeterForm(), connectedSpec.current);
+      const chosen = form && list.find((d) => d.name === form.driver);
+      if (form && chosen) {
+        otherValues.current = form.values;
+        setDriverName(chosen.name);
+        setPort(form.port);
+        setValues(valuesFor(chosen, form.values[chosen.name]));
+      }
+    }, setError);
   }, [api]);
 
   // Every change is kept, so the form survives a visit to another page or a reload.
@@ -89,9 +86,7 @@ export function MeterPicker() {
     if (Object.keys(errors).length > 0) return;
     const typedPort = portFromInput(driver.name, port);
     if (driver.needsPort && !typedPort) {
-      setError(
-        new Error(`The ${driver.name} driver needs a port; pick a found one after Rescan, or type it (e.g. /dev/rfcomm0 or tcp://HOST:5025).`),
-      );
+      setError(new Error(`The ${driver.name} driver needs a port; pick a found one after Rescan, or type it (e.g. /dev/rfcomm0 or tcp://HOST:5025).`));
       return;
     }
     setBusy(true);
@@ -124,13 +119,7 @@ export function MeterPicker() {
       <h2>Meter</h2>
       <div className="field">
         <label htmlFor="driver">Driver</label>
-        <select
-          id="driver"
-          value={driverName}
-          disabled={connected || !drivers}
-          onChange={(e) => chooseDriver(e.target.value)}
-          data-testid="driver-select"
-        >
+        <select id="driver" value={driverName} disabled={connected || !drivers} onChange={(e) => chooseDriver(e.target.value)} data-testid="driver-select">
           {(drivers ?? []).map((d) => (
             <option key={d.name} value={d.name}>
               {d.name}
@@ -186,7 +175,11 @@ export function MeterPicker() {
           </>
         ) : null}
         <p className="help" data-testid="port-count">
-          {ports === null ? 'Looking for serial ports…' : ports.length === 0 ? 'No serial ports found.' : `${ports.length} serial port${ports.length === 1 ? '' : 's'} found.`}
+          {ports === null
+            ? 'Looking for serial ports…'
+            : ports.length === 0
+              ? 'No serial ports found.'
+              : `${ports.length} serial port${ports.length === 1 ? '' : 's'} found.`}
         </p>
       </div>
 
@@ -202,8 +195,13 @@ export function MeterPicker() {
 
       <div className="actions">
         {connected ? (
-          <button type="button" onClick={disconnect} disabled={busy || recording !== null} data-testid="disconnect"
-            title={recording ? 'Stop the recording first' : undefined}>
+          <button
+            type="button"
+            onClick={disconnect}
+            disabled={busy || recording !== null}
+            data-testid="disconnect"
+            title={recording ? 'Stop the recording first' : undefined}
+          >
             Disconnect
           </button>
         ) : (

@@ -64,9 +64,7 @@ export function RecordControls() {
           </button>
         </div>
       ) : null}
-      {recording ? (
-        <RunningTotals totals={totals.current?.sessionId === recording.id ? totals.current : null} />
-      ) : null}
+      {recording ? <RunningTotals totals={totals.current?.sessionId === recording.id ? totals.current : null} /> : null}
       {recording ? null : (
         <div className="recording-row">
           <input

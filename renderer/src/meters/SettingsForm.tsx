@@ -20,14 +20,7 @@ export function SettingsForm({ settings, values, errors, disabled, onChange }: P
         let input;
         if (s.type === 'boolean') {
           input = (
-            <input
-              id={id}
-              type="checkbox"
-              checked={value === true}
-              disabled={disabled}
-              onChange={(e) => onChange(s.key, e.target.checked)}
-              data-testid={id}
-            />
+            <input id={id} type="checkbox" checked={value === true} disabled={disabled} onChange={(e) => onChange(s.key, e.target.checked)} data-testid={id} />
           );
         } else if (s.type === 'enum') {
           input = (
@@ -58,9 +51,7 @@ export function SettingsForm({ settings, values, errors, disabled, onChange }: P
           );
         }
         const range =
-          s.type === 'number' && (s.min !== undefined || s.max !== undefined)
-            ? `${s.min ?? '…'} – ${s.max ?? '…'}${s.unit ? ` ${s.unit}` : ''}`
-            : null;
+          s.type === 'number' && (s.min !== undefined || s.max !== undefined) ? `${s.min ?? '…'} – ${s.max ?? '…'}${s.unit ? ` ${s.unit}` : ''}` : null;
         return (
           <div className={`setting setting-${s.type}`} key={s.key}>
             <label htmlFor={id}>{s.label}</label>

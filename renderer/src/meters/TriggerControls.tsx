@@ -49,7 +49,14 @@ export function TriggerControls() {
     setBusy(true);
     setError(null);
     try {
-      setTrigger(await api.call('triggers.arm', { start: start.trim() || null, stop: stop.trim() || null, holdoffS: holdoffMs / 1000, pretriggerS: pretriggerMs / 1000 }));
+      setTrigger(
+        await api.call('triggers.arm', {
+          start: start.trim() || null,
+          stop: stop.trim() || null,
+          holdoffS: holdoffMs / 1000,
+          pretriggerS: pretriggerMs / 1000,
+        }),
+      );
     } catch (e) {
       setError(e);
     } finally {
@@ -88,12 +95,24 @@ export function TriggerControls() {
           </label>
           <label className="field">
             Hold-off (ms)
-            <input value={holdoff} inputMode="decimal" onChange={(e) => setHoldoff(e.target.value)} aria-invalid={typeof holdoffMs === 'string'} data-testid="trigger-holdoff" />
+            <input
+              value={holdoff}
+              inputMode="decimal"
+              onChange={(e) => setHoldoff(e.target.value)}
+              aria-invalid={typeof holdoffMs === 'string'}
+              data-testid="trigger-holdoff"
+            />
             {typeof holdoffMs === 'string' ? <span className="field-error">{holdoffMs}</span> : null}
           </label>
           <label className="field">
             Pre-trigger (ms)
-            <input value={pretrigger} inputMode="decimal" onChange={(e) => setPretrigger(e.target.value)} aria-invalid={typeof pretriggerMs === 'string'} data-testid="trigger-pretrigger" />
+            <input
+              value={pretrigger}
+              inputMode="decimal"
+              onChange={(e) => setPretrigger(e.target.value)}
+              aria-invalid={typeof pretriggerMs === 'string'}
+              data-testid="trigger-pretrigger"
+            />
             {typeof pretriggerMs === 'string' ? <span className="field-error">{pretriggerMs}</span> : null}
           </label>
         </div>

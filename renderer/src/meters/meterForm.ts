@@ -78,9 +78,7 @@ export function valuesFor(driver: DriverInfo, saved: FormValues | undefined): Fo
  */
 export function restoreForm(drivers: readonly DriverInfo[], saved: MeterForm | null, connectedSpec: string | null): MeterForm | null {
   const connected = connectedSpec ? splitSpec(connectedSpec) : null;
-  const name =
-    [connected?.driver, saved?.driver].find((n) => n && drivers.some((d) => d.name === n)) ??
-    (drivers.find((d) => d.simulated) ?? drivers[0])?.name;
+  const name = [connected?.driver, saved?.driver].find((n) => n && drivers.some((d) => d.name === n)) ?? (drivers.find((d) => d.simulated) ?? drivers[0])?.name;
   if (!name) return null;
   const port = connected && connected.driver === name ? connected.port : saved?.driver === name ? saved.port : (saved?.port ?? '');
   return { driver: name, port, values: { ...(saved?.values ?? {}) } };

@@ -10,7 +10,10 @@ const PAD = { left: 44, right: 12, top: 14, bottom: 40 };
  * energy budget as a vertical line: a bar right of a line is energy over that budget.
  */
 export function EnergyHistogram({ values, per, budgets }: { values: number[]; per: 'inference' | 'window'; budgets: Array<{ name: string; valueJ: number }> }) {
-  const h = histogram(values, budgets.map((b) => b.valueJ));
+  const h = histogram(
+    values,
+    budgets.map((b) => b.valueJ),
+  );
   if (h.n === 0) {
     return (
       <p className="muted" data-testid="histogram-empty">
@@ -24,7 +27,16 @@ export function EnergyHistogram({ values, per, budgets }: { values: number[]; pe
   const xTicks = niceTicks(h.min, h.max, 4);
   const yTicks = niceTicks(0, maxCount, 3).filter((t) => Number.isInteger(t));
   return (
-    <svg className="profile-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Histogram of measured energy per ${per}`} data-testid="energy-histogram" data-bins={h.bins.length} data-n={h.n} data-per={per}>
+    <svg
+      className="profile-chart"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={`Histogram of measured energy per ${per}`}
+      data-testid="energy-histogram"
+      data-bins={h.bins.length}
+      data-n={h.n}
+      data-per={per}
+    >
       {yTicks.map((t) => (
         <g key={`y${t}`}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="grid" />
@@ -34,7 +46,16 @@ export function EnergyHistogram({ values, per, budgets }: { values: number[]; pe
         </g>
       ))}
       {h.bins.map((b, i) => (
-        <rect key={i} className="bar" x={x(b.from) + 0.5} width={Math.max(0.5, x(b.to) - x(b.from) - 1)} y={y(b.count)} height={H - PAD.bottom - y(b.count)} data-testid="histogram-bin" data-count={b.count}>
+        <rect
+          key={i}
+          className="bar"
+          x={x(b.from) + 0.5}
+          width={Math.max(0.5, x(b.to) - x(b.from) - 1)}
+          y={y(b.count)}
+          height={H - PAD.bottom - y(b.count)}
+          data-testid="histogram-bin"
+          data-count={b.count}
+        >
           <title>{`${si(b.from, 'J')} – ${si(b.to, 'J')}: ${b.count} ${per}${b.count === 1 ? '' : 's'}`}</title>
         </rect>
       ))}

@@ -25,7 +25,15 @@ export function EnergyScatter({ points }: { points: ScatterPoint[] }) {
   const y = (v: number) => H - PAD.bottom - ((v - minY) / (maxY - minY)) * (H - PAD.top - PAD.bottom);
   const kind = points[0]!.kind;
   return (
-    <svg className="profile-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Measured energy against MACs" data-testid="energy-scatter" data-points={points.length} data-kind={kind}>
+    <svg
+      className="profile-chart"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label="Measured energy against MACs"
+      data-testid="energy-scatter"
+      data-points={points.length}
+      data-kind={kind}
+    >
       {niceTicks(minY, maxY, 3).map((t) => (
         <g key={`y${t}`}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="grid" />

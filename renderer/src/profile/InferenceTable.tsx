@@ -40,12 +40,22 @@ export function InferenceTable({ rows, dataset, windowMode }: { rows: TableRow[]
           ? 'Window mode: single inferences have no measured energy (—); the energy per inference is the window estimate above.'
           : 'Click a column to sort.'}
       </p>
-      <div className="records-scroll" style={{ height }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="inference-scroll" data-rows={sorted.length}>
+      <div
+        className="records-scroll"
+        style={{ height }}
+        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        data-testid="inference-scroll"
+        data-rows={sorted.length}
+      >
         <table className="records-table profile-table" data-testid="inference-table" data-sort={`${sort.key}:${sort.dir}`}>
           <thead>
             <tr>
               {COLUMNS.map((c, i) => (
-                <th key={i} className={c.num ? 'num' : undefined} aria-sort={c.key && sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+                <th
+                  key={i}
+                  className={c.num ? 'num' : undefined}
+                  aria-sort={c.key && sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+                >
                   {c.key ? (
                     <button type="button" className="sort" onClick={() => toggle(c.key!)} data-testid={`sort-${c.key}`}>
                       {c.label}
@@ -62,7 +72,13 @@ export function InferenceTable({ rows, dataset, windowMode }: { rows: TableRow[]
           <tbody>
             {start > 0 ? <Spacer px={start * ROW_PX} /> : null}
             {sorted.slice(start, end).map((r) => (
-              <tr key={r.seq} className={r.violates ? 'violates' : undefined} data-testid="inference-row" data-seq={r.seq} data-violates={r.violates ? 'true' : undefined}>
+              <tr
+                key={r.seq}
+                className={r.violates ? 'violates' : undefined}
+                data-testid="inference-row"
+                data-seq={r.seq}
+                data-violates={r.violates ? 'true' : undefined}
+              >
                 <td className="num">{r.seq}</td>
                 <td>{r.label === null ? '—' : className(dataset, r.label)}</td>
                 <td>{r.prediction === null ? '—' : className(dataset, r.prediction)}</td>
@@ -72,7 +88,9 @@ export function InferenceTable({ rows, dataset, windowMode }: { rows: TableRow[]
                 </td>
                 <td className="num">{formatMacs(r.macs)}</td>
                 <td className="num">{si(r.latencyS, 's')}</td>
-                <td className="num" data-testid="cell-measured">{si(r.measuredEnergyJ, 'J')}</td>
+                <td className="num" data-testid="cell-measured">
+                  {si(r.measuredEnergyJ, 'J')}
+                </td>
                 <td className="num">{si(r.activeEnergyJ, 'J')}</td>
                 <td className="num">{si(r.predictedEnergyJ, 'J')}</td>
               </tr>

@@ -74,28 +74,50 @@ export function ProfilePanel({ model }: { model: string }) {
         </p>
       )}
       <p className="help">
-        Profile runs the form’s model, mode, budget and images one at a time while the meter records (warm-up, idle baseline, alignment pattern,
-        inferences, closing idle) and measures the energy of each inference.
+        Profile runs the form’s model, mode, budget and images one at a time while the meter records (warm-up, idle baseline, alignment pattern, inferences,
+        closing idle) and measures the energy of each inference.
       </p>
       <div className="profile-params">
         <div className="field">
           <label htmlFor="profile-warmup">Warm-up inferences</label>
-          <input id="profile-warmup" type="number" min={0} step={1} value={params.warmup} disabled={running !== null}
-            onChange={(e) => paramStore.set({ warmup: e.target.value })} data-testid="profile-warmup" />
+          <input
+            id="profile-warmup"
+            type="number"
+            min={0}
+            step={1}
+            value={params.warmup}
+            disabled={running !== null}
+            onChange={(e) => paramStore.set({ warmup: e.target.value })}
+            data-testid="profile-warmup"
+          />
         </div>
         <div className="field">
           <label htmlFor="profile-baseline">Idle baseline (s)</label>
-          <input id="profile-baseline" type="number" min={0.2} step="any" value={params.baselineS} disabled={running !== null}
-            onChange={(e) => paramStore.set({ baselineS: e.target.value })} data-testid="profile-baseline" />
+          <input
+            id="profile-baseline"
+            type="number"
+            min={0.2}
+            step="any"
+            value={params.baselineS}
+            disabled={running !== null}
+            onChange={(e) => paramStore.set({ baselineS: e.target.value })}
+            data-testid="profile-baseline"
+          />
         </div>
       </div>
       <ProfileOptions model={model} disabled={running !== null} />
       {running ? (
-        <div className="profile-progress" data-testid="profile-progress" data-phase={running.progress?.phase ?? 'starting'} data-session-id={running.sessionId ?? ''}>
+        <div
+          className="profile-progress"
+          data-testid="profile-progress"
+          data-phase={running.progress?.phase ?? 'starting'}
+          data-session-id={running.sessionId ?? ''}
+        >
           <div>
             <strong data-testid="profile-phase">{running.progress ? progressText(running.progress) : 'Starting…'}</strong>
             <span className="muted" data-testid="profile-times">
-              {' '}· elapsed {duration(elapsed)} · ETA {eta === null ? '—' : duration(eta)}
+              {' '}
+              · elapsed {duration(elapsed)} · ETA {eta === null ? '—' : duration(eta)}
             </span>
           </div>
           {running.progress && running.progress.total > 0 ? <progress max={running.progress.total} value={running.progress.done} /> : null}

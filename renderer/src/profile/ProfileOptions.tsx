@@ -46,16 +46,26 @@ export function ProfileOptions({ model, disabled }: { model: string; disabled: b
       <div className="profile-params">
         <div className="field">
           <label htmlFor="profile-dataset">Images</label>
-          <select id="profile-dataset" value={params.dataset} disabled={disabled} data-testid="profile-dataset"
-            onChange={(e) => paramStore.set({ dataset: e.target.value as ProfileParamValues['dataset'] })}>
+          <select
+            id="profile-dataset"
+            value={params.dataset}
+            disabled={disabled}
+            data-testid="profile-dataset"
+            onChange={(e) => paramStore.set({ dataset: e.target.value as ProfileParamValues['dataset'] })}
+          >
             <option value="sample">Shipped sample (1000 Fashion-MNIST test images)</option>
             <option value="fashion-mnist">Fashion-MNIST test set (10 000, installed separately)</option>
           </select>
         </div>
         <div className="field">
           <label htmlFor="profile-backend">Executor</label>
-          <select id="profile-backend" value={params.backend} disabled={disabled} data-testid="profile-backend"
-            onChange={(e) => paramStore.set({ backend: e.target.value as ProfileParamValues['backend'] })}>
+          <select
+            id="profile-backend"
+            value={params.backend}
+            disabled={disabled}
+            data-testid="profile-backend"
+            onChange={(e) => paramStore.set({ backend: e.target.value as ProfileParamValues['backend'] })}
+          >
             {BACKENDS.map((b) => (
               <option key={b.value} value={b.value}>
                 {b.label}
@@ -66,9 +76,14 @@ export function ProfileOptions({ model, disabled }: { model: string; disabled: b
       </div>
       <div className="field">
         <label htmlFor="profile-cost-table">Cost table (energy and latency budgets, predictions)</label>
-        <select id="profile-cost-table" value={params.costTable} disabled={disabled} data-testid="profile-cost-table"
+        <select
+          id="profile-cost-table"
+          value={params.costTable}
+          disabled={disabled}
+          data-testid="profile-cost-table"
           aria-invalid={choice.selectedProblem ? 'true' : undefined}
-          onChange={(e) => paramStore.set({ costTable: e.target.value })}>
+          onChange={(e) => paramStore.set({ costTable: e.target.value })}
+        >
           {choice.options.map((o) => (
             <option key={o.value} value={o.value} disabled={o.disabled} title={o.title}>
               {o.label}
@@ -95,8 +110,17 @@ export function ProfileOptions({ model, disabled }: { model: string; disabled: b
       </div>
       <div className="field">
         <label htmlFor="profile-margin">Safety margin (%)</label>
-        <input id="profile-margin" type="number" min={0} max={MAX_MARGIN_PCT} step="any" value={params.marginPct} disabled={disabled}
-          onChange={(e) => paramStore.set({ marginPct: e.target.value })} data-testid="profile-margin" />
+        <input
+          id="profile-margin"
+          type="number"
+          min={0}
+          max={MAX_MARGIN_PCT}
+          step="any"
+          value={params.marginPct}
+          disabled={disabled}
+          onChange={(e) => paramStore.set({ marginPct: e.target.value })}
+          data-testid="profile-margin"
+        />
         <p className="help">The engine enforces the hard budget this much lower; the run is still checked against the budget as given.</p>
       </div>
       <fieldset className="field" disabled={disabled} data-testid="profile-checks">
@@ -108,10 +132,18 @@ export function ProfileOptions({ model, disabled }: { model: string; disabled: b
         ) : (
           offered.map((b) => (
             <label key={b.id} className="mode-option">
-              <input type="checkbox" checked={params.checks.includes(b.name)} onChange={(e) => toggle(b.name, e.target.checked)}
-                data-testid="profile-check" data-name={b.name} />
+              <input
+                type="checkbox"
+                checked={params.checks.includes(b.name)}
+                onChange={(e) => toggle(b.name, e.target.checked)}
+                data-testid="profile-check"
+                data-name={b.name}
+              />
               <span>
-                <strong>{b.name}</strong> <span className="muted">{metricLabel(b.metric)} ≤ {budgetValueText(b)}</span>
+                <strong>{b.name}</strong>{' '}
+                <span className="muted">
+                  {metricLabel(b.metric)} ≤ {budgetValueText(b)}
+                </span>
               </span>
             </label>
           ))

@@ -54,7 +54,13 @@ export function ProfileResultView({ details }: { details: ProfileDetails }) {
   const active = num((e as { activeMean?: unknown } | null)?.activeMean);
   return (
     <>
-      <section className="card profile-result" data-testid="profile-result" data-attribution={result.attribution.mode} data-inferences={result.inferences} data-simulated={result.simulated ? 'true' : 'false'}>
+      <section
+        className="card profile-result"
+        data-testid="profile-result"
+        data-attribution={result.attribution.mode}
+        data-inferences={result.inferences}
+        data-simulated={result.simulated ? 'true' : 'false'}
+      >
         <div className="card-head">
           <h2>Profiling result</h2>
           <SimBadge simulated={result.simulated} />
@@ -77,12 +83,35 @@ export function ProfileResultView({ details }: { details: ProfileDetails }) {
         <Budgets budgets={result.budgets} />
 
         <div className="summary profile-summary">
-          <Stat label="Energy per inference" src="measured" value={si(e?.mean, 'J')} raw={e?.mean ?? null} testId="profile-energy-mean"
-            note={Array.isArray(ci) && ci.length === 2 ? `95 % CI ${si(num(ci[0]), 'J')} – ${si(num(ci[1]), 'J')}` : windowMode ? 'window estimate' : undefined} />
+          <Stat
+            label="Energy per inference"
+            src="measured"
+            value={si(e?.mean, 'J')}
+            raw={e?.mean ?? null}
+            testId="profile-energy-mean"
+            note={Array.isArray(ci) && ci.length === 2 ? `95 % CI ${si(num(ci[0]), 'J')} – ${si(num(ci[1]), 'J')}` : windowMode ? 'window estimate' : undefined}
+          />
           <Stat label="p95 / max" src="measured" value={e ? `${si(e.p95, 'J')} / ${si(e.max, 'J')}` : '—'} raw={e?.p95 ?? null} testId="profile-energy-p95" />
-          <Stat label="Active energy per inference" src="measured" value={si(active, 'J')} raw={active} testId="profile-energy-active" note="minus the idle baseline" />
-          <Stat label="Baseline power" src="measured" value={si(result.baseline?.meanPowerW, 'W')} raw={result.baseline?.meanPowerW ?? null} testId="profile-baseline"
-            note={result.baseline ? `± ${si(num(result.baseline.sdPowerW), 'W')} over ${si((result.baseline.endNs - result.baseline.startNs) / 1e9, 's')} idle` : 'no baseline'} />
+          <Stat
+            label="Active energy per inference"
+            src="measured"
+            value={si(active, 'J')}
+            raw={active}
+            testId="profile-energy-active"
+            note="minus the idle baseline"
+          />
+          <Stat
+            label="Baseline power"
+            src="measured"
+            value={si(result.baseline?.meanPowerW, 'W')}
+            raw={result.baseline?.meanPowerW ?? null}
+            testId="profile-baseline"
+            note={
+              result.baseline
+                ? `± ${si(num(result.baseline.sdPowerW), 'W')} over ${si((result.baseline.endNs - result.baseline.startNs) / 1e9, 's')} idle`
+                : 'no baseline'
+            }
+          />
           <Stat label="Latency per inference" src="measured" value={si(lat, 's')} raw={lat} testId="profile-latency" note="mean wall time" />
         </div>
 
@@ -101,7 +130,9 @@ export function ProfileResultView({ details }: { details: ProfileDetails }) {
           <dt>Power</dt>
           <dd data-testid="power-source">
             {result.powerSource === 'measured' ? (
-              <>the meter’s power channel <Src kind="measured" /></>
+              <>
+                the meter’s power channel <Src kind="measured" />
+              </>
             ) : result.powerSource === 'nominal-voltage' ? (
               <>
                 measured current × {si(num(result.nominalVoltageV), 'V')} supply voltage <Src kind="assumed" />
@@ -165,7 +196,11 @@ function AlignmentText({ alignment: a }: { alignment: ProfileResultDto['alignmen
       {num(a.peakRatio) !== null ? ` · peak ratio ${num(a.peakRatio)!.toFixed(1)}` : ''}
       {a.driftPpm !== 0 ? ` · drift ${a.driftPpm.toFixed(1)} ppm` : ''} <Src kind="measured" />
       <span className="muted"> ({a.method})</span>
-      {!a.trusted && a.reason ? <div className="alignment-why" data-testid="alignment-reason">{a.reason}</div> : null}
+      {!a.trusted && a.reason ? (
+        <div className="alignment-why" data-testid="alignment-reason">
+          {a.reason}
+        </div>
+      ) : null}
       <div className="muted small-print">
         {a.trusted ? 'Inference windows are shifted into trace time by this offset.' : 'Windows are drawn unshifted (host time), as the attribution used them.'}
       </div>
@@ -215,8 +250,8 @@ function Budgets({ budgets }: { budgets: BudgetResultDto[] }) {
               {v}
             </span>
             <span>
-              <strong>{b.name}</strong> ({m.label} ≤ {typeof b.valueText === 'string' ? b.valueText : `${b.value} ${b.unit}`}):{' '}
-              {formatShare(b.fractionWithin)} within{count !== null && within !== null ? ` (${within} of ${count})` : ''}, worst {worstText(b)} <Src kind={m.src} />
+              <strong>{b.name}</strong> ({m.label} ≤ {typeof b.valueText === 'string' ? b.valueText : `${b.value} ${b.unit}`}): {formatShare(b.fractionWithin)}{' '}
+              within{count !== null && within !== null ? ` (${within} of ${count})` : ''}, worst {worstText(b)} <Src kind={m.src} />
               {num(b.unmeasured) ? <span className="muted"> · {num(b.unmeasured)} without a measurement</span> : null}
             </span>
           </li>
@@ -226,7 +261,21 @@ function Budgets({ budgets }: { budgets: BudgetResultDto[] }) {
   );
 }
 
-function Stat({ label, src, value, raw, testId, note }: { label: string; src: 'measured' | 'predicted'; value: string; raw: number | null; testId: string; note?: string | undefined }) {
+function Stat({
+  label,
+  src,
+  value,
+  raw,
+  testId,
+  note,
+}: {
+  label: string;
+  src: 'measured' | 'predicted';
+  value: string;
+  raw: number | null;
+  testId: string;
+  note?: string | undefined;
+}) {
   return (
     <div className="summary-card">
       <div className="summary-label">

@@ -29,7 +29,11 @@ export function costTableOptions(
   for (const t of tables) {
     const sim = t.meter.simulated ? ', SIMULATED meter' : '';
     if (t.usable) {
-      options.push({ value: t.name, label: `${t.name} (calibrated ${t.createdAt.slice(0, 10)} on ${t.backend.name}${sim}${pct(t.heldOutEnergyMape)})`, disabled: false });
+      options.push({
+        value: t.name,
+        label: `${t.name} (calibrated ${t.createdAt.slice(0, 10)} on ${t.backend.name}${sim}${pct(t.heldOutEnergyMape)})`,
+        disabled: false,
+      });
     } else {
       const reason = t.reason ?? `Cost table ${t.name} does not fit this run.`;
       options.push({ value: t.name, label: `${t.name} (not usable here)`, disabled: true, title: reason });

@@ -124,7 +124,11 @@ export function histogram(values: readonly number[], include: readonly number[] 
   }
   const count = Math.max(5, Math.min(maxBins, Math.ceil(Math.sqrt(finite.length))));
   const width = (max - min) / count;
-  const bins: HistogramBin[] = Array.from({ length: count }, (_, i) => ({ from: min + i * width, to: i === count - 1 ? max : min + (i + 1) * width, count: 0 }));
+  const bins: HistogramBin[] = Array.from({ length: count }, (_, i) => ({
+    from: min + i * width,
+    to: i === count - 1 ? max : min + (i + 1) * width,
+    count: 0,
+  }));
   for (const v of finite) {
     const i = Math.min(count - 1, Math.max(0, Math.floor((v - min) / width)));
     bins[i]!.count++;
@@ -234,7 +238,15 @@ export function resultWindows(result: ProfileResultDto | null): EnergyWindowDto[
 export function scatterPoints(inferences: readonly ProfileInference[], result: ProfileResultDto | null, violations: ReadonlySet<number>): ScatterPoint[] {
   const measured = inferences.filter((r) => r.measuredEnergyJ !== null);
   if (measured.length > 0) {
-    return measured.map((r) => ({ macs: r.macs, energyJ: r.measuredEnergyJ!, exit: r.exit, seq: r.seq, violates: violations.has(r.seq), kind: 'inference', n: 1 }));
+    return measured.map((r) => ({
+      macs: r.macs,
+      energyJ: r.measuredEnergyJ!,
+      exit: r.exit,
+      seq: r.seq,
+      violates: violations.has(r.seq),
+      kind: 'inference',
+      n: 1,
+    }));
   }
   const windows = resultWindows(result);
   if (!windows) return [];

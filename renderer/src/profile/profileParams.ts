@@ -64,7 +64,15 @@ export function profileParams(v: ProfileParamValues, hasBudget = true): { params
   };
 }
 
-export const DEFAULT_PROFILE_PARAMS: ProfileParamValues = { warmup: '20', baselineS: '2', dataset: 'sample', checks: [], costTable: '', marginPct: '0', backend: '' };
+export const DEFAULT_PROFILE_PARAMS: ProfileParamValues = {
+  warmup: '20',
+  baselineS: '2',
+  dataset: 'sample',
+  checks: [],
+  costTable: '',
+  marginPct: '0',
+  backend: '',
+};
 
 let values: ProfileParamValues = DEFAULT_PROFILE_PARAMS;
 const listeners = new Set<() => void>();

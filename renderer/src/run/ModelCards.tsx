@@ -10,15 +10,7 @@ export function gatesText(m: Pick<ModelSummaryDto, 'layerGates' | 'channelGates'
 }
 
 /** One card per installed model; choosing a card puts it in the run form. */
-export function ModelCards({
-  models,
-  selected,
-  onSelect,
-}: {
-  models: ModelSummaryDto[];
-  selected: string;
-  onSelect: (id: string) => void;
-}) {
+export function ModelCards({ models, selected, onSelect }: { models: ModelSummaryDto[]; selected: string; onSelect: (id: string) => void }) {
   return (
     <div className="model-cards" data-testid="model-cards">
       {models.map((m) => (
@@ -56,13 +48,7 @@ export function ModelCards({
             <dd data-testid="card-gates">{gatesText(m)}</dd>
           </dl>
           {m.description ? <p className="model-desc">{m.description}</p> : null}
-          <button
-            type="button"
-            className="small"
-            onClick={() => onSelect(m.id)}
-            disabled={m.id === selected}
-            data-testid="model-choose"
-          >
+          <button type="button" className="small" onClick={() => onSelect(m.id)} disabled={m.id === selected} data-testid="model-choose">
             {m.id === selected ? 'Selected' : 'Use this model'}
           </button>
         </article>

@@ -53,7 +53,12 @@ export function RecordsTable({ rows, dataset, latencyBudgetS }: { rows: RecordRo
                 <td>{className(dataset, r.label)}</td>
                 <td>
                   {className(dataset, r.predicted)}
-                  {r.correct === false ? <span className="wrong-mark" title="Prediction differs from the label"> ✗</span> : null}
+                  {r.correct === false ? (
+                    <span className="wrong-mark" title="Prediction differs from the label">
+                      {' '}
+                      ✗
+                    </span>
+                  ) : null}
                 </td>
                 <td>{r.exitId}</td>
                 <td className="num">{formatMacs(r.macs)}</td>

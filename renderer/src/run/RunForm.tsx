@@ -34,7 +34,10 @@ export function RunForm({
         {formError}
       </p>
     ) : null;
-  const caveat = modeCaveat(values.mode, models.find((m) => m.id === values.model));
+  const caveat = modeCaveat(
+    values.mode,
+    models.find((m) => m.id === values.model),
+  );
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onSubmit();

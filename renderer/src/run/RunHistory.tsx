@@ -43,9 +43,7 @@ export function RunHistory({ runs, selected, onSelect }: { runs: RunEntry[]; sel
                   data-mode={e.run.mode}
                   data-mean-macs={e.run.meanMacs}
                 >
-                  <td>
-                    {e.run.model}
-                  </td>
+                  <td>{e.run.model}</td>
                   <td>{e.run.mode}</td>
                   <td>{budgetLabel(e.run.budget)}</td>
                   <td className="num">{count(e.run.count)}</td>

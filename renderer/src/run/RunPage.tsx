@@ -64,7 +64,11 @@ export function RunPage() {
     const parsed = toRunInput(form);
     if ('error' in parsed) return setFormError(parsed.error);
     setFormError(null);
-    void runStore.run(api, parsed.input, models.find((m) => m.id === parsed.input.model));
+    void runStore.run(
+      api,
+      parsed.input,
+      models.find((m) => m.id === parsed.input.model),
+    );
   };
 
   const selected = state.runs.find((r) => r.seq === state.selected) ?? state.runs[0];
@@ -79,12 +83,12 @@ export function RunPage() {
           <BackendBadge backend={backend} error={backendError} />
         </div>
         <p className="muted run-intro">
-          Run a Dual Dynamic Inference model on the shipped Fashion-MNIST test sample and see what each mode costs: MACs
-          per inference, where inferences exit, which blocks the gates skip, and whether a hard budget held.
+          Run a Dual Dynamic Inference model on the shipped Fashion-MNIST test sample and see what each mode costs: MACs per inference, where inferences exit,
+          which blocks the gates skip, and whether a hard budget held.
         </p>
         <p className="note" data-testid="energy-note">
-          Run counts MACs and times the wall clock without recording power. Energy per inference measured with a power
-          meter comes from profiling runs: Profile runs the same form while the connected meter records.
+          Run counts MACs and times the wall clock without recording power. Energy per inference measured with a power meter comes from profiling runs: Profile
+          runs the same form while the connected meter records.
         </p>
       </section>
 
@@ -155,7 +159,12 @@ export function RunPage() {
 
 function BackendBadge({ backend, error }: { backend: BackendInfo | null; error: unknown }) {
   if (error) return <ErrorMessage error={error} testId="backend-error" />;
-  if (!backend) return <span className="muted" data-testid="backend-loading">Starting the inference engine…</span>;
+  if (!backend)
+    return (
+      <span className="muted" data-testid="backend-loading">
+        Starting the inference engine…
+      </span>
+    );
   return (
     <>
       <span

@@ -2,7 +2,18 @@ import { count, si } from '../common/format';
 import { RecordsTable } from './RecordsTable';
 import { budgetLabel } from './runForm';
 import type { RunEntry } from './runStore';
-import { blockStats, budgetVerdict, channelStats, exitDistribution, recordRows, summarize, type BlockStat, type BudgetVerdict, type ChannelStat, type ExitBar } from './runStats';
+import {
+  blockStats,
+  budgetVerdict,
+  channelStats,
+  exitDistribution,
+  recordRows,
+  summarize,
+  type BlockStat,
+  type BudgetVerdict,
+  type ChannelStat,
+  type ExitBar,
+} from './runStats';
 import { formatFlops, formatMacs, formatShare } from './units';
 
 /** Everything one run measured: headline numbers, where inferences exited, what was skipped, each inference. */
@@ -230,7 +241,9 @@ function BlockStrip({ blocks, channels }: { blocks: BlockStat[]; channels: Chann
           </tbody>
         </table>
       ) : null}
-      <p className="help">Numbers are % of inferences (darker = more often). Blocks skipped by a gate save their MACs; blocks not reached were cut off by a budget halt.</p>
+      <p className="help">
+        Numbers are % of inferences (darker = more often). Blocks skipped by a gate save their MACs; blocks not reached were cut off by a budget halt.
+      </p>
     </div>
   );
 }

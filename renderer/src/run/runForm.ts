@@ -87,10 +87,7 @@ export function budgetLabel(text: string | null | undefined): string {
  * without gates cannot skip, one without exits can only stop at the classifier. Null when the mode
  * works as described. The core runs these anyway; this only keeps the result from surprising.
  */
-export function modeCaveat(
-  mode: Mode,
-  model: { layerGates: boolean; channelGates: boolean; exits: number } | undefined,
-): string | null {
+export function modeCaveat(mode: Mode, model: { layerGates: boolean; channelGates: boolean; exits: number } | undefined): string | null {
   if (!model) return null;
   const gates = model.layerGates || model.channelGates;
   const skips = !gates ? null : model.layerGates && model.channelGates ? null : model.layerGates ? 'blocks only' : 'channels only';

@@ -166,9 +166,7 @@ export function channelStats(records: InferenceRecordDto[]): ChannelStat[] {
       acc.set(c.layer, a);
     }
   }
-  return [...acc.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([layer, a]) => ({ layer, keptShare: a.total > 0 ? a.kept / a.total : 0, samples: a.samples }));
+  return [...acc.entries()].sort(([a], [b]) => a - b).map(([layer, a]) => ({ layer, keptShare: a.total > 0 ? a.kept / a.total : 0, samples: a.samples }));
 }
 
 export interface RecordRow {
@@ -199,13 +197,7 @@ export function recordRows(records: InferenceRecordDto[]): RecordRow[] {
  * The rows a fixed-row-height scroller must render: those in view plus `overscan` either side.
  * Keeps a 1000-inference table at a few dozen DOM rows.
  */
-export function visibleRange(
-  scrollTop: number,
-  viewportPx: number,
-  rowPx: number,
-  total: number,
-  overscan = 8,
-): { start: number; end: number } {
+export function visibleRange(scrollTop: number, viewportPx: number, rowPx: number, total: number, overscan = 8): { start: number; end: number } {
   if (total <= 0 || rowPx <= 0) return { start: 0, end: 0 };
   // A scroll position left over from a longer table would otherwise point past the end.
   const maxTop = Math.max(0, total * rowPx - viewportPx);

@@ -92,17 +92,29 @@ export function MarkersPanel({
           <div className="field">
             <label htmlFor="marker-start">Start (s)</label>
             <input id="marker-start" type="text" inputMode="decimal" {...field('start')} data-testid="marker-start" />
-            {errors.start ? <p className="field-error" id="marker-start-error" data-testid="marker-start-error">{errors.start}</p> : null}
+            {errors.start ? (
+              <p className="field-error" id="marker-start-error" data-testid="marker-start-error">
+                {errors.start}
+              </p>
+            ) : null}
           </div>
           <div className="field">
             <label htmlFor="marker-end">End (s, optional)</label>
             <input id="marker-end" type="text" inputMode="decimal" {...field('end')} data-testid="marker-end" />
-            {errors.end ? <p className="field-error" id="marker-end-error" data-testid="marker-end-error">{errors.end}</p> : null}
+            {errors.end ? (
+              <p className="field-error" id="marker-end-error" data-testid="marker-end-error">
+                {errors.end}
+              </p>
+            ) : null}
           </div>
           <div className="field marker-label">
             <label htmlFor="marker-label">Label</label>
             <input id="marker-label" type="text" ref={labelRef} {...field('label')} data-testid="marker-label" />
-            {errors.label ? <p className="field-error" id="marker-label-error" data-testid="marker-label-error">{errors.label}</p> : null}
+            {errors.label ? (
+              <p className="field-error" id="marker-label-error" data-testid="marker-label-error">
+                {errors.label}
+              </p>
+            ) : null}
           </div>
           <div className="actions">
             <button type="submit" className="primary" disabled={busy} data-testid="marker-save">
@@ -116,7 +128,9 @@ export function MarkersPanel({
       ) : null}
       <ErrorMessage error={error} testId="marker-error" />
       {markers.length === 0 ? (
-        <p className="muted" data-testid="markers-empty">No markers yet.</p>
+        <p className="muted" data-testid="markers-empty">
+          No markers yet.
+        </p>
       ) : (
         <ul className="marker-list" data-testid="marker-list">
           {markers.map((m) => (

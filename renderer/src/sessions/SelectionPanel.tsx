@@ -41,11 +41,21 @@ export function SelectionPanel({
           {selection.fromS.toFixed(6)} s – {selection.toS.toFixed(6)} s · Δt {duration(selection.toS - selection.fromS)}
         </span>
         <div className="spacer" />
-        <button type="button" className="small" onClick={onZoom} data-testid="selection-zoom">Zoom to it</button>
-        <button type="button" className="small" onClick={onMarker} data-testid="selection-marker">Mark it…</button>
-        <button type="button" className="small" onClick={() => onExport('csv')} disabled={exporting} data-testid="selection-export-csv">Export CSV</button>
-        <button type="button" className="small" onClick={() => onExport('json')} disabled={exporting} data-testid="selection-export-json">Export JSON</button>
-        <button type="button" className="small" onClick={onClear} data-testid="selection-clear">Clear</button>
+        <button type="button" className="small" onClick={onZoom} data-testid="selection-zoom">
+          Zoom to it
+        </button>
+        <button type="button" className="small" onClick={onMarker} data-testid="selection-marker">
+          Mark it…
+        </button>
+        <button type="button" className="small" onClick={() => onExport('csv')} disabled={exporting} data-testid="selection-export-csv">
+          Export CSV
+        </button>
+        <button type="button" className="small" onClick={() => onExport('json')} disabled={exporting} data-testid="selection-export-json">
+          Export JSON
+        </button>
+        <button type="button" className="small" onClick={onClear} data-testid="selection-clear">
+          Clear
+        </button>
       </div>
       <ErrorMessage error={error} testId="selection-error" />
       {s ? (
@@ -53,16 +63,42 @@ export function SelectionPanel({
           <dl className="selection-stats">
             <Stat label="Δt" value={duration(s.durationS)} raw={s.durationS} testId="sel-duration" />
             <Stat label="Samples" value={count(s.samples)} raw={s.samples} testId="sel-samples" />
-            {s.current ? <Stat label="Current mean" value={amps(s.current.mean)} raw={s.current.mean} testId="sel-current-mean" note={`min ${amps(s.current.min)} · max ${amps(s.current.max)}`} /> : null}
-            {s.power ? (
-              <Stat label={s.powerSource === 'nominal-voltage' ? 'Power mean (assumed V)' : 'Power mean'} value={watts(s.power.mean)} raw={s.power.mean} testId="sel-power-mean" note={`min ${watts(s.power.min)} · max ${watts(s.power.max)}`} />
+            {s.current ? (
+              <Stat
+                label="Current mean"
+                value={amps(s.current.mean)}
+                raw={s.current.mean}
+                testId="sel-current-mean"
+                note={`min ${amps(s.current.min)} · max ${amps(s.current.max)}`}
+              />
             ) : null}
-            {s.chargeC !== null ? <Stat label="Charge" value={coulombs(s.chargeC)} raw={s.chargeC} testId="sel-charge" note={milliampHours(s.chargeMAh)} /> : null}
+            {s.power ? (
+              <Stat
+                label={s.powerSource === 'nominal-voltage' ? 'Power mean (assumed V)' : 'Power mean'}
+                value={watts(s.power.mean)}
+                raw={s.power.mean}
+                testId="sel-power-mean"
+                note={`min ${watts(s.power.min)} · max ${watts(s.power.max)}`}
+              />
+            ) : null}
+            {s.chargeC !== null ? (
+              <Stat label="Charge" value={coulombs(s.chargeC)} raw={s.chargeC} testId="sel-charge" note={milliampHours(s.chargeMAh)} />
+            ) : null}
             {s.energyJ !== null ? <Stat label="Energy" value={joules(s.energyJ)} raw={s.energyJ} testId="sel-energy" note={wattHours(s.energyWh)} /> : null}
           </dl>
-          {assumption ? <p className="small-print warn" data-testid="sel-assumption">{assumption}</p> : null}
-          {note ? <p className="small-print warn" data-testid="sel-uncovered">{note}</p> : null}
-          <p className="small-print muted">Exact from the stored samples: each holds its value for one sample period; samples cut by the edges count for their part inside.</p>
+          {assumption ? (
+            <p className="small-print warn" data-testid="sel-assumption">
+              {assumption}
+            </p>
+          ) : null}
+          {note ? (
+            <p className="small-print warn" data-testid="sel-uncovered">
+              {note}
+            </p>
+          ) : null}
+          <p className="small-print muted">
+            Exact from the stored samples: each holds its value for one sample period; samples cut by the edges count for their part inside.
+          </p>
         </>
       ) : error ? null : (
         <p className="muted">Computing…</p>

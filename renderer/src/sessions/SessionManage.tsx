@@ -38,7 +38,12 @@ export function SessionTitle({ session, onSaved }: { session: SessionSummary; on
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const trimmed = name.trim();
-    const problem = trimmed === '' ? 'Type a name of at least one character.' : trimmed.length > MAX_NAME ? `Keep the name to ${MAX_NAME} characters (it has ${trimmed.length}).` : null;
+    const problem =
+      trimmed === ''
+        ? 'Type a name of at least one character.'
+        : trimmed.length > MAX_NAME
+          ? `Keep the name to ${MAX_NAME} characters (it has ${trimmed.length}).`
+          : null;
     setFieldError(problem);
     if (problem) return;
     try {
@@ -52,13 +57,29 @@ export function SessionTitle({ session, onSaved }: { session: SessionSummary; on
     <form className="rename-form" noValidate onSubmit={submit} data-testid="rename-form">
       <div className="field">
         <label htmlFor="session-name-edit">Session name</label>
-        <input id="session-name-edit" type="text" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={fieldError ? 'true' : undefined} autoFocus data-testid="session-name-edit" />
-        {fieldError ? <p className="field-error" data-testid="session-name-error">{fieldError}</p> : null}
+        <input
+          id="session-name-edit"
+          type="text"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-invalid={fieldError ? 'true' : undefined}
+          autoFocus
+          data-testid="session-name-edit"
+        />
+        {fieldError ? (
+          <p className="field-error" data-testid="session-name-error">
+            {fieldError}
+          </p>
+        ) : null}
         <ErrorMessage error={error} testId="rename-error" />
       </div>
       <div className="actions">
-        <button type="submit" className="primary" data-testid="session-name-save">Save</button>
-        <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+        <button type="submit" className="primary" data-testid="session-name-save">
+          Save
+        </button>
+        <button type="button" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
       </div>
     </form>
   );
@@ -77,7 +98,10 @@ export function SessionNotesAndDelete({ session, onSaved }: { session: SessionSu
 
   const saveNotes = async (e: FormEvent) => {
     e.preventDefault();
-    const problem = notes.length > MAX_NOTES ? `Keep the notes to ${MAX_NOTES.toLocaleString('en-US')} characters (they have ${notes.length.toLocaleString('en-US')}).` : null;
+    const problem =
+      notes.length > MAX_NOTES
+        ? `Keep the notes to ${MAX_NOTES.toLocaleString('en-US')} characters (they have ${notes.length.toLocaleString('en-US')}).`
+        : null;
     setNoteError(problem);
     setSaved(false);
     if (problem) return;
@@ -104,15 +128,39 @@ export function SessionNotesAndDelete({ session, onSaved }: { session: SessionSu
       <form noValidate onSubmit={saveNotes} data-testid="notes-form">
         <div className="field">
           <label htmlFor="session-notes">Notes</label>
-          <textarea id="session-notes" rows={3} value={notes} onChange={(e) => (setNotes(e.target.value), setSaved(false))} aria-invalid={noteError ? 'true' : undefined} data-testid="session-notes" />
-          {noteError ? <p className="field-error" data-testid="session-notes-error">{noteError}</p> : null}
+          <textarea
+            id="session-notes"
+            rows={3}
+            value={notes}
+            onChange={(e) => (setNotes(e.target.value), setSaved(false))}
+            aria-invalid={noteError ? 'true' : undefined}
+            data-testid="session-notes"
+          />
+          {noteError ? (
+            <p className="field-error" data-testid="session-notes-error">
+              {noteError}
+            </p>
+          ) : null}
         </div>
         <div className="actions">
-          <button type="submit" disabled={notes === session.notes} data-testid="session-notes-save">Save notes</button>
-          {saved ? <span className="muted" data-testid="session-notes-saved">Saved.</span> : null}
+          <button type="submit" disabled={notes === session.notes} data-testid="session-notes-save">
+            Save notes
+          </button>
+          {saved ? (
+            <span className="muted" data-testid="session-notes-saved">
+              Saved.
+            </span>
+          ) : null}
           <div className="spacer" />
           {!confirming ? (
-            <button type="button" className="danger" onClick={() => setConfirming(true)} disabled={recording} title={recording ? 'Stop the recording first' : undefined} data-testid="session-delete">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => setConfirming(true)}
+              disabled={recording}
+              title={recording ? 'Stop the recording first' : undefined}
+              data-testid="session-delete"
+            >
               Delete session…
             </button>
           ) : null}
@@ -121,8 +169,8 @@ export function SessionNotesAndDelete({ session, onSaved }: { session: SessionSu
       {confirming ? (
         <div className="confirm" role="alertdialog" aria-labelledby="confirm-delete-text" data-testid="delete-confirm">
           <p id="confirm-delete-text">
-            Delete “{session.name}” for good? Its {count(session.samples)} samples, gaps, markers{session.kind === 'profile' ? ' and inferences' : ''} are removed and the space
-            is given back; this cannot be undone.
+            Delete “{session.name}” for good? Its {count(session.samples)} samples, gaps, markers{session.kind === 'profile' ? ' and inferences' : ''} are
+            removed and the space is given back; this cannot be undone.
           </p>
           <div className="actions">
             <button type="button" className="danger" onClick={() => void remove()} disabled={busy} data-testid="session-delete-confirm">

@@ -32,7 +32,10 @@ export function SessionPage({ id }: { id: number }) {
     api.call('markers.list', { id }).then(setMarkers, () => undefined);
   }, [api, id]);
   useEffect(loadMarkers, [loadMarkers]);
-  const requestMarker = useCallback((tS: number, endS: number | null) => setDraft({ start: secondsText(tS), end: endS === null ? '' : secondsText(endS), label: '' }), []);
+  const requestMarker = useCallback(
+    (tS: number, endS: number | null) => setDraft({ start: secondsText(tS), end: endS === null ? '' : secondsText(endS), label: '' }),
+    [],
+  );
   const belowTrace = selection ? (
     <SelectionPanel
       selection={selection}
@@ -48,13 +51,10 @@ export function SessionPage({ id }: { id: number }) {
   const workbench: Workbench = { selection, select: setSelection, markers, requestMarker, zoomRequest, belowTrace };
 
   const load = () => {
-    api.call('sessions.get', { id }).then(
-      (s) => {
-        setSession(s);
-        setError(null);
-      },
-      setError,
-    );
+    api.call('sessions.get', { id }).then((s) => {
+      setSession(s);
+      setError(null);
+    }, setError);
   };
   useEffect(load, [api, id]);
   // A session still recording changes until it stops: take its repeated summaries, and re-read
@@ -93,7 +93,12 @@ export function SessionPage({ id }: { id: number }) {
       </div>
     );
   }
-  if (!session) return <div className="page muted" data-testid="page-session">Loading…</div>;
+  if (!session)
+    return (
+      <div className="page muted" data-testid="page-session">
+        Loading…
+      </div>
+    );
 
   const channel: Channel = session.channels.includes('power') ? 'power' : (session.channels[0] ?? 'power');
 
@@ -117,7 +122,13 @@ export function SessionPage({ id }: { id: number }) {
         <button type="button" onClick={() => doExport('parquet')} disabled={exporting !== null} data-testid="export-parquet">
           {exporting === 'parquet' ? 'Exporting…' : 'Export Parquet'}
         </button>
-        <button type="button" onClick={() => doExport('html')} disabled={exporting !== null} data-testid="export-html" title="A self-contained report that opens offline">
+        <button
+          type="button"
+          onClick={() => doExport('html')}
+          disabled={exporting !== null}
+          data-testid="export-html"
+          title="A self-contained report that opens offline"
+        >
           {exporting === 'html' ? 'Exporting…' : 'HTML report'}
         </button>
       </div>
@@ -172,7 +183,15 @@ export function SessionPage({ id }: { id: number }) {
  * there is one. Where current is measured, mean current and charge are shown beside power; power
  * from a current-only meter says the voltage it assumes.
  */
-function SummaryCards({ session, selection, stats }: { session: SessionSummary; selection: TimeRange | null; stats: ReturnType<typeof useSelectionStats>['stats'] }) {
+function SummaryCards({
+  session,
+  selection,
+  stats,
+}: {
+  session: SessionSummary;
+  selection: TimeRange | null;
+  stats: ReturnType<typeof useSelectionStats>['stats'];
+}) {
   const sel = selection ? stats : null;
   const assumption = powerAssumption(sel ? sel.powerSource : session.powerSource, sel ? sel.nominalVoltageV : session.nominalVoltageV);
   const meanPower = sel ? (sel.power?.mean ?? null) : session.meanPowerW;
@@ -184,11 +203,17 @@ function SummaryCards({ session, selection, stats }: { session: SessionSummary; 
     <>
       {selection ? (
         <p className="summary-scope" data-testid="summary-scope">
-          {sel ? 'The cards show the selection' : 'Computing the selection…'} ({selection.fromS.toFixed(3)} s – {selection.toS.toFixed(3)} s); clear it to see the whole session.
+          {sel ? 'The cards show the selection' : 'Computing the selection…'} ({selection.fromS.toFixed(3)} s – {selection.toS.toFixed(3)} s); clear it to see
+          the whole session.
         </p>
       ) : null}
       <div className={`summary${selection ? ' summary-selection' : ''}`} data-testid="summary" data-scope={sel ? 'selection' : 'session'}>
-        <Card label={sel ? 'Δt' : 'Duration'} value={duration(sel ? sel.durationS : session.durationS)} testId="summary-duration" raw={sel ? sel.durationS : session.durationS} />
+        <Card
+          label={sel ? 'Δt' : 'Duration'}
+          value={duration(sel ? sel.durationS : session.durationS)}
+          testId="summary-duration"
+          raw={sel ? sel.durationS : session.durationS}
+        />
         <Card label={assumption ? 'Mean power (assumed V)' : 'Mean power'} value={watts(meanPower)} testId="summary-mean-power" raw={meanPower} />
         <Card label="Energy" value={joules(sel ? sel.energyJ : session.energyJ)} testId="summary-energy" raw={sel ? sel.energyJ : session.energyJ} />
         {meanCurrent !== null ? <Card label="Mean current" value={amps(meanCurrent)} testId="summary-mean-current" raw={meanCurrent} /> : null}

@@ -51,7 +51,14 @@ export function SessionsPage() {
           <form className="sessions-filters" role="search" noValidate onSubmit={(e) => e.preventDefault()} data-testid="sessions-filters">
             <div className="field">
               <label htmlFor="sessions-search">Search</label>
-              <input id="sessions-search" type="search" placeholder="name, notes, meter, model…" value={query.text} onChange={(e) => set({ text: e.target.value })} data-testid="sessions-search" />
+              <input
+                id="sessions-search"
+                type="search"
+                placeholder="name, notes, meter, model…"
+                value={query.text}
+                onChange={(e) => set({ text: e.target.value })}
+                data-testid="sessions-search"
+              />
             </div>
             <div className="field">
               <label htmlFor="sessions-kind">Kind</label>
@@ -66,7 +73,9 @@ export function SessionsPage() {
               <select id="sessions-meter" value={query.meter} onChange={(e) => set({ meter: e.target.value })} data-testid="sessions-meter">
                 <option value="">Any</option>
                 {options.meters.map((m) => (
-                  <option key={m} value={m}>{m}</option>
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
                 ))}
               </select>
             </div>
@@ -75,7 +84,9 @@ export function SessionsPage() {
               <select id="sessions-model" value={query.model} onChange={(e) => set({ model: e.target.value })} data-testid="sessions-model">
                 <option value="">Any</option>
                 {options.models.map((m) => (
-                  <option key={m} value={m}>{m}</option>
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
                 ))}
               </select>
             </div>
@@ -88,11 +99,17 @@ export function SessionsPage() {
               <input id="sessions-to" type="date" value={query.to} onChange={(e) => set({ to: e.target.value })} data-testid="sessions-to" />
             </div>
             <span className="muted" data-testid="sessions-count">
-              {matching!.length === all.length ? `${count(all.length)} session${all.length === 1 ? '' : 's'}` : `${count(matching!.length)} of ${count(all.length)} sessions`}
+              {matching!.length === all.length
+                ? `${count(all.length)} session${all.length === 1 ? '' : 's'}`
+                : `${count(matching!.length)} of ${count(all.length)} sessions`}
             </span>
           </form>
         ) : null}
-        {all && all.length > 0 && matching?.length === 0 ? <p className="muted" data-testid="sessions-none-match">No session matches; change the search or the filters.</p> : null}
+        {all && all.length > 0 && matching?.length === 0 ? (
+          <p className="muted" data-testid="sessions-none-match">
+            No session matches; change the search or the filters.
+          </p>
+        ) : null}
         {all?.length === 0 ? (
           <p className="muted" data-testid="sessions-empty">
             No sessions yet. Connect a meter on the Meters page and press Record.
@@ -100,93 +117,105 @@ export function SessionsPage() {
         ) : null}
         {sessions && sessions.length > 0 ? (
           <div className="table-scroll">
-          <table className="sessions-table" data-testid="sessions-table">
-            <thead>
-              <tr>
-                {sortHead('name', 'Name')}
-                {sortHead('started', 'Started')}
-                {sortHead('duration', 'Duration', 'num')}
-                <th>Meter</th>
-                {sortHead('samples', 'Samples', 'num')}
-                <th className="num">Mean power</th>
-                {sortHead('energy', 'Energy', 'num')}
-                <th className="num">Mean current</th>
-                <th className="num">Charge</th>
-                <th className="num">Gaps</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.map((s) => (
-                <tr
-                  key={s.id}
-                  className="clickable"
-                  tabIndex={0}
-                  onClick={() => navigate({ page: 'session', id: s.id })}
-                  onKeyDown={(e) => e.key === 'Enter' && navigate({ page: 'session', id: s.id })}
-                  data-testid="session-row"
-                  data-session-id={s.id}
-                >
-                  <td>
-                    <a href={`#/sessions/${s.id}`} data-testid="session-link">
-                      {s.name}
-                    </a>
-                    {s.kind === 'profile' ? (
-                      <>
-                        {' '}
-                        <span className="badge badge-profile" title="A profiling run: the trace and every inference" data-testid="session-kind-profile">
-                          PROFILE
-                        </span>
-                      </>
-                    ) : null}
-                  </td>
-                  <td>{dateTime(s.startedAt)}</td>
-                  <td className="num">{duration(s.durationS)}</td>
-                  <td className="meter-cell">
-                    {s.meter ? (
-                      <>
-                        {s.meter.label} <SimBadge simulated={s.meter.simulated} />
-                        {s.meter.driver === 'import' ? (
-                          <span className="badge badge-imported" title="Imported from a file (ddi-profiler import), not recorded by this app" data-testid="imported-badge">
-                            IMPORTED
-                          </span>
-                        ) : null}
-                      </>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td className="num">{count(s.samples)}</td>
-                  <td className="num" title={s.powerSource === 'nominal-voltage' && s.nominalVoltageV ? `current × ${s.nominalVoltageV} V (the meter's supply set-point, assumed)` : undefined}>
-                    {watts(s.meanPowerW)}
-                    {s.powerSource === 'nominal-voltage' ? '*' : ''}
-                  </td>
-                  <td className="num">
-                    {joules(s.energyJ)}
-                    {s.powerSource === 'nominal-voltage' ? '*' : ''}
-                  </td>
-                  <td className="num">{amps(s.meanCurrentA)}</td>
-                  <td className="num">{coulombs(s.chargeC)}</td>
-                  <td className={`num${s.gaps ? ' warn' : ''}`}>{count(s.gaps)}</td>
-                  <td>
-                    <span className={`status status-${s.status}`} title={s.statusReason ?? undefined} data-testid="session-row-status">
-                      {s.status}
-                    </span>
-                    {s.statusReason && s.status !== 'complete' ? (
-                      <div className="muted status-reason-cell" data-testid="session-row-reason">
-                        {s.statusReason}
-                      </div>
-                    ) : null}
-                    {s.damaged ? (
-                      <span className="status status-damaged" title={s.damaged} data-testid="session-damaged">
-                        {' '}damaged
-                      </span>
-                    ) : null}
-                  </td>
+            <table className="sessions-table" data-testid="sessions-table">
+              <thead>
+                <tr>
+                  {sortHead('name', 'Name')}
+                  {sortHead('started', 'Started')}
+                  {sortHead('duration', 'Duration', 'num')}
+                  <th>Meter</th>
+                  {sortHead('samples', 'Samples', 'num')}
+                  <th className="num">Mean power</th>
+                  {sortHead('energy', 'Energy', 'num')}
+                  <th className="num">Mean current</th>
+                  <th className="num">Charge</th>
+                  <th className="num">Gaps</th>
+                  <th>Status</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {sessions.map((s) => (
+                  <tr
+                    key={s.id}
+                    className="clickable"
+                    tabIndex={0}
+                    onClick={() => navigate({ page: 'session', id: s.id })}
+                    onKeyDown={(e) => e.key === 'Enter' && navigate({ page: 'session', id: s.id })}
+                    data-testid="session-row"
+                    data-session-id={s.id}
+                  >
+                    <td>
+                      <a href={`#/sessions/${s.id}`} data-testid="session-link">
+                        {s.name}
+                      </a>
+                      {s.kind === 'profile' ? (
+                        <>
+                          {' '}
+                          <span className="badge badge-profile" title="A profiling run: the trace and every inference" data-testid="session-kind-profile">
+                            PROFILE
+                          </span>
+                        </>
+                      ) : null}
+                    </td>
+                    <td>{dateTime(s.startedAt)}</td>
+                    <td className="num">{duration(s.durationS)}</td>
+                    <td className="meter-cell">
+                      {s.meter ? (
+                        <>
+                          {s.meter.label} <SimBadge simulated={s.meter.simulated} />
+                          {s.meter.driver === 'import' ? (
+                            <span
+                              className="badge badge-imported"
+                              title="Imported from a file (ddi-profiler import), not recorded by this app"
+                              data-testid="imported-badge"
+                            >
+                              IMPORTED
+                            </span>
+                          ) : null}
+                        </>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                    <td className="num">{count(s.samples)}</td>
+                    <td
+                      className="num"
+                      title={
+                        s.powerSource === 'nominal-voltage' && s.nominalVoltageV
+                          ? `current × ${s.nominalVoltageV} V (the meter's supply set-point, assumed)`
+                          : undefined
+                      }
+                    >
+                      {watts(s.meanPowerW)}
+                      {s.powerSource === 'nominal-voltage' ? '*' : ''}
+                    </td>
+                    <td className="num">
+                      {joules(s.energyJ)}
+                      {s.powerSource === 'nominal-voltage' ? '*' : ''}
+                    </td>
+                    <td className="num">{amps(s.meanCurrentA)}</td>
+                    <td className="num">{coulombs(s.chargeC)}</td>
+                    <td className={`num${s.gaps ? ' warn' : ''}`}>{count(s.gaps)}</td>
+                    <td>
+                      <span className={`status status-${s.status}`} title={s.statusReason ?? undefined} data-testid="session-row-status">
+                        {s.status}
+                      </span>
+                      {s.statusReason && s.status !== 'complete' ? (
+                        <div className="muted status-reason-cell" data-testid="session-row-reason">
+                          {s.statusReason}
+                        </div>
+                      ) : null}
+                      {s.damaged ? (
+                        <span className="status status-damaged" title={s.damaged} data-testid="session-damaged">
+                          {' '}
+                          damaged
+                        </span>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         ) : null}
         {matching && matching.length > shown ? (

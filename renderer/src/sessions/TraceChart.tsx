@@ -216,19 +216,27 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
       <div className="card-head">
         <h2>Trace ({channel})</h2>
         <span className="muted" data-testid="trace-range" data-from={trace?.fromS ?? ''} data-to={trace?.toS ?? ''} data-buckets={trace?.tS.length ?? ''}>
-          {trace
-            ? `${trace.fromS.toFixed(3)} s – ${trace.toS.toFixed(3)} s · ${resolution(trace)}`
-            : loading
-              ? 'Loading…'
-              : ''}
+          {trace ? `${trace.fromS.toFixed(3)} s – ${trace.toS.toFixed(3)} s · ${resolution(trace)}` : loading ? 'Loading…' : ''}
           {range ? ' · zoomed' : ''}
         </span>
         {wb ? (
           <span className="drag-mode" role="group" aria-label="Dragging on the trace">
-            <button type="button" className={`small${dragMode === 'zoom' ? ' active' : ''}`} aria-pressed={dragMode === 'zoom'} onClick={() => setDragMode('zoom')} data-testid="drag-zoom">
+            <button
+              type="button"
+              className={`small${dragMode === 'zoom' ? ' active' : ''}`}
+              aria-pressed={dragMode === 'zoom'}
+              onClick={() => setDragMode('zoom')}
+              data-testid="drag-zoom"
+            >
               Drag zooms
             </button>
-            <button type="button" className={`small${dragMode === 'select' ? ' active' : ''}`} aria-pressed={dragMode === 'select'} onClick={() => setDragMode('select')} data-testid="drag-select">
+            <button
+              type="button"
+              className={`small${dragMode === 'select' ? ' active' : ''}`}
+              aria-pressed={dragMode === 'select'}
+              onClick={() => setDragMode('select')}
+              data-testid="drag-select"
+            >
               Drag selects
             </button>
           </span>
@@ -246,8 +254,7 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
             ? 'Drag across the plot to select a range and read its statistics (shift-drag zooms); press m to mark it; double-click to see the whole '
             : 'Drag across the plot to zoom (shift-drag selects); press m to mark the time under the cursor; double-click to see the whole '
           : 'Drag across the plot to zoom; double-click to see the whole '}
-        {duration(durationS)}.
-        {trace && trace.gaps.length > 0 ? ` ${trace.gaps.length} gap${trace.gaps.length === 1 ? '' : 's'} shaded red.` : ''}
+        {duration(durationS)}.{trace && trace.gaps.length > 0 ? ` ${trace.gaps.length} gap${trace.gaps.length === 1 ? '' : 's'} shaded red.` : ''}
       </p>
       <ErrorMessage error={error} testId="trace-error" />
       {wb?.belowTrace}

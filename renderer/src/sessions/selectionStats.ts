@@ -9,7 +9,10 @@ export const wattHours = (wh: number | null | undefined) => si(wh, 'Wh');
 /** One sentence about time in the range without samples, or null when it is all covered. */
 export function uncoveredNote(s: Pick<SelectionStatsDto, 'uncoveredS' | 'gaps' | 'lostSamples'>): string | null {
   if (!(s.uncoveredS > 1e-9) && s.gaps.length === 0) return null;
-  const gaps = s.gaps.length === 0 ? 'outside the recorded samples' : `${s.gaps.length} gap${s.gaps.length === 1 ? '' : 's'}${s.lostSamples ? `, ${s.lostSamples.toLocaleString('en-US')} samples lost` : ''}`;
+  const gaps =
+    s.gaps.length === 0
+      ? 'outside the recorded samples'
+      : `${s.gaps.length} gap${s.gaps.length === 1 ? '' : 's'}${s.lostSamples ? `, ${s.lostSamples.toLocaleString('en-US')} samples lost` : ''}`;
   return `${si(s.uncoveredS, 's')} of the range has no samples (${gaps}); it is left out of every figure.`;
 }
 

@@ -8,13 +8,10 @@ export function useSessions() {
   const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const reload = useCallback(() => {
-    api.call('sessions.list', {}).then(
-      (list) => {
-        setSessions(list);
-        setError(null);
-      },
-      setError,
-    );
+    api.call('sessions.list', {}).then((list) => {
+      setSessions(list);
+      setError(null);
+    }, setError);
   }, [api]);
   useEffect(reload, [reload]);
   // The core repeats the recording session's summary while it records (growing duration and

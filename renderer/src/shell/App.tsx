@@ -64,8 +64,8 @@ function ConnectionBanner() {
   if (api.transport !== 'browser' || connection.state === 'open' || connection.failures < 3) return null;
   return (
     <div className="banner" role="alert" data-testid="connection-banner">
-      Cannot reach the DDI Profiler server. Is <code>ddi-profiler serve</code> still running? If it was restarted, open
-      the new URL it printed (the token changes with every start). Retrying…
+      Cannot reach the DDI Profiler server. Is <code>ddi-profiler serve</code> still running? If it was restarted, open the new URL it printed (the token
+      changes with every start). Retrying…
     </div>
   );
 }

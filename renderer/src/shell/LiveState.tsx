@@ -31,7 +31,6 @@ export interface LiveState {
   recordingElapsedS: (nowMs: number) => number;
 }
 
-
 const Ctx = createContext<LiveState | null>(null);
 
 const POLL_MS = 2000;
@@ -59,11 +58,7 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
   const readings = useMemo<Partial<Record<Channel, number>>>(() => ({}), []);
 
   const refresh = useCallback(async () => {
-    const [status, sessions, trig] = await Promise.all([
-      api.call('meters.status', {}),
-      api.call('sessions.list', {}),
-      api.call('triggers.status', {}),
-    ]);
+    const [status, sessions, trig] = await Promise.all([api.call('meters.status', {}), api.call('sessions.list', {}), api.call('triggers.status', {})]);
     setMeter(status);
     setTrigger(trig);
     setRecording(sessions.find((s) => s.status === 'recording') ?? null);

@@ -18,7 +18,6 @@ export function StatusBar() {
     if (connection.state === 'open' && !info) api.call('app.info', {}).then(setInfo, () => {});
   }, [api, connection.state, info]);
 
-
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className="sb-item" data-testid="status-meter">

@@ -32,7 +32,10 @@ export function parseRoute(hash: string): Route {
 
 /** "3,7,3,x" → [3, 7]: positive whole ids, each once, anything else dropped. */
 export function parseIdList(text: string): number[] {
-  const ids = text.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  const ids = text
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
   return [...new Set(ids)];
 }
 

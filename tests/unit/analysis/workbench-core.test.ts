@@ -111,7 +111,9 @@ describe('sessions.stats', () => {
 
   it('refuses a range outside the session or backwards with one sentence', async () => {
     core = AppCore.open({ dbPath: fixture(), transport: 'browser' });
-    await expect(core.handle('sessions.stats', { id: 1, fromS: 0.05 })).rejects.toThrow(/^The range starts at 0\.05 s, at or after the end of session 1 \(0\.0400000 s\); give a start below 0\.0400000 s\.$/);
+    await expect(core.handle('sessions.stats', { id: 1, fromS: 0.05 })).rejects.toThrow(
+      /^The range starts at 0\.05 s, at or after the end of session 1 \(0\.0400000 s\); give a start below 0\.0400000 s\.$/,
+    );
     await expect(core.handle('sessions.stats', { id: 1, fromS: 0, toS: 9 })).rejects.toThrow(/after the end of session 1/);
     await expect(core.handle('sessions.stats', { id: 1, fromS: 0.02, toS: 0.01 })).rejects.toThrow(/not after its start/);
     await expect(core.handle('sessions.stats', { id: 9 })).rejects.toThrow(/There is no session 9/);
@@ -157,7 +159,11 @@ describe('markers', () => {
     expect(a).toEqual({ id: a.id, sessionId: 1, kind: 'note', tS: 0.012, endS: null, label: 'radio on' });
     expect(b.endS).toBe(0.03);
     const list = await core.call('markers.list', { id: 1 });
-    expect(list.map((m) => [m.kind, m.label])).toEqual([['phase', 'baseline'], ['note', 'radio on'], ['note', 'burst']]);
+    expect(list.map((m) => [m.kind, m.label])).toEqual([
+      ['phase', 'baseline'],
+      ['note', 'radio on'],
+      ['note', 'burst'],
+    ]);
     await expect(core.handle('markers.add', { sessionId: 1, tS: 0.01, label: '   ' })).rejects.toThrow(/needs a label/);
     await expect(core.handle('markers.add', { sessionId: 1, tS: 0.02, endS: 0.01, label: 'x' })).rejects.toThrow(/must come after its start/);
     const phase = list[0]!;
@@ -172,8 +178,21 @@ describe('sessions.list', () => {
     const dbPath = fixture({ currentOnlyV: 3 });
     const db = openDatabase(dbPath);
     const repo = new SessionsRepo(db);
-    const id = repo.createSession({ name: 'second', kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current', 'voltage', 'power'], sampleRateHz: 10 });
-    repo.insertChunk(id, 0, 0, { periodNs: 1e8, count: 3, channels: ['current', 'voltage', 'power'], data: [Float32Array.of(1, 2, 3), Float32Array.of(5, 5, 5), Float32Array.of(5, 10, 15)] });
+    const id = repo.createSession({
+      name: 'second',
+      kind: 'power',
+      startMonoNs: 0,
+      meterId: null,
+      simulated: false,
+      channels: ['current', 'voltage', 'power'],
+      sampleRateHz: 10,
+    });
+    repo.insertChunk(id, 0, 0, {
+      periodNs: 1e8,
+      count: 3,
+      channels: ['current', 'voltage', 'power'],
+      data: [Float32Array.of(1, 2, 3), Float32Array.of(5, 5, 5), Float32Array.of(5, 10, 15)],
+    });
     repo.insertGap(id, { start_ns: 3e8, end_ns: 4e8, lost_samples: 1, reason: 'x' });
     repo.createSession({ name: 'empty', kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current'], sampleRateHz: 10 });
     closeDatabase(db);
@@ -182,7 +201,18 @@ describe('sessions.list', () => {
     expect(list.map((s) => s.name)).toEqual(['empty', 'second', 'fixture']);
     for (const s of list) {
       const one = await core.call('sessions.get', { id: s.id });
-      const pick = (x: typeof s) => [x.samples, x.gaps, x.lostSamples, x.meanPowerW, x.energyJ, x.powerSource, x.meanCurrentA, x.chargeC, x.nominalVoltageV, x.lastSampleS];
+      const pick = (x: typeof s) => [
+        x.samples,
+        x.gaps,
+        x.lostSamples,
+        x.meanPowerW,
+        x.energyJ,
+        x.powerSource,
+        x.meanCurrentA,
+        x.chargeC,
+        x.nominalVoltageV,
+        x.lastSampleS,
+      ];
       expect(pick(s)).toEqual(pick(one));
     }
     expect(list[1]!.energyJ).toBeCloseTo(3, 9);
@@ -205,8 +235,18 @@ describe('session management', () => {
     const db = openDatabase(dbPath);
     const repo = new SessionsRepo(db);
     const ids = [0, 1].map((n) => {
-      const id = repo.createSession({ name: `s${n}`, kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current'], sampleRateHz: 1e5, nominalVoltageV: null });
-      for (let k = 0; k < 100; k++) repo.insertChunk(id, k, k * 0.25e9, { periodNs: 1e4, count: 25_000, channels: ['current'], data: [new Float32Array(25_000).fill(k)] });
+      const id = repo.createSession({
+        name: `s${n}`,
+        kind: 'power',
+        startMonoNs: 0,
+        meterId: null,
+        simulated: false,
+        channels: ['current'],
+        sampleRateHz: 1e5,
+        nominalVoltageV: null,
+      });
+      for (let k = 0; k < 100; k++)
+        repo.insertChunk(id, k, k * 0.25e9, { periodNs: 1e4, count: 25_000, channels: ['current'], data: [new Float32Array(25_000).fill(k)] });
       repo.finishSession(id, 'complete', 25);
       return id;
     });
@@ -227,7 +267,12 @@ describe('session management', () => {
     const dbPath = join(dir, 'old.sqlite');
     // What databases created before incremental auto-vacuum look like: mode NONE.
     const created = openDatabase(dbPath);
-    new SessionsRepo(created).addMeter({ spec: 'x', driver: 'x', label: 'x', capabilities: { channels: ['current'], sampleRateHz: 1, digitalInputs: 0, deviceClock: false, simulated: false } as never });
+    new SessionsRepo(created).addMeter({
+      spec: 'x',
+      driver: 'x',
+      label: 'x',
+      capabilities: { channels: ['current'], sampleRateHz: 1, digitalInputs: 0, deviceClock: false, simulated: false } as never,
+    });
     created.pragma('auto_vacuum = NONE');
     created.exec('VACUUM');
     closeDatabase(created);
@@ -235,8 +280,18 @@ describe('session management', () => {
     expect(db.pragma('auto_vacuum', { simple: true })).toBe(0);
     const repo = new SessionsRepo(db);
     for (const n of [0, 1]) {
-      const id = repo.createSession({ name: `s${n}`, kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current'], sampleRateHz: 1e5, nominalVoltageV: null });
-      for (let k = 0; k < 40; k++) repo.insertChunk(id, k, k * 0.25e9, { periodNs: 1e4, count: 25_000, channels: ['current'], data: [new Float32Array(25_000).fill(k)] });
+      const id = repo.createSession({
+        name: `s${n}`,
+        kind: 'power',
+        startMonoNs: 0,
+        meterId: null,
+        simulated: false,
+        channels: ['current'],
+        sampleRateHz: 1e5,
+        nominalVoltageV: null,
+      });
+      for (let k = 0; k < 40; k++)
+        repo.insertChunk(id, k, k * 0.25e9, { periodNs: 1e4, count: 25_000, channels: ['current'], data: [new Float32Array(25_000).fill(k)] });
       repo.finishSession(id, 'complete', 10);
     }
     closeDatabase(db);

@@ -37,7 +37,10 @@ describe('ddi-profiler CLI', () => {
     const dir = tmp();
     const db = join(dir, 'db.sqlite');
     // A bad meter spec or duration is caught before the database is even created.
-    for (const args of [['record', '--meter', 'warp9'], ['record', '--meter', 'sim', '--duration', '0s']]) {
+    for (const args of [
+      ['record', '--meter', 'warp9'],
+      ['record', '--meter', 'sim', '--duration', '0s'],
+    ]) {
       expect(runCli(['--db', db, ...args]).code).toBe(1);
     }
     expect(existsSync(db)).toBe(false);

@@ -28,10 +28,17 @@ describe('inferInSlices', () => {
     const opts = { mode: 'iadi' as const, batchSize: 4, labels: idx.map((i) => ds.labels[i]), datasetIndices: idx };
     const whole = engine.infer(images, n, opts);
     const reports: number[] = [];
-    const sliced = inferInSlices(engine, images, n, opts, (recs, done) => {
-      expect(recs.length).toBe(done - (reports.at(-1) ?? 0));
-      reports.push(done);
-    }, 10);
+    const sliced = inferInSlices(
+      engine,
+      images,
+      n,
+      opts,
+      (recs, done) => {
+        expect(recs.length).toBe(done - (reports.at(-1) ?? 0));
+        reports.push(done);
+      },
+      10,
+    );
     // A slice of 10 rounds up to 3 batches of 4.
     expect(reports).toEqual([12, 23]);
     expect(sliced.map(stable)).toEqual(whole.map(stable));

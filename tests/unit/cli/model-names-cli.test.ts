@@ -19,7 +19,10 @@ describe('--model by name, the same in every command', () => {
   it('infer finds the test fixture by name (DDI_MODELS_DIR) and prints every image when sliced', () => {
     const r = runCli(['infer', '--model', 'tiny-random-test', '--dataset', 'sample', '--limit', '300', '--mode', 'static', '--json', '--backend', 'wasm']);
     expect(r.code).toBe(0);
-    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { datasetIndex: number; sampleIndex: number });
+    const recs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { datasetIndex: number; sampleIndex: number });
     // 300 images run in two engine calls (main/cli/infer-progress.ts); indices count on across them.
     expect(recs.map((x) => x.datasetIndex)).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(recs.map((x) => x.sampleIndex)).toEqual(Array.from({ length: 300 }, (_, i) => i));
@@ -31,7 +34,9 @@ describe('--model by name, the same in every command', () => {
     const i = runCli(['infer', '--model', 'nope', '--dataset', 'sample', '--limit', '1', '--mode', 'static']);
     for (const r of [e, i]) {
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/There is no model "nope" in .*; pass a model folder \(with model\.json\) or the name of an installed model: .*mgl2s-50.*static.*tiny-random-test\./);
+      expect(r.stderr).toMatch(
+        /There is no model "nope" in .*; pass a model folder \(with model\.json\) or the name of an installed model: .*mgl2s-50.*static.*tiny-random-test\./,
+      );
     }
     expect(e.stderr.trim()).toBe(i.stderr.trim());
   });

@@ -8,7 +8,24 @@ import { runCli } from '../../helpers/cli';
 describe('ddi-profiler profile', () => {
   it('runs with the simulated meter and prints one JSON object with the run summary', () => {
     const db = join(mkdtempSync(join(tmpdir(), 'ddi-prof-cli-')), 'db.sqlite');
-    const r = runCli(['--db', db, 'profile', '--model', 'tiny-random-test', '--meter', 'sim', '--limit', '30', '--warmup', '2', '--baseline', '0.5s', '--closing', '0.2s', '--json']);
+    const r = runCli([
+      '--db',
+      db,
+      'profile',
+      '--model',
+      'tiny-random-test',
+      '--meter',
+      'sim',
+      '--limit',
+      '30',
+      '--warmup',
+      '2',
+      '--baseline',
+      '0.5s',
+      '--closing',
+      '0.2s',
+      '--json',
+    ]);
     expect(r.stderr).toMatch(/SIMULATED/);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown> & {

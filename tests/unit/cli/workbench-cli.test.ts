@@ -18,14 +18,27 @@ beforeAll(() => {
   const d = openDatabase(db);
   const repo = new SessionsRepo(d);
   for (const name of ['first', 'second']) {
-    const id = repo.createSession({ name, kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current', 'voltage', 'power'], sampleRateHz: 1000 });
+    const id = repo.createSession({
+      name,
+      kind: 'power',
+      startMonoNs: 0,
+      meterId: null,
+      simulated: false,
+      channels: ['current', 'voltage', 'power'],
+      sampleRateHz: 1000,
+    });
     for (let c = 0; c < 8; c++) {
       if (name === 'first' && c === 4) {
         repo.insertGap(id, { start_ns: 1e9, end_ns: 1.25e9, lost_samples: 250, reason: 'meter disconnected' });
         continue;
       }
       const cur = Float32Array.from({ length: 250 }, (_, i) => 0.001 * (c * 250 + i));
-      repo.insertChunk(id, c, c * 0.25e9, { periodNs: 1e6, count: 250, channels: ['current', 'voltage', 'power'], data: [cur, new Float32Array(250).fill(2), cur.map((x) => 2 * x)] });
+      repo.insertChunk(id, c, c * 0.25e9, {
+        periodNs: 1e6,
+        count: 250,
+        channels: ['current', 'voltage', 'power'],
+        data: [cur, new Float32Array(250).fill(2), cur.map((x) => 2 * x)],
+      });
     }
     repo.finishSession(id, 'complete', 2);
   }

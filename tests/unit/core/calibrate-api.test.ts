@@ -89,7 +89,9 @@ describe('calibrate → profile with the table (simulated meter)', () => {
     } else {
       const e = await refusal('calibrate.start', { model: MODEL, runs: 4, limit: 60, backend: 'tensorflow' });
       expect(e.shape.code).toBe('backend-unavailable');
-      expect(e.shape.message).toMatch(/^The tensorflow backend is not available on this machine: .*tfjs-node.*; choose \w+ or leave the backend on its default\.$/);
+      expect(e.shape.message).toMatch(
+        /^The tensorflow backend is not available on this machine: .*tfjs-node.*; choose \w+ or leave the backend on its default\.$/,
+      );
     }
 
     const events: CalibrationProgressDto[] = [];
@@ -102,7 +104,9 @@ describe('calibrate → profile with the table (simulated meter)', () => {
         }
       });
     });
-    expect(await core.call('calibrate.start', { model: MODEL, runs: 4, limit: 60, backend: 'wasm', name: 'tiny-app', warmup: 2, baselineS: 0.3, closingS: 0.1 })).toEqual({ ok: true });
+    expect(
+      await core.call('calibrate.start', { model: MODEL, runs: 4, limit: 60, backend: 'wasm', name: 'tiny-app', warmup: 2, baselineS: 0.3, closingS: 0.1 }),
+    ).toEqual({ ok: true });
     expect((await refusal('calibrate.start', { model: MODEL, runs: 4, limit: 60 })).shape.code).toBe('busy');
     expect((await refusal('profile.start', { model: MODEL, mode: 'static', limit: 5 })).shape.code).toBe('busy');
     const end = await ended;

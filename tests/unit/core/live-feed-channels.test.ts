@@ -16,7 +16,12 @@ describe('LiveFeed channels and digital inputs', () => {
     try {
       const meter = new FakeMeter({ channels: ['current', 'voltage', 'power'], sampleRateHz: 1000, digitalInputs: 8, deviceClock: false, simulated: false });
       const batches: LiveBatch[] = [];
-      const feed = new LiveFeed(meter, 0, (b) => batches.push(b), () => ({ sessionId: 7, samples: 10, chargeC: 0.5, energyJ: 2.5, energySource: 'power' }));
+      const feed = new LiveFeed(
+        meter,
+        0,
+        (b) => batches.push(b),
+        () => ({ sessionId: 7, samples: 10, chargeC: 0.5, energyJ: 2.5, energySource: 'power' }),
+      );
       const chunk = makeChunk(0, 1000, 20, (i) => [0.1 * i, 5, 0.5 * i]);
       // D0 always high, D1 always low, D2 high only in the second 5 ms bucket's last sample.
       chunk.digital = Uint8Array.from({ length: 20 }, (_, i) => 0b001 | (i === 9 ? 0b100 : 0));
@@ -60,7 +65,14 @@ describe('running totals of a recording', () => {
 
   it('uses the nominal supply for a current-only meter and says so', () => {
     const repo = new SessionsRepo(openDatabase(join(mkdtempSync(join(tmpdir(), 'ddi-tot-')), 'db.sqlite')));
-    const meter = new FakeMeter({ channels: ['current'], sampleRateHz: 1000, digitalInputs: 0, deviceClock: false, simulated: false, nominalVoltageV: 3 } as never);
+    const meter = new FakeMeter({
+      channels: ['current'],
+      sampleRateHz: 1000,
+      digitalInputs: 0,
+      deviceClock: false,
+      simulated: false,
+      nominalVoltageV: 3,
+    } as never);
     const rec = new SessionRecorder(repo, meter, { name: 't' });
     meter.push({ t0Ns: rec.startNs, periodNs: 1e6, count: 500, channels: ['current'], data: [new Float32Array(500).fill(0.01)] });
     rec.stop();

@@ -43,7 +43,9 @@ describe('models through the API contract', () => {
 
   it('names a missing model and refuses a budget in a mode without halting', async () => {
     // The CLI's sentence (model-resolver.ts), names only: the app never takes a folder path.
-    await expect(core.call('models.run', { model: 'nope', mode: 'static', limit: 1 })).rejects.toThrow(/no model "nope" in .*; pass the name of an installed model: .*static.*tiny-random-test/);
+    await expect(core.call('models.run', { model: 'nope', mode: 'static', limit: 1 })).rejects.toThrow(
+      /no model "nope" in .*; pass the name of an installed model: .*static.*tiny-random-test/,
+    );
     await expect(core.call('models.run', { model: 'tests/fixtures/models/tiny-random-test', mode: 'static', limit: 1 })).rejects.toThrow(/no model/);
     const e = await core.handle('models.run', { model: 'tiny-random-test', mode: 'static', budget: '1MMAC', limit: 1 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiError);

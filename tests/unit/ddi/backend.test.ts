@@ -56,7 +56,11 @@ describe('optional backend loading', () => {
       throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: /x\nmore');
     };
     expect(tryRequire(addonMissing)).toEqual({ ok: false, error: 'The Node.js native addon module (tfjs_binding.node) can not be found at path: /x' });
-    expect(tryRequire(() => { throw 'a string'; })).toEqual({ ok: false, error: 'a string' });
+    expect(
+      tryRequire(() => {
+        throw 'a string';
+      }),
+    ).toEqual({ ok: false, error: 'a string' });
     expect(tryRequire(() => ({}))).toEqual({ ok: true });
   });
 });

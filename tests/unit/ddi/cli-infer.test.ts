@@ -27,7 +27,10 @@ describe('ddi-profiler infer', () => {
   afterEach(() => vi.restoreAllMocks());
   it('prints one JSON record per image with the MACs it spent, within the budget', async () => {
     const out = await run(['--model', MODEL, '--dataset', 'sample', '--limit', '4', '--mode', 'ddi', '--budget', '3MMAC', '--json', '--backend', 'wasm']);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     for (const r of lines) {
       expect(r.mode).toBe('ddi');

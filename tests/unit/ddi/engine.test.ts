@@ -44,52 +44,61 @@ function maxAbsDiff(a: number[], b: number[]): number {
 }
 
 function realSkipSuite(backend: string): void {
- describe(`real skipping equals the masked training path (${backend})`, () => {
-  for (const [label, mk] of [['ResNet', tinyResnet], ['DenseNet', tinyDensenet]] as const) {
-    // pOn 0.6 mostly exercises gather/scatter on row subsets, 0.9 (7 of 8 rows) the full batch with a row blend.
-    for (const [batch, pOn] of [[1, 0.6], [3, 0.6], [8, 0.6], [8, 0.9]] as const) {
-      it(`${label}, batch ${batch}, random gate patterns (p_on ${pOn}): logits within 1e-5 and MACs equal the training cost`, () => {
-        const cfg = mk();
-        const n = 8;
-        const images = randomImages(n, 8, 8, 1, 3);
-        const forced = randomPatterns(cfg, n, 17 + batch, pOn);
-        const ref = masked(cfg, 21, images, n, forced);
-        engine.useModel(buildModel(cfg, 21));
-        const recs = engine.infer(images, n, { mode: 'iadi', forced, batchSize: batch });
-        recs.forEach((r, i) => {
-          expect(maxAbsDiff(r.logits, ref.logits[i]!)).toBeLessThanOrEqual(1e-5);
-          // Training cost counts exit heads too (all computed in training); inference in iadi mode runs none.
-          const exitMacs = engine.info().exitMacs;
-          expect(r.macs).toBeCloseTo(ref.cost[i]! - exitMacs, 0);
+  describe(`real skipping equals the masked training path (${backend})`, () => {
+    for (const [label, mk] of [
+      ['ResNet', tinyResnet],
+      ['DenseNet', tinyDensenet],
+    ] as const) {
+      // pOn 0.6 mostly exercises gather/scatter on row subsets, 0.9 (7 of 8 rows) the full batch with a row blend.
+      for (const [batch, pOn] of [
+        [1, 0.6],
+        [3, 0.6],
+        [8, 0.6],
+        [8, 0.9],
+      ] as const) {
+        it(`${label}, batch ${batch}, random gate patterns (p_on ${pOn}): logits within 1e-5 and MACs equal the training cost`, () => {
+          const cfg = mk();
+          const n = 8;
+          const images = randomImages(n, 8, 8, 1, 3);
+          const forced = randomPatterns(cfg, n, 17 + batch, pOn);
+          const ref = masked(cfg, 21, images, n, forced);
+          engine.useModel(buildModel(cfg, 21));
+          const recs = engine.infer(images, n, { mode: 'iadi', forced, batchSize: batch });
+          recs.forEach((r, i) => {
+            expect(maxAbsDiff(r.logits, ref.logits[i]!)).toBeLessThanOrEqual(1e-5);
+            // Training cost counts exit heads too (all computed in training); inference in iadi mode runs none.
+            const exitMacs = engine.info().exitMacs;
+            expect(r.macs).toBeCloseTo(ref.cost[i]! - exitMacs, 0);
+          });
+          // The patterns really skipped something; for ResNet also a downsampling block (its shortcut runs).
+          expect(recs.some((r) => r.blocksSkipped.length > 0)).toBe(true);
+          if (label === 'ResNet')
+            expect(recs.some((r) => r.blocksSkipped.some((l) => buildLayout(cfg).trunk.find((u) => u.layer === l)!.projection))).toBe(true);
         });
-        // The patterns really skipped something; for ResNet also a downsampling block (its shortcut runs).
-        expect(recs.some((r) => r.blocksSkipped.length > 0)).toBe(true);
-        if (label === 'ResNet') expect(recs.some((r) => r.blocksSkipped.some((l) => buildLayout(cfg).trunk.find((u) => u.layer === l)!.projection))).toBe(true);
-      });
-    }
-  }
-  it('early-exit answers equal the masked exit logits', () => {
-    const cfg = tinyResnet();
-    const n = 12;
-    const images = randomImages(n, 8, 8, 1, 5);
-    const forced = randomPatterns(cfg, n, 3);
-    const ref = masked(cfg, 4, images, n, forced);
-    engine.useModel(buildModel(cfg, 4));
-    const min = engine.minimumBudget('macs', 'ddi');
-    const exitsSeen = new Set<string>();
-    for (const f of [1, 1.2, 1.5, 2]) {
-      const recs = engine.infer(images, n, { mode: 'ddi', forced, budget: { kind: 'macs', value: min * f } });
-      for (const [i, r] of recs.entries()) {
-        exitsSeen.add(r.exitId);
-        const want = r.exit === null ? ref.logits[i]! : ref.exits[r.exit]![i]!;
-        expect(maxAbsDiff(r.logits, want)).toBeLessThanOrEqual(1e-5);
-        expect(r.halted).toBe(r.exit !== null);
       }
     }
-    expect(exitsSeen.has('exit0')).toBe(true);
-    expect(exitsSeen.size).toBeGreaterThan(1);
+    it('early-exit answers equal the masked exit logits', () => {
+      const cfg = tinyResnet();
+      const n = 12;
+      const images = randomImages(n, 8, 8, 1, 5);
+      const forced = randomPatterns(cfg, n, 3);
+      const ref = masked(cfg, 4, images, n, forced);
+      engine.useModel(buildModel(cfg, 4));
+      const min = engine.minimumBudget('macs', 'ddi');
+      const exitsSeen = new Set<string>();
+      for (const f of [1, 1.2, 1.5, 2]) {
+        const recs = engine.infer(images, n, { mode: 'ddi', forced, budget: { kind: 'macs', value: min * f } });
+        for (const [i, r] of recs.entries()) {
+          exitsSeen.add(r.exitId);
+          const want = r.exit === null ? ref.logits[i]! : ref.exits[r.exit]![i]!;
+          expect(maxAbsDiff(r.logits, want)).toBeLessThanOrEqual(1e-5);
+          expect(r.halted).toBe(r.exit !== null);
+        }
+      }
+      expect(exitsSeen.has('exit0')).toBe(true);
+      expect(exitsSeen.size).toBeGreaterThan(1);
+    });
   });
-});
 }
 
 realSkipSuite(BACKEND);
@@ -139,7 +148,11 @@ describe('modes', () => {
 
 describe('hard budgets', () => {
   it('never exceed the budget (property test over models, gates, budgets, batch sizes)', () => {
-    const models = [tinyResnet(), tinyDensenet(), tinyResnet({ gates: { layer: true, channel: false, groupSize: 2, initBias: 0, channelHidden: 4, layerHidden: 3 } })];
+    const models = [
+      tinyResnet(),
+      tinyDensenet(),
+      tinyResnet({ gates: { layer: true, channel: false, groupSize: 2, initBias: 0, channelHidden: 4, layerHidden: 3 } }),
+    ];
     const built = models.map((cfg) => {
       engine.useModel(buildModel(cfg, 31));
       return cfg;

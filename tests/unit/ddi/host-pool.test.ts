@@ -30,7 +30,11 @@ describe('host pooling from the wasm heap (gate input)', () => {
     expect(WebAssembly.validate(GAP_MODULE)).toBe(true);
     const pooler = new WasmPooler(wasmHeapAccess()!);
     expect(pooler.usesSimdKernel).toBe(true);
-    for (const [n, h, w, c] of [[1, 28, 28, 16], [3, 7, 5, 64], [2, 3, 3, 6]] as const) {
+    for (const [n, h, w, c] of [
+      [1, 28, 28, 16],
+      [3, 7, 5, 64],
+      [2, 3, 3, 6],
+    ] as const) {
       const x = tf.randomNormal([n, h, w, c], 0.5, 1, 'float32', 11) as tf.Tensor4D;
       const ref = tf.mean(x, [1, 2]).dataSync();
       const got = pooler.pool(x)!;

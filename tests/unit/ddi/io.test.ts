@@ -50,7 +50,8 @@ describe('model files', () => {
       expect(loaded.metadata.randomWeights).toBe(true);
       const a = m.readValuesSync();
       const b = loaded.model.readValuesSync();
-      for (const [k, v] of a) expect(Buffer.from(b.get(k)!.buffer, b.get(k)!.byteOffset, b.get(k)!.byteLength).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength))).toBe(true);
+      for (const [k, v] of a)
+        expect(Buffer.from(b.get(k)!.buffer, b.get(k)!.byteOffset, b.get(k)!.byteLength).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength))).toBe(true);
       m.dispose();
       loaded.model.dispose();
     }

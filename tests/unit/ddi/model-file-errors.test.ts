@@ -56,7 +56,9 @@ describe('model files: one sentence for each way they can be broken', () => {
   it('a damaged 4 KiB page of model.json says where, without quoting the damaged bytes', () => {
     const dir = copyModel();
     damage(join(dir, 'model.json'), 4096, 4096);
-    expect(refusal(dir)).toMatch(new RegExp(`^Model ${dir}: model\\.json is not valid JSON( at line \\d+)?; the file is damaged, re-export or re-copy the model\\.$`));
+    expect(refusal(dir)).toMatch(
+      new RegExp(`^Model ${dir}: model\\.json is not valid JSON( at line \\d+)?; the file is damaged, re-export or re-copy the model\\.$`),
+    );
   });
 
   it('a damaged page of weights.bin', () => {
@@ -73,11 +75,15 @@ describe('model files: one sentence for each way they can be broken', () => {
       writeFileSync(join(dir, 'model.json'), JSON.stringify(m).replace('"__INF__"', '1e999'));
       return dir;
     };
-    expect(refusal(edit((m) => (m.architecture.gates.initBias = '__INF__')))).toMatch(/field architecture\.gates\.initBias: Invalid input: expected number, received Infinity\)\.$/);
+    expect(refusal(edit((m) => (m.architecture.gates.initBias = '__INF__')))).toMatch(
+      /field architecture\.gates\.initBias: Invalid input: expected number, received Infinity\)\.$/,
+    );
     expect(refusal(edit((m) => (m.normalization = { mean: [0], std: [0] })))).toMatch(/standard deviation that is not positive/);
     expect(
       refusal(
-        edit((m) => m.costTables.push({ name: 'bad', kind: 'latency', unit: 's', source: 'test', entries: { classifier: { fixed: -1, anyChannel: 0, perChannel: 0 } } })),
+        edit((m) =>
+          m.costTables.push({ name: 'bad', kind: 'latency', unit: 's', source: 'test', entries: { classifier: { fixed: -1, anyChannel: 0, perChannel: 0 } } }),
+        ),
       ),
     ).toMatch(/cost table "bad" gives unit classifier a negative cost/);
   });

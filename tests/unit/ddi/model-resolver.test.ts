@@ -51,7 +51,9 @@ describe('model resolver', () => {
 
   it('refuses an unknown name in one sentence naming the folders searched and the installed models', () => {
     const e = refusal(() => resolveModelDir('gamma', [shipped, user]));
-    expect(e.message).toBe(`There is no model "gamma" in ${shipped} or ${user}; pass a model folder (with model.json) or the name of an installed model: alpha, beta.`);
+    expect(e.message).toBe(
+      `There is no model "gamma" in ${shipped} or ${user}; pass a model folder (with model.json) or the name of an installed model: alpha, beta.`,
+    );
     expect((e as Error & { code?: string }).code).toBe('no-model');
     expect(refusal(() => resolveModelDir('x', [join(root, 'none')])).message).toMatch(/installed model: none\.$/);
   });

@@ -33,7 +33,11 @@ describe('backbone shapes', () => {
     });
   }
   it('paper-scale ResNet-38/74/110 layouts have 18/36/54 blocks and 16/32/64 widths', () => {
-    for (const [name, n] of [['resnet38', 18], ['resnet74', 36], ['resnet110', 54]] as const) {
+    for (const [name, n] of [
+      ['resnet38', 18],
+      ['resnet74', 36],
+      ['resnet110', 54],
+    ] as const) {
       const lay = buildLayout(PRESETS[name]!());
       expect(lay.numLayers).toBe(n);
       expect(lay.finalC).toBe(64);
@@ -45,7 +49,13 @@ describe('backbone shapes', () => {
 
 describe('MAC counts', () => {
   it('matches a hand count for a 1-1-1 ResNet on 8×8×1', () => {
-    const cfg = resnetConfig({ blocksPerStage: [1, 1, 1], widths: [4, 8, 16], input: { height: 8, width: 8, channels: 1 }, gates: { layer: false, channel: false }, exits: { afterUnit: [] } });
+    const cfg = resnetConfig({
+      blocksPerStage: [1, 1, 1],
+      widths: [4, 8, 16],
+      input: { height: 8, width: 8, channels: 1 },
+      gates: { layer: false, channel: false },
+      exits: { afterUnit: [] },
+    });
     // stem 8·8·9·1·4; block0 2·(8·8·9·4·4); block1 4·4·9·4·8 + 4·4·9·8·8 + 4·4·4·8; block2 2·2·9·8·16 + 2·2·9·16·16 + 2·2·8·16; fc 16·10
     const expected = 2304 + 18432 + (4608 + 9216 + 512) + (4608 + 9216 + 512) + 160;
     expect(summarizeCost(buildLayout(cfg)).backboneMacs).toBe(expected);
@@ -194,7 +204,13 @@ describe('DenseNet batch statistics with masked channels', () => {
   it('maskedMoments leaves out the samples a channel is masked for', () => {
     // B=2, H=1, W=2, C=2; channel 1 is present in sample 0 only.
     const t = tf.tensor4d([1, 10, 3, 20, /* sample 1 */ 5, 0, 7, 0], [2, 1, 2, 2]);
-    const m = maskedMoments(t, tf.tensor2d([[1, 1], [1, 0]]));
+    const m = maskedMoments(
+      t,
+      tf.tensor2d([
+        [1, 1],
+        [1, 0],
+      ]),
+    );
     expect(Array.from(m.mean.dataSync())).toEqual([4, 15]);
     expect(Array.from(m.variance.dataSync())).toEqual([5, 25]);
     expect(Array.from(m.count.dataSync())).toEqual([4, 2]);
@@ -207,7 +223,8 @@ describe('DenseNet batch statistics with masked channels', () => {
     const m = buildModel(tinyDensenet(), 4);
     const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
     const on: GatePattern = { layer: [], channel: m.layout.trunk.map((u) => (u.groups > 0 ? Array(u.groups).fill(true) : null)) };
-    const run = (o: Parameters<DdiModel['forwardTrain']>[1]) => tf.tidy(() => Array.from(m.forwardTrain(x, { training: true, updateStats: false, ...o }).logits.dataSync()));
+    const run = (o: Parameters<DdiModel['forwardTrain']>[1]) =>
+      tf.tidy(() => Array.from(m.forwardTrain(x, { training: true, updateStats: false, ...o }).logits.dataSync()));
     const plain = run({ gates: 'all-on' });
     const forcedOn = run({ forced: [on, on, on, on] });
     forcedOn.forEach((v, i) => expect(v).toBeCloseTo(plain[i]!, 4));
@@ -273,8 +290,12 @@ describe('straight-through estimator', () => {
     const z = tf.tensor1d([-12, -0.1, 0, 0.1, 12]);
     const w = tf.tensor1d([1, 2, 3, 4, 5]);
     expect(Array.from(hardGateFromLogit(z).dataSync())).toEqual(Array.from(hardThresholdSTE(tf.sigmoid(z)).dataSync()));
-    const viaLogit = tf.grad((q: tf.Tensor) => tf.sum(tf.mul(hardGateFromLogit(q), w)))(z).dataSync();
-    const viaSigmoid = tf.grad((q: tf.Tensor) => tf.sum(tf.mul(hardThresholdSTE(tf.sigmoid(q)), w)))(z).dataSync();
+    const viaLogit = tf
+      .grad((q: tf.Tensor) => tf.sum(tf.mul(hardGateFromLogit(q), w)))(z)
+      .dataSync();
+    const viaSigmoid = tf
+      .grad((q: tf.Tensor) => tf.sum(tf.mul(hardThresholdSTE(tf.sigmoid(q)), w)))(z)
+      .dataSync();
     expect(Array.from(viaLogit)).toEqual([1, 2, 3, 4, 5].map((v) => v * LOGIT_STE_SLOPE));
     // At the threshold both forms agree; a confident gate (|z| = 12) gets ~6e-6 of it from the sigmoid form.
     expect(viaSigmoid[2]).toBeCloseTo(viaLogit[2]!, 6);
@@ -285,7 +306,13 @@ describe('straight-through estimator', () => {
     const z = tf.tensor1d([-12, -LOGIT_STE_BOUND + 1, 0, LOGIT_STE_BOUND - 1, 12]);
     expect(Array.from(hardGateFromLogitBounded(z).dataSync())).toEqual(Array.from(hardGateFromLogit(z).dataSync()));
     // + 0 turns -0 into 0.
-    const grad = (w: number[]) => Array.from(tf.grad((q: tf.Tensor) => tf.sum(tf.mul(hardGateFromLogitBounded(q), tf.tensor1d(w))))(z).dataSync(), (v) => v + 0);
+    const grad = (w: number[]) =>
+      Array.from(
+        tf
+          .grad((q: tf.Tensor) => tf.sum(tf.mul(hardGateFromLogitBounded(q), tf.tensor1d(w))))(z)
+          .dataSync(),
+        (v) => v + 0,
+      );
     const s = LOGIT_STE_SLOPE;
     // dy > 0: descent lowers z. Outward only for z = -12.
     expect(grad([1, 1, 1, 1, 1])).toEqual([0, s, s, s, s]);

@@ -190,13 +190,26 @@ afterAll(() => engine.dispose());
 describe('protobuf writer', () => {
   it('encodes varints, negative int64, floats, strings and nested messages as the wire format defines', () => {
     const w = new ProtoWriter();
-    w.int(1, 300).int(2, 0).int(3, -1).float(4, 1.5).string(5, 'ab').int(6, 2 ** 40 + 5);
+    w.int(1, 300)
+      .int(2, 0)
+      .int(3, -1)
+      .float(4, 1.5)
+      .string(5, 'ab')
+      .int(6, 2 ** 40 + 5);
     w.message(7, (m) => m.int(1, 150));
     const b = w.finish();
     // Field 1, varint 300: key 0x08, then 0xAC 0x02 (protobuf's own encoding example).
     expect(Array.from(b.subarray(0, 3))).toEqual([0x08, 0xac, 0x02]);
     const fs = decode(b);
-    expect(fs.map((f) => [f.field, f.wire])).toEqual([[1, 0], [2, 0], [3, 0], [4, 5], [5, 2], [6, 0], [7, 2]]);
+    expect(fs.map((f) => [f.field, f.wire])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 5],
+      [5, 2],
+      [6, 0],
+      [7, 2],
+    ]);
     expect(fs[0]!.num).toBe(300);
     expect(fs[2]!.num).toBe(-1);
     expect(fs[3]!.num).toBe(1.5);

@@ -52,34 +52,39 @@ describe.skipIf(!ort.ok)(`ONNX Runtime executor equals the tfjs runtime on ${N} 
   const ds = loadDataset('sample', 'test');
   const indices = Array.from({ length: N }, (_, i) => i);
   for (const name of MODELS) {
-    it(`${name}: static, iadi, radi and ddi (MAC budgets), batch 32 and 1`, () => {
-      const dir = join('data/models', name);
-      const info = tfjs.loadModel(dir);
-      onnx.loadModel(dir);
-      expect(onnx.backendInfo().name).toBe('ort');
-      const images = datasetImages(ds, indices, info.input);
-      const labels = indices.map((i) => ds.labels[i]);
-      const runs: { mode: InferenceMode; budget?: Budget; batchSize: number }[] = [];
-      for (const batchSize of [32, 1]) {
-        runs.push({ mode: 'static', batchSize }, { mode: 'iadi', batchSize });
-        for (const mode of ['radi', 'ddi'] as const) {
-          const min = tfjs.minimumBudget('macs', mode);
-          for (const f of [1, 1.6]) runs.push({ mode, budget: { kind: 'macs', value: Math.min(min * f, info.backboneMacs + info.gateMacs + info.exitMacs) }, batchSize });
+    it(
+      `${name}: static, iadi, radi and ddi (MAC budgets), batch 32 and 1`,
+      () => {
+        const dir = join('data/models', name);
+        const info = tfjs.loadModel(dir);
+        onnx.loadModel(dir);
+        expect(onnx.backendInfo().name).toBe('ort');
+        const images = datasetImages(ds, indices, info.input);
+        const labels = indices.map((i) => ds.labels[i]);
+        const runs: { mode: InferenceMode; budget?: Budget; batchSize: number }[] = [];
+        for (const batchSize of [32, 1]) {
+          runs.push({ mode: 'static', batchSize }, { mode: 'iadi', batchSize });
+          for (const mode of ['radi', 'ddi'] as const) {
+            const min = tfjs.minimumBudget('macs', mode);
+            for (const f of [1, 1.6])
+              runs.push({ mode, budget: { kind: 'macs', value: Math.min(min * f, info.backboneMacs + info.gateMacs + info.exitMacs) }, batchSize });
+          }
         }
-      }
-      const lines: string[] = [];
-      for (const r of runs) {
-        // Batch 1 (the profiler's) on a quarter of the images in the normal suite: the two cores are shared.
-        const n = r.batchSize === 1 && !FULL ? N / 4 : N;
-        const opts = { mode: r.mode, budget: r.budget ?? null, batchSize: r.batchSize, labels, datasetIndices: indices };
-        const a = tfjs.infer(images.subarray(0, (images.length / N) * n), n, opts);
-        const b = onnx.infer(images.subarray(0, (images.length / N) * n), n, opts);
-        expect(b[0]!.backend).toMatch(/^ort \d+\.\d+\.\d+$/);
-        const worst = compare(a, b);
-        expect(worst).toBeLessThanOrEqual(1e-4);
-        lines.push(`${r.mode}${r.budget ? ` ${(r.budget.value / 1e6).toFixed(2)}M` : ''} b${r.batchSize}: max |Δlogit| ${worst.toExponential(1)}`);
-      }
-      console.log(`${name}: ${lines.join('; ')}`);
-    }, FULL ? 900_000 : 300_000); // two runtimes × 24 runs on a shared 2-core machine
+        const lines: string[] = [];
+        for (const r of runs) {
+          // Batch 1 (the profiler's) on a quarter of the images in the normal suite: the two cores are shared.
+          const n = r.batchSize === 1 && !FULL ? N / 4 : N;
+          const opts = { mode: r.mode, budget: r.budget ?? null, batchSize: r.batchSize, labels, datasetIndices: indices };
+          const a = tfjs.infer(images.subarray(0, (images.length / N) * n), n, opts);
+          const b = onnx.infer(images.subarray(0, (images.length / N) * n), n, opts);
+          expect(b[0]!.backend).toMatch(/^ort \d+\.\d+\.\d+$/);
+          const worst = compare(a, b);
+          expect(worst).toBeLessThanOrEqual(1e-4);
+          lines.push(`${r.mode}${r.budget ? ` ${(r.budget.value / 1e6).toFixed(2)}M` : ''} b${r.batchSize}: max |Δlogit| ${worst.toExponential(1)}`);
+        }
+        console.log(`${name}: ${lines.join('; ')}`);
+      },
+      FULL ? 900_000 : 300_000,
+    ); // two runtimes × 24 runs on a shared 2-core machine
   }
 });

@@ -22,7 +22,9 @@ describe('ONNX Runtime missing', () => {
       const info = engine.backendInfo();
       expect(info.name).toBe('wasm');
       expect(info.notes).toHaveLength(1);
-      expect(info.notes[0]).toMatch(/^Using the wasm backend because ONNX Runtime \(onnxruntime-node\) is not installed \(`npm install onnxruntime-node` would add it\)/);
+      expect(info.notes[0]).toMatch(
+        /^Using the wasm backend because ONNX Runtime \(onnxruntime-node\) is not installed \(`npm install onnxruntime-node` would add it\)/,
+      );
       expect(info.notes[0]).not.toContain('\n'); // one line (tfjs-node's own load error may carry a period)
       engine.loadModel(MODEL);
       const [rec] = engine.infer(new Float32Array(28 * 28).fill(0.5), 1, { mode: 'iadi' });
@@ -38,7 +40,9 @@ describe('ONNX Runtime missing', () => {
     });
     const engine = await DdiEngine.create();
     try {
-      expect(engine.backendInfo().notes[0]).toMatch(/ONNX Runtime \(onnxruntime-node\) did not load \(libonnxruntime\.so\.1: cannot open shared object file: No such file or directory\)/);
+      expect(engine.backendInfo().notes[0]).toMatch(
+        /ONNX Runtime \(onnxruntime-node\) did not load \(libonnxruntime\.so\.1: cannot open shared object file: No such file or directory\)/,
+      );
     } finally {
       engine.dispose();
     }

@@ -57,7 +57,10 @@ function initializerDims(bytes: Uint8Array): Map<string, number[]> {
   const dims = new Map<string, number[]>();
   for (const t of read(graph).filter((f) => f.field === 5)) {
     const fs = read(t.bytes);
-    dims.set(new TextDecoder().decode(fs.find((f) => f.field === 8)!.bytes), fs.filter((f) => f.field === 1).map((f) => f.num));
+    dims.set(
+      new TextDecoder().decode(fs.find((f) => f.field === 8)!.bytes),
+      fs.filter((f) => f.field === 1).map((f) => f.num),
+    );
   }
   return dims;
 }
@@ -130,7 +133,10 @@ describe.skipIf(!ort.ok)('ONNX Runtime executor', () => {
     expect(unfused.stats.runs).toBe(lay.trunk.length + 1);
     for (let k = 0; k < a.length; k++) expect(Math.abs(a[k]! - b[k]!)).toBeLessThan(1e-5);
     // Skip two blocks without projection: two fewer session runs.
-    const skippable = lay.trunk.map((u, ti) => (u.kind === 'block' && !u.projection && ti > 1 ? ti : -1)).filter((t) => t >= 0).slice(0, 2);
+    const skippable = lay.trunk
+      .map((u, ti) => (u.kind === 'block' && !u.projection && ti > 1 ? ti : -1))
+      .filter((t) => t >= 0)
+      .slice(0, 2);
     unfused.stats.runs = 0;
     run(unfused, new Set(skippable));
     expect(unfused.stats.runs).toBe(lay.trunk.length + 1 - 2);
@@ -199,9 +205,29 @@ describe('--backend', () => {
       out += String(chunk);
       return true;
     });
-    await program.parseAsync(['node', 'ddi-profiler', 'infer', '--model', MODEL, '--dataset', 'sample', '--limit', '3', '--mode', 'ddi', '--budget', '3MMAC', '--json', '--backend', 'ort']);
+    await program.parseAsync([
+      'node',
+      'ddi-profiler',
+      'infer',
+      '--model',
+      MODEL,
+      '--dataset',
+      'sample',
+      '--limit',
+      '3',
+      '--mode',
+      'ddi',
+      '--budget',
+      '3MMAC',
+      '--json',
+      '--backend',
+      'ort',
+    ]);
     vi.restoreAllMocks();
-    const recs = out.trim().split('\n').map((l) => JSON.parse(l));
+    const recs = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(recs).toHaveLength(3);
     for (const r of recs) {
       expect(r.backend).toMatch(/^ort 1\.\d+\.\d+$/);
@@ -217,7 +243,17 @@ describe.skipIf(!ort.ok)('engine worker on ONNX Runtime', () => {
     mkdirSync(resolve('.cache'), { recursive: true });
     dir = mkdtempSync(join(resolve('.cache'), 'ddi-worker-ort-'));
     const workerPath = join(dir, 'ddi-worker.cjs');
-    await build({ entryPoints: ['main/ddi/worker/entry.ts'], outfile: workerPath, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning', plugins: [tfjsGradientsPlugin] });
+    await build({
+      entryPoints: ['main/ddi/worker/entry.ts'],
+      outfile: workerPath,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      packages: 'external',
+      logLevel: 'warning',
+      plugins: [tfjsGradientsPlugin],
+    });
     host = new EngineWorkerHost({ workerPath });
   });
   afterAll(async () => {

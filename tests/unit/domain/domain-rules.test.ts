@@ -24,12 +24,7 @@ describe('domain module', () => {
     expect(INFERENCE_MODES.filter(takesBudget)).toEqual(['radi', 'ddi']);
     expect(INFERENCE_MODES.filter(usesGates)).toEqual(['iadi', 'ddi']);
     expect([budgetedMode(true), budgetedMode(false)]).toEqual(['ddi', 'radi']);
-    expect([defaultMode(true, true), defaultMode(false, true), defaultMode(true, false), defaultMode(false, false)]).toEqual([
-      'ddi',
-      'radi',
-      'iadi',
-      'static',
-    ]);
+    expect([defaultMode(true, true), defaultMode(false, true), defaultMode(true, false), defaultMode(false, false)]).toEqual(['ddi', 'radi', 'iadi', 'static']);
   });
 
   it('formats MACs with fixed decimals for the CLI and 3 significant digits for the app, FLOPs as 2×MACs', () => {
@@ -77,7 +72,21 @@ describe('inference record over the contract', () => {
   };
 
   it('reaches the app whole: logits and the cost tables used are not dropped by the contract', () => {
-    const run = { model: 'm', backend: 'cpu', mode: 'ddi', budget: '2MMAC', dataset: 'sample', count: 1, correct: 1, meanMacs: 1.9e6, staticMacs: 5e6, withinBudget: 1, exitCounts: { exit0: 1 }, meanWallS: 0.001, records: [record] };
+    const run = {
+      model: 'm',
+      backend: 'cpu',
+      mode: 'ddi',
+      budget: '2MMAC',
+      dataset: 'sample',
+      count: 1,
+      correct: 1,
+      meanMacs: 1.9e6,
+      staticMacs: 5e6,
+      withinBudget: 1,
+      exitCounts: { exit0: 1 },
+      meanWallS: 0.001,
+      records: [record],
+    };
     expect(calls['models.run'].output.parse(run).records[0]).toEqual(record);
   });
 

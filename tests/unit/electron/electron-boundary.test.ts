@@ -14,9 +14,7 @@ const electronDir = join(mainDir, 'electron');
 const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|cjs|jsx)$/;
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : SOURCE.test(e.name) ? [join(dir, e.name)] : [],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : SOURCE.test(e.name) ? [join(dir, e.name)] : []));
 }
 
 const isElectronSpecifier = (spec: string) => spec === 'electron' || spec.startsWith('electron/');
@@ -28,7 +26,10 @@ const isElectronSpecifier = (spec: string) => spec === 'electron' || spec.starts
  * module.require('electron')).
  */
 export function electronImportsIn(source: string): string[] {
-  const found = ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName).filter(isElectronSpecifier);
+  const found = ts
+    .preProcessFile(source, true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter(isElectronSpecifier);
   const file = ts.createSourceFile('x.ts', source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TSX);
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) && node.arguments.length >= 1) {

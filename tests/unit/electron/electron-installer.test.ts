@@ -125,7 +125,7 @@ describe(`Electron's installer on Node ${process.versions.node}`, () => {
   it("the installer's native zip extractor loads and unpacks a zip", async () => {
     const dir = tempDir();
     const zip = join(dir, 'electron.zip');
-    writeFileSync(zip, storedZip({ 'version': 'v0.0.0-test', 'resources/default_app.txt': 'hello from the zip' }));
+    writeFileSync(zip, storedZip({ version: 'v0.0.0-test', 'resources/default_app.txt': 'hello from the zip' }));
     const { extract } = requireFromElectron('@electron-internal/extract-zip') as {
       extract: (zipPath: string, o: { dir: string }) => Promise<void>;
     };

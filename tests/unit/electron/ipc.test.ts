@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_NAMES, EVENT_NAMES, ipcChannelForCall, ipcChannelForEvent, type CallName } from '../../../main/api/contract';
 import { createDeliverExport, withFormatExtension } from '../../../main/electron/export-flow';
-import {
-  FORBIDDEN_CODE,
-  errorToShape,
-  forwardEvents,
-  registerIpc,
-  type InvokeEventLike,
-  type IpcMainLike,
-  type IpcResult,
-} from '../../../main/electron/ipc';
+import { FORBIDDEN_CODE, errorToShape, forwardEvents, registerIpc, type InvokeEventLike, type IpcMainLike, type IpcResult } from '../../../main/electron/ipc';
 import { APP_ENTRY_URL } from '../../../main/electron/security-rules';
 import { TypedEmitter } from '../../../main/util/emitter';
 
@@ -45,8 +37,7 @@ function setup(dispatch: (name: CallName, input: unknown) => Promise<unknown> = 
     },
     log: (m) => logs.push(m),
   });
-  const invoke = (name: CallName, event: InvokeEventLike, ...args: unknown[]) =>
-    handlers.get(ipcChannelForCall(name))!(event, ...args) as Promise<IpcResult>;
+  const invoke = (name: CallName, event: InvokeEventLike, ...args: unknown[]) => handlers.get(ipcChannelForCall(name))!(event, ...args) as Promise<IpcResult>;
   return { handlers, dispatched, logs, unregister, invoke };
 }
 

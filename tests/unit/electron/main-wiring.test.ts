@@ -213,7 +213,10 @@ describe('Electron main wiring', () => {
     expect(decide(`${APP_ENTRY_URL}`)).toEqual({ cancel: false });
 
     let headers: Record<string, string[]> = {};
-    defaultSession.headersReceived!({ url: APP_ENTRY_URL, responseHeaders: { 'content-security-policy': ['default-src *'] } }, (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders));
+    defaultSession.headersReceived!(
+      { url: APP_ENTRY_URL, responseHeaders: { 'content-security-policy': ['default-src *'] } },
+      (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders),
+    );
     expect(headers['content-security-policy']).toBeUndefined();
     expect(headers['Content-Security-Policy']).toEqual([contentSecurityPolicy()]);
     let devtools: unknown = 'unset';

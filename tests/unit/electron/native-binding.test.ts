@@ -35,7 +35,9 @@ describe('AppCore with an explicit better-sqlite3 binding', () => {
     const notAddon = join(dir, 'better_sqlite3.node');
     writeFileSync(notAddon, 'this is not a shared library');
     for (const nativeBinding of [join(dir, 'missing', 'better_sqlite3.node'), notAddon]) {
-      expect(() => AppCore.open({ dbPath: join(dir, 'db.sqlite'), transport: 'electron', nativeBinding })).toThrow(/^Cannot open the database [\s\S]*better_sqlite3\.node[\s\S]*; check the path and its permissions\.$/);
+      expect(() => AppCore.open({ dbPath: join(dir, 'db.sqlite'), transport: 'electron', nativeBinding })).toThrow(
+        /^Cannot open the database [\s\S]*better_sqlite3\.node[\s\S]*; check the path and its permissions\.$/,
+      );
     }
   });
 });

@@ -69,7 +69,12 @@ describe('electron-builder.yml', () => {
       expect.arrayContaining([
         { from: 'data', to: 'data' },
         // Exactly where `npm run dist`'s prepare step leaves it.
-        { from: relative(repo, sqliteBindingIn(join(repo, NATIVE_DIR))).split('\\').join('/'), to: 'native/better_sqlite3.node' },
+        {
+          from: relative(repo, sqliteBindingIn(join(repo, NATIVE_DIR)))
+            .split('\\')
+            .join('/'),
+          to: 'native/better_sqlite3.node',
+        },
       ]),
     );
   });
@@ -81,8 +86,7 @@ describe('electron-builder.yml', () => {
       packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }>;
     };
     const hasNativeCode = (dir: string): boolean =>
-      existsSync(join(dir, 'binding.gyp')) ||
-      readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && e.name.endsWith('.node'));
+      existsSync(join(dir, 'binding.gyp')) || readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && e.name.endsWith('.node'));
     const natives = Object.entries(lock.packages)
       .filter(([path, info]) => path.startsWith('node_modules/') && !info.dev && existsSync(join(repo, path)))
       .map(([path]) => path)

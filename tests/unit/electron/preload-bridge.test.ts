@@ -72,7 +72,10 @@ describe('preload bridge', () => {
     const { ipc } = fakeIpc(() => ({ ok: false, error: { message: 'Session 99 does not exist.', code: 'not-found' } }));
     const err = await createBridge(ipc)
       .call('sessions.get', { id: 99 })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toEqual({ name: 'ApiError', message: 'Session 99 does not exist.', code: 'not-found' });
     // A structured clone (what contextBridge does) keeps every field of it.
     expect(structuredClone(err)).toEqual(err);

@@ -146,10 +146,12 @@ describe('app:// file resolver', () => {
   it('never resolves outside the root, for any path', () => {
     // Deterministic sweep over nasty segment combinations.
     const parts = ['..', '%2e%2e', '.%2e', '%2e.', 'a', '%2f', '%5c', '%00', '~', '.', '', 'assets'];
-    for (const a of parts) for (const b of parts) for (const c of parts) {
-      const out = resolveAppFile(root, `${APP_ORIGIN}/${a}/${b}/${c}`);
-      if (out !== null) expect(isInside(root, out)).toBe(true);
-    }
+    for (const a of parts)
+      for (const b of parts)
+        for (const c of parts) {
+          const out = resolveAppFile(root, `${APP_ORIGIN}/${a}/${b}/${c}`);
+          if (out !== null) expect(isInside(root, out)).toBe(true);
+        }
   });
 
   it('isInside is not fooled by a sibling folder with the same prefix', () => {

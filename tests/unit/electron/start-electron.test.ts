@@ -106,7 +106,16 @@ describe('@electron/rebuild with our options', () => {
       ...(projectRootPath ? { projectRootPath } : {}),
     });
     // The first half of Rebuilder.rebuild(): collect the module folders it would compile.
-    const walker = (r as unknown as { moduleWalker: { walkModules(): Promise<void>; nodeModulesPaths: Promise<string[]>; findAllModulesIn(p: string): Promise<void>; modulesToRebuild: string[] } }).moduleWalker;
+    const walker = (
+      r as unknown as {
+        moduleWalker: {
+          walkModules(): Promise<void>;
+          nodeModulesPaths: Promise<string[]>;
+          findAllModulesIn(p: string): Promise<void>;
+          modulesToRebuild: string[];
+        };
+      }
+    ).moduleWalker;
     await walker.walkModules();
     for (const p of await walker.nodeModulesPaths) await walker.findAllModulesIn(p);
     return walker.modulesToRebuild;

@@ -44,13 +44,33 @@ beforeAll(() => {
   marker.run(power, 2.2e9, 2.4e9, 'note', 'tx, burst', JSON.stringify({ channel: 11 }));
   repo.finishSession(power, 'complete', 3.5);
 
-  profile = repo.createSession({ name: 'run', kind: 'profile', startMonoNs: 1e12, meterId: null, simulated: false, channels: CH, sampleRateHz: 1000, model: 'mgl2s-50' });
+  profile = repo.createSession({
+    name: 'run',
+    kind: 'profile',
+    startMonoNs: 1e12,
+    meterId: null,
+    simulated: false,
+    channels: CH,
+    sampleRateHz: 1000,
+    model: 'mgl2s-50',
+  });
   repo.insertChunk(profile, 0, 0, { periodNs: 1e6, count: 250, channels: CH, data: CH.map(() => new Float32Array(250).fill(0.5)) });
   const inf = db.prepare(
     `INSERT INTO inferences (session_id, seq, start_ns, end_ns, mode, budget_value, budget_unit, exit_index, macs, predicted_latency_s,
        predicted_energy_j, label, prediction, measured_energy_j, active_energy_j, record) VALUES (?, ?, ?, ?, 'ddi', 3e6, 'MAC', ?, ?, 0.004, 0.0008, 7, ?, ?, 0.0006, ?)`,
   );
-  for (let i = 0; i < 20; i++) inf.run(profile, i, 10e6 * i, 10e6 * i + 4e6, i % 3, 1e6 + i * 1e5, i % 2 ? 7 : 3, i === 5 ? null : 0.0005 + i * 1e-5, JSON.stringify({ withinBudget: i !== 7 }));
+  for (let i = 0; i < 20; i++)
+    inf.run(
+      profile,
+      i,
+      10e6 * i,
+      10e6 * i + 4e6,
+      i % 3,
+      1e6 + i * 1e5,
+      i % 2 ? 7 : 3,
+      i === 5 ? null : 0.0005 + i * 1e-5,
+      JSON.stringify({ withinBudget: i !== 7 }),
+    );
   marker.run(profile, 0, null, 'run', 'mgl2s-50 ddi', JSON.stringify({ model: 'mgl2s-50', machine: { cpu: 'Test CPU 9000', cores: 2, os: 'linux' } }));
   marker.run(profile, 0, null, 'alignment', '', JSON.stringify({ offsetNs: 1234567, driftPpm: 2.5, uncertaintyNs: 20000, method: 'mls-xcorr' }));
   marker.run(profile, 0, null, 'profile', '', JSON.stringify({ budgets: [{ name: 'energy-1mJ', metric: 'energy_per_inference', value: 0.001, pass: true }] }));
@@ -102,7 +122,18 @@ describe('Parquet export', () => {
     const inf = arrayBuffer(await exportTo(profile, 'parquet', 'inferences'));
     const rows = (await parquetReadObjects({ file: inf })) as Record<string, unknown>[];
     expect(rows).toHaveLength(20);
-    expect(rows[3]).toMatchObject({ seq: 3, start_ns: 30_000_000n, end_ns: 34_000_000n, mode: 'ddi', budget_unit: 'MAC', exit: 0, macs: 1.3e6, label: 7, prediction: 7, within_budget: true });
+    expect(rows[3]).toMatchObject({
+      seq: 3,
+      start_ns: 30_000_000n,
+      end_ns: 34_000_000n,
+      mode: 'ddi',
+      budget_unit: 'MAC',
+      exit: 0,
+      macs: 1.3e6,
+      label: 7,
+      prediction: 7,
+      within_budget: true,
+    });
     expect(rows[5]!.measured_energy_J).toBeNull();
     expect(rows[7]!.within_budget).toBe(false);
     const mk = (await parquetReadObjects({ file: arrayBuffer(await exportTo(power, 'parquet', 'markers')) })) as Record<string, unknown>[];
@@ -113,8 +144,22 @@ describe('Parquet export', () => {
   });
 
   it('a chunk without a channel or digital inputs gives nulls in those columns, not numbers', async () => {
-    const id = repo.createSession({ name: 'mixed', kind: 'power', startMonoNs: 1e12, meterId: null, simulated: false, channels: ['current', 'voltage'], sampleRateHz: 1000 });
-    repo.insertChunk(id, 0, 0, { periodNs: 1e6, count: 3, channels: ['current', 'voltage'], data: [Float32Array.of(1, 2, 3), Float32Array.of(5, 5, 5)], digital: Uint8Array.of(1, 0, 1) });
+    const id = repo.createSession({
+      name: 'mixed',
+      kind: 'power',
+      startMonoNs: 1e12,
+      meterId: null,
+      simulated: false,
+      channels: ['current', 'voltage'],
+      sampleRateHz: 1000,
+    });
+    repo.insertChunk(id, 0, 0, {
+      periodNs: 1e6,
+      count: 3,
+      channels: ['current', 'voltage'],
+      data: [Float32Array.of(1, 2, 3), Float32Array.of(5, 5, 5)],
+      digital: Uint8Array.of(1, 0, 1),
+    });
     repo.insertChunk(id, 1, 3e6, { periodNs: 1e6, count: 2, channels: ['current'], data: [Float32Array.of(4, 5)] });
     repo.finishSession(id, 'complete', 0.005);
     const rows = await parquetReadObjects({ file: arrayBuffer(await exportTo(id, 'parquet')) });
@@ -150,7 +195,8 @@ describe('HTML report', () => {
 
   it('a profiling run adds machine, alignment, budgets, charts and the per-inference table', async () => {
     const html = (await exportTo(profile, 'html')).toString('utf8');
-    for (const text of ['Test CPU 9000', 'mls-xcorr', '2.50 ppm', 'energy-1mJ', 'Inferences (20)', 'class="dot over"', 'class="bar"']) expect(html).toContain(text);
+    for (const text of ['Test CPU 9000', 'mls-xcorr', '2.50 ppm', 'energy-1mJ', 'Inferences (20)', 'class="dot over"', 'class="bar"'])
+      expect(html).toContain(text);
     expect((html.match(/<tr><td>\d+<\/td>/g) ?? []).length).toBeGreaterThanOrEqual(20);
     expectBalanced(html);
   });

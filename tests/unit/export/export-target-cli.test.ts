@@ -19,8 +19,21 @@ function databaseWithSession(): { dir: string; db: string; id: number } {
   const path = join(dir, 'db.sqlite');
   const db = openDatabase(path);
   const repo = new SessionsRepo(db);
-  const id = repo.createSession({ name: 's', kind: 'power', startMonoNs: 1e9, meterId: null, simulated: false, channels: ['current', 'voltage', 'power'], sampleRateHz: 1000 });
-  repo.insertChunk(id, 0, 0, makeChunk(0, 1000, 250, () => [0.2, 5, 1]));
+  const id = repo.createSession({
+    name: 's',
+    kind: 'power',
+    startMonoNs: 1e9,
+    meterId: null,
+    simulated: false,
+    channels: ['current', 'voltage', 'power'],
+    sampleRateHz: 1000,
+  });
+  repo.insertChunk(
+    id,
+    0,
+    0,
+    makeChunk(0, 1000, 250, () => [0.2, 5, 1]),
+  );
   repo.finishSession(id, 'complete', 0.25);
   db.close();
   return { dir, db: path, id };

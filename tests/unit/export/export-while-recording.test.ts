@@ -153,7 +153,9 @@ describe('exporting while a session records', () => {
     const tookMs = performance.now() - t0;
     h.disable();
     const maxMs = h.max / 1e6;
-    console.log(`export of 2 M samples took ${tookMs.toFixed(0)} ms; event-loop delay max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`);
+    console.log(
+      `export of 2 M samples took ${tookMs.toFixed(0)} ms; event-loop delay max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`,
+    );
     expect(statSync(join(dir, 'big.csv')).size).toBeGreaterThan(50e6);
     expect(tookMs).toBeGreaterThan(1000);
     // Generous: the machine may be shared; what matters is that the loop never waits for the export.

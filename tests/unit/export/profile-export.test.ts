@@ -20,7 +20,20 @@ import { buildExportWorker } from './export-fixtures';
 const START_MONO_NS = 9_007_199_254_740_993n;
 
 const BUDGETS = [
-  { name: 'energy-1mJ', metric: 'energy_per_inference', value: 0.001, unit: 'J', fractionWithin: 2 / 3, pass: false, worst: 0.0012, mean: 0.0009, p50: 0.0008, p95: 0.00118, p99: 0.0012, violations: [2] },
+  {
+    name: 'energy-1mJ',
+    metric: 'energy_per_inference',
+    value: 0.001,
+    unit: 'J',
+    fractionWithin: 2 / 3,
+    pass: false,
+    worst: 0.0012,
+    mean: 0.0009,
+    p50: 0.0008,
+    p95: 0.00118,
+    p99: 0.0012,
+    violations: [2],
+  },
 ];
 
 function insertProfileRun(db: Db): number {
@@ -32,13 +45,35 @@ function insertProfileRun(db: Db): number {
       )
       .run(START_MONO_NS).lastInsertRowid,
   );
-  new SessionsRepo(db).insertChunk(id, 0, 0, makeChunk(0, 1000, 250, () => [0.1, 5, 0.5]));
+  new SessionsRepo(db).insertChunk(
+    id,
+    0,
+    0,
+    makeChunk(0, 1000, 250, () => [0.1, 5, 0.5]),
+  );
   const inf = db.prepare(
     `INSERT INTO inferences (session_id, seq, start_ns, end_ns, mode, budget_value, budget_unit, exit_index, macs,
        predicted_latency_s, predicted_energy_j, label, prediction, measured_energy_j, active_energy_j, record)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  inf.run(id, 0, 3_000_000_000, 3_004_000_000, 'ddi', 3e6, 'MAC', 1, 2.5e6, 0.004, 0.0008, 7, 7, 0.0008, 0.0006, JSON.stringify({ withinBudget: true, executor: 'wasm' }));
+  inf.run(
+    id,
+    0,
+    3_000_000_000,
+    3_004_000_000,
+    'ddi',
+    3e6,
+    'MAC',
+    1,
+    2.5e6,
+    0.004,
+    0.0008,
+    7,
+    7,
+    0.0008,
+    0.0006,
+    JSON.stringify({ withinBudget: true, executor: 'wasm' }),
+  );
   inf.run(id, 1, 3_010_000_000, 3_013_500_000, 'ddi', 3e6, 'MAC', 0, 1.2e6, 0.0035, 0.0007, 2, 4, 0.0007, 0.0005, JSON.stringify({ withinBudget: true }));
   inf.run(id, 2, 3_020_000_000, 3_026_000_000, 'ddi', 3e6, 'MAC', 2, 2.9e6, 0.006, 0.0012, 1, 1, null, null, 'not json');
   const marker = db.prepare('INSERT INTO markers (session_id, t_ns, end_ns, kind, label, data) VALUES (?, ?, ?, ?, ?, ?)');
@@ -61,7 +96,14 @@ function insertProfileRun(db: Db): number {
     null,
     'profile',
     '',
-    JSON.stringify({ budgets: BUDGETS, attribution: { mode: 'per-inference', reason: 'meter period ≪ inference' }, machine: 'test', backend: 'wasm', modelHash: 'abc', appVersion: '0.1.0' }),
+    JSON.stringify({
+      budgets: BUDGETS,
+      attribution: { mode: 'per-inference', reason: 'meter period ≪ inference' },
+      machine: 'test',
+      backend: 'wasm',
+      modelHash: 'abc',
+      appVersion: '0.1.0',
+    }),
   );
   return id;
 }
@@ -86,9 +128,54 @@ beforeAll(async () => {
 afterAll(() => cleanupWorker());
 
 const EXPECTED_INFERENCES = [
-  { seq: 0, startNs: 3_000_000_000, endNs: 3_004_000_000, mode: 'ddi', budget: { value: 3e6, unit: 'MAC' }, exit: 1, macs: 2.5e6, predictedEnergyJ: 0.0008, predictedLatencyS: 0.004, measuredEnergyJ: 0.0008, activeEnergyJ: 0.0006, label: 7, prediction: 7, withinBudget: true },
-  { seq: 1, startNs: 3_010_000_000, endNs: 3_013_500_000, mode: 'ddi', budget: { value: 3e6, unit: 'MAC' }, exit: 0, macs: 1.2e6, predictedEnergyJ: 0.0007, predictedLatencyS: 0.0035, measuredEnergyJ: 0.0007, activeEnergyJ: 0.0005, label: 2, prediction: 4, withinBudget: true },
-  { seq: 2, startNs: 3_020_000_000, endNs: 3_026_000_000, mode: 'ddi', budget: { value: 3e6, unit: 'MAC' }, exit: 2, macs: 2.9e6, predictedEnergyJ: 0.0012, predictedLatencyS: 0.006, measuredEnergyJ: null, activeEnergyJ: null, label: 1, prediction: 1, withinBudget: null },
+  {
+    seq: 0,
+    startNs: 3_000_000_000,
+    endNs: 3_004_000_000,
+    mode: 'ddi',
+    budget: { value: 3e6, unit: 'MAC' },
+    exit: 1,
+    macs: 2.5e6,
+    predictedEnergyJ: 0.0008,
+    predictedLatencyS: 0.004,
+    measuredEnergyJ: 0.0008,
+    activeEnergyJ: 0.0006,
+    label: 7,
+    prediction: 7,
+    withinBudget: true,
+  },
+  {
+    seq: 1,
+    startNs: 3_010_000_000,
+    endNs: 3_013_500_000,
+    mode: 'ddi',
+    budget: { value: 3e6, unit: 'MAC' },
+    exit: 0,
+    macs: 1.2e6,
+    predictedEnergyJ: 0.0007,
+    predictedLatencyS: 0.0035,
+    measuredEnergyJ: 0.0007,
+    activeEnergyJ: 0.0005,
+    label: 2,
+    prediction: 4,
+    withinBudget: true,
+  },
+  {
+    seq: 2,
+    startNs: 3_020_000_000,
+    endNs: 3_026_000_000,
+    mode: 'ddi',
+    budget: { value: 3e6, unit: 'MAC' },
+    exit: 2,
+    macs: 2.9e6,
+    predictedEnergyJ: 0.0012,
+    predictedLatencyS: 0.006,
+    measuredEnergyJ: null,
+    activeEnergyJ: null,
+    label: 1,
+    prediction: 1,
+    withinBudget: null,
+  },
 ];
 
 describe('export of a profiling run', () => {

@@ -17,7 +17,7 @@ describe('export', () => {
     expect(lines[0]).toBe('time_s,current_A,voltage_V,power_W');
     expect(lines).toHaveLength(601);
     const [t, i, v, p] = lines[11]!.split(',').map(Number);
-    expect(t).toBeCloseTo(0.010, 9);
+    expect(t).toBeCloseTo(0.01, 9);
     expect([i, v, p]).toEqual([0.2, 5, 1]);
     const json = join(dir, 'out.json');
     await exportSessionToFile(db, repo, rec.sessionId, 'json', json);

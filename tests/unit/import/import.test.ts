@@ -64,7 +64,15 @@ describe('CSV import', () => {
   it('round trip: a recorded session exported as CSV imports to the same samples (float32), chunks and gaps', async () => {
     // 1 kS/s, three channels; 3 s, a 0.5 s hole (a recorded gap), then 1.2 s more.
     const rate = 1000;
-    const src = repo.createSession({ name: 'orig', kind: 'power', startMonoNs: 1e12, meterId: null, simulated: false, channels: ['current', 'voltage', 'power'], sampleRateHz: rate });
+    const src = repo.createSession({
+      name: 'orig',
+      kind: 'power',
+      startMonoNs: 1e12,
+      meterId: null,
+      simulated: false,
+      channels: ['current', 'voltage', 'power'],
+      sampleRateHz: rate,
+    });
     const mk = (t0: number, n: number) => {
       const data = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
       for (let i = 0; i < n; i++) {
@@ -111,7 +119,10 @@ describe('CSV import', () => {
     const row = repo.get(r.id);
     expect(row).toMatchObject({ name: 'back', kind: 'power', status: 'complete', meter_driver: 'import', sample_rate_hz: 1000 });
     expect(row.notes).toMatch(/^Imported from .*orig\.csv/);
-    const settings = JSON.parse((db.prepare('SELECT settings FROM meters WHERE id = ?').get(row.meter_id) as { settings: string }).settings) as Record<string, unknown>;
+    const settings = JSON.parse((db.prepare('SELECT settings FROM meters WHERE id = ?').get(row.meter_id) as { settings: string }).settings) as Record<
+      string,
+      unknown
+    >;
     expect(settings).toMatchObject({ imported: true, format: 'csv' });
     expect(repo.stats(r.id).energyJ).toBeCloseTo(repo.stats(src).energyJ!, 9);
   });
@@ -203,9 +214,13 @@ describe('.ppk2 import', () => {
     expect(row.meter_label).toMatch(/nRF Connect Power Profiler \.ppk2/);
     expect(row.duration_s).toBeCloseTo(0.6, 9);
     // 250 ms storage chunks (25 000 samples), cut short only at the gap.
-    const chunkCounts = (db.prepare('SELECT count FROM sample_chunks WHERE session_id = ? ORDER BY t0_ns').all(r.id) as { count: number }[]).map((c) => c.count);
+    const chunkCounts = (db.prepare('SELECT count FROM sample_chunks WHERE session_id = ? ORDER BY t0_ns').all(r.id) as { count: number }[]).map(
+      (c) => c.count,
+    );
     expect(chunkCounts).toEqual([25_000, 5_000, 25_000, 4_900]);
-    const caps = JSON.parse((db.prepare('SELECT capabilities FROM meters WHERE id = ?').get(row.meter_id) as { capabilities: string }).capabilities) as { digitalInputs: number };
+    const caps = JSON.parse((db.prepare('SELECT capabilities FROM meters WHERE id = ?').get(row.meter_id) as { capabilities: string }).capabilities) as {
+      digitalInputs: number;
+    };
     expect(caps.digitalInputs).toBe(8);
   });
 

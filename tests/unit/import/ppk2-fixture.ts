@@ -37,7 +37,15 @@ export function sessionRaw(f: Ppk2Fixture): Buffer {
 
 export function writePpk2(path: string, f: Ppk2Fixture, tamper?: (files: Map<string, Buffer>) => void): void {
   const files = new Map<string, Buffer>([
-    ['metadata.json', Buffer.from(JSON.stringify({ metadata: { samplesPerSecond: f.rate, ...(f.startSystemTime ? { startSystemTime: f.startSystemTime } : {}) }, formatVersion: f.formatVersion ?? 2 }))],
+    [
+      'metadata.json',
+      Buffer.from(
+        JSON.stringify({
+          metadata: { samplesPerSecond: f.rate, ...(f.startSystemTime ? { startSystemTime: f.startSystemTime } : {}) },
+          formatVersion: f.formatVersion ?? 2,
+        }),
+      ),
+    ],
     ['session.raw', sessionRaw(f)],
     ['minimap.raw', Buffer.from(JSON.stringify({ data: [] }))],
   ]);

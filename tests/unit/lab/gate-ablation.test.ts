@@ -70,6 +70,11 @@ describe('gate ablation', () => {
     // Block 0 and the downsampling blocks (2, 4: skipDownsampling false) have no layer gate.
     expect(() => parseAblationVariant('block2=off', model)).toThrow(/block2 has no layer gate.*blocks with one: 1, 3, 5/);
     expect(() => parseAblationVariant('block1=on,block1=off', model)).toThrow(/overridden twice/);
-    expect(parseAblationVariant('block2=full,block5=off', model).overrides).toEqual(new Map([[2, 'full'], [5, 'off']]));
+    expect(parseAblationVariant('block2=full,block5=off', model).overrides).toEqual(
+      new Map([
+        [2, 'full'],
+        [5, 'off'],
+      ]),
+    );
   });
 });

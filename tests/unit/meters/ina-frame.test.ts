@@ -8,7 +8,17 @@ import { InaStreamParser } from '../../../main/meters/ina/stream-parser';
 
 interface Vectors {
   crc: { check123456789: string };
-  valid: Array<{ name: string; seq: number; tUs: number; flags: number; voltageF32: string; currentF32: string; voltageV: number; currentA: number; hex: string }>;
+  valid: Array<{
+    name: string;
+    seq: number;
+    tUs: number;
+    flags: number;
+    voltageF32: string;
+    currentF32: string;
+    voltageV: number;
+    currentA: number;
+    hex: string;
+  }>;
   invalid: Array<{ name: string; hex: string }>;
 }
 const vectors: Vectors = JSON.parse(readFileSync(join(__dirname, '../../../data/meters/ina-frame-vectors.json'), 'utf8'));

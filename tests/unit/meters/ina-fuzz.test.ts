@@ -31,7 +31,10 @@ describe('INA parser fuzz', () => {
   it('valid frames with random corruption: corrupted frames are dropped, intact ones all survive', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ v: fc.float({ noNaN: true, noDefaultInfinity: true }), i: fc.float({ noNaN: true, noDefaultInfinity: true }) }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.record({ v: fc.float({ noNaN: true, noDefaultInfinity: true }), i: fc.float({ noNaN: true, noDefaultInfinity: true }) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         fc.array(fc.record({ frame: fc.nat(), byte: fc.nat(19), xor: fc.integer({ min: 1, max: 255 }) }), { maxLength: 5 }),
         (values, corruptions) => {
           const frames = values.map((x, k) => encodeInaFrame({ seq: k, tUs: k * 1000, flags: 0, voltageV: x.v, currentA: x.i }));

@@ -9,8 +9,7 @@ function bytesOf(words: number[]): Uint8Array {
   words.forEach((w, k) => dv.setUint32(k * 4, w, true));
   return b;
 }
-const seq = (from: number, n: number, adc = 1000, range = 1) =>
-  Array.from({ length: n }, (_, k) => ppk2Word.make(adc + k, range, from + k, k & 0xff));
+const seq = (from: number, n: number, adc = 1000, range = 1) => Array.from({ length: n }, (_, k) => ppk2Word.make(adc + k, range, from + k, k & 0xff));
 
 function collect(events: Ppk2Event[]): { words: number[]; gaps: number[] } {
   const words: number[] = [];
@@ -111,9 +110,7 @@ describe('PPK2 metadata', () => {
 });
 
 describe('PPK2 conversion', () => {
-  const cal = parsePpk2Metadata(
-    'R1: 100\nGS1: 10\nGI1: 0.95\nO1: 96\nS1: 0.00000002\nI1: 0.000001\nUG1: 1.02\nVDD: 3000\nEND\n',
-  );
+  const cal = parsePpk2Metadata('R1: 100\nGS1: 10\nGI1: 0.95\nO1: 96\nS1: 0.00000002\nI1: 0.000001\nUG1: 1.02\nVDD: 3000\nEND\n');
 
   it('applies the calibration formula per range', () => {
     const conv = new Ppk2Converter(cal, 2500, { enabled: false });
@@ -136,10 +133,7 @@ describe('PPK2 conversion', () => {
 
   it('spike filter replaces the 3 samples after a range switch and passes the rest', () => {
     const plain = parsePpk2Metadata('END\n');
-    const words = [
-      ...Array.from({ length: 20 }, (_, k) => ppk2Word.make(5000, 1, k)),
-      ...Array.from({ length: 10 }, (_, k) => ppk2Word.make(9000, 2, 20 + k)),
-    ];
+    const words = [...Array.from({ length: 20 }, (_, k) => ppk2Word.make(5000, 1, k)), ...Array.from({ length: 10 }, (_, k) => ppk2Word.make(9000, 2, 20 + k))];
     const raw = new Float32Array(words.length);
     const filtered = new Float32Array(words.length);
     new Ppk2Converter(plain, 3000, { enabled: false }).convert(Uint32Array.from(words), raw, new Uint8Array(words.length));

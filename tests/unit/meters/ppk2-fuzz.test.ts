@@ -22,7 +22,11 @@ describe('PPK2 decoder fuzz', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(2000), { maxLength: 8 }), (bytes, cuts) => {
         const d = new Ppk2StreamDecoder();
-        const { words, gaps } = feed(d, bytes, cuts.sort((a, b) => a - b));
+        const { words, gaps } = feed(
+          d,
+          bytes,
+          cuts.sort((a, b) => a - b),
+        );
         for (const w of words) expect(ppk2Word.range(w)).toBeLessThanOrEqual(4);
         for (const g of gaps) expect(g).toBeGreaterThan(0);
         expect(words.length * 4).toBeLessThanOrEqual(bytes.length);
@@ -61,7 +65,11 @@ describe('PPK2 decoder fuzz', () => {
           for (const d of slots.values()) for (let k = 0; k < d.n; k++) droppedIdx.add(10 + d.slot * 95 + d.off + k);
           const sent = all.map((w, k) => ({ w, k })).filter((x) => !droppedIdx.has(x.k));
           const d = new Ppk2StreamDecoder();
-          const { words, gaps } = feed(d, toBytes(sent.map((x) => x.w)), cuts.sort((a, b) => a - b));
+          const { words, gaps } = feed(
+            d,
+            toBytes(sent.map((x) => x.w)),
+            cuts.sort((a, b) => a - b),
+          );
           void gaps;
           // Replay: position = first index + words + lost.
           let index = 0;
@@ -95,7 +103,11 @@ describe('PPK2 decoder fuzz', () => {
           const all = fields.map((f, k) => ppk2Word.make(f.adc, f.range, k, f.digital));
           const junkAt = new Map(injections.map((i) => [i.at, i.junk] as const));
           const d = new Ppk2StreamDecoder();
-          const { words } = feed(d, toBytes(all, junkAt), cuts.sort((a, b) => a - b));
+          const { words } = feed(
+            d,
+            toBytes(all, junkAt),
+            cuts.sort((a, b) => a - b),
+          );
           const originals = new Set(all);
           // Garbage can imitate a word with the expected counter (about 1 in 10^4 per injection);
           // allow at most that one per injection, never more.
@@ -115,7 +127,13 @@ describe('PPK2 metadata parser fuzz', () => {
     const keys = ['R0', 'R3', 'GS1', 'GI2', 'O0', 'S1', 'I4', 'UG0', 'VDD', 'mode', 'HW', 'Calibrated'];
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ maxLength: 30 }), fc.tuple(fc.constantFrom(...keys), fc.oneof(fc.double(), fc.constantFrom('-nan', '', 'x', '1e400'))).map(([k, v]) => `${k}: ${v}`)), { maxLength: 40 }),
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 30 }),
+            fc.tuple(fc.constantFrom(...keys), fc.oneof(fc.double(), fc.constantFrom('-nan', '', 'x', '1e400'))).map(([k, v]) => `${k}: ${v}`),
+          ),
+          { maxLength: 40 },
+        ),
         (lines) => {
           const cal = parsePpk2Metadata([...lines, 'END'].join('\n'));
           for (let r = 0; r < 5; r++) {

@@ -12,7 +12,7 @@ const startPpk2 = (options: Ppk2Options, emu = new Ppk2Emulator()) => fx.start(e
 /** Resolution of one ADC step in the range a current lands in (the emulator quantises to it). */
 function lsb(amps: number, vddMv: number): number {
   const { range } = emuEncodeCurrent(EMU_CAL, amps, vddMv);
-  return (4 * (1.8 / 163840)) / EMU_CAL.r[range]! * 1.2;
+  return ((4 * (1.8 / 163840)) / EMU_CAL.r[range]!) * 1.2;
 }
 
 describe('PPK2 driver against the emulator over a pty', () => {

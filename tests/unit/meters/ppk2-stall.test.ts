@@ -136,7 +136,10 @@ describe('PPK2 across host stalls (device FIFO overflow)', () => {
     }
     // Inside a stored chunk the samples are consecutive device samples: nothing lost is ever hidden.
     expect(notContiguous).toBe(0);
-    const before = residuals.filter((s) => s.t < firstStallNs).map((s) => s.r).sort((a, b) => a - b);
+    const before = residuals
+      .filter((s) => s.t < firstStallNs)
+      .map((s) => s.r)
+      .sort((a, b) => a - b);
     expect(before.length).toBeGreaterThan(50_000);
     const offset = before[Math.floor(before.length / 2)]!; // transport delay + where sample 0 was anchored
     let worst = 0;

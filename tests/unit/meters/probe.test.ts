@@ -54,7 +54,12 @@ describe('discovery suggestions from USB ids (no udev)', () => {
     const dev = join(root, 'dev');
     const sys = join(root, 'sys');
     mkdirSync(dev, { recursive: true });
-    const ids: Record<string, [string, string]> = { ttyACM0: ['1915', 'c00a'], ttyUSB0: ['1a86', '7523'], ttyUSB1: ['10c4', 'ea60'], ttyUSB2: ['0403', '6001'] };
+    const ids: Record<string, [string, string]> = {
+      ttyACM0: ['1915', 'c00a'],
+      ttyUSB0: ['1a86', '7523'],
+      ttyUSB1: ['10c4', 'ea60'],
+      ttyUSB2: ['0403', '6001'],
+    };
     for (const [name, [vid, pid]] of Object.entries(ids)) {
       writeFileSync(join(dev, name), '');
       const usb = join(sys, 'devices', name);

@@ -73,7 +73,10 @@ describe('SCPI driver over a serial pty', () => {
 
 describe('SCPI garbage and loss', () => {
   it('non-numeric replies are bad frames and a gap; the stream continues when sane replies return', async () => {
-    const { emu, meter, rec } = await fx.start(new ScpiSerialEmulator(), (path) => new ScpiMeter('scpi:test', path, { pollMs: 50, timeoutMs: 200, errorQueryEvery: 0 }));
+    const { emu, meter, rec } = await fx.start(
+      new ScpiSerialEmulator(),
+      (path) => new ScpiMeter('scpi:test', path, { pollMs: 50, timeoutMs: 200, errorQueryEvery: 0 }),
+    );
     await waitFor(() => rec.chunks.length >= 2, 3000, 'readings');
     const original = emu.instrument.handle.bind(emu.instrument);
     emu.instrument.handle = (line) => (/MEAS/.test(line) ? '#garbage\u0001' : original(line));

@@ -9,8 +9,7 @@ import { isUserError } from '../../../main/util/errors';
 import { fieldError, toOptions } from '../../../renderer/src/meters/settings';
 
 /** A port path for drivers that need one; create() never opens it. */
-const specFor = (name: string, needsPort: boolean): string =>
-  name === 'hwmon' ? 'hwmon:ina3221/VDD_IN' : needsPort ? `${name}:/dev/null-port` : name;
+const specFor = (name: string, needsPort: boolean): string => (name === 'hwmon' ? 'hwmon:ina3221/VDD_IN' : needsPort ? `${name}:/dev/null-port` : name);
 
 function refusal(fn: () => unknown): string {
   try {
@@ -52,7 +51,9 @@ describe('driver settings: finite and within the stated physical range, checked 
   });
 
   it('refuses an unknown enum choice and a baud rate out of range', () => {
-    expect(refusal(() => createMeter('scpi:tcp://127.0.0.1:5025', { terminator: 'CR' }))).toMatch(/^The scpi setting "terminator" is "CR"; use one of: LF, CRLF\.$/);
+    expect(refusal(() => createMeter('scpi:tcp://127.0.0.1:5025', { terminator: 'CR' }))).toMatch(
+      /^The scpi setting "terminator" is "CR"; use one of: LF, CRLF\.$/,
+    );
     expect(refusal(() => createMeter('ina:/dev/null-port@99999999999'))).toBe(
       'The baud rate @99999999999 in "ina:/dev/null-port@99999999999" is out of range; use 300 to 4000000.',
     );

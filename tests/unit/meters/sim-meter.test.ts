@@ -55,7 +55,7 @@ describe('simulated meter', () => {
     expect(meanPower(busy)).toBeGreaterThan(meanPower(idle) + 2);
   });
 
-  it('measures this process\'s own CPU use', () => {
+  it("measures this process's own CPU use", () => {
     const load = processCpuLoad();
     // Burn 100 ms of CPU time (not wall time, which a busy shared machine would stretch).
     const start = process.cpuUsage();

@@ -12,7 +12,7 @@ const HOST_START = 300 * MS;
 function inferenceLoad(fromNs: number, toNs: number, seed: number): Activity[] {
   const rng = mulberry32(seed);
   const out: Activity[] = [];
-  for (let t = fromNs; t < toNs; ) {
+  for (let t = fromNs; t < toNs;) {
     const d = (2 + 3 * rng()) * MS;
     out.push({ startNs: t, endNs: t + d, powerW: 1 });
     t += d + 0.5 * MS;

@@ -3,7 +3,12 @@ import { parseBudget } from '../../../main/domain/budget';
 import { checkBudget, checkBudgets, isWithin, type InferenceValues } from '../../../main/profile/budget-check';
 import { nearestRank, t975 } from '../../../main/profile/stats';
 
-const inf = (seq: number, energyJ: number | null, latencyS: number | null = 0.001, macs: number | null = 1e6): InferenceValues => ({ seq, energyJ, latencyS, macs });
+const inf = (seq: number, energyJ: number | null, latencyS: number | null = 0.001, macs: number | null = 1e6): InferenceValues => ({
+  seq,
+  energyJ,
+  latencyS,
+  macs,
+});
 
 describe('checkBudget', () => {
   it('counts exactly-at-budget as within, for values computed the same way and for ones computed otherwise', () => {

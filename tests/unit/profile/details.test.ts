@@ -23,7 +23,15 @@ describe('profileDetails', () => {
   it('returns the phases of the run with the result and the inferences', () => {
     dir = mkdtempSync(join(tmpdir(), 'ddi-details-'));
     db = openDatabase(join(dir, 'db.sqlite'));
-    const id = new SessionsRepo(db).createSession({ name: 'p', kind: 'profile', startMonoNs: 0, meterId: null, simulated: true, channels: ['power'], sampleRateHz: 1e4 });
+    const id = new SessionsRepo(db).createSession({
+      name: 'p',
+      kind: 'profile',
+      startMonoNs: 0,
+      meterId: null,
+      simulated: true,
+      channels: ['power'],
+      sampleRateHz: 1e4,
+    });
     const repo = new ProfileRepo(db);
     repo.addMarker(id, { tNs: 0, endNs: null, kind: 'run', label: 'run', data: { model: 'm' } });
     repo.addMarker(id, { tNs: 100e6, endNs: 600e6, kind: 'phase', label: 'baseline', data: null });

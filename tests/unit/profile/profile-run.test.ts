@@ -29,18 +29,24 @@ async function profileOnce(clockOffsetMs: number, unplugAfter?: number) {
   try {
     const meter = new EngineDrivenMeter(log, { rateHz: 100_000, deliveryDelayMs: 300, clockOffsetMs, batchMs: 20 });
     await core.attachMeter(meter);
-    const run = new ProfileRun(core, engine, resolve('data/models/mgl2s-50'), {
-      model: 'mgl2s-50',
-      dataset: 'sample',
-      limit: unplugAfter === undefined ? 40 : 400,
-      mode: 'iadi',
-      warmup: 5,
-      baselineS: 0.5,
-      closingS: 0.2,
-    }, (p) => {
-      // The cable is pulled once `unplugAfter` inferences are done.
-      if (unplugAfter !== undefined && p.phase === 'inferences' && p.done >= unplugAfter && meter.state === 'streaming') meter.unplug();
-    });
+    const run = new ProfileRun(
+      core,
+      engine,
+      resolve('data/models/mgl2s-50'),
+      {
+        model: 'mgl2s-50',
+        dataset: 'sample',
+        limit: unplugAfter === undefined ? 40 : 400,
+        mode: 'iadi',
+        warmup: 5,
+        baselineS: 0.5,
+        closingS: 0.2,
+      },
+      (p) => {
+        // The cable is pulled once `unplugAfter` inferences are done.
+        if (unplugAfter !== undefined && p.phase === 'inferences' && p.done >= unplugAfter && meter.state === 'streaming') meter.unplug();
+      },
+    );
     const result = await run.run();
     const rows = new ProfileRepo(core.db).inferences(result.sessionId);
     return { result, rows, gaps: core.repo.gaps(result.sessionId) };

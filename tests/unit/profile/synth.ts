@@ -117,7 +117,7 @@ export function toChunks(trace: UniformTrace, seed: number, maxSize = 400): Powe
   const rng = mulberry32(seed);
   const out: PowerChunk[] = [];
   const all = Float64Array.from({ length: trace.power.length }, (_, i) => trace.power[i]!);
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     const size = Math.min(all.length - i, 1 + Math.floor(rng() * maxSize));
     out.push({ t0Ns: trace.t0Ns + i * trace.periodNs, periodNs: trace.periodNs, count: size, power: all.subarray(i, i + size) });
     i += size;

@@ -6,9 +6,7 @@ import type { DdiApi } from '../../../main/api/contract';
 
 describe('api location', () => {
   it('builds the WebSocket URL on the page host with the token from the query', () => {
-    expect(apiUrl({ protocol: 'http:', host: '127.0.0.1:4567', search: '?token=a%2Bb' }, '')).toBe(
-      'ws://127.0.0.1:4567/api?token=a%2Bb',
-    );
+    expect(apiUrl({ protocol: 'http:', host: '127.0.0.1:4567', search: '?token=a%2Bb' }, '')).toBe('ws://127.0.0.1:4567/api?token=a%2Bb');
   });
 
   it('falls back to the token cookie, then to no token (the browser sends the cookie itself)', () => {

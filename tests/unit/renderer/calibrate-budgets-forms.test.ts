@@ -18,7 +18,10 @@ describe('budget form', () => {
       input: { name: 'm', metric: 'macs_per_inference', value: '20MMAC', model: 'static' },
     });
     expect(toBudgetInput({ ...emptyBudgetForm(), value: '1' })).toEqual({ error: 'Give the budget a name, e.g. mcu-energy.', field: 'name' });
-    expect(toBudgetInput({ ...emptyBudgetForm(), name: 'x', value: '-1' })).toEqual({ error: '"-1" is not a number; write the value like 0.8 or 500.', field: 'value' });
+    expect(toBudgetInput({ ...emptyBudgetForm(), name: 'x', value: '-1' })).toEqual({
+      error: '"-1" is not a number; write the value like 0.8 or 500.',
+      field: 'value',
+    });
     expect(toBudgetInput({ ...emptyBudgetForm(), name: 'x', value: '0' })).toEqual({ error: 'A budget must be a positive number.', field: 'value' });
     // A unit of another metric (left over from switching) is not sent.
     expect(toBudgetInput({ ...emptyBudgetForm(), name: 'x', value: '1', unit: 'ms' })).toMatchObject({ field: 'value' });
@@ -28,15 +31,35 @@ describe('budget form', () => {
     expect(budgetValueText({ metric: 'energy_per_inference', value: 8e-4 })).toBe('800 µJ');
     expect(budgetValueText({ metric: 'latency_per_inference', value: 0.005 })).toBe('5.00 ms');
     expect(budgetValueText({ metric: 'macs_per_inference', value: 2e7 })).toBe('20 MMAC');
-    const b = (name: string, model: string | null) => ({ id: 1, name, metric: 'energy_per_run' as const, value: 1, unit: 'J', model, notes: '', createdAt: '' });
+    const b = (name: string, model: string | null) => ({
+      id: 1,
+      name,
+      metric: 'energy_per_run' as const,
+      value: 1,
+      unit: 'J',
+      model,
+      notes: '',
+      createdAt: '',
+    });
     expect(budgetsForModel([b('any', null), b('mine', 'a'), b('other', 'b')], 'a').map((x) => x.name)).toEqual(['any', 'mine']);
   });
 });
 
 describe('profiling options', () => {
   it('sends dataset, checks, cost table, margin as a fraction and the backend; refuses a margin without a budget', () => {
-    const v = { ...DEFAULT_PROFILE_PARAMS, warmup: '2', baselineS: '0.5', dataset: 'fashion-mnist' as const, checks: ['mcu'], costTable: 'tiny', marginPct: '10', backend: 'wasm' as const };
-    expect(profileParams(v)).toEqual({ params: { warmup: 2, baselineS: 0.5, dataset: 'fashion-mnist', checks: ['mcu'], costTable: 'tiny', margin: 0.1, backend: 'wasm' } });
+    const v = {
+      ...DEFAULT_PROFILE_PARAMS,
+      warmup: '2',
+      baselineS: '0.5',
+      dataset: 'fashion-mnist' as const,
+      checks: ['mcu'],
+      costTable: 'tiny',
+      marginPct: '10',
+      backend: 'wasm' as const,
+    };
+    expect(profileParams(v)).toEqual({
+      params: { warmup: 2, baselineS: 0.5, dataset: 'fashion-mnist', checks: ['mcu'], costTable: 'tiny', margin: 0.1, backend: 'wasm' },
+    });
     expect(profileParams(v, false)).toEqual({ error: 'A margin shrinks a hard budget; choose mode radi or ddi with a budget, or set the margin to 0.' });
     expect(profileParams({ ...v, marginPct: '90' })).toEqual({ error: 'The margin must be a percentage from 0 to 89.' });
     expect(profileParams({ ...v, marginPct: 'abc' })).toHaveProperty('error');
@@ -73,7 +96,9 @@ describe('profiling options', () => {
 describe('calibrate form and progress', () => {
   const gated = { id: 'tiny', layerGates: true, channelGates: false };
   it('needs the runs a model can be identified with, and checks every number', () => {
-    expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, runs: '4', limit: '60', backend: 'wasm', name: 'tiny-1', warmup: '2', baselineS: '0.3' })).toEqual({
+    expect(
+      toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, runs: '4', limit: '60', backend: 'wasm', name: 'tiny-1', warmup: '2', baselineS: '0.3' }),
+    ).toEqual({
       input: { model: 'tiny', runs: 4, limit: 60, warmup: 2, baselineS: 0.3, backend: 'wasm', name: 'tiny-1' },
     });
     expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, runs: '3' })).toEqual({

@@ -62,7 +62,9 @@ describe('trigger form and totals wording', () => {
     expect(parseMs('-1', 'pre-trigger', 10000)).toBe('The pre-trigger must be a number of milliseconds from 0 to 10000.');
     const base = { start: 'power>0.5W', stop: null, holdoffS: 0.01, pretriggerS: 0.1, sessionId: null, triggerAtS: null, stopAtS: null };
     expect(triggerLine({ ...base, phase: 'armed' })).toBe('Armed: waiting for power>0.5W (hold-off 10 ms).');
-    expect(triggerLine({ ...base, phase: 'recording', sessionId: 4, triggerAtS: 0.1 })).toBe('Triggered on power>0.5W: session 4 recording from 100.0 ms before the crossing.');
+    expect(triggerLine({ ...base, phase: 'recording', sessionId: 4, triggerAtS: 0.1 })).toBe(
+      'Triggered on power>0.5W: session 4 recording from 100.0 ms before the crossing.',
+    );
     expect(mAh(3.6)).toBe('1.00 mAh');
     expect(mAh(0.0036)).toBe('0.00100 mAh');
   });

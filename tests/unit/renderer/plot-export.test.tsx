@@ -7,7 +7,9 @@ import { PLOT_CSS, plotFileName, svgFileText, viewBoxSize } from '../../../rende
 import { EnergyHistogram } from '../../../renderer/src/profile/EnergyHistogram';
 
 describe('svgFileText', () => {
-  const markup = renderToStaticMarkup(<EnergyHistogram values={[1e-3, 1.2e-3, 1.3e-3, 2e-3, 2.1e-3]} per="inference" budgets={[{ name: 'cap & limit', valueJ: 1.5e-3 }]} />);
+  const markup = renderToStaticMarkup(
+    <EnergyHistogram values={[1e-3, 1.2e-3, 1.3e-3, 2e-3, 2.1e-3]} per="inference" budgets={[{ name: 'cap & limit', valueJ: 1.5e-3 }]} />,
+  );
 
   it('makes a standalone SVG document that keeps the bins, the budget line and the labels', () => {
     const text = svgFileText(markup, 'Energy <per> inference');

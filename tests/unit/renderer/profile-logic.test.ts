@@ -117,7 +117,15 @@ describe('table order', () => {
       inf(3, { measuredEnergyJ: 2e-3 }),
       inf(4, { measuredEnergyJ: 5e-3 }),
     ],
-    violatingSeqs([budget({ violations: [{ seq: 4, value: 5e-3 }, { seq: 0, value: 3e-3 }] }), budget({ name: 'run', metric: 'energy_per_run', violations: [{ seq: 1, value: 9 }] })]),
+    violatingSeqs([
+      budget({
+        violations: [
+          { seq: 4, value: 5e-3 },
+          { seq: 0, value: 3e-3 },
+        ],
+      }),
+      budget({ name: 'run', metric: 'energy_per_run', violations: [{ seq: 1, value: 9 }] }),
+    ]),
   );
 
   it('puts the inferences over a per-inference budget first whatever the column and direction', () => {
@@ -228,7 +236,9 @@ describe('texts', () => {
 describe('profile settings', () => {
   it('turns the typed warm-up and baseline into numbers, or one sentence naming the limit', () => {
     expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '2', baselineS: '0.5' })).toEqual({ params: { warmup: 2, baselineS: 0.5, dataset: 'sample' } });
-    expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '-1', baselineS: '2' })).toEqual({ error: 'Warm-up inferences must be a whole number from 0 to 10000.' });
+    expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '-1', baselineS: '2' })).toEqual({
+      error: 'Warm-up inferences must be a whole number from 0 to 10000.',
+    });
     expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '2.5', baselineS: '2' })).toHaveProperty('error');
     expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '0', baselineS: '0.1' })).toEqual({ error: 'The idle baseline must be from 0.2 s to 600 s.' });
     expect(profileParams({ ...DEFAULT_PROFILE_PARAMS, warmup: '0', baselineS: '' })).toHaveProperty('error');

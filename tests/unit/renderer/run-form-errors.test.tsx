@@ -7,9 +7,7 @@ import { toRunInput, type RunFormValues } from '../../../renderer/src/run/runFor
 const values: RunFormValues = { model: 'tiny', mode: 'ddi', budgetValue: '1e99x', budgetUnit: 'MMAC', limit: '5' };
 
 function render(v: RunFormValues, formError: string | null): string {
-  return renderToStaticMarkup(
-    <RunForm models={[]} values={v} onChange={() => {}} onSubmit={() => {}} busy={false} busyText="Run" formError={formError} />,
-  );
+  return renderToStaticMarkup(<RunForm models={[]} values={v} onChange={() => {}} onSubmit={() => {}} busy={false} busyText="Run" formError={formError} />);
 }
 
 describe('Run form errors', () => {

@@ -5,24 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { InferenceRecordDto, InferenceRun } from '../../../main/api/contract';
 import { BUDGET_UNIT_CHOICES, parseBudget } from '../../../main/domain/budget';
 import { takesBudget } from '../../../main/domain/modes';
-import {
-  budgetLabel,
-  budgetText,
-  modeCaveat,
-  MODES,
-  suggestedBudget,
-  toRunInput,
-  type RunFormValues,
-} from '../../../renderer/src/run/runForm';
-import {
-  blockStats,
-  channelStats,
-  className,
-  exitDistribution,
-  recordRows,
-  summarize,
-  visibleRange,
-} from '../../../renderer/src/run/runStats';
+import { budgetLabel, budgetText, modeCaveat, MODES, suggestedBudget, toRunInput, type RunFormValues } from '../../../renderer/src/run/runForm';
+import { blockStats, channelStats, className, exitDistribution, recordRows, summarize, visibleRange } from '../../../renderer/src/run/runStats';
 import { addRun, createRunStore, type RunEntry } from '../../../renderer/src/run/runStore';
 import { countPrefixed, formatFlops, formatMacs, formatShare, parseMacsText } from '../../../renderer/src/run/units';
 
@@ -119,9 +103,11 @@ describe('MAC and FLOP formatting', () => {
     expect(formatShare(0.15)).toBe('15.0 %');
     expect(formatShare(0.432, 0)).toBe('43 %');
     expect(formatShare(null)).toBe('—');
-    fc.assert(fc.property(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (f) => {
-      expect(formatShare(f)).not.toBe('100 %');
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (f) => {
+        expect(formatShare(f)).not.toBe('100 %');
+      }),
+    );
   });
 });
 
@@ -213,10 +199,60 @@ describe('run form → models.run input', () => {
 
 describe('aggregations over a run', () => {
   const records = [
-    rec({ sampleIndex: 0, datasetIndex: 0, label: 1, predictedClass: 1, exitId: 'exit0', exit: 0, halted: true, macs: 400, blocksExecuted: [0], blocksNotReached: [1, 2, 3], startNs: 100, endNs: 2_100 }),
-    rec({ sampleIndex: 1, datasetIndex: 1, label: 2, predictedClass: 5, exitId: 'exit1', exit: 1, halted: true, macs: 600, blocksExecuted: [0, 2], blocksSkipped: [1], blocksNotReached: [3], startNs: 5_000, endNs: 9_000 }),
-    rec({ sampleIndex: 2, datasetIndex: 2, label: 3, predictedClass: 3, macs: 800, blocksExecuted: [0, 1, 3], blocksSkipped: [2], channelsKept: [{ layer: 0, kept: 4, total: 8 }, { layer: 1, kept: 8, total: 8 }], startNs: 0, endNs: 6_000 }),
-    rec({ sampleIndex: 3, datasetIndex: 3, label: 3, predictedClass: 3, macs: 1000, channelsKept: [{ layer: 0, kept: 2, total: 8 }], startNs: 0, endNs: 8_000 }),
+    rec({
+      sampleIndex: 0,
+      datasetIndex: 0,
+      label: 1,
+      predictedClass: 1,
+      exitId: 'exit0',
+      exit: 0,
+      halted: true,
+      macs: 400,
+      blocksExecuted: [0],
+      blocksNotReached: [1, 2, 3],
+      startNs: 100,
+      endNs: 2_100,
+    }),
+    rec({
+      sampleIndex: 1,
+      datasetIndex: 1,
+      label: 2,
+      predictedClass: 5,
+      exitId: 'exit1',
+      exit: 1,
+      halted: true,
+      macs: 600,
+      blocksExecuted: [0, 2],
+      blocksSkipped: [1],
+      blocksNotReached: [3],
+      startNs: 5_000,
+      endNs: 9_000,
+    }),
+    rec({
+      sampleIndex: 2,
+      datasetIndex: 2,
+      label: 3,
+      predictedClass: 3,
+      macs: 800,
+      blocksExecuted: [0, 1, 3],
+      blocksSkipped: [2],
+      channelsKept: [
+        { layer: 0, kept: 4, total: 8 },
+        { layer: 1, kept: 8, total: 8 },
+      ],
+      startNs: 0,
+      endNs: 6_000,
+    }),
+    rec({
+      sampleIndex: 3,
+      datasetIndex: 3,
+      label: 3,
+      predictedClass: 3,
+      macs: 1000,
+      channelsKept: [{ layer: 0, kept: 2, total: 8 }],
+      startNs: 0,
+      endNs: 8_000,
+    }),
   ];
 
   it('summarises accuracy, cost share, wall time and the budget share only when there was a budget', () => {
@@ -280,28 +316,23 @@ describe('aggregations over a run', () => {
 describe('virtual scroller window', () => {
   it('covers every row in view, with overscan, inside the table', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 2000 }),
-        fc.integer({ min: 0, max: 100_000 }),
-        fc.integer({ min: 30, max: 1000 }),
-        (total, scrollTop, viewport) => {
-          const row = 30;
-          const { start, end } = visibleRange(scrollTop, viewport, row, total, 5);
-          expect(start).toBeGreaterThanOrEqual(0);
-          expect(end).toBeLessThanOrEqual(total);
-          expect(start).toBeLessThanOrEqual(end);
-          // Every row that intersects the viewport (once the scroll is clamped to the table) is rendered.
-          const maxTop = Math.max(0, total * row - viewport);
-          const top = Math.min(scrollTop, maxTop);
-          const firstVisible = Math.floor(top / row);
-          const lastVisible = Math.min(total - 1, Math.floor((top + viewport - 1) / row));
-          if (total > 0) {
-            expect(start).toBeLessThanOrEqual(firstVisible);
-            expect(end).toBeGreaterThan(lastVisible);
-          }
-          expect(end - start).toBeLessThanOrEqual(Math.ceil(viewport / row) + 1 + 2 * 5);
-        },
-      ),
+      fc.property(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 30, max: 1000 }), (total, scrollTop, viewport) => {
+        const row = 30;
+        const { start, end } = visibleRange(scrollTop, viewport, row, total, 5);
+        expect(start).toBeGreaterThanOrEqual(0);
+        expect(end).toBeLessThanOrEqual(total);
+        expect(start).toBeLessThanOrEqual(end);
+        // Every row that intersects the viewport (once the scroll is clamped to the table) is rendered.
+        const maxTop = Math.max(0, total * row - viewport);
+        const top = Math.min(scrollTop, maxTop);
+        const firstVisible = Math.floor(top / row);
+        const lastVisible = Math.min(total - 1, Math.floor((top + viewport - 1) / row));
+        if (total > 0) {
+          expect(start).toBeLessThanOrEqual(firstVisible);
+          expect(end).toBeGreaterThan(lastVisible);
+        }
+        expect(end - start).toBeLessThanOrEqual(Math.ceil(viewport / row) + 1 + 2 * 5);
+      }),
     );
   });
 });
@@ -342,7 +373,9 @@ describe('run history store', () => {
   it('keeps the error sentence and the earlier runs when a run is refused', async () => {
     const store = createRunStore();
     await store.run({ call: async () => runOf([rec()]) } as never, input, undefined);
-    const refusal = Object.assign(new Error('Budget 1MAC is below the minimum of 2.090 MMAC needed to reach the first exit in ddi mode.'), { code: 'budget-too-small' });
+    const refusal = Object.assign(new Error('Budget 1MAC is below the minimum of 2.090 MMAC needed to reach the first exit in ddi mode.'), {
+      code: 'budget-too-small',
+    });
     await store.run({ call: async () => Promise.reject(refusal) } as never, { ...input, mode: 'ddi', budget: '1MAC' }, undefined);
     expect(store.get().error).toBe(refusal);
     expect(store.get().runs).toHaveLength(1);

@@ -88,7 +88,11 @@ function entry(over: Partial<InferenceRun> = {}, m: ModelSummaryDto | undefined 
 describe('model cards', () => {
   it('show backbone MACs, FLOPs as 2×MACs, exits and gates', () => {
     const html = renderToStaticMarkup(
-      <ModelCards models={[model(), model({ id: 'mgl2s-50', name: 'mgl2s-50', randomWeights: false, channelGates: false })]} selected="mgl2s-50" onSelect={() => {}} />,
+      <ModelCards
+        models={[model(), model({ id: 'mgl2s-50', name: 'mgl2s-50', randomWeights: false, channelGates: false })]}
+        selected="mgl2s-50"
+        onSelect={() => {}}
+      />,
     );
     const [tiny, trained] = html.split('data-model-id="mgl2s-50"');
     expect(tiny).toMatch(/data-macs="5074368"[^>]*>5\.07 MMAC</);
@@ -145,7 +149,9 @@ describe('run results', () => {
     // Inferences that all ran within the budget as measured get the green verdict.
     const fast = records.map((r) => ({ ...r, endNs: r.startNs + 1e6 }));
     const ok = renderToStaticMarkup(<RunResults entry={entry({ budget: '2ms', withinBudget: 1, records: fast })} />);
-    expect(ok).toMatch(/tone-ok[^>]*><div class="summary-label">Measured ≤ 2 ms<\/div><div class="summary-value" data-testid="result-within-measured" data-value="1">100 %/);
+    expect(ok).toMatch(
+      /tone-ok[^>]*><div class="summary-label">Measured ≤ 2 ms<\/div><div class="summary-value" data-testid="result-within-measured" data-value="1">100 %/,
+    );
     expect(ok).not.toContain('data-over-budget');
 
     // An energy budget is predicted only (nothing measured here): labelled so and never green.

@@ -14,7 +14,13 @@ const settings: Setting[] = [
 describe('SettingsForm', () => {
   it('renders one input per setting with its type, unit, range, help and errors', () => {
     const html = renderToStaticMarkup(
-      <SettingsForm settings={settings} values={initialValues(settings)} errors={{ rateHz: 'Sample rate must be at least 1 S/s.' }} disabled={false} onChange={() => {}} />,
+      <SettingsForm
+        settings={settings}
+        values={initialValues(settings)}
+        errors={{ rateHz: 'Sample rate must be at least 1 S/s.' }}
+        disabled={false}
+        onChange={() => {}}
+      />,
     );
     expect(html).toMatch(/<input id="setting-rateHz" type="number"[^>]*min="1"[^>]*max="1000000"[^>]*value="10000"/);
     expect(html).toContain('aria-invalid="true"');

@@ -39,7 +39,14 @@ describe('trace at the deepest zoom', () => {
   it('still breaks the steps at a recorded gap, holding the last sample only up to where the gap starts', () => {
     const tS = [0, 1e-4, 2e-4, 10e-4, 11e-4];
     const v = [1, 2, 3, 4, 5];
-    const [t, , , mean] = traceColumns({ tS, min: v, max: v, mean: v, bucketS: 1e-4, gaps: [{ startS: 2.5e-4, endS: 9.5e-4, lostSamples: 7, reason: 'device' }] });
+    const [t, , , mean] = traceColumns({
+      tS,
+      min: v,
+      max: v,
+      mean: v,
+      bucketS: 1e-4,
+      gaps: [{ startS: 2.5e-4, endS: 9.5e-4, lostSamples: 7, reason: 'device' }],
+    });
     const nullAt = mean.indexOf(null);
     expect(mean.filter((x) => x === null)).toHaveLength(1);
     // Held sample 3 ends at the gap start, then the break, then the samples after the gap.

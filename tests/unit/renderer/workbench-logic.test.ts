@@ -6,14 +6,40 @@ import { DEFAULT_QUERY, facets, filterSessions } from '../../../renderer/src/ses
 import { powerAssumption, uncoveredNote } from '../../../renderer/src/sessions/selectionStats';
 
 const base: SessionSummary = {
-  id: 1, name: 'idle board', kind: 'power', status: 'complete', statusReason: null, startedAt: '2026-03-01T10:00:00.000Z', endedAt: null,
-  durationS: 10, meter: { spec: 'sim', label: 'Simulated', driver: 'sim', simulated: true }, model: null, backend: null, notes: '',
-  channels: ['power'], sampleRateHz: 10, samples: 100, gaps: 0, lostSamples: 0, meanPowerW: 1, energyJ: 10,
+  id: 1,
+  name: 'idle board',
+  kind: 'power',
+  status: 'complete',
+  statusReason: null,
+  startedAt: '2026-03-01T10:00:00.000Z',
+  endedAt: null,
+  durationS: 10,
+  meter: { spec: 'sim', label: 'Simulated', driver: 'sim', simulated: true },
+  model: null,
+  backend: null,
+  notes: '',
+  channels: ['power'],
+  sampleRateHz: 10,
+  samples: 100,
+  gaps: 0,
+  lostSamples: 0,
+  meanPowerW: 1,
+  energyJ: 10,
 };
 const list: SessionSummary[] = [
   base,
   { ...base, id: 2, name: 'Radio burst', notes: 'USB powered', startedAt: '2026-03-05T10:00:00.000Z', energyJ: 30, meter: { ...base.meter!, label: 'PPK2' } },
-  { ...base, id: 3, name: 'ddi run', kind: 'profile', model: 'mgl2s-50', status: 'cancelled', statusReason: 'Cancelled after 20 of 100 inferences.', startedAt: '2026-03-09T10:00:00.000Z', energyJ: null },
+  {
+    ...base,
+    id: 3,
+    name: 'ddi run',
+    kind: 'profile',
+    model: 'mgl2s-50',
+    status: 'cancelled',
+    statusReason: 'Cancelled after 20 of 100 inferences.',
+    startedAt: '2026-03-09T10:00:00.000Z',
+    energyJ: null,
+  },
 ];
 
 describe('session list filters', () => {
@@ -40,7 +66,9 @@ describe('marker form', () => {
       start: '"soon" is not a time; write seconds from the start, like 1.25.',
       label: 'Type a label saying what happens there.',
     });
-    expect(checkMarker({ start: '2', end: '1', label: 'x' }, 10).errors.end).toBe('The end must come after the start; leave it empty for a marker at one time.');
+    expect(checkMarker({ start: '2', end: '1', label: 'x' }, 10).errors.end).toBe(
+      'The end must come after the start; leave it empty for a marker at one time.',
+    );
     expect(checkMarker({ start: '11', end: '', label: 'x' }, 10).errors.start).toBe('The session ends at 10 s; give a time between 0 and 10 s.');
     expect(checkMarker({ start: '-1', end: '', label: 'x' }, 10).errors.start).toMatch(/is not a time/);
   });

@@ -66,9 +66,7 @@ describe('browser-mode refusals are one sentence', () => {
     for (const text of ['not json', '{"type":"call"}', '[1,2,3]', '{"type":"call","id":1e999,"name":"app.info","input":{}}']) {
       const r = await send(text);
       expect(r.ok).toBe(false);
-      expect(r.error!.message).toBe(
-        'Malformed message: send one JSON object {"type":"call","id":N,"name":CALL,"input":{…}} per WebSocket text message.',
-      );
+      expect(r.error!.message).toBe('Malformed message: send one JSON object {"type":"call","id":N,"name":CALL,"input":{…}} per WebSocket text message.');
     }
   });
 });

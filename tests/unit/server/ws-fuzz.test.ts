@@ -160,7 +160,18 @@ function openClient(port: number, token: string): Promise<WebSocket> {
 }
 
 /** Calls that cannot end the recording under test; the rest of the contract is reached by random names. */
-const SAFE_CALLS = ['app.info', 'meters.drivers', 'meters.status', 'meters.connect', 'sessions.start', 'sessions.list', 'sessions.get', 'sessions.trace', 'sessions.export', 'models.list'];
+const SAFE_CALLS = [
+  'app.info',
+  'meters.drivers',
+  'meters.status',
+  'meters.connect',
+  'sessions.start',
+  'sessions.list',
+  'sessions.get',
+  'sessions.trace',
+  'sessions.export',
+  'models.list',
+];
 
 const messageArb = fc.oneof(
   fc.json({ maxDepth: 3 }),
@@ -173,7 +184,10 @@ const messageArb = fc.oneof(
       input: fc.oneof(
         fc.jsonValue({ maxDepth: 3 }),
         fc.record({ id: fc.oneof(fc.integer(), fc.double()), points: fc.oneof(fc.integer(), fc.double()), fromS: fc.double(), toS: fc.double() }),
-        fc.record({ spec: fc.constantFrom('sim', 'ppk2', 'nope:x'), options: fc.dictionary(fc.constantFrom('rateHz', 'idleW', 'busyW', 'x'), fc.oneof(fc.double(), fc.string(), fc.boolean())) }),
+        fc.record({
+          spec: fc.constantFrom('sim', 'ppk2', 'nope:x'),
+          options: fc.dictionary(fc.constantFrom('rateHz', 'idleW', 'busyW', 'x'), fc.oneof(fc.double(), fc.string(), fc.boolean())),
+        }),
       ),
     })
     .map((m) => JSON.stringify(m)),
@@ -303,9 +317,12 @@ describe('browser mode against hostile clients', () => {
       shared.close();
 
       // The recording is whole: chunk after chunk, each starting where the previous ended, no gap.
-      const chunks = core.db
-        .prepare('SELECT seq, t0_ns, period_ns, count FROM sample_chunks WHERE session_id = ? ORDER BY seq')
-        .all(session.id) as Array<{ seq: number; t0_ns: number; period_ns: number; count: number }>;
+      const chunks = core.db.prepare('SELECT seq, t0_ns, period_ns, count FROM sample_chunks WHERE session_id = ? ORDER BY seq').all(session.id) as Array<{
+        seq: number;
+        t0_ns: number;
+        period_ns: number;
+        count: number;
+      }>;
       expect(chunks.length).toBeGreaterThan(FUZZ_SECONDS * 2);
       chunks.forEach((c, i) => expect(c.seq).toBe(i));
       for (let i = 1; i < chunks.length; i++) {

@@ -16,13 +16,7 @@ describe('non-finite samples never reach the store', () => {
   it('splits a chunk into its finite runs and one exact gap per run of non-finite samples', () => {
     const c = makeChunk(1e9, 1000, 10, (i) => (i === 3 || i === 4 ? [NaN, 5, 1] : i === 8 ? [0.2, 5, Infinity] : steady()));
     const parts = splitNonFinite(c);
-    expect(parts.map((p) => ('gap' in p ? `gap ${p.gap.lostSamples}` : `data ${p.chunk.count}`))).toEqual([
-      'data 3',
-      'gap 2',
-      'data 3',
-      'gap 1',
-      'data 1',
-    ]);
+    expect(parts.map((p) => ('gap' in p ? `gap ${p.gap.lostSamples}` : `data ${p.chunk.count}`))).toEqual(['data 3', 'gap 2', 'data 3', 'gap 1', 'data 1']);
     const gap = (parts[1] as { gap: { startNs: number; endNs: number; reason: string } }).gap;
     expect(gap).toMatchObject({ startNs: 1e9 + 3e6, endNs: 1e9 + 5e6, reason: NON_FINITE_REASON });
     expect((parts[2] as { chunk: { t0Ns: number } }).chunk.t0Ns).toBe(1e9 + 5e6);

@@ -47,18 +47,22 @@ describe('Rechunker', () => {
 describe('BucketAccumulator', () => {
   it('keeps every spike: min and max of each bucket equal the brute-force values', () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ noNaN: true, min: -1e3, max: 1e3 }), { minLength: 1, maxLength: 500 }), fc.integer({ min: 1, max: 40 }), (values, per) => {
-        const acc = new BucketAccumulator(per * 0.001, 0);
-        acc.addRun(0, 0.001, values);
-        const b = acc.finish();
-        for (let k = 0; k < b.tS.length; k++) {
-          const start = Math.round(b.tS[k]! / 0.001);
-          const slice = values.slice(start, start + per);
-          expect(b.min[k]).toBe(Math.min(...slice));
-          expect(b.max[k]).toBe(Math.max(...slice));
-        }
-        expect(b.tS.length).toBe(Math.ceil(values.length / per));
-      }),
+      fc.property(
+        fc.array(fc.float({ noNaN: true, min: -1e3, max: 1e3 }), { minLength: 1, maxLength: 500 }),
+        fc.integer({ min: 1, max: 40 }),
+        (values, per) => {
+          const acc = new BucketAccumulator(per * 0.001, 0);
+          acc.addRun(0, 0.001, values);
+          const b = acc.finish();
+          for (let k = 0; k < b.tS.length; k++) {
+            const start = Math.round(b.tS[k]! / 0.001);
+            const slice = values.slice(start, start + per);
+            expect(b.min[k]).toBe(Math.min(...slice));
+            expect(b.max[k]).toBe(Math.max(...slice));
+          }
+          expect(b.tS.length).toBe(Math.ceil(values.length / per));
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -152,8 +152,8 @@ describe('the end of a recording', () => {
     fx.defer(() => void child.kill('SIGKILL'));
     const db = openDatabase(dbPath);
     fx.defer(() => {
-    db.close();
-  });
+      db.close();
+    });
     const repo = new SessionsRepo(db);
     await waitFor(() => repo.list().length > 0 && sessionSummary(repo, repo.list()[0]!).samples > 5000, 15_000, 'recording');
     child.kill('SIGTERM');

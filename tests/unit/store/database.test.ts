@@ -183,7 +183,6 @@ describe('schema 3: checksums, end statuses, stats index', () => {
 });
 
 describe('--db paths that cannot work are refused before anything is written', () => {
-
   /**
    * A folder this process cannot write into. As root, permission bits do not apply, so the folder
    * is made immutable (chattr +i), which stops root too; the test is skipped, saying why, only when
@@ -231,9 +230,7 @@ describe('--db paths that cannot work are refused before anything is written', (
       return;
     }
     try {
-      expect(() => openDatabase(join(dir, 'new.sqlite'))).toThrow(
-        `Cannot create the database in ${dir}: the folder is read-only; choose another --db path.`,
-      );
+      expect(() => openDatabase(join(dir, 'new.sqlite'))).toThrow(`Cannot create the database in ${dir}: the folder is read-only; choose another --db path.`);
       expect(() => openDatabase(existing)).toThrow(/^Cannot write to the database .*lab\.sqlite: its folder .* is read-only/);
       expect(listing(dir)).toEqual(files);
       expect(sha(existing)).toBe(before);
@@ -313,7 +310,15 @@ describe('closeDatabase', () => {
     const second = openDatabase(path);
     closeDatabase(first);
     expect(existsSync(path)).toBe(true);
-    new SessionsRepo(second).createSession({ name: 'later', kind: 'power', startMonoNs: 0, meterId: null, simulated: true, channels: ['power'], sampleRateHz: 1 });
+    new SessionsRepo(second).createSession({
+      name: 'later',
+      kind: 'power',
+      startMonoNs: 0,
+      meterId: null,
+      simulated: true,
+      channels: ['power'],
+      sampleRateHz: 1,
+    });
     second.close();
     const again = openDatabase(path);
     expect((again.prepare('SELECT name FROM sessions').get() as { name: string }).name).toBe('later');

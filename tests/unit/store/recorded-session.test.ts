@@ -43,7 +43,7 @@ describe('a recorded session in the store', () => {
 });
 
 describe('digital inputs', () => {
-  it('stores each chunk\'s digital bytes run-length encoded and decodable to the exact samples', async () => {
+  it("stores each chunk's digital bytes run-length encoded and decodable to the exact samples", async () => {
     const { db, meter, rec } = recordingSetup();
     const { decodeDigital } = await import('../../../main/store/digital-codec');
     const chunk = makeChunk(rec.startNs, 1000, 250, squareWave);

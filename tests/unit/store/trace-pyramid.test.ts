@@ -27,7 +27,15 @@ function session(chunks: number, count: number): { db: Db; id: number; total: nu
   const db = openDatabase(join(dir, 'db.sqlite'));
   dbs.push(db);
   const repo = new SessionsRepo(db);
-  const id = repo.createSession({ name: 'p', kind: 'power', startMonoNs: 0, meterId: null, simulated: false, channels: ['current', 'power'], sampleRateHz: 1e4 });
+  const id = repo.createSession({
+    name: 'p',
+    kind: 'power',
+    startMonoNs: 0,
+    meterId: null,
+    simulated: false,
+    channels: ['current', 'power'],
+    sampleRateHz: 1e4,
+  });
   for (let k = 0; k < chunks; k++) {
     const cur = new Float32Array(count);
     const pow = new Float32Array(count);
@@ -118,11 +126,13 @@ describe('trace pyramid', () => {
     expect(L1_SAMPLES * 2).toBeGreaterThan(10);
   });
 
-  it('draws a long session\'s whole view from blocks of 64 chunks, reading chunk stats only at the window edges', () => {
+  it("draws a long session's whole view from blocks of 64 chunks, reading chunk stats only at the window edges", () => {
     // 512 chunks of 100 samples (10 ms each): 8 blocks of 0.64 s.
     const { db, id, total } = session(512, 100);
     expect((db.prepare('SELECT count(*) AS n FROM chunk_blocks WHERE session_id = ?').get(id) as { n: number }).n).toBe(8);
-    const block = db.prepare('SELECT chunks, current_n AS n, current_min AS mn, current_max AS mx, current_sum AS sm FROM chunk_blocks WHERE block = 2').get() as Record<string, number>;
+    const block = db
+      .prepare('SELECT chunks, current_n AS n, current_min AS mn, current_max AS mx, current_sum AS sm FROM chunk_blocks WHERE block = 2')
+      .get() as Record<string, number>;
     const ref = reference(total, 6400);
     expect(block).toMatchObject({ chunks: 64, n: 6400, mn: ref.min[2], mx: ref.max[2] });
     expect(block.sm! / 6400).toBeCloseTo(ref.mean[2]!, 4);
@@ -142,7 +152,7 @@ describe('trace pyramid', () => {
     expect(Math.max(...queryTrace(db, { sessionId: id, channel: 'current', fromS: 0.1, toS: 5.0, points: 3 }).max)).toBe(999);
   });
 
-  it('removes a chunk\'s pyramid with its session', () => {
+  it("removes a chunk's pyramid with its session", () => {
     const { db, id } = session(2, 2560);
     expect((db.prepare('SELECT count(*) AS n FROM chunk_pyramid').get() as { n: number }).n).toBe(2);
     db.prepare('DELETE FROM sessions WHERE id = ?').run(id);

@@ -32,7 +32,10 @@ const config = (numClasses = 4): ModelConfig =>
 
 function batch(n: number, seed: number): { x: tf.Tensor4D; labels: Int32Array } {
   const rng = new Rng(seed);
-  const x = tf.tensor4d(Float32Array.from({ length: n * 64 }, () => rng.int(256) / 255 - 0.5), [n, 8, 8, 1]);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: n * 64 }, () => rng.int(256) / 255 - 0.5),
+    [n, 8, 8, 1],
+  );
   return { x, labels: Int32Array.from({ length: n }, (_, i) => i % 4) };
 }
 
@@ -58,7 +61,8 @@ describe('knowledge distillation', () => {
       return e.map((v) => v / s);
     };
     const want =
-      (T * T *
+      (T *
+        T *
         teacherLogits
           .map((t, i) => {
             const p = softmax(t);
@@ -75,7 +79,12 @@ describe('knowledge distillation', () => {
 
     // In the DDI loss: weight · (final + exit weight · Σ exits), on top of the cross-entropies.
     const labels = tf.tensor1d([0, 2], 'int32');
-    const out = { logits: tf.tensor2d(studentLogits), exitLogits: [tf.tensor2d(teacherLogits), tf.tensor2d(studentLogits)], cost: tf.tensor1d([1, 1]), fullCost: 1 } as unknown as ForwardTrainResult;
+    const out = {
+      logits: tf.tensor2d(studentLogits),
+      exitLogits: [tf.tensor2d(teacherLogits), tf.tensor2d(studentLogits)],
+      cost: tf.tensor1d([1, 1]),
+      fullCost: 1,
+    } as unknown as ForwardTrainResult;
     const plain = ddiLoss(out, labels, { exitWeight: 0.5 }).total.dataSync()[0]!;
     const distilled = ddiLoss(out, labels, { exitWeight: 0.5, distill: { ...soft, weight: 3 } }).total.dataSync()[0]!;
     expect(distilled - plain).toBeCloseTo(3 * (want + 0.5 * (0 + want)), 4);
@@ -96,7 +105,13 @@ describe('knowledge distillation', () => {
       const student = buildModel(config(), 3);
       const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
       const before = klToTeacher(student);
-      const o = { groups: ['backbone', 'exits'] as ('backbone' | 'exits')[], lr: 0.05, gates: 'all-on' as const, loss: { exitWeight: 1 }, ...(distil ? { teacher: { model: teacher, temperature: 2, weight: 5 } } : {}) };
+      const o = {
+        groups: ['backbone', 'exits'] as ('backbone' | 'exits')[],
+        lr: 0.05,
+        gates: 'all-on' as const,
+        loss: { exitWeight: 1 },
+        ...(distil ? { teacher: { model: teacher, temperature: 2, weight: 5 } } : {}),
+      };
       trainStep(student, opt, x, labels, o);
       const tensors = tf.memory().numTensors;
       for (let i = 0; i < 9; i++) trainStep(student, opt, x, labels, o);
@@ -123,14 +138,47 @@ describe('knowledge distillation', () => {
     const t = loadTeacher(dir, config());
     expect(t.config.numClasses).toBe(4);
     t.dispose();
-    expect(() => loadTeacher(dir, config(10))).toThrow(/takes 8×8×1 images and 4 classes, the student 8×8×1 and 10; distil from a model trained on the same data/);
+    expect(() => loadTeacher(dir, config(10))).toThrow(
+      /takes 8×8×1 images and 4 classes, the student 8×8×1 and 10; distil from a model trained on the same data/,
+    );
 
     const recipe = buildRecipe({ stages: ['backbone'], backboneEpochs: 1, batchSize: 8, distill: { from: dir, weight: 1, temperature: 4 } });
-    expect(modelCard({ name: 's', meta: { config: config(), recipe, normalization: { mean: [0], std: [1] }, position: { stage: 1, epoch: 0, step: 0 }, history: [], wallSeconds: 1, dataset: 'toy' }, evals: [] })).toContain(
-      `- Distillation from \`${dir}\`: weight 1, temperature 4`,
-    );
-    const ds = { name: 'toy', n: 8, height: 8, width: 8, channels: 1, numClasses: 4, classNames: ['a', 'b', 'c', 'd'], images: new Uint8Array(8 * 64), labels: new Uint8Array(8) };
-    await expect(train({ config: config(), recipe, train: ds, normalization: { mean: [0], std: [1] }, runDir: mkdtempSync(join(tmpdir(), 'ddi-kd-run-')), progress: { update() {}, line() {} } as never })).rejects.toThrow(/no teacher was passed/);
+    expect(
+      modelCard({
+        name: 's',
+        meta: {
+          config: config(),
+          recipe,
+          normalization: { mean: [0], std: [1] },
+          position: { stage: 1, epoch: 0, step: 0 },
+          history: [],
+          wallSeconds: 1,
+          dataset: 'toy',
+        },
+        evals: [],
+      }),
+    ).toContain(`- Distillation from \`${dir}\`: weight 1, temperature 4`);
+    const ds = {
+      name: 'toy',
+      n: 8,
+      height: 8,
+      width: 8,
+      channels: 1,
+      numClasses: 4,
+      classNames: ['a', 'b', 'c', 'd'],
+      images: new Uint8Array(8 * 64),
+      labels: new Uint8Array(8),
+    };
+    await expect(
+      train({
+        config: config(),
+        recipe,
+        train: ds,
+        normalization: { mean: [0], std: [1] },
+        runDir: mkdtempSync(join(tmpdir(), 'ddi-kd-run-')),
+        progress: { update() {}, line() {} } as never,
+      }),
+    ).rejects.toThrow(/no teacher was passed/);
 
     expect(() => buildRecipe({ distill: { from: dir, weight: 1, temperature: 0 } })).toThrow(/temperature 0 is not positive/);
     for (const [flags, message] of [

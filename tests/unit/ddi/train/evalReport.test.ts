@@ -39,7 +39,17 @@ function rec(p: Partial<InferenceRecord>): InferenceRecord {
 describe('eval report', () => {
   it('aggregates accuracy, MACs, answering exits, skip rates, channels kept and budget compliance', () => {
     const records = [
-      rec({ predictedClass: 1, macs: 8e6, budgetSpent: 8e6, exitId: 'exit0', exit: 0, halted: true, blocksSkipped: [1], blocksNotReached: [2], channelsKept: [{ layer: 0, kept: 4, total: 16 }] }),
+      rec({
+        predictedClass: 1,
+        macs: 8e6,
+        budgetSpent: 8e6,
+        exitId: 'exit0',
+        exit: 0,
+        halted: true,
+        blocksSkipped: [1],
+        blocksNotReached: [2],
+        channelsKept: [{ layer: 0, kept: 4, total: 16 }],
+      }),
       rec({ predictedClass: 2, macs: 10e6, budgetSpent: 10e6, blocksSkipped: [], channelsKept: [{ layer: 0, kept: 12, total: 16 }] }),
       rec({ predictedClass: 3, macs: 12e6, budgetSpent: 12e6, blocksSkipped: [1, 2] }),
       rec({ predictedClass: 0, macs: 6e6, budgetSpent: 6e6, exitId: 'exit0', exit: 0 }),

@@ -3,11 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  installComposedFilterGrad,
-  isComposedFilterGradInstalled,
-  uninstallComposedFilterGrad,
-} from '../../../../main/ddi/kernels/conv2dBackpropFilter';
+import { installComposedFilterGrad, isComposedFilterGradInstalled, uninstallComposedFilterGrad } from '../../../../main/ddi/kernels/conv2dBackpropFilter';
 
 interface Case {
   n: number;
@@ -26,7 +22,17 @@ for (const stride of [
   [2, 2],
   [3, 2],
 ] as [number, number][])
-  for (const pad of ['same', 'valid', 1, [[0, 0], [1, 2], [2, 0], [0, 0]]] as const)
+  for (const pad of [
+    'same',
+    'valid',
+    1,
+    [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  ] as const)
     for (const k of [
       [1, 1],
       [3, 3],

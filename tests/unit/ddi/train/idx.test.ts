@@ -10,11 +10,34 @@ import { isUserError } from '../../../../main/util/errors';
 
 /** A hand-built IDX image file: 2 images of 2x3, header bytes written out literally. */
 const tinyImages = new Uint8Array([
-  0, 0, 0x08, 0x03, // magic 0x00000803
-  0, 0, 0, 2, // n = 2
-  0, 0, 0, 2, // rows = 2
-  0, 0, 0, 3, // cols = 3
-  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  0,
+  0,
+  0x08,
+  0x03, // magic 0x00000803
+  0,
+  0,
+  0,
+  2, // n = 2
+  0,
+  0,
+  0,
+  2, // rows = 2
+  0,
+  0,
+  0,
+  3, // cols = 3
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
 ]);
 const tinyLabels = new Uint8Array([0, 0, 0x08, 0x01, 0, 0, 0, 2, 7, 3]);
 

@@ -26,7 +26,9 @@ function documentedModels(): Documented[] {
   for (const name of readdirSync(root).sort()) {
     const file = join(root, name, 'model.json');
     if (!existsSync(file)) continue;
-    const json = JSON.parse(readFileSync(file, 'utf8')) as { training?: { evaluations?: { dataset: string; accuracy: number; gates?: 'learned' | 'all-on' }[] } };
+    const json = JSON.parse(readFileSync(file, 'utf8')) as {
+      training?: { evaluations?: { dataset: string; accuracy: number; gates?: 'learned' | 'all-on' }[] };
+    };
     const ev = json.training?.evaluations?.find((e) => e.dataset === 'sample');
     if (ev) out.push({ dir: join(root, name), accuracy: ev.accuracy, gates: ev.gates ?? 'learned' });
   }

@@ -11,7 +11,17 @@ describe('ddi-profiler train --help', () => {
 
   it('puts the experiment switches under "Research options" and the user\'s options before them', () => {
     expect(research).not.toBe('');
-    for (const f of ['--gate-gradient', '--exit-gradient', '--gate-input', '--exit-weight', '--distill-weight', '--distill-temperature', '--clip-norm', '--clip-stages', '--schedule']) {
+    for (const f of [
+      '--gate-gradient',
+      '--exit-gradient',
+      '--gate-input',
+      '--exit-weight',
+      '--distill-weight',
+      '--distill-temperature',
+      '--clip-norm',
+      '--clip-stages',
+      '--schedule',
+    ]) {
       expect(research, f).toMatch(new RegExp(`^  ${f} `, 'm'));
       expect(main, f).not.toMatch(new RegExp(`^  ${f} `, 'm'));
     }
@@ -20,7 +30,7 @@ describe('ddi-profiler train --help', () => {
     }
   });
 
-  it('still lists every flag of the shipped zoo\'s commands', () => {
+  it("still lists every flag of the shipped zoo's commands", () => {
     const flags = new Set((ZOO as { args: string[] }[]).flatMap((e) => e.args.filter((a) => a.startsWith('--'))));
     expect(flags.size).toBeGreaterThan(10);
     for (const f of flags) expect(help, f).toMatch(new RegExp(`^  ${f} `, 'm'));

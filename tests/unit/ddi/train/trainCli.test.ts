@@ -39,7 +39,24 @@ describe('train CLI', () => {
     const labels = Uint8Array.from({ length: n }, (_, i) => i % 2);
     writeFileSync(join(data, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdx([n, 28, 28], images)));
     writeFileSync(join(data, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([n], labels)));
-    const args = ['train', '--name', 'cli-test', '--arch', 'resnet8', '--dataset', data, '--batch-size', '8', '--epochs', '12', '--run-dir', join(dir, 'run'), '--out', join(dir, 'model'), '--no-final-eval'];
+    const args = [
+      'train',
+      '--name',
+      'cli-test',
+      '--arch',
+      'resnet8',
+      '--dataset',
+      data,
+      '--batch-size',
+      '8',
+      '--epochs',
+      '12',
+      '--run-dir',
+      join(dir, 'run'),
+      '--out',
+      join(dir, 'model'),
+      '--no-final-eval',
+    ];
     let sent = false;
     let rival: Promise<{ code: number | null; stderr: string }> | undefined;
     const first = await run(args, (text, kill) => {
@@ -84,7 +101,26 @@ describe('train CLI', () => {
     // Interrupted and resumed with the command that started it (as train-zoo.mjs does), the run
     // reloads its teacher and ends with the weights of the same run trained straight through; a
     // resume cannot change the distillation, nor add it to a run that had none.
-    const kdRun = (tag: string) => ['train', '--name', 'cli-kd', '--arch', 'resnet8', '--dataset', data, '--batch-size', '8', '--epochs', '3', '--distill-from', join(dir, 'model'), '--run-dir', join(dir, `kd-run${tag}`), '--out', join(dir, `kd-model${tag}`), '--no-final-eval'];
+    const kdRun = (tag: string) => [
+      'train',
+      '--name',
+      'cli-kd',
+      '--arch',
+      'resnet8',
+      '--dataset',
+      data,
+      '--batch-size',
+      '8',
+      '--epochs',
+      '3',
+      '--distill-from',
+      join(dir, 'model'),
+      '--run-dir',
+      join(dir, `kd-run${tag}`),
+      '--out',
+      join(dir, `kd-model${tag}`),
+      '--no-final-eval',
+    ];
     const kdArgs = kdRun('');
     const straight = await run(kdRun('-straight'));
     expect(straight.code).toBe(0);
@@ -99,7 +135,9 @@ describe('train CLI', () => {
     expect(existsSync(join(dir, 'kd-model', 'model.json'))).toBe(false);
     const kdCheckpoint = readFileSync(join(dir, 'kd-run', 'checkpoint.ckpt'));
     const changed = await run([...kdArgs, '--distill-weight', '2', '--resume']);
-    expect(changed.stderr).toMatch(/trains with distillation from .* \(weight 1, temperature 4\), and --resume cannot switch it to distillation from .* \(weight 2, temperature 4\)/);
+    expect(changed.stderr).toMatch(
+      /trains with distillation from .* \(weight 1, temperature 4\), and --resume cannot switch it to distillation from .* \(weight 2, temperature 4\)/,
+    );
     expect(changed.code).not.toBe(0);
     const added = await run([...args, '--distill-from', join(dir, 'model'), '--resume']);
     expect(added.stderr).toMatch(/trains with no distillation, and --resume cannot switch it/);
@@ -108,7 +146,9 @@ describe('train CLI', () => {
     const kd = await run([...kdArgs, '--resume']);
     expect(kd.stderr).toContain(`Distilling from ${join(dir, 'model')} (weight 1, temperature 4)`);
     expect(kd.code).toBe(0);
-    expect((JSON.parse(readFileSync(join(dir, 'kd-model', 'model.json'), 'utf8')) as { training: { commands: string[][] } }).training.commands).toEqual([kdArgs]);
+    expect((JSON.parse(readFileSync(join(dir, 'kd-model', 'model.json'), 'utf8')) as { training: { commands: string[][] } }).training.commands).toEqual([
+      kdArgs,
+    ]);
     expect(readFileSync(join(dir, 'kd-model', 'weights.bin')).equals(readFileSync(join(dir, 'kd-model-straight', 'weights.bin')))).toBe(true);
     const kdModel = JSON.parse(readFileSync(join(dir, 'kd-model', 'model.json'), 'utf8')) as { training: { recipe: { distill: unknown } } };
     expect(kdModel.training.recipe.distill).toEqual({ from: join(dir, 'model'), weight: 1, temperature: 4 });

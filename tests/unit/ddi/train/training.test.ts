@@ -59,10 +59,15 @@ describe('training', () => {
     const ds = toyDataset(16, 1);
     const model = buildModel(tinyConfig(false), 3);
     const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 5e-4 });
-    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [16, 8, 8, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3),
+      [16, 8, 8, 1],
+    );
     const labels = Int32Array.from(ds.labels);
     const lossOf = () =>
-      tf.tidy(() => crossEntropy(model.forwardTrain(x, { training: true, updateStats: false, gates: 'all-on' }).logits, tf.tensor1d(labels, 'int32')).dataSync()[0]!);
+      tf.tidy(
+        () => crossEntropy(model.forwardTrain(x, { training: true, updateStats: false, gates: 'all-on' }).logits, tf.tensor1d(labels, 'int32')).dataSync()[0]!,
+      );
     const before = lossOf();
     const o = { groups: ['backbone', 'exits'] as ('backbone' | 'exits')[], lr: 0.05, gates: 'all-on' as const, loss: { exitWeight: 1 } };
     trainStep(model, opt, x, labels, o); // one step (also creates the momentum buffers)
@@ -82,7 +87,10 @@ describe('training', () => {
     const ds = toyDataset(16, 1);
     const model = buildModel(tinyConfig(false), 3);
     const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 5e-4 });
-    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [16, 8, 8, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3),
+      [16, 8, 8, 1],
+    );
     const bias = model.variable('classifier/fc/bias');
     bias.assign(tf.fill(bias.shape, NaN));
     const trainable = () => new Map([...model.readValuesSync()].filter(([n]) => model.specs.find((p) => p.name === n)!.group !== 'stats'));
@@ -92,7 +100,10 @@ describe('training', () => {
     for (const [n, v] of trainable()) expect(Buffer.from(v.buffer).equals(Buffer.from(before.get(n)!.buffer)), n).toBe(true);
     // A healthy step reports nothing.
     bias.assign(tf.zeros(bias.shape));
-    expect(trainStep(model, opt, x, Int32Array.from(ds.labels), { groups: ['backbone', 'exits'], lr: 0.05, gates: 'all-on', loss: { exitWeight: 1 } }).nonFiniteGradient).toBeUndefined();
+    expect(
+      trainStep(model, opt, x, Int32Array.from(ds.labels), { groups: ['backbone', 'exits'], lr: 0.05, gates: 'all-on', loss: { exitWeight: 1 } })
+        .nonFiniteGradient,
+    ).toBeUndefined();
     x.dispose();
     opt.dispose();
     model.dispose();
@@ -100,7 +111,10 @@ describe('training', () => {
 
   it('clipNorm caps the step: the first update has norm lr · clipNorm, and the norm before clipping is reported', () => {
     const ds = toyDataset(16, 1);
-    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [16, 8, 8, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3),
+      [16, 8, 8, 1],
+    );
     const labels = Int32Array.from(ds.labels);
     const stepDelta = (clipNorm?: number) => {
       const model = buildModel(tinyConfig(false), 3);
@@ -128,7 +142,10 @@ describe('training', () => {
 
   it('the sign-switching cost term moves the achieved cost toward the target', () => {
     const ds = toyDataset(32, 2);
-    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3),
+      [32, 8, 8, 1],
+    );
     const labels = Int32Array.from(ds.labels);
     const run = (target: number) => {
       const model = buildModel(tinyConfig(true), 5);
@@ -155,7 +172,10 @@ describe('training', () => {
 
   it('confident "on" gates still follow the cost term with the logit STE, not with the sigmoid STE', () => {
     const ds = toyDataset(32, 2);
-    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3),
+      [32, 8, 8, 1],
+    );
     const labels = Int32Array.from(ds.labels);
     const run = (gateGradient: 'logit' | 'sigmoid') => {
       const model = buildModel(tinyConfig(true), 5);
@@ -167,7 +187,13 @@ describe('training', () => {
       const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
       const costs: number[] = [];
       for (let i = 0; i < 20; i++) {
-        const r = trainStep(model, opt, x, labels, { groups: ['gates'], lr: 0.5, gates: 'learned', gateGradient, loss: { exitWeight: 1, cost: { target: 0.4, beta: 5 } } });
+        const r = trainStep(model, opt, x, labels, {
+          groups: ['gates'],
+          lr: 0.5,
+          gates: 'learned',
+          gateGradient,
+          loss: { exitWeight: 1, cost: { target: 0.4, beta: 5 } },
+        });
         costs.push(r.costFraction);
       }
       opt.dispose();
@@ -184,7 +210,10 @@ describe('training', () => {
 
   it('a reward that keeps coming grows the gates without bound under the logit STE, not under the bounded one', () => {
     const ds = toyDataset(32, 2);
-    const x = tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3), [32, 8, 8, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from(ds.images, (v) => (v / 255 - 0.2) / 0.3),
+      [32, 8, 8, 1],
+    );
     const labels = Int32Array.from(ds.labels);
     // The reference rule at a 100 % target rewards compute on every batch: the push the DenseNet's
     // gate stage kept getting (docs/lab/models-log.md, "The DenseNet's joint stage went NaN").
@@ -192,7 +221,13 @@ describe('training', () => {
       const model = buildModel(tinyConfig(true), 5);
       const opt = new SgdMomentum({ momentum: 0.9, weightDecay: 0 });
       for (let i = 0; i < 100; i++) {
-        trainStep(model, opt, x, labels, { groups: ['gates'], lr: 0.05, gates: 'learned', gateGradient, loss: { exitWeight: 1, cost: { target: 1, beta: 5, rewardAtFullTarget: true } } });
+        trainStep(model, opt, x, labels, {
+          groups: ['gates'],
+          lr: 0.05,
+          gates: 'learned',
+          gateGradient,
+          loss: { exitWeight: 1, cost: { target: 1, beta: 5, rewardAtFullTarget: true } },
+        });
       }
       let max = 0;
       for (const p of model.specs) if (p.group === 'gates') for (const v of model.variable(p.name).dataSync()) max = Math.max(max, Math.abs(v));
@@ -219,9 +254,21 @@ describe('training', () => {
     expect(recipe.rewardAtFullTarget).toBe(false);
   });
 
-  it('the exit weight scales the exits\' share of the loss; the recipe carries it and rejects a negative one', () => {
-    const logits = tf.tensor2d([[2, 0, 0, 0], [0, 1, 0, 0]]);
-    const exitLogits = [tf.tensor2d([[0, 0, 3, 0], [0, 0, 0, 1]]), tf.tensor2d([[1, 1, 0, 0], [0, 2, 0, 0]])];
+  it("the exit weight scales the exits' share of the loss; the recipe carries it and rejects a negative one", () => {
+    const logits = tf.tensor2d([
+      [2, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
+    const exitLogits = [
+      tf.tensor2d([
+        [0, 0, 3, 0],
+        [0, 0, 0, 1],
+      ]),
+      tf.tensor2d([
+        [1, 1, 0, 0],
+        [0, 2, 0, 0],
+      ]),
+    ];
     const labels = tf.tensor1d([0, 1], 'int32');
     const out: ForwardTrainResult = { logits, exitLogits, gates: [], cost: tf.tensor1d([1, 1]), fullCost: 1 };
     const total = (w: number) => ddiLoss(out, labels, { exitWeight: w }).total.dataSync()[0]!;
@@ -246,7 +293,9 @@ describe('training', () => {
     expect(firstNonFinite(values)).toBeNull();
     r.model.variable('stem/conv/kernel').assign(tf.fill(r.model.variable('stem/conv/kernel').shape, NaN));
     expect(firstNonFinite(r.model.readValuesSync())).toBe('stem/conv/kernel');
-    expect(() => saveRun(path, r.model, new SgdMomentum({ momentum: 0.9, weightDecay: 0 }), r.meta)).toThrow(/non-finite weights \(stem\/conv\/kernel\).*last checkpoint .* was kept/);
+    expect(() => saveRun(path, r.model, new SgdMomentum({ momentum: 0.9, weightDecay: 0 }), r.meta)).toThrow(
+      /non-finite weights \(stem\/conv\/kernel\).*last checkpoint .* was kept/,
+    );
     expect(readFileSync(path).equals(good)).toBe(true);
     r.model.dispose();
   });
@@ -260,15 +309,22 @@ describe('training', () => {
     expect(() => changeClipNorm(r, { stage: 0, epoch: 0, step: 0 }, -1)).toThrow(/not positive/);
     expect(r.stages[2]!.clipNorm).toBe(2);
     // Restricted to some stages, from the start and on resume.
-    expect(buildRecipe({ stages: ['backbone', 'gates', 'joint'], clipNorm: 3, clipStages: ['joint'] }).stages.map((s) => s.clipNorm)).toEqual([undefined, undefined, 3]);
+    expect(buildRecipe({ stages: ['backbone', 'gates', 'joint'], clipNorm: 3, clipStages: ['joint'] }).stages.map((s) => s.clipNorm)).toEqual([
+      undefined,
+      undefined,
+      3,
+    ]);
     expect(changeClipNorm(buildRecipe({ stages: ['backbone', 'gates', 'joint'] }), { stage: 0, epoch: 2, step: 0 }, 2, ['joint'])).toEqual(['joint']);
-    expect(() => buildRecipe({ stages: ['backbone'], clipNorm: 2, clipStages: ['joint'] })).toThrow(/Clipping is asked for stage joint, which this run does not have \(its stages: backbone\)/);
+    expect(() => buildRecipe({ stages: ['backbone'], clipNorm: 2, clipStages: ['joint'] })).toThrow(
+      /Clipping is asked for stage joint, which this run does not have \(its stages: backbone\)/,
+    );
     expect(() => changeClipNorm(r, { stage: 2, epoch: 0, step: 1 }, 2, ['gates'])).toThrow(/among gates has started/);
   });
 
   it('clipping added on resume at the start of the joint stage gives the run that was clipped there from the start', async () => {
     const ds = toyDataset(64, 5);
-    const recipe = () => buildRecipe({ stages: ['backbone', 'gates', 'joint'], backboneEpochs: 1, gateEpochs: 1, jointEpochs: 1, batchSize: 16, target: 0.6, lr: 0.05 });
+    const recipe = () =>
+      buildRecipe({ stages: ['backbone', 'gates', 'joint'], backboneEpochs: 1, gateEpochs: 1, jointEpochs: 1, batchSize: 16, target: 0.6, lr: 0.05 });
     const base = { config: tinyConfig(true), train: ds, normalization: norm, progress: quiet };
     const clippedRecipe = recipe();
     clippedRecipe.stages[2]!.clipNorm = 1e-3;
@@ -287,7 +343,9 @@ describe('training', () => {
     for (const [name, v] of a) expect(Array.from(b.get(name)!), name).toEqual(Array.from(v));
     expect(Array.from(c.get('stem/conv/kernel')!)).not.toEqual(Array.from(a.get('stem/conv/kernel')!));
     expect(resumed.meta.recipe.stages.map((s) => s.clipNorm)).toEqual([undefined, undefined, 1e-3]);
-    expect(modelCard({ name: 'toy', meta: resumed.meta, evals: [] })).toContain('Gradient clipping (global L2 norm of every step\'s gradients): joint stage ≤ 0.001; other stages unclipped');
+    expect(modelCard({ name: 'toy', meta: resumed.meta, evals: [] })).toContain(
+      "Gradient clipping (global L2 norm of every step's gradients): joint stage ≤ 0.001; other stages unclipped",
+    );
     for (const m of [clipped, free, resumed]) m.model.dispose();
   });
 
@@ -309,7 +367,15 @@ describe('training', () => {
 
   it('resuming from an interrupted run reproduces the uninterrupted weights bit for bit', async () => {
     const ds = toyDataset(64, 3);
-    const recipe = buildRecipe({ stages: ['backbone', 'gates', 'joint'], backboneEpochs: 1, gateEpochs: 1, jointEpochs: 1, batchSize: 16, target: 0.6, lr: 0.05 });
+    const recipe = buildRecipe({
+      stages: ['backbone', 'gates', 'joint'],
+      backboneEpochs: 1,
+      gateEpochs: 1,
+      jointEpochs: 1,
+      batchSize: 16,
+      target: 0.6,
+      lr: 0.05,
+    });
     const base = { config: tinyConfig(true), recipe, train: ds, normalization: norm, progress: quiet };
     const straight = await train({ ...base, runDir: mkdtempSync(join(tmpdir(), 'ddi-run-a-')) });
     expect(straight.interrupted).toBe(false);

@@ -8,7 +8,10 @@ import { installFastBatchNormGrad, uninstallFastBatchNormGrad } from '../../../.
 
 function det(shape: number[], seed: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 0.5), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 0.5),
+    shape,
+  );
 }
 
 function maxRel(a: Float32Array, b: Float32Array): number {
@@ -21,9 +24,22 @@ function maxRel(a: Float32Array, b: Float32Array): number {
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 const convCases: { k: [number, number]; stride: number; pad: Pad; h: number }[] = [];
-for (const k of [[1, 1], [3, 3], [5, 3]] as [number, number][])
+for (const k of [
+  [1, 1],
+  [3, 3],
+  [5, 3],
+] as [number, number][])
   for (const stride of [1, 2, 3])
-    for (const pad of ['same', 'valid', [[0, 0], [2, 0], [1, 1], [0, 0]]] as Pad[])
+    for (const pad of [
+      'same',
+      'valid',
+      [
+        [0, 0],
+        [2, 0],
+        [1, 1],
+        [0, 0],
+      ],
+    ] as Pad[])
       for (const h of [7, 8]) convCases.push({ k, stride, pad, h });
 
 function inputGrad(c: (typeof convCases)[number]): Float32Array {
@@ -31,7 +47,9 @@ function inputGrad(c: (typeof convCases)[number]): Float32Array {
     const x = det([2, c.h, c.h + 1, 3], 1) as tf.Tensor4D;
     const f = det([c.k[0], c.k[1], 3, 4], 2) as tf.Tensor4D;
     const w = det(tf.conv2d(x, f, c.stride, c.pad).shape, 3);
-    return tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, f, c.stride, c.pad), w)))(x).dataSync() as Float32Array;
+    return tf
+      .grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, f, c.stride, c.pad), w)))(x)
+      .dataSync() as Float32Array;
   });
 }
 
@@ -46,7 +64,9 @@ function bnGrads(): Float32Array[] {
       const m = tf.moments(xx, [0, 1, 2]);
       return tf.sum(tf.mul(tf.batchNorm4d(xx as tf.Tensor4D, m.mean as tf.Tensor1D, m.variance as tf.Tensor1D, bb as tf.Tensor1D, gg as tf.Tensor1D, 1e-5), w));
     };
-    return tf.grads(f)([x, gamma, beta]).map((g) => g.dataSync() as Float32Array);
+    return tf
+      .grads(f)([x, gamma, beta])
+      .map((g) => g.dataSync() as Float32Array);
   });
 }
 

@@ -42,7 +42,17 @@ const flagsOf = (args: string[]) => {
     const i = args.indexOf(k);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  return { arch: get('--arch')!, blocks: get('--blocks'), widths: get('--widths'), growth: get('--growth'), gates: get('--gates') ?? 'none', skipDownsampling: get('--skip-downsampling'), groupSize: get('--group-size'), exits: get('--exits'), name: 'x' };
+  return {
+    arch: get('--arch')!,
+    blocks: get('--blocks'),
+    widths: get('--widths'),
+    growth: get('--growth'),
+    gates: get('--gates') ?? 'none',
+    skipDownsampling: get('--skip-downsampling'),
+    groupSize: get('--group-size'),
+    exits: get('--exits'),
+    name: 'x',
+  };
 };
 
 describe('model zoo plan (scripts/train-zoo.mjs)', () => {
@@ -77,7 +87,15 @@ describe('model zoo plan (scripts/train-zoo.mjs)', () => {
   });
 
   it('reads the state from disk: current model, older model, resumable checkpoint, or nothing', () => {
-    const root = fakeRoot({ static: 'legacy', 'mgl2s-50': 'in-progress-export', 'layer-only-50': 'partial', 'channel-only-50': 'legacy', 'mgl2s-70': 'done', 'mgl2s-30': 'legacy+partial', 'densenet-ddi-50': 'other-command' });
+    const root = fakeRoot({
+      static: 'legacy',
+      'mgl2s-50': 'in-progress-export',
+      'layer-only-50': 'partial',
+      'channel-only-50': 'legacy',
+      'mgl2s-70': 'done',
+      'mgl2s-30': 'legacy+partial',
+      'densenet-ddi-50': 'other-command',
+    });
     // Before models recorded their command, revision 1 entries count as current, later revisions as stale.
     expect(entry('static').revision ?? 1).toBe(1);
     expect(modelState(root, entry('static'))).toBe('done');

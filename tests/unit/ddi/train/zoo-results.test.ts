@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script module without type declarations
-import { ablation, accuracyAt, headline, mcnemarP, paired, renderResults, replaceBlock, summarize, sweepChecks, BEGIN, END } from '../../../../scripts/lib/zoo-results.mjs';
+// @ts-expect-error plain ESM script module without type declarations (kept on one line: the directive covers only the next line)
+import * as zoo from '../../../../scripts/lib/zoo-results.mjs';
 import { encodeCorrectBits } from '../../../../main/ddi/train/evalReport';
+
+const { ablation, accuracyAt, headline, mcnemarP, paired, renderResults, replaceBlock, summarize, sweepChecks, BEGIN, END } = zoo;
 
 const pt = (macsPct: number, accuracy: number, extra: Record<string, unknown> = {}) => ({ macsPct, accuracy, ...extra });
 
@@ -34,9 +36,22 @@ describe('zoo results (scripts/lib/zoo-results.mjs)', () => {
   });
 
   it('checks sweeps for budget compliance and rising accuracy', () => {
-    expect(sweepChecks([{ accuracy: 0.8, withinBudget: 1 }, { accuracy: 0.85, withinBudget: 1 }])).toMatchObject({ within: true, rising: true });
-    expect(sweepChecks([{ accuracy: 0.8, withinBudget: 1 }, { accuracy: 0.85, withinBudget: 1 }])).toMatchObject({ maxDrop: 0, dropAt: null });
-    const dip = sweepChecks([{ accuracy: 0.8, withinBudget: 1, budget: '50%' }, { accuracy: 0.79, withinBudget: 0.99, budget: '60%' }]);
+    expect(
+      sweepChecks([
+        { accuracy: 0.8, withinBudget: 1 },
+        { accuracy: 0.85, withinBudget: 1 },
+      ]),
+    ).toMatchObject({ within: true, rising: true });
+    expect(
+      sweepChecks([
+        { accuracy: 0.8, withinBudget: 1 },
+        { accuracy: 0.85, withinBudget: 1 },
+      ]),
+    ).toMatchObject({ maxDrop: 0, dropAt: null });
+    const dip = sweepChecks([
+      { accuracy: 0.8, withinBudget: 1, budget: '50%' },
+      { accuracy: 0.79, withinBudget: 0.99, budget: '60%' },
+    ]);
     expect(dip).toMatchObject({ within: false, rising: false, dropAt: '60%' });
     expect(dip.maxDrop).toBeCloseTo(0.01, 10);
     // The drop is measured from the best smaller budget, not the neighbour: 0.9 → 0.85 → 0.84 is 6 points down.
@@ -69,9 +84,22 @@ describe('zoo results (scripts/lib/zoo-results.mjs)', () => {
     const p60 = { accuracy: 0.5, withinBudget: 1, budget: '60% (1.2MMAC)', n: 10, correctBits: bits([0, 0, 1, 1, 1, 1, 0, 1, 0, 0].map(Boolean)) };
     const c = sweepChecks([p50, p60]);
     expect(c).toMatchObject({ dropAt: '60% (1.2MMAC)', dropFrom: '50% (1MMAC)', dropPaired: { onlyA: 2, onlyB: 1 } });
-    const md = renderResults({ 'mgl2s-50': { own: { ...p50, mode: 'iadi', macsPct: 50, macsMean: 1e6, macsMin: 1e6, macsMax: 1e6, answeredBy: [] }, sweep: [{ ...p50, mode: 'ddi', macsPct: 40 }, { ...p60, mode: 'ddi', macsPct: 45 }] } }, { date: 'D', machine: 'M' });
+    const md = renderResults(
+      {
+        'mgl2s-50': {
+          own: { ...p50, mode: 'iadi', macsPct: 50, macsMean: 1e6, macsMin: 1e6, macsMax: 1e6, answeredBy: [] },
+          sweep: [
+            { ...p50, mode: 'ddi', macsPct: 40 },
+            { ...p60, mode: 'ddi', macsPct: 45 },
+          ],
+        },
+      },
+      { date: 'D', machine: 'M' },
+    );
     expect(md).toContain('**no** (−10.00 points at 60% budget against 50%; 2 images right only at 50%, 1 only at 60%, McNemar p = 1.00)');
-    expect(md).toContain('| accuracy rising with budget | **missed** | 0 of 1 curves rise throughout; largest dip, in points: `mgl2s-50` −10.00 (McNemar p = 1.00); 0 of the 1 paired-tested dips are more than the test set\'s noise (p < 0.05) |');
+    expect(md).toContain(
+      "| accuracy rising with budget | **missed** | 0 of 1 curves rise throughout; largest dip, in points: `mgl2s-50` −10.00 (McNemar p = 1.00); 0 of the 1 paired-tested dips are more than the test set's noise (p < 0.05) |",
+    );
   });
 
   it('summarizes an eval report and renders a block that states a missed target', () => {
@@ -96,19 +124,32 @@ describe('zoo results (scripts/lib/zoo-results.mjs)', () => {
     const md = renderResults(results, { date: 'D', machine: 'M' });
     expect(md).not.toContain('older recipe');
     // Only models in the table are named as stale.
-    expect(renderResults(results, { date: 'D', machine: 'M', stale: ['mgl2s-50', 'mgl2s-30'] })).toContain("older recipe than the zoo plan's (shipped until their retraining finishes): `mgl2s-50`.");
+    expect(renderResults(results, { date: 'D', machine: 'M', stale: ['mgl2s-50', 'mgl2s-30'] })).toContain(
+      "older recipe than the zoo plan's (shipped until their retraining finishes): `mgl2s-50`.",
+    );
     expect(md).toContain('| `static` ≥ 92.5 % | **met** | 93.00 % at 10.00 M MACs |');
-    expect(md).toContain('| `mgl2s` at ≤ 50 % of the static MACs within 0.5 points of `static` (93.00 %) | **missed** | best: `mgl2s-50` iadi, 90.00 % at 48.0 % of the MACs, 3.00 points below `static` |');
-    expect(md).toContain('| `mgl2s` at least as accurate as `layer-only-50` at equal mean MACs | **not comparable** | `layer-only-50` 89.00 % at 60.0 % of the MACs; outside the mgl2s curve (48.0 %) |');
+    expect(md).toContain(
+      '| `mgl2s` at ≤ 50 % of the static MACs within 0.5 points of `static` (93.00 %) | **missed** | best: `mgl2s-50` iadi, 90.00 % at 48.0 % of the MACs, 3.00 points below `static` |',
+    );
+    expect(md).toContain(
+      '| `mgl2s` at least as accurate as `layer-only-50` at equal mean MACs | **not comparable** | `layer-only-50` 89.00 % at 60.0 % of the MACs; outside the mgl2s curve (48.0 %) |',
+    );
     expect(md).toContain('| `radi`/`ddi`: 100 % of the images within every hard budget | **met** | every budget of every swept model (1 models) |');
     expect(md).toContain('| accuracy rising with budget | **met** | all 1 curves |');
     // A static model below 92.5 % and a single-grained model inside the curve that beats mgl2s.
     const worse = renderResults(
-      { ...results, static: { ...results.static, own: summarize(report(0.92, 100, null)) }, 'mgl2s-30': { own: summarize(report(0.88, 30, null)), sweep: [] }, 'channel-only-50': { own: summarize(report(0.9, 40, null)), sweep: [] } },
+      {
+        ...results,
+        static: { ...results.static, own: summarize(report(0.92, 100, null)) },
+        'mgl2s-30': { own: summarize(report(0.88, 30, null)), sweep: [] },
+        'channel-only-50': { own: summarize(report(0.9, 40, null)), sweep: [] },
+      },
       { date: 'D', machine: 'M' },
     );
     expect(worse).toContain('| `static` ≥ 92.5 % | **missed** |');
-    expect(worse).toContain('| `mgl2s` at least as accurate as `channel-only-50` at equal mean MACs | **missed** | `channel-only-50` 90.00 % at 40.0 % of the MACs; mgl2s interpolated to the same MACs 89.11 % |');
+    expect(worse).toContain(
+      '| `mgl2s` at least as accurate as `channel-only-50` at equal mean MACs | **missed** | `channel-only-50` 90.00 % at 40.0 % of the MACs; mgl2s interpolated to the same MACs 89.11 % |',
+    );
     expect(md).toContain('| `static` | ddi | — | — | 90.00 % / 40.0 |');
     const doc = `a\n${BEGIN}\nold\n${END}\nb`;
     expect(replaceBlock(doc, 'new')).toBe(`a\n${BEGIN}\nnew\n${END}\nb`);

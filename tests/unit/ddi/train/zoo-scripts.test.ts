@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const script = (name: string, args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'scripts', name), ...args], { encoding: 'utf8', timeout: 60_000 });
+const script = (name: string, args: string[]) =>
+  spawnSync(process.execPath, [join(process.cwd(), 'scripts', name), ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('zoo scripts check their arguments', () => {
   for (const name of ['train-zoo.mjs', 'eval-zoo.mjs']) {

@@ -58,7 +58,9 @@ export class InaEmulator extends DevicePort {
       if (this.mode === 'framed') {
         parts.push(encodeInaFrame({ seq: this.seq, tUs, flags: 0, voltageV: this.voltageV, currentA: this.currentA }));
       } else if (this.mode === 'csv') {
-        parts.push(`${(tUs / 1000).toFixed(1)},${this.voltageV.toFixed(3)},${(this.currentA * 1000).toFixed(2)},${(this.voltageV * this.currentA * 1000).toFixed(1)}\r\n`);
+        parts.push(
+          `${(tUs / 1000).toFixed(1)},${this.voltageV.toFixed(3)},${(this.currentA * 1000).toFixed(2)},${(this.voltageV * this.currentA * 1000).toFixed(1)}\r\n`,
+        );
       } else {
         parts.push(`busV:${this.voltageV.toFixed(3)} current_mA:${(this.currentA * 1000).toFixed(2)}\n`);
       }

@@ -34,9 +34,19 @@ const CAL = {
 };
 function metadataText() {
   const lines = ['Calibrated: 1'];
-  for (const [key, values] of [['R', CAL.r], ['GS', CAL.gs], ['GI', CAL.gi], ['O', CAL.o]]) values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
+  for (const [key, values] of [
+    ['R', CAL.r],
+    ['GS', CAL.gs],
+    ['GI', CAL.gi],
+    ['O', CAL.o],
+  ])
+    values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
   lines.push('VDD: 3000', 'HW: 9173', 'mode: 2');
-  for (const [key, values] of [['S', CAL.s], ['I', CAL.i]]) values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
+  for (const [key, values] of [
+    ['S', CAL.s],
+    ['I', CAL.i],
+  ])
+    values.forEach((v, k) => lines.push(`${key}${k}: ${v}`));
   CAL.ug.forEach((v, k) => lines.push(`UG${k}: ${v.toFixed(2)}`));
   lines.push('IA: 56', 'END', '');
   return lines.join('\n');

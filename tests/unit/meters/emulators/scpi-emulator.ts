@@ -25,7 +25,8 @@ export class ScpiInstrument {
       this.selected = Number(u.slice(11));
       return undefined;
     }
-    if (u === ':MEAS:ALL? CH1' || u === ':MEAS:ALL? CH2') return `${this.voltage.toFixed(3)},${this.current.toFixed(4)},${(this.voltage * this.current).toFixed(4)}`;
+    if (u === ':MEAS:ALL? CH1' || u === ':MEAS:ALL? CH2')
+      return `${this.voltage.toFixed(3)},${this.current.toFixed(4)},${(this.voltage * this.current).toFixed(4)}`;
     if (u === 'MEAS:CURR?' || u === ':MEAS:CURR?') return this.current.toExponential(5);
     if (u === 'MEAS:VOLT?' || u === ':MEAS:VOLT?') return this.voltage.toExponential(5);
     if (u === 'CONF:CURR:DC' || u === 'INIT') return undefined;

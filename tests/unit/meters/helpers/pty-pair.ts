@@ -33,11 +33,7 @@ export class PtyPair {
 
   async replug(): Promise<void> {
     if (this.proc) throw new Error('pty pair already plugged');
-    const proc = spawn(
-      '/usr/bin/socat',
-      [`pty,raw,echo=0,link=${this.hostPath}`, `pty,raw,echo=0,link=${this.devicePath}`],
-      { stdio: 'ignore' },
-    );
+    const proc = spawn('/usr/bin/socat', [`pty,raw,echo=0,link=${this.hostPath}`, `pty,raw,echo=0,link=${this.devicePath}`], { stdio: 'ignore' });
     this.proc = proc;
     const deadline = Date.now() + 5000;
     while (!(existsSync(this.hostPath) && existsSync(this.devicePath))) {

@@ -19,7 +19,10 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
     const db = join(dir, 'db.sqlite');
     const env = { DDI_COST_TABLES_DIR: '' };
-    const cal = runCli(['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--runs', '4', '--limit', '150', '--name', 'tiny-sim', ...SHORT], env);
+    const cal = runCli(
+      ['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--runs', '4', '--limit', '150', '--name', 'tiny-sim', ...SHORT],
+      env,
+    );
     expect(cal.stderr).toMatch(/SIMULATED/);
     expect(cal.code, cal.stderr).toBe(0);
     expect(cal.stdout).toMatch(/Cost table tiny-sim \[SIMULATED meter\]/);
@@ -36,7 +39,13 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
       energy: { name: string };
       report: { heldOut: { energyMape: number; energyTotalError: number; sessionId: number }; minimumBudgets: { ddi: { energyJ: number } }; runs: unknown[] };
     };
-    expect(table).toMatchObject({ name: 'tiny-sim', model: { name: 'tiny-random-test' }, backend: { name: 'wasm' }, meter: { simulated: true }, energy: { name: 'calibrated:tiny-sim:energy' } });
+    expect(table).toMatchObject({
+      name: 'tiny-sim',
+      model: { name: 'tiny-random-test' },
+      backend: { name: 'wasm' },
+      meter: { simulated: true },
+      energy: { name: 'calibrated:tiny-sim:energy' },
+    });
     expect(table.report.runs).toHaveLength(4);
     expect(table.report.heldOut.energyMape).toBeGreaterThanOrEqual(0);
     expect(table.report.heldOut.energyTotalError).toBeGreaterThanOrEqual(0);
@@ -44,8 +53,31 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(min).toBeGreaterThan(0);
 
     // A ddi run under an energy budget in mJ, with the table and a 10 % margin.
-    const budgetMj = Number(((min * 1.5) * 1e3).toPrecision(3));
-    const prof = runCli(['--db', db, 'profile', '--model', 'tiny-random-test', '--meter', 'sim', '--mode', 'ddi', '--budget', `${budgetMj}mJ`, '--cost-table', 'tiny-sim', '--margin', '10%', '--limit', '60', '--json', ...SHORT], env);
+    const budgetMj = Number((min * 1.5 * 1e3).toPrecision(3));
+    const prof = runCli(
+      [
+        '--db',
+        db,
+        'profile',
+        '--model',
+        'tiny-random-test',
+        '--meter',
+        'sim',
+        '--mode',
+        'ddi',
+        '--budget',
+        `${budgetMj}mJ`,
+        '--cost-table',
+        'tiny-sim',
+        '--margin',
+        '10%',
+        '--limit',
+        '60',
+        '--json',
+        ...SHORT,
+      ],
+      env,
+    );
     expect(prof.code, prof.stderr).toBe(0);
     const r = JSON.parse(prof.stdout) as {
       sessionId: number;
@@ -81,11 +113,17 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     for (const [args, pattern] of [
       [['--model', 'mgl2s-50', '--budget', `${budgetMj}mJ`], /calibrated for model tiny-random-test .* not for mgl2s-50/],
       [['--model', 'tiny-random-test', '--budget', `${budgetMj}mJ`, '--backend', 'cpu'], /calibrated on backend wasm .* pass --backend wasm/],
-      [['--model', 'tiny-random-test', '--budget', `${Number(((min * 0.5) * 1e3).toPrecision(3))}mJ`, '--backend', 'wasm'], /below the minimum of .* by cost table calibrated:tiny-sim:energy/],
+      [
+        ['--model', 'tiny-random-test', '--budget', `${Number((min * 0.5 * 1e3).toPrecision(3))}mJ`, '--backend', 'wasm'],
+        /below the minimum of .* by cost table calibrated:tiny-sim:energy/,
+      ],
     ] as [string[], RegExp][]) {
       const bad = runCli(['--db', db, 'profile', '--meter', 'sim', '--mode', 'ddi', '--cost-table', 'tiny-sim', '--limit', '5', ...args]);
       expect(bad.code).toBe(1);
-      const lines = bad.stderr.trim().split('\n').filter((l) => !l.startsWith('NOTE:'));
+      const lines = bad.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('NOTE:'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(pattern);
     }
@@ -96,7 +134,9 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
   it('refuses an unknown table name in one sentence before anything is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
     const db = join(dir, 'db.sqlite');
-    const r = runCli(['--db', db, 'profile', '--model', 'tiny-random-test', '--meter', 'sim', '--mode', 'ddi', '--budget', '3mJ', '--cost-table', 'nope'], { DDI_COST_TABLES_DIR: '' });
+    const r = runCli(['--db', db, 'profile', '--model', 'tiny-random-test', '--meter', 'sim', '--mode', 'ddi', '--budget', '3mJ', '--cost-table', 'nope'], {
+      DDI_COST_TABLES_DIR: '',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/No calibrated cost table named nope/);

@@ -66,11 +66,28 @@ function randomCharges(mode: string, rand: () => number, pHalt: number): Charge[
 }
 
 // A board: J per MAC and J per executed unit for each kind, plus a fixed per-inference overhead.
-const RATE: Record<string, number> = { stem: 2e-10, block: 1.5e-10, shortcut: 4e-10, 'layer-gate': 6e-9, 'channel-gate': 3e-9, exit: 2.5e-10, classifier: 8e-10 };
+const RATE: Record<string, number> = {
+  stem: 2e-10,
+  block: 1.5e-10,
+  shortcut: 4e-10,
+  'layer-gate': 6e-9,
+  'channel-gate': 3e-9,
+  exit: 2.5e-10,
+  classifier: 8e-10,
+};
 // Per-unit costs of tens of µJ: kernel launches and read-backs at batch 1 are of that order.
-const PER_UNIT: Record<string, number> = { stem: 4e-5, block: 3e-5, shortcut: 2e-5, 'layer-gate': 2.5e-5, 'channel-gate': 1.5e-5, exit: 4e-5, classifier: 6e-5 };
+const PER_UNIT: Record<string, number> = {
+  stem: 4e-5,
+  block: 3e-5,
+  shortcut: 2e-5,
+  'layer-gate': 2.5e-5,
+  'channel-gate': 1.5e-5,
+  exit: 4e-5,
+  classifier: 6e-5,
+};
 const INTERCEPT = 1.2e-4;
-const truth = (f: InferenceFeatures) => Object.keys(RATE).reduce((s, k) => s + RATE[k]! * f.values[`${k}.macs`]! + PER_UNIT[k]! * f.values[`${k}.units`]!, INTERCEPT);
+const truth = (f: InferenceFeatures) =>
+  Object.keys(RATE).reduce((s, k) => s + RATE[k]! * f.values[`${k}.macs`]! + PER_UNIT[k]! * f.values[`${k}.units`]!, INTERCEPT);
 
 function runs(modes: [string, number][], perRun: number, noise: number, seed: number): InferenceFeatures[][] {
   const rand = rng(seed);
@@ -127,7 +144,15 @@ describe('cost fit (NNLS) on synthetic runs from a known table', () => {
 
   it('runs without halting cannot identify exits or the classifier: flagged absent and folded', () => {
     const rand = rng(7);
-    const obs = runs([['static', 0], ['iadi', 0]], 400, 0.01, 8).flatMap((r) => observe(r, 0.01, rand));
+    const obs = runs(
+      [
+        ['static', 0],
+        ['iadi', 0],
+      ],
+      400,
+      0.01,
+      8,
+    ).flatMap((r) => observe(r, 0.01, rand));
     const fit = fitCosts(obs, params);
     expect(byName(fit, 'exit.macs').status).toBe('absent');
     expect(byName(fit, 'exit.units').status).toBe('absent');
@@ -149,7 +174,10 @@ describe('cost fit (NNLS) on synthetic runs from a known table', () => {
       }
     }
     // Fewer, smoother observations: only the coarse per-MAC rates are asked of them.
-    const fit = fitCosts(obs, perKindParameters(['stem', 'block', 'exit', 'classifier']).filter((p) => p.name !== 'block.units'));
+    const fit = fitCosts(
+      obs,
+      perKindParameters(['stem', 'block', 'exit', 'classifier']).filter((p) => p.name !== 'block.units'),
+    );
     const block = byName(fit, 'block.macs');
     expect(block.status).not.toBe('absent');
     const check = runs([['ddi', 0.5]], 300, 0, 22)[0]!;
