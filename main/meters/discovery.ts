@@ -45,9 +45,19 @@ function canUseSerialportList(pathEnv: string): boolean {
     .some((dir) => existsSync(join(dir, 'udevadm')));
 }
 
+interface SerialPortInfo {
+  path: string;
+  manufacturer?: string;
+  serialNumber?: string;
+  vendorId?: string;
+  productId?: string;
+}
+
 async function listWithSerialport(): Promise<RawPort[]> {
   const { SerialPort } = await import('serialport');
-  const list = await SerialPort.list();
+  // serialport types its list with @serialport/bindings-interface, whose package `exports` name no
+  // types, so under Bundler resolution the entries arrive untyped; these are the fields it documents.
+  const list = (await SerialPort.list()) as SerialPortInfo[];
   return list.map((p) => {
     const port: RawPort = { path: p.path, source: 'serialport' };
     if (p.manufacturer) port.manufacturer = p.manufacturer;

@@ -126,7 +126,7 @@ export class HwmonMeter extends SysfsMeter {
     this.files = files;
     this.label = `hwmon ${label}`;
     // Check readability now, so a permission problem is an open error, not a silent stream.
-    for (const f of Object.values(files)) {
+    for (const f of [files.voltage, files.current, files.power]) {
       if (f && this.tryRead(f.path) === undefined) {
         throw new UserError(`Cannot read ${f.path}; check permissions (hwmon inputs are normally world-readable).`, 'hwmon-read');
       }

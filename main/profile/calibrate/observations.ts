@@ -14,7 +14,7 @@ import { ProfileRepo, type InferenceRow } from '../../store/profile-repo';
 import { hostToTraceNs } from '../alignment';
 import type { ProfileResult } from '../analyze';
 import type { EnergyWindow } from '../attribution';
-import { chargesOf, featuresOf, meanFeatures, type Charge, type InferenceFeatures, type UnitCatalog } from './features';
+import { chargesOf, featuresOf, meanFeatures, type Charge, type InferenceFeatures, type RecordView, type UnitCatalog } from './features';
 import type { Observation } from './fit';
 
 export interface RunInference {
@@ -61,7 +61,7 @@ export function runObservations(db: Db, sessionId: number, cat: UnitCatalog): Ru
   let unexplained = 0;
   const bySeq = new Map<number, { row: InferenceRow; inf: RunInference }>();
   for (const row of rows) {
-    const charges = chargesOf(cat, JSON.parse(row.record));
+    const charges = chargesOf(cat, JSON.parse(row.record) as RecordView);
     if (!charges) {
       unexplained++;
       continue;

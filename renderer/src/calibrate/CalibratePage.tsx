@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
 import { ErrorMessage } from '../common/ErrorMessage';
 import { duration, si } from '../common/format';
@@ -38,7 +38,8 @@ export function CalibratePage() {
   const { list } = useModels();
   const { meter } = useLiveState();
   const state = useCalibrateState();
-  const models = list?.models ?? [];
+  // Memoised: a fresh [] each render would re-run the effects that depend on it.
+  const models = useMemo(() => list?.models ?? [], [list]);
   const [form, setForm] = useState(savedForm);
   const [model, setModel] = useState(savedModel);
   const [formError, setFormError] = useState<{ text: string; field: CalibrateField } | null>(null);

@@ -197,7 +197,7 @@ export function MeterPicker() {
         {connected ? (
           <button
             type="button"
-            onClick={disconnect}
+            onClick={() => void disconnect()}
             disabled={busy || recording !== null}
             data-testid="disconnect"
             title={recording ? 'Stop the recording first' : undefined}
@@ -205,7 +205,7 @@ export function MeterPicker() {
             Disconnect
           </button>
         ) : (
-          <button type="button" className="primary" onClick={connect} disabled={busy || !driver} data-testid="connect">
+          <button type="button" className="primary" onClick={() => void connect()} disabled={busy || !driver} data-testid="connect">
             {busy ? 'Connecting…' : 'Connect'}
           </button>
         )}

@@ -59,7 +59,7 @@ export function RecordControls() {
           <span className="elapsed" data-testid="record-elapsed" data-seconds={elapsedS.toFixed(2)}>
             {stopwatch(elapsedS)}
           </span>
-          <button type="button" className="danger" onClick={stop} disabled={busy} data-testid="record-stop">
+          <button type="button" className="danger" onClick={() => void stop()} disabled={busy} data-testid="record-stop">
             Stop
           </button>
         </div>
@@ -78,7 +78,7 @@ export function RecordControls() {
           <button
             type="button"
             className="primary"
-            onClick={start}
+            onClick={() => void start()}
             disabled={busy || !canRecord}
             title={canRecord ? undefined : 'Connect a meter first'}
             data-testid="record-start"

@@ -117,7 +117,7 @@ export function TriggerControls() {
           </label>
         </div>
         {active ? (
-          <button type="button" onClick={disarm} disabled={busy} data-testid="trigger-disarm">
+          <button type="button" onClick={() => void disarm()} disabled={busy} data-testid="trigger-disarm">
             Disarm
           </button>
         ) : (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useApi } from '../api/context';
 import { ErrorMessage } from '../common/ErrorMessage';
 import { ProfileButton, ProfilePanel } from '../profile/ProfileControls';
@@ -29,7 +29,8 @@ export function RunPage() {
   const { list, listError, backend, backendError, loading, reload } = useModels();
   const state = useRunState();
   const profiling = useProfileState().running !== null;
-  const models = list?.models ?? [];
+  // Memoised: a fresh [] each render would re-run the effects that depend on it.
+  const models = useMemo(() => list?.models ?? [], [list]);
   const [form, setForm] = useState<RunFormValues>(() => savedForm);
   // Coming back to the page finds the form as it was left, like the runs in the store.
   useEffect(() => {

@@ -88,7 +88,7 @@ export function MarkersPanel({
         ) : null}
       </div>
       {open ? (
-        <form className="marker-form" noValidate onSubmit={submit} data-testid="marker-form">
+        <form className="marker-form" noValidate onSubmit={(e) => void submit(e)} data-testid="marker-form">
           <div className="field">
             <label htmlFor="marker-start">Start (s)</label>
             <input id="marker-start" type="text" inputMode="decimal" {...field('start')} data-testid="marker-start" />

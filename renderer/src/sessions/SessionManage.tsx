@@ -54,7 +54,7 @@ export function SessionTitle({ session, onSaved }: { session: SessionSummary; on
     }
   };
   return (
-    <form className="rename-form" noValidate onSubmit={submit} data-testid="rename-form">
+    <form className="rename-form" noValidate onSubmit={(e) => void submit(e)} data-testid="rename-form">
       <div className="field">
         <label htmlFor="session-name-edit">Session name</label>
         <input
@@ -125,7 +125,7 @@ export function SessionNotesAndDelete({ session, onSaved }: { session: SessionSu
   };
   return (
     <section className="card session-manage" data-testid="session-manage">
-      <form noValidate onSubmit={saveNotes} data-testid="notes-form">
+      <form noValidate onSubmit={(e) => void saveNotes(e)} data-testid="notes-form">
         <div className="field">
           <label htmlFor="session-notes">Notes</label>
           <textarea

@@ -113,18 +113,18 @@ export function SessionPage({ id }: { id: number }) {
           {session.status}
         </span>
         <div className="spacer" />
-        <button type="button" onClick={() => doExport('csv')} disabled={exporting !== null} data-testid="export-csv">
+        <button type="button" onClick={() => void doExport('csv')} disabled={exporting !== null} data-testid="export-csv">
           {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
         </button>
-        <button type="button" onClick={() => doExport('json')} disabled={exporting !== null} data-testid="export-json">
+        <button type="button" onClick={() => void doExport('json')} disabled={exporting !== null} data-testid="export-json">
           {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
         </button>
-        <button type="button" onClick={() => doExport('parquet')} disabled={exporting !== null} data-testid="export-parquet">
+        <button type="button" onClick={() => void doExport('parquet')} disabled={exporting !== null} data-testid="export-parquet">
           {exporting === 'parquet' ? 'Exporting…' : 'Export Parquet'}
         </button>
         <button
           type="button"
-          onClick={() => doExport('html')}
+          onClick={() => void doExport('html')}
           disabled={exporting !== null}
           data-testid="export-html"
           title="A self-contained report that opens offline"
