@@ -180,6 +180,11 @@ function alignRun(chunks: PowerChunk[], gaps: TraceGap[], phases: MarkerRow[]): 
       method: `${first.method.replace(/; drift not estimated \(one pattern\)$/, '')}; two patterns agree within their noise: mean offset, no drift`,
     };
   }
+  // One pattern disturbed (the machine busy just then) does not spoil the other: use the trusted one.
+  const trusted = results.filter((r) => r.trusted).sort((a, b) => b.strength - a.strength)[0];
+  if (trusted && results.length >= 2) {
+    return { ...trusted, method: `${trusted.method}; the other pattern was not trusted (${first.trusted ? last.reason : first.reason})` };
+  }
   return first;
 }
 
