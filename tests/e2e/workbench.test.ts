@@ -133,6 +133,21 @@ describe('analysis workbench in Chromium', () => {
     expect(note!.tS).toBeCloseTo(fromS, 5);
     expect(note!.endS).toBeCloseTo(toS, 5);
 
+    // The trace as drawn, saved as a PNG the size of its canvas.
+    expect(Number(await page.getByTestId('trace-chart').getAttribute('data-drawn'))).toBeGreaterThan(0);
+    const canvas = await page
+      .getByTestId('trace-chart')
+      .locator('canvas')
+      .evaluate((c: HTMLCanvasElement) => ({ w: c.width, h: c.height }));
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('trace-save-png').click()]);
+    expect(png.suggestedFilename()).toMatch(/^session-\d+-power-\d{14}\.png$/);
+    const pngPath = join(dir, 'trace.png');
+    await png.saveAs(pngPath);
+    const bytes = readFileSync(pngPath);
+    expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([canvas.w, canvas.h]);
+    await page.getByTestId('trace-save-note').waitFor();
+
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -4,6 +4,7 @@ import { useApi } from '../api/context';
 import { axes, BANDS, bandSeries, COLORS, fitWidth } from '../common/chart';
 import { ErrorMessage } from '../common/ErrorMessage';
 import { duration, si } from '../common/format';
+import { canvasToPng, plotFileName, saveBlob } from '../common/plotExport';
 import type { Channel, Trace } from '../common/types';
 import { pointsForWidth, samplePeriodS, traceColumns, zoomRange } from './traceData';
 import { drawWorkbench, isTypingTarget } from './traceMarks';
@@ -42,6 +43,7 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
   const [trace, setTrace] = useState<Trace | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
+  const [saveNote, setSaveNote] = useState<string | null>(null);
   const requestSeq = useRef(0);
   const gapsRef = useRef<Trace['gaps']>([]);
   const steppedRef = useRef(false);
@@ -111,6 +113,13 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
             },
             (p) => drawOverlay(p, overlayRef.current),
             (p) => drawWorkbench(p, wbRef.current),
+          ],
+          // A mark on the element once data is on the canvas: tests and the frame-time benchmark
+          // wait for it instead of guessing how long a fetch and a draw take.
+          draw: [
+            (p) => {
+              if ((p.data[0]?.length ?? 0) > 0) el.dataset.drawn = String(Number(el.dataset.drawn ?? 0) + 1);
+            },
           ],
         },
       },
@@ -211,6 +220,19 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     });
   }, [trace]);
 
+  // The canvas as drawn (data, gaps, overlay, selection and markers), axes included.
+  const savePng = async () => {
+    const u = uRef.current;
+    if (!u) return;
+    try {
+      const name = plotFileName(`session-${sessionId}-${channel}`, 'png');
+      saveBlob(await canvasToPng(u.ctx.canvas), name);
+      setSaveNote(`Saved ${name}.`);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
   return (
     <section className="card trace" data-testid="trace">
       <div className="card-head">
@@ -246,6 +268,16 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
             Show all
           </button>
         ) : null}
+        <button
+          type="button"
+          className="small"
+          onClick={() => void savePng()}
+          disabled={!trace}
+          data-testid="trace-save-png"
+          title="Save the trace as drawn as a PNG image"
+        >
+          Save PNG
+        </button>
       </div>
       <div ref={plotRef} className="chart-plot" data-testid="trace-chart" data-loading={loading ? 'true' : 'false'} />
       <p className="chart-caption muted">
@@ -256,6 +288,11 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
           : 'Drag across the plot to zoom; double-click to see the whole '}
         {duration(durationS)}.{trace && trace.gaps.length > 0 ? ` ${trace.gaps.length} gap${trace.gaps.length === 1 ? '' : 's'} shaded red.` : ''}
       </p>
+      {saveNote ? (
+        <p className="muted" data-testid="trace-save-note">
+          {saveNote}
+        </p>
+      ) : null}
       <ErrorMessage error={error} testId="trace-error" />
       {wb?.belowTrace}
     </section>
