@@ -1,0 +1,211 @@
+// Frame times of the stored trace in Chromium (`npm run bench:frames [-- --loads 5 --steps 40]`;
+// needs `npm run build` and Debian's Chromium, as the e2e tests do).
+//
+// A 10 M-sample PPK2-like session (100 kS/s for 100 s, 400 chunks of 25 000 samples with D0–D7,
+// written through SessionsRepo.insertChunk like a recording) in a temporary database, served by
+// browser mode in this process. Two loads:
+//   bursts  1 mA floor, 20 mA bursts of 2 ms every 100 ms (a radio-like load);
+//   square  a 1 kHz square wave between 1 and 20 mA (the densest picture per pixel column).
+// Measured in the page:
+//   first view: performance.now() (ms since navigation start) when the plot first marks data drawn
+//               (data-drawn on the trace's plot element), over --loads fresh navigations;
+//   frames:     requestAnimationFrame deltas while --steps drag-zooms run (each halves the view
+//               around its middle; after 9 a double-click shows the whole session again), and each
+//               step's time from mouse-up to the new data drawn.
+// The trace has no wheel zoom or drag-pan: dragging zooms (or selects), double-click resets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { startBrowserServer } from '../main/server/browser-server';
+import { openDatabase } from '../main/store/database';
+import { SessionsRepo } from '../main/store/sessions-repo';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const LOADS = arg('--loads', 5);
+const STEPS = arg('--steps', 40);
+const CHROMIUM = process.env.DDI_CHROMIUM ?? '/usr/bin/chromium';
+const RATE = 100_000;
+const COUNT = 25_000;
+const CHUNKS = 400;
+
+type Shape = 'bursts' | 'square';
+
+function seed(repo: SessionsRepo, shape: Shape): number {
+  const id = repo.createSession({
+    name: `frames: ${shape}`,
+    kind: 'power',
+    startMonoNs: 0,
+    meterId: null,
+    simulated: false,
+    channels: ['current'],
+    sampleRateHz: RATE,
+    nominalVoltageV: 3.3,
+  });
+  const periodNs = 1e9 / RATE;
+  const plane = new Float32Array(COUNT);
+  const digital = new Uint8Array(COUNT);
+  let s = 1;
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  repo.transaction(() => {
+    for (let k = 0; k < CHUNKS; k++) {
+      for (let i = 0; i < COUNT; i++) {
+        const n = k * COUNT + i;
+        const high = shape === 'bursts' ? n % 10_000 < 200 : n % 100 < 50;
+        plane[i] = (high ? 20e-3 : 1e-3) + 50e-6 * rnd();
+        digital[i] = high ? 1 : 0;
+      }
+      repo.insertChunk(id, k, k * COUNT * periodNs, { periodNs, count: COUNT, channels: ['current'], data: [plane], digital });
+    }
+    repo.finishSession(id, 'complete', (CHUNKS * COUNT) / RATE);
+  });
+  return id;
+}
+
+/** Records the time the plot first marks data drawn, and every animation frame's delta once asked. */
+const PAGE_PROBE = `
+  window.__firstDrawnMs = null;
+  new MutationObserver((_, obs) => {
+    const el = document.querySelector('[data-testid="trace-chart"][data-drawn]');
+    if (el && window.__firstDrawnMs === null) { window.__firstDrawnMs = performance.now(); obs.disconnect(); }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-drawn'] });
+  window.__frames = null;
+  window.__startFrames = () => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (t) => { if (window.__frames === null) return; window.__frames.push([t, t - last]); last = t; requestAnimationFrame(tick); };
+    requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
+  };
+  window.__stopFrames = () => { const f = window.__frames; window.__frames = null; return f; };
+`;
+
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+const pct = (xs: number[], p: number): number => {
+  const s = sorted(xs);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const ms = (x: number): string => x.toFixed(1);
+
+async function drawnCount(page: Page): Promise<number> {
+  return Number((await page.getByTestId('trace-chart').getAttribute('data-drawn')) ?? 0);
+}
+
+async function waitDrawnAfter(page: Page, before: number): Promise<void> {
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="trace-chart"]')?.getAttribute('data-drawn') ?? 0) > n, before, {
+    polling: 'raf',
+    timeout: 30_000,
+  });
+}
+
+interface Measured {
+  first: number[];
+  frames: number[];
+  zoomMs: number[];
+  /** Frames over 50 ms, with the view width of the step they fell in. */
+  longAt: string[];
+}
+
+async function measure(page: Page, url: string): Promise<Measured> {
+  const first: number[] = [];
+  for (let i = 0; i < LOADS; i++) {
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.waitForFunction(() => (window as unknown as { __firstDrawnMs: number | null }).__firstDrawnMs !== null, undefined, { timeout: 30_000 });
+    first.push(await page.evaluate(() => (window as unknown as { __firstDrawnMs: number }).__firstDrawnMs));
+  }
+  const over = page.getByTestId('trace-chart').locator('.u-over');
+  const box = (await over.boundingBox())!;
+  const y = box.y + box.height / 2;
+  const zoomMs: number[] = [];
+  const steps: { at: number; widthS: number }[] = [];
+  await page.evaluate(() => (window as unknown as { __startFrames: () => void }).__startFrames());
+  for (let step = 0; step < STEPS; step++) {
+    const before = await drawnCount(page);
+    const t0 = Date.now();
+    steps.push({ at: await page.evaluate(() => performance.now()), widthS: step % 10 === 9 ? 100 : 100 / 2 ** ((step % 10) + 1) });
+    if (step % 10 === 9) {
+      await page.mouse.dblclick(box.x + box.width / 2, y);
+    } else {
+      await page.mouse.move(box.x + box.width * 0.25, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.75, y, { steps: 5 });
+      await page.mouse.up();
+    }
+    await waitDrawnAfter(page, before);
+    zoomMs.push(Date.now() - t0);
+  }
+  const timed = await page.evaluate(() => (window as unknown as { __stopFrames: () => [number, number][] }).__stopFrames());
+  const longAt = timed
+    .filter(([, d]) => d > 50)
+    .map(([t, d]) => {
+      const s = [...steps].reverse().find((x) => x.at <= t - d);
+      return `${d.toFixed(0)} ms ${s ? `(→ ${+s.widthS.toPrecision(3)} s view)` : '(before the first step)'}`;
+    });
+  return { first, frames: timed.map(([, d]) => d), zoomMs, longAt };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ddi-bench-frames-'));
+  const profile = mkdtempSync(join(tmpdir(), 'ddi-bench-frames-profile-'));
+  const dbPath = join(dir, 'frames.sqlite');
+  try {
+    const t = performance.now();
+    const db = openDatabase(dbPath);
+    const repo = new SessionsRepo(db);
+    const ids = { bursts: seed(repo, 'bursts'), square: seed(repo, 'square') };
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    console.log(`Seeded two sessions of ${(CHUNKS * COUNT) / 1e6} M samples in ${((performance.now() - t) / 1e3).toFixed(1)} s.`);
+
+    const server = await startBrowserServer({ dbPath, port: 0, staticRoot: join(process.cwd(), 'dist/renderer') });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      viewport: { width: 1360, height: 900 },
+      deviceScaleFactor: 1,
+    });
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(PAGE_PROBE);
+      console.log(
+        `Machine: ${cpus().length}× ${cpus()[0]?.model.trim()}, Node ${process.version}, Chromium ${context.browser()?.version() ?? '(persistent context)'}. Date: ${new Date().toISOString().slice(0, 19)}Z. Load average at start: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(', ')}.\n`,
+      );
+      console.log(
+        `| Load | First view (ms from navigation): each of ${LOADS} loads | Frames | p50 | p95 | max | > 50 ms | Zoom step to drawn: p50 / max (ms) |`,
+      );
+      console.log('|---|---|---|---|---|---|---|---|');
+      const longs: string[] = [];
+      for (const shape of ['bursts', 'square'] as const) {
+        const m = await measure(page, `${server.url}#/sessions/${ids[shape]}`);
+        longs.push(`- ${shape}: ${m.longAt.join(', ') || 'none'}`);
+        const over = m.frames.filter((f) => f > 50).length;
+        console.log(
+          `| ${shape} | ${m.first.map((x) => x.toFixed(0)).join(', ')} | ${m.frames.length} | ${ms(pct(m.frames, 50))} | ${ms(pct(m.frames, 95))} | ${ms(Math.max(...m.frames))} | ${over} | ${pct(m.zoomMs, 50)} / ${Math.max(...m.zoomMs)} |`,
+        );
+      }
+      console.log(`\nFrames over 50 ms (and the view the step drew):\n${longs.join('\n')}`);
+      console.log(
+        `\nLoad average at end: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(', ')}.`,
+      );
+    } finally {
+      await context.close();
+      await server.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
