@@ -67,7 +67,8 @@ describe('live view and triggers in Chromium', () => {
     // Window length: 1 s.
     await page.getByTestId('live-span-select').selectOption('1');
     await until('a 1 s window', async () => (await page.getByTestId('live-span').textContent()) === 'Last 1 s');
-    const span = (await attr(page, 'live-chart', 'data-end')) - (await attr(page, 'live-chart', 'data-start'));
+    // Both ends in one read: the live chart redraws every 100 ms, and two reads could straddle a redraw.
+    const span = await page.getByTestId('live-chart').evaluate((el) => Number(el.getAttribute('data-end')) - Number(el.getAttribute('data-start')));
     expect(span).toBeCloseTo(1, 3);
 
     // Channel: current (about 1.8 W / 5 V = 0.36 A), then back to power (about 1.8 W).
