@@ -64,7 +64,11 @@ describe('Compare page in Chromium', () => {
     await page.goto(`${server.url}#/sessions`);
     await page.getByTestId('sessions-compare').click();
     await page.getByTestId('page-compare').waitFor();
-    for (const s of summaries) await page.getByTestId(`compare-pick-${s.id}`).check();
+    // The boxes follow the URL (#/compare/ids), which updates on the next hashchange: click, then wait for the state.
+    for (const s of summaries) {
+      await page.getByTestId(`compare-pick-${s.id}`).click();
+      await page.waitForFunction((id) => (document.querySelector(`[data-testid="compare-pick-${id}"]`) as HTMLInputElement | null)?.checked === true, s.id);
+    }
     expect(await page.evaluate(() => window.location.hash)).toBe(`#/compare/${summaries.map((s) => s.id).join(',')}`);
 
     // Both traces on the common axis, each with its buckets.
