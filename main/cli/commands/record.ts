@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { validateMeterSpec } from '../../meters/registry';
-import { parseDurationSeconds } from '../../util/clock';
+import { monotonicNs, parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
 import { formatSi, openCore, progressLine } from '../context';
 import { secondsOption } from '../options';
@@ -46,15 +46,16 @@ export function registerRecordCommand(program: Command): void {
         try {
           const session = trigger ? await waitForTrigger(core, trigger, opts.name, () => signal) : core.startRecording(opts.name, opts.notes);
           const progress = progressLine();
-          const started = Date.now();
-          while (!signal && Date.now() - started < seconds * 1000 && !stopFired(core)) {
+          // Monotonic, like the session's own times: the wall clock can be stepped while recording.
+          const started = monotonicNs() / 1e6;
+          while (!signal && monotonicNs() / 1e6 - started < seconds * 1000 && !stopFired(core)) {
             await new Promise((r) => setTimeout(r, 100));
             const s = core.meterStatus();
-            const elapsed = (Date.now() - started) / 1000;
+            const elapsed = (monotonicNs() / 1e6 - started) / 1000;
             progress.update(`recording session ${session.id}: ${elapsed.toFixed(1)}/${seconds}s  ${s?.counters.samples ?? 0} samples  ${s?.state ?? ''}`);
           }
           progress.done();
-          const early = signal ? `Stopped early by ${signal} at ${((Date.now() - started) / 1000).toFixed(1)} s of ${seconds} s.` : undefined;
+          const early = signal ? `Stopped early by ${signal} at ${((monotonicNs() / 1e6 - started) / 1000).toFixed(1)} s of ${seconds} s.` : undefined;
           const summary = stopFired(core) ? await core.call('sessions.get', { id: session.id }) : await core.stopRecording(early);
           if (opts.json) {
             console.log(JSON.stringify(summary, null, 2));

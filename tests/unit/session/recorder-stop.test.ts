@@ -155,15 +155,15 @@ describe('the end of a recording', () => {
       db.close();
     });
     const repo = new SessionsRepo(db);
-    await waitFor(() => repo.list().length > 0 && sessionSummary(repo, repo.list()[0]!).samples > 5000, 15_000, 'recording');
+    await waitFor(() => repo.list().length > 0 && sessionSummary(repo, repo.list()[0]!).samples > 2000, 40_000, 'recording');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/Stopped early by SIGTERM/);
     const row = repo.list()[0]!;
     expect(row.status).toBe('complete');
     expect(row.writer_pid === null || row.status !== 'recording').toBe(true);
-    expect(sessionSummary(repo, row).samples).toBeGreaterThan(5000);
-  }, 30_000);
+    expect(sessionSummary(repo, row).samples).toBeGreaterThan(2000);
+  }, 60_000);
 
   it('browser mode: SIGTERM to "serve" ends a running recording like a stop', async () => {
     const { dbPath } = store();
@@ -203,6 +203,6 @@ describe('the end of a recording', () => {
     const row = repo.list()[0]!;
     expect(row.status).toBe('complete');
     expect(row.duration_s).toBeGreaterThan(1);
-    expect(sessionSummary(repo, row).samples).toBeGreaterThan(5000);
-  }, 30_000);
+    expect(sessionSummary(repo, row).samples).toBeGreaterThan(2000);
+  }, 60_000);
 });
