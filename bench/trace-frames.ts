@@ -72,6 +72,31 @@ const PAGE_PROBE = `
     const el = document.querySelector('[data-testid="trace-chart"][data-drawn]');
     if (el && window.__firstDrawnMs === null) { window.__firstDrawnMs = performance.now(); obs.disconnect(); }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-drawn'] });
+  // Every API call of the page over the browser-mode WebSocket: name, sent and answered (ms since
+  // navigation start), so a first view can be split into bundle, calls and drawing.
+  window.__calls = [];
+  window.__wsOpenMs = null;
+  const NativeWS = window.WebSocket;
+  window.WebSocket = class extends NativeWS {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener('open', () => { if (window.__wsOpenMs === null) window.__wsOpenMs = performance.now(); });
+      this.addEventListener('message', (e) => {
+        try {
+          const m = JSON.parse(e.data);
+          const c = m.type === 'result' && window.__calls.find((x) => x.id === m.id && x.doneMs === null);
+          if (c) c.doneMs = performance.now();
+        } catch {}
+      });
+    }
+    send(data) {
+      try {
+        const m = JSON.parse(data);
+        if (m.type === 'call') window.__calls.push({ id: m.id, name: m.name, sentMs: performance.now(), doneMs: null });
+      } catch {}
+      return super.send(data);
+    }
+  };
   window.__frames = null;
   window.__startFrames = () => {
     window.__frames = [];
@@ -102,6 +127,8 @@ async function waitDrawnAfter(page: Page, before: number): Promise<void> {
 
 interface Measured {
   first: number[];
+  /** Where the last load's first view went: bundle, socket, each call, drawing. */
+  breakdown: string;
   frames: number[];
   zoomMs: number[];
   /** Frames over 50 ms, with the view width of the step they fell in. */
@@ -116,6 +143,25 @@ async function measure(page: Page, url: string): Promise<Measured> {
     await page.waitForFunction(() => (window as unknown as { __firstDrawnMs: number | null }).__firstDrawnMs !== null, undefined, { timeout: 30_000 });
     first.push(await page.evaluate(() => (window as unknown as { __firstDrawnMs: number }).__firstDrawnMs));
   }
+  const breakdown = await page.evaluate(() => {
+    const w = window as unknown as {
+      __firstDrawnMs: number;
+      __wsOpenMs: number | null;
+      __calls: { name: string; sentMs: number; doneMs: number | null }[];
+    };
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    const scripts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => /\.(js|css)$/.test(r.name));
+    const f = (x: number): string => x.toFixed(0);
+    const parts = [
+      `HTML ${nav ? f(nav.responseEnd) : '?'}`,
+      `bundle loaded ${f(Math.max(...scripts.map((r) => r.responseEnd)))}`,
+      `DOMContentLoaded ${nav ? f(nav.domContentLoadedEventEnd) : '?'}`,
+      `socket open ${w.__wsOpenMs === null ? '?' : f(w.__wsOpenMs)}`,
+      ...w.__calls.filter((c) => c.sentMs < w.__firstDrawnMs).map((c) => `${c.name} ${f(c.sentMs)}→${c.doneMs === null ? '…' : f(c.doneMs)}`),
+      `drawn ${f(w.__firstDrawnMs)}`,
+    ];
+    return parts.join(', ');
+  });
   const over = page.getByTestId('trace-chart').locator('.u-over');
   const box = (await over.boundingBox())!;
   const y = box.y + box.height / 2;
@@ -144,7 +190,7 @@ async function measure(page: Page, url: string): Promise<Measured> {
       const s = [...steps].reverse().find((x) => x.at <= t - d);
       return `${d.toFixed(0)} ms ${s ? `(→ ${+s.widthS.toPrecision(3)} s view)` : '(before the first step)'}`;
     });
-  return { first, frames: timed.map(([, d]) => d), zoomMs, longAt };
+  return { first, breakdown, frames: timed.map(([, d]) => d), zoomMs, longAt };
 }
 
 async function main(): Promise<void> {
@@ -181,14 +227,17 @@ async function main(): Promise<void> {
       );
       console.log('|---|---|---|---|---|---|---|---|');
       const longs: string[] = [];
+      const breakdowns: string[] = [];
       for (const shape of ['bursts', 'square'] as const) {
         const m = await measure(page, `${server.url}#/sessions/${ids[shape]}`);
         longs.push(`- ${shape}: ${m.longAt.join(', ') || 'none'}`);
+        breakdowns.push(`- ${shape} (last load, ms from navigation): ${m.breakdown}`);
         const over = m.frames.filter((f) => f > 50).length;
         console.log(
           `| ${shape} | ${m.first.map((x) => x.toFixed(0)).join(', ')} | ${m.frames.length} | ${ms(pct(m.frames, 50))} | ${ms(pct(m.frames, 95))} | ${ms(Math.max(...m.frames))} | ${over} | ${pct(m.zoomMs, 50)} / ${Math.max(...m.zoomMs)} |`,
         );
       }
+      console.log(`\nFirst view, where the time went:\n${breakdowns.join('\n')}`);
       console.log(`\nFrames over 50 ms (and the view the step drew):\n${longs.join('\n')}`);
       console.log(
         `\nLoad average at end: ${loadavg()

@@ -26,6 +26,8 @@ const entries = [
   { in: 'main/ddi/worker/entry.ts', out: 'dist/main/ddi-worker.cjs', optional: true },
   // Exports read on their own connection in this worker (main/export/export-runner.ts finds it here).
   { in: 'main/export/export-worker.ts', out: 'dist/main/export-worker.cjs' },
+  // A session's checksums are checked on their own connection in this worker (main/store/chunk-verifier.ts).
+  { in: 'main/store/verify-worker.ts', out: 'dist/main/verify-worker.cjs' },
 ];
 
 import { existsSync } from 'node:fs';

@@ -431,6 +431,12 @@ const Empty = z.object({}).strict();
  */
 const MAX_SESSION_S = 1e9;
 const SessionId = z.object({ id: z.number().int().positive() }).strict();
+/**
+ * verify (default true): check every stored chunk's checksum first, so damaged chunks count as
+ * gaps. false answers at once from the stored statistics (damagedChunks null) — a page shows that,
+ * then asks again verified.
+ */
+const SessionGet = z.object({ id: z.number().int().positive(), verify: z.boolean().optional() }).strict();
 
 // ---------- calls (renderer → main) ----------
 
@@ -470,7 +476,7 @@ export const calls = {
   'triggers.disarm': { input: Empty, output: TriggerStatusSchema.nullable() },
   'triggers.status': { input: Empty, output: TriggerStatusSchema.nullable() },
   'sessions.list': { input: Empty, output: z.array(SessionSummarySchema) },
-  'sessions.get': { input: SessionId, output: SessionSummarySchema },
+  'sessions.get': { input: SessionGet, output: SessionSummarySchema },
   'sessions.trace': {
     input: z
       .object({

@@ -29,6 +29,7 @@ import { createMeter, listDrivers } from '../meters/registry';
 import type { PowerMeter } from '../meters/types';
 import { SessionRecorder, type FinalStatus, type RecorderOptions } from '../session/recorder';
 import { closeDatabase, openDatabase, type Db } from '../store/database';
+import { ChunkVerifier } from '../store/chunk-verifier';
 import { sessionSummary } from '../store/session-summary';
 import { SessionsRepo, type SessionStats } from '../store/sessions-repo';
 import { mergeGaps, queryTrace, traceExtent } from '../store/trace-query';
@@ -186,7 +187,12 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         .list()
         .map((r) => readableSummary(this.repo, r, (x) => sessionSummary(this.repo, x, { verify: false, ...optionalStats(all.get(x.id)) })));
     },
-    'sessions.get': ({ id }) => readableSummary(this.repo, this.repo.get(id)),
+    'sessions.get': async ({ id, verify }) => {
+      if (verify === false) return readableSummary(this.repo, this.repo.get(id), (r) => sessionSummary(this.repo, r, { verify: false }));
+      this.repo.get(id); // an unknown id is refused before any worker starts
+      const damaged = await this.verifier.damaged(id);
+      return readableSummary(this.repo, this.repo.get(id), (r) => sessionSummary(this.repo, r, { damaged }));
+    },
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
       const summary = traceExtent(this.db, this.repo.get(id));
       const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
@@ -584,6 +590,17 @@ export class AppCore extends TypedEmitter<CoreEvents> {
 
   private recordingSummary(): SessionSummary | null {
     return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId), { verify: false }) : null;
+  }
+
+  /** Checksums are checked in a worker on their own read-only connection (chunk-verifier.ts). */
+  private chunkVerifier: ChunkVerifier | undefined;
+  private get verifier(): ChunkVerifier {
+    this.chunkVerifier ??= new ChunkVerifier({
+      db: this.db,
+      dbPath: this.options.dbPath,
+      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
+    });
+    return this.chunkVerifier;
   }
 
   /** Exports run in a worker on their own read-only connection (export-runner.ts), so recording goes on. */

@@ -1,6 +1,7 @@
 import type { SessionSummary } from '../api/contract';
 import type { Channel } from '../meters/types';
 import { monotonicNs } from '../util/clock';
+import type { DamagedChunk } from './chunk-reader';
 import type { SessionRow, SessionStats, SessionsRepo } from './sessions-repo';
 
 export interface SummaryOptions {
@@ -12,11 +13,13 @@ export interface SummaryOptions {
   verify?: boolean;
   /** The session's stats when already computed (SessionsRepo.allStats() for the list); implies verify false. */
   stats?: SessionStats;
+  /** Damaged chunks already found (ChunkVerifier, off the event loop): used instead of checking here. */
+  damaged?: DamagedChunk[];
 }
 
 /** The summary every view and export shows: one definition so the numbers never disagree. */
 export function sessionSummary(repo: SessionsRepo, row: SessionRow, options: SummaryOptions = {}): SessionSummary {
-  const damaged = options.verify === false || options.stats ? null : repo.damagedChunks(row.id);
+  const damaged = options.damaged ?? (options.verify === false || options.stats ? null : repo.damagedChunks(row.id));
   const stats =
     options.stats ??
     repo.stats(

@@ -50,8 +50,17 @@ export function SessionPage({ id }: { id: number }) {
   ) : null;
   const workbench: Workbench = { selection, select: setSelection, markers, requestMarker, zoomRequest, belowTrace };
 
+  // The stored statistics first, so the trace and cards appear at once; then the same summary with
+  // every chunk's checksum checked (a damaged chunk becomes a gap), which reads all the samples.
   const load = () => {
+    let verified = false;
+    api.call('sessions.get', { id, verify: false }).then((s) => {
+      if (verified) return;
+      setSession(s);
+      setError(null);
+    }, setError);
     api.call('sessions.get', { id }).then((s) => {
+      verified = true;
       setSession(s);
       setError(null);
     }, setError);

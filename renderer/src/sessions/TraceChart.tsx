@@ -6,7 +6,7 @@ import { ErrorMessage } from '../common/ErrorMessage';
 import { duration, si } from '../common/format';
 import { canvasToPng, plotFileName, saveBlob } from '../common/plotExport';
 import type { Channel, Trace } from '../common/types';
-import { pointsForWidth, samplePeriodS, traceColumns, zoomRange } from './traceData';
+import { lineWidth, pointsForWidth, samplePeriodS, traceColumns, zoomRange } from './traceData';
 import { drawWorkbench, isTypingTarget } from './traceMarks';
 import { useWorkbench } from './workbench';
 
@@ -77,7 +77,15 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
         scales: { x: { time: false } },
         // Samples (deepest zoom) are drawn as steps, buckets as lines; decided per drawn trace.
         series: bandSeries(unit).map((s, i) =>
-          i === 0 ? s : { ...s, paths: (p: uPlot, si: number, i0: number, i1: number) => (steppedRef.current ? stepped : linear)(p, si, i0, i1) },
+          i === 0
+            ? s
+            : {
+                ...s,
+                paths: (p: uPlot, si: number, i0: number, i1: number) => {
+                  p.series[si]!.width = lineWidth(s.width ?? 1, i1 - i0 + 1, p.bbox.width, uPlot.pxRatio || 1);
+                  return (steppedRef.current ? stepped : linear)(p, si, i0, i1);
+                },
+              },
         ),
         bands: BANDS,
         // Deep-zoom times carry many digits (1.0250431 s): wider spacing keeps the labels apart.

@@ -86,3 +86,14 @@ export function zoomRange(a: number, b: number, durationS: number): { fromS: num
 export function pointsForWidth(px: number): number {
   return Math.max(10, Math.min(20_000, Math.round(px)));
 }
+
+/**
+ * The width to draw a trace line, in CSS pixels. A line with about a point per pixel column (a
+ * bucketed trace) is drawn one device pixel wide: on a busy signal it is a zigzag of full-height
+ * segments, which Chromium's software canvas strokes as a 1-device-pixel hairline in about 1 ms but
+ * at 1.5 px in 70-280 ms (1300 columns, measured) — the frame that stalled zooming. Sparser lines
+ * (deep zoom, individual samples) keep their width.
+ */
+export function lineWidth(width: number, points: number, plotDevicePx: number, pxRatio: number): number {
+  return points * 2 > plotDevicePx / pxRatio ? Math.min(width, 1 / pxRatio) : width;
+}

@@ -1,6 +1,6 @@
 // Stored traces at the deepest zoom: samples drawn as steps, never a blank plot.
 import { describe, expect, it } from 'vitest';
-import { samplePeriodS, traceColumns } from '../../../renderer/src/sessions/traceData';
+import { samplePeriodS, traceColumns, lineWidth } from '../../../renderer/src/sessions/traceData';
 
 const periodS = 100e-6; // a 10 kS/s meter
 
@@ -54,5 +54,17 @@ describe('trace at the deepest zoom', () => {
     expect(mean[nullAt - 1]).toBe(3);
     expect(t[nullAt]! > 2.5e-4 && t[nullAt]! < 10e-4).toBe(true);
     expect(t.every((x, i) => i === 0 || x > t[i - 1]!)).toBe(true);
+  });
+});
+
+describe('lineWidth', () => {
+  it('draws a bucketed line (about a point per pixel column) one device pixel wide', () => {
+    expect(lineWidth(1.5, 1300, 1300, 1)).toBe(1);
+    expect(lineWidth(1.5, 1300, 2600, 2)).toBe(0.5);
+    expect(lineWidth(1, 1300, 1300, 1)).toBe(1);
+  });
+  it('keeps the width of a sparse line (deep zoom, individual samples)', () => {
+    expect(lineWidth(1.5, 200, 1300, 1)).toBe(1.5);
+    expect(lineWidth(1.5, 600, 2600, 2)).toBe(1.5);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -196,5 +196,31 @@ describe('chunk checksums', () => {
     });
     const blob = Buffer.from((raw.prepare('SELECT data FROM sample_chunks WHERE seq = 2').get() as { data: Uint8Array }).data);
     expect(blob.readFloatLE(4000)).toBeLessThan(-1e29);
+  });
+
+  it('checks the checksums for sessions.get in a worker, leaving the event loop free, and answers unverified at once when asked', async () => {
+    const worker = join(process.cwd(), 'dist/main/verify-worker.cjs');
+    if (!existsSync(worker)) throw new Error(`${worker} is missing: run \`npm run build:main\` first (npm test does).`);
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-crc-worker-'));
+    const path = join(dir, 'db.sqlite');
+    const db = openDatabase(path);
+    const { id } = recordSession(db);
+    scribble(db, id, 5);
+    db.close();
+    const core = AppCore.open({ dbPath: path, transport: 'browser' });
+    closers.push(() => core.close());
+    const quick = await core.call('sessions.get', { id, verify: false });
+    expect(quick.damagedChunks).toBeNull();
+    expect(quick.samples).toBe(CHUNKS * COUNT);
+    // In the worker, the check runs while this thread goes on: timers fire before the answer.
+    // Checked in place, the whole check would run inside the call and no timer could fire first.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const pending = core.call('sessions.get', { id });
+    const verified = await pending.finally(() => clearInterval(timer));
+    expect(ticks).toBeGreaterThan(0);
+    expect(verified.damagedChunks).toBe(1);
+    expect(verified.samples).toBe((CHUNKS - 1) * COUNT);
+    expect(verified.gaps).toBe(1);
   });
 });
