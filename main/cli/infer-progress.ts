@@ -4,6 +4,7 @@
  * hundred images keeps the progress line fresh without changing any record.
  */
 import type { DdiEngine, EngineInferOptions } from '../ddi/engine';
+import { offsetRows } from '../ddi/exit-accuracy';
 import type { InferenceRecord } from '../ddi/types';
 
 /** Images per engine call between two progress reports. */
@@ -33,6 +34,7 @@ export function inferInSlices(
       forced: opts.forced?.slice(s, s + m),
       labels: opts.labels?.slice(s, s + m),
       datasetIndices: opts.datasetIndices?.slice(s, s + m),
+      everyExit: offsetRows(opts.everyExit, s),
     });
     // sampleIndex counts from the start of one engine call; keep it counting from the first image.
     for (const r of recs) r.sampleIndex += s;

@@ -14,6 +14,7 @@ import { ENERGY_PRESETS, energyTable, macTable, summarizeCost, type CostKind, ty
 import { HostGates } from './gates';
 import { TfjsRuntime } from './runtime/tfjs';
 import { DdiController, type RunOptions } from './infer';
+import { offsetRows } from './exit-accuracy';
 import { profileLatency } from './profile';
 import type { Budget, InferenceMode, InferenceRecord } from './types';
 import { UserError } from '../util/errors';
@@ -48,6 +49,8 @@ export interface EngineInferOptions {
   labels?: (number | undefined)[];
   datasetIndices?: (number | undefined)[];
   forced?: RunOptions['forced'];
+  /** Static and iadi: every exit head's logits on every image (rows index into this call's images); see RunOptions. */
+  everyExit?: RunOptions['everyExit'];
 }
 
 /** ONNX Runtime executor settings (ignored on tfjs backends). */
@@ -236,6 +239,7 @@ export class DdiEngine {
         forced: opts.forced?.slice(s, s + m),
         labels: opts.labels?.slice(s, s + m),
         datasetIndices: opts.datasetIndices?.slice(s, s + m),
+        everyExit: offsetRows(opts.everyExit, s),
       });
       for (const r of recs) {
         r.sampleIndex += s;

@@ -37,6 +37,12 @@ export interface RunOptions {
   forced?: GatePattern[];
   labels?: (number | undefined)[];
   datasetIndices?: (number | undefined)[];
+  /**
+   * Static and iadi only (no row halts): after each exit position, every row's logits of that exit
+   * head [rows × classes], rows being indices into this call's images. Eval's per-exit accuracy
+   * reads them, so every exit is measured on every image by the runtime and pass that answer.
+   */
+  everyExit?: (exit: number, rows: number[], logits: Float32Array) => void;
 }
 
 /** One sample's state through a call: costs so far, halting state, answer and what ran. */
@@ -255,6 +261,10 @@ export class DdiController {
 
         const e = this.exitAfter().get(ti);
         if (e && call.bplan) this.answerAtExit(call, e, x);
+        if (e && opts.everyExit) {
+          const rows = activeRows(call.rows);
+          opts.everyExit(e.index, rows, this.runtime.head(e.index, x, rows));
+        }
       }
       this.answerAtClassifier(call, x);
     } finally {
@@ -270,6 +280,8 @@ export class DdiController {
     const budget = budgeted ? (opts.budget ?? null) : null;
     const btable = this.checkBudget(mode, budget);
     if (opts.forced && opts.forced.length !== n) throw new Error(`forced has ${opts.forced.length} patterns for ${n} images.`);
+    // A halted row reaches no later exit, so "every exit on every row" exists only without a budget.
+    if (opts.everyExit && budgeted) throw new Error(`everyExit needs a mode without a budget (static or iadi), not ${mode}.`);
     const rows: RowState[] = Array.from({ length: n }, () => ({
       spent: 0,
       macs: 0,

@@ -1,19 +1,19 @@
 /**
  * `ddi-profiler eval`: accuracy and cost of a model on a data set under an inference mode, with
- * real skipping and hard-budget halting (the engine's runtime), plus every exit's accuracy from a
- * masked pass. `--sweep` evaluates a list of budgets and prints the accuracy-vs-cost curve.
+ * real skipping and hard-budget halting (the engine's runtime), plus every exit's accuracy on every
+ * image, measured on the same runtime. `--sweep` evaluates a list of budgets and prints the
+ * accuracy-vs-cost curve.
  */
 import type { Command } from 'commander';
 import { loadDataset, type Split } from '../../ddi/data/dataset';
 import { DdiEngine } from '../../ddi/engine';
 import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { datasetImages } from '../../ddi/images';
-import { modelNormalization, readModelFile } from '../../ddi/io';
 import { parseBudget } from '../../domain/budget';
-import { budgetedMode, defaultMode, takesBudget, usesGates } from '../../domain/modes';
+import { budgetedMode, defaultMode, takesBudget } from '../../domain/modes';
 import type { Budget, InferenceMode } from '../../ddi/types';
 import { INFERENCE_MODES } from '../../ddi/types';
-import { evaluateMasked } from '../../ddi/train/evaluate';
+import { ExitTally, exitPassMode, measuresEveryExit } from '../../ddi/exit-accuracy';
 import { formatReport, summarizeRecords, type EvalReport } from '../../ddi/train/evalReport';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, progressBar, progressLine } from '../context';
@@ -103,10 +103,20 @@ export function registerEvalCommand(program: Command): void {
           const t0 = performance.now();
           return (done: number, total: number) => progress.update(progressBar(what, done, total, (performance.now() - t0) / 1e3));
         };
-        const run = (mode: InferenceMode, budget: Budget | null, what = `eval ${mode}`): EvalReport => {
+        // A tally, when given, also takes every exit's answer on every image from the same pass.
+        const run = (mode: InferenceMode, budget: Budget | null, what = `eval ${mode}`, tally?: ExitTally): EvalReport => {
           if (budget) engine.checkBudget(mode, budget);
           const show = phase(what);
-          const recs = inferInSlices(engine, images, n, { mode, budget, batchSize: bs, labels, datasetIndices: indices }, (_, done) => show(done, n));
+          const recs = inferInSlices(
+            engine,
+            images,
+            n,
+            { mode, budget, batchSize: bs, labels, datasetIndices: indices, everyExit: tally?.onExit },
+            (slice, done) => {
+              tally?.addRecords(slice, done - slice.length);
+              show(done, n);
+            },
+          );
           return summarizeRecords(recs, labels, {
             model: info.name,
             dataset: ds.name,
@@ -141,15 +151,14 @@ export function registerEvalCommand(program: Command): void {
         const budget = f.budget ? parseBudget(f.budget) : null;
         const mode = (f.mode ?? defaultMode(gated, budget !== null)) as InferenceMode;
         if (!INFERENCE_MODES.includes(mode)) throw new UserError(`--mode "${f.mode}" is not one of ${INFERENCE_MODES.join(', ')}.`);
-        const report = run(mode, budget);
-        const norm = modelNormalization(readModelFile(modelDir));
-        const masked = evaluateMasked(model, ds, norm, {
-          gates: gated && usesGates(mode) ? 'learned' : 'all-on',
-          limit: n,
-          onProgress: phase('exit accuracy'),
-        });
+        // Every exit on every image, on the engine's runtime: from the mode's own pass when it has no
+        // budget, else from a pass of its unbudgeted form (exit-accuracy.ts).
+        const tally = new ExitTally(labels, model.layout.exits.length, model.config.numClasses);
+        const report = run(mode, budget, `eval ${mode}`, measuresEveryExit(mode) ? tally : undefined);
+        if (!measuresEveryExit(mode)) run(exitPassMode(mode), null, 'exit accuracy', tally);
         progress.done();
-        report.exitAccuracy = [...masked.exitAccuracy.map((a, i) => ({ exit: `exit${i}`, accuracy: a })), { exit: 'classifier', accuracy: masked.accuracy }];
+        const every = tally.result();
+        report.exitAccuracy = [...every.exitAccuracy.map((a, i) => ({ exit: `exit${i}`, accuracy: a })), { exit: 'classifier', accuracy: every.accuracy }];
         process.stdout.write(f.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
       } finally {
         progress.done();
