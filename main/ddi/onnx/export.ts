@@ -16,6 +16,7 @@
  * (see `nhwcToNchw`); tfjs kernels are HWIO and are transposed to ONNX's OIHW here.
  */
 import type { DdiModel, InputNormalization } from '../model';
+import type { TrunkUnit } from '../layout';
 import { UserError } from '../../util/errors';
 import { ProtoWriter, float32LE } from './protobuf';
 import { bnScaleShift, foldConv } from '../fold';
@@ -207,14 +208,38 @@ export type OnnxPart =
    * `align`: pad the kept filters with all-zero ones to a multiple of this (ONNX Runtime's NCHWc
    * convolutions on x86 need filter counts in multiples of 8; a 4-filter conv falls back to a path
    * slower than the full 16-filter one). Zero filters change no value.
+   * `blockedShortcut`: see `BlockedShortcut`.
    */
-  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean; align?: number; pooled?: boolean }
-  /** Trunk units `from`..`to` at full width, in one graph (no gate reads anything in between). */
-  | { kind: 'range'; from: number; to: number; head?: 'classifier' | { exit: number } | null; pooled?: boolean }
+  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean; align?: number; pooled?: boolean; blockedShortcut?: BlockedShortcut }
+  /**
+   * Trunk units `from`..`to` in one graph (no gate reads anything in between), at full width except
+   * that `channels` (with `align`, as for 'unit') keeps only those gated channels of unit `from`: a
+   * kept-channel block fused with the ungated units and the head that follow it.
+   */
+  | {
+      kind: 'range';
+      from: number;
+      to: number;
+      head?: 'classifier' | { exit: number } | null;
+      pooled?: boolean;
+      channels?: number[] | null;
+      align?: number;
+      blockedShortcut?: BlockedShortcut;
+    }
   /** A downsampling block's projection shortcut alone (rows that skip the block still take it). */
   | { kind: 'shortcut'; unit: number; pooled?: boolean }
   /** An exit head or the final classifier, from the feature map it reads. */
   | { kind: 'head'; head: 'classifier' | { exit: number } };
+
+/**
+ * `blockedShortcut` (unit and range parts, x64 ONNX Runtime): a block's identity shortcut read from
+ * the graph's input goes through a 1×1 MaxPool, an exact copy. ONNX Runtime's NCHWc layout pass
+ * (onnxruntime/core/optimizer/nchwc_transformer.cc) fuses a residual Add and the ReLU after it into
+ * the convolution only when both Add inputs are outputs of NCHWc nodes; a graph input is not, so
+ * without the copy the Add and ReLU run unfused, in NCHW, after a reorder. With it: one node fewer
+ * per block graph and ≈ 5 µs less per run at batch 1 (docs/benchmarks.md, bench:ort-skipping).
+ */
+export type BlockedShortcut = boolean;
 
 export interface OnnxPartExport {
   bytes: Uint8Array;
@@ -222,8 +247,9 @@ export interface OnnxPartExport {
   output: OnnxValueInfo;
   /**
    * With `pooled` (unit, range, shortcut): a second output, the feature map's global average pool
-   * [N, C], which is what the next unit's gates read: pooled inside the graph by ONNX Runtime instead
-   * of by a JS loop over the read-back map (7 % of a gated batch-1 inference in a CPU profile).
+   * [N, C, 1, 1] (the same values as [N, C]; no Flatten node, which cost a node dispatch per run),
+   * which is what the next unit's gates read: pooled inside the graph by ONNX Runtime instead of by a
+   * JS loop over the read-back map (7 % of a gated batch-1 inference in a CPU profile).
    */
   pooled: OnnxValueInfo | null;
 }
@@ -251,8 +277,7 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
   const finish = (inputs: OnnxValueInfo[], output: OnnxValueInfo, pool: boolean): OnnxPartExport => {
     let pooled: OnnxValueInfo | null = null;
     if (pool && output.shape.length === 4) {
-      const gap = g.node('GlobalAveragePool', [output.name], `${output.name}/gap`);
-      pooled = { name: g.node('Flatten', [gap], `${output.name}/pooled`, [{ name: 'axis', int: 1 }]), shape: ['N', output.shape[1]!] };
+      pooled = { name: g.node('GlobalAveragePool', [output.name], `${output.name}/pooled`), shape: ['N', output.shape[1]!, 1, 1] };
     }
     return { bytes: encodeModel(cfg.name, g.nodes, g.inits, inputs, pooled ? [output, pooled] : [output]), inputs, output, pooled };
   };
@@ -271,8 +296,9 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
     const last = unitAt(part.to);
     if (part.from > part.to) throw new UserError(`ONNX export: from = ${part.from} comes after to = ${part.to}; pass from ≤ to.`, 'bad-export-options');
     const input = fm(`${first.id}/in`, first.inC, first.inH, first.inW);
+    const kept = keptChannels(first, part.from, part.channels ?? null, part.align);
     let x = input.name;
-    for (let i = part.from; i <= part.to; i++) x = g.unit(i, x, null, null);
+    for (let i = part.from; i <= part.to; i++) x = g.unit(i, x, i === part.from ? kept : null, null, i === part.from && part.blockedShortcut === true);
     let output = fm(x, last.outC, last.outH, last.outW);
     if (part.head) {
       if (part.head === 'classifier' ? part.to !== lay.trunk.length - 1 : lay.exits[part.head.exit]?.afterTrunk !== part.to) {
@@ -290,28 +316,29 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
     const out = g.conv(input.name, `${u.id}/proj`, g.convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false);
     return finish([input], fm(out, u.outC, u.outH, u.outW), part.pooled ?? false);
   }
-  const chans = part.channels ?? null;
-  if (chans) {
-    const width = u.kind === 'block' ? u.mid : u.kind === 'dense' ? u.outC - u.inC : 0;
-    if (width === 0) throw new UserError(`ONNX export: trunk unit ${part.unit} (${u.id}) has no gated channels; drop channels.`, 'bad-export-options');
-    if (chans.some((c, j) => !Number.isInteger(c) || c < 0 || c >= width || (j > 0 && c <= chans[j - 1]!))) {
-      throw new UserError(`ONNX export: channels must be ascending indices below ${width} for ${u.id}; pass the kept channels in order.`, 'bad-export-options');
-    }
-  }
   const inputs = [input];
-  const align = part.align ?? 1;
-  if (!Number.isInteger(align) || align < 1)
-    throw new UserError(`ONNX export: align = ${align} is not a positive integer; pass one (1 = no padding).`, 'bad-export-options');
-  // -1 marks a zero filter added for alignment.
-  const padded = chans && chans.length > 0 && chans.length % align !== 0 ? [...chans, ...new Array<number>(align - (chans.length % align)).fill(-1)] : chans;
+  const padded = keptChannels(u, part.unit, part.channels ?? null, part.align);
   let mask: string | null = null;
   if (part.mask) {
     const k = padded ? padded.length : u.kind === 'block' ? u.mid : u.outC - u.inC;
     mask = 'mask';
     inputs.push({ name: mask, shape: ['N', k, 1, 1] });
   }
-  const out = g.unit(part.unit, input.name, padded, mask);
+  const out = g.unit(part.unit, input.name, padded, mask, part.blockedShortcut === true);
   return finish(inputs, fm(out, u.outC, u.outH, u.outW), part.pooled ?? false);
+}
+
+/** Checks kept channels of unit `index` and pads them with -1 (a zero filter) to a multiple of `align`; null = all channels. */
+function keptChannels(u: TrunkUnit, index: number, chans: number[] | null, align = 1): number[] | null {
+  if (!chans) return null;
+  const width = u.kind === 'block' ? u.mid : u.kind === 'dense' ? u.outC - u.inC : 0;
+  if (width === 0) throw new UserError(`ONNX export: trunk unit ${index} (${u.id}) has no gated channels; drop channels.`, 'bad-export-options');
+  if (chans.some((c, j) => !Number.isInteger(c) || c < 0 || c >= width || (j > 0 && c <= chans[j - 1]!))) {
+    throw new UserError(`ONNX export: channels must be ascending indices below ${width} for ${u.id}; pass the kept channels in order.`, 'bad-export-options');
+  }
+  if (!Number.isInteger(align) || align < 1)
+    throw new UserError(`ONNX export: align = ${align} is not a positive integer; pass one (1 = no padding).`, 'bad-export-options');
+  return chans.length > 0 && chans.length % align !== 0 ? [...chans, ...new Array<number>(align - (chans.length % align)).fill(-1)] : chans;
 }
 
 /** Gathers output filters `chans` (axis 3 of HWIO) or input channels (axis 2); index -1 gives zeros. */
@@ -401,13 +428,18 @@ function graphBuilder(model: DdiModel) {
 
   /**
    * Trunk unit i on feature map x; returns the output name. `chans` keeps only those gated channels
-   * (null = all), `mask` names a [N, kept, 1, 1] input multiplied into them.
+   * (null = all), `mask` names a [N, kept, 1, 1] input multiplied into them; `blockedShortcut`: see
+   * `BlockedShortcut` (x is the graph's input).
    */
-  const unit = (i: number, x: string, chans: number[] | null, mask: string | null): string => {
+  const unit = (i: number, x: string, chans: number[] | null, mask: string | null, blockedShortcut = false): string => {
     const u = model.layout.trunk[i]!;
     if (u.kind === 'stem') return conv(x, 'stem/conv', convWeights('stem/conv', resnet ? 'stem/bn' : undefined), u.inH, u.inW, 1, resnet);
     if (u.kind === 'block') {
-      const sc = u.projection ? conv(x, `${u.id}/proj`, convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false) : x;
+      const sc = u.projection
+        ? conv(x, `${u.id}/proj`, convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false)
+        : blockedShortcut
+          ? node('MaxPool', [x], `${u.id}/shortcut`, [{ name: 'kernel_shape', ints: [1, 1] }])
+          : x;
       let w1 = convWeights(`${u.id}/conv1`, `${u.id}/bn1`);
       let w2 = convWeights(`${u.id}/conv2`, `${u.id}/bn2`);
       let y: string;

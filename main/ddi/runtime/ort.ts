@@ -18,7 +18,9 @@
  * on every row, with nothing read between them (static mode, units without gates), are not run
  * one by one: `trunk` returns a pending handle and the run of units executes as one cached range
  * graph when something reads it (a gate's pool, a head, a partial unit). In static mode the whole
- * network, classifier included, is one session run.
+ * network, classifier included, is one session run. A block whose rows all keep the same channels
+ * stays pending the same way, so its kept-channel graph also holds the units and the head after it
+ * up to the next read (the classifier after the last gated block).
  *
  * Activations are ORT tensors (NCHW float32) fed from one session's output to the next session's
  * input without conversion.
@@ -39,6 +41,8 @@ export class OrtAct {
     public to: number,
     /** Global average pool of `t` [N × C] when the graph that made it computed one. */
     public pooled: Float32Array | null = null,
+    /** Kept channels of pending unit `from` (a kept-channel block run together with the units after it); null = all. */
+    public chans: number[] | null = null,
   ) {}
   get pending(): boolean {
     return this.to >= this.from;
@@ -53,18 +57,10 @@ export interface OrtRuntimeOptions {
   threads?: number;
   /** Run consecutive full-width units as one graph (default true); false runs every unit alone (to measure per-unit overhead). */
   fuse?: boolean;
-  /** Kept-filter counts are padded with zero filters to a multiple of this (default: 8 on x64, else 1). */
+  /** Kept-filter counts are padded with zero filters to a multiple of this (default 1: no padding). */
   align?: number;
-}
-
-/**
- * ONNX Runtime's x86 NCHWc convolutions (MLAS; blocks of 8 channels with AVX2, 16 with AVX-512)
- * want filter counts in multiples of the block; a 4-filter conv of a 16-wide ResNet-20 block took
- * a generic path, slower (200 µs) than the full 16 filters (168 µs), against 106 µs for 8 filters
- * (AVX-512 EPYC, batch 1). So kept filters are padded with zero filters to a multiple of 8 there.
- */
-function defaultAlign(): number {
-  return process.arch === 'x64' ? 8 : 1;
+  /** Route a block's identity shortcut through an exact copy so ONNX Runtime fuses the residual add (default: on x64; see BlockedShortcut in onnx/export.ts). */
+  blockedShortcut?: boolean;
 }
 
 function alignUp(n: number, a: number): number {
@@ -80,6 +76,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   private readonly threads: number;
   private readonly fuse: boolean;
   private readonly align: number;
+  private readonly blockedShortcut: boolean;
   /** Session runs and session builds since construction (benchmarks, tests). */
   readonly stats = { runs: 0, builds: 0 };
   private disposed = false;
@@ -94,7 +91,12 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     this.last = this.trunkUnits.length - 1;
     this.threads = opts.threads ?? 1;
     this.fuse = opts.fuse ?? true;
-    this.align = opts.align ?? defaultAlign();
+    // No padding: ONNX Runtime's NCHWc layout pass already rounds a conv's filters up to its block
+    // (8 with AVX2, 16 with AVX-512) and runs a conv with fewer input channels than a block on the
+    // NCHW input directly; padding the kept filters to 8 ourselves made a ResNet-20 block that keeps
+    // 4 of 16 channels 15 % slower (76.8 vs 66.8 µs per run, AVX-512 EPYC, batch 1, bench:ort-skipping).
+    this.align = opts.align ?? 1;
+    this.blockedShortcut = opts.blockedShortcut ?? process.arch === 'x64';
   }
 
   batchOf(x: OrtAct): number {
@@ -116,8 +118,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     if (full) {
       // A pending run continues only if it ends right before this unit (a skipped block returns its input).
       if (x.pending && x.to !== index - 1) this.materialize(x);
-      const pendingFrom = x.pending ? x.from : index;
-      const y = new OrtAct(x.t, pendingFrom, index);
+      const y = x.pending ? new OrtAct(x.t, x.from, index, null, x.chans) : new OrtAct(x.t, index, index);
       return this.fuse ? y : this.materialize(y);
     }
     const t = this.materialize(x).t;
@@ -126,6 +127,9 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
       const proj = u.projection ? this.session(`s${index}`, { kind: 'shortcut', unit: index, pooled: true }) : null;
       if (n === 0) return proj ? this.actOf(this.runAll(proj, t)) : x;
       const { chans, mask } = this.channelsOf(u, plan);
+      // Every row keeps the same channels: the kept-channel block stays pending, so it runs in one
+      // graph with the units after it that no gate reads between (at least the classifier after the last block).
+      if (n === B && !mask && this.fuse) return new OrtAct(t, index, index, null, chans);
       const outs = this.runAll(this.unitSession(index, chans, mask !== null), this.rowsOf(t, plan.rows), mask);
       if (n === B) return this.actOf(outs);
       const ys = outs[0]!;
@@ -185,13 +189,22 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   /** Runs the pending units of x (one range graph) and makes x hold the result. */
   private materialize(x: OrtAct): OrtAct {
     if (!x.pending) return x;
-    const s =
-      x.from === x.to ? this.unitSession(x.from, null, false) : this.session(`r${x.from}-${x.to}`, { kind: 'range', from: x.from, to: x.to, pooled: true });
+    const s = x.from === x.to ? this.unitSession(x.from, x.chans, false) : this.rangeSession(x, null);
     const [t, pooled] = this.runAll(s, x.t);
     x.t = t!;
     x.pooled = pooled ? (pooled.data as Float32Array) : null;
     x.from = x.to + 1;
+    x.chans = null;
     return x;
+  }
+
+  /** The pending units of x in one graph, with the classifier after them or their pooled output. */
+  private rangeSession(x: OrtAct, head: 'classifier' | null): OrtSyncSession {
+    const key = `r${x.to}${head ? 'c' : ''}`;
+    const part: OnnxPart = { kind: 'range', from: x.from, to: x.to, head, pooled: !head, blockedShortcut: this.blockedShortcut };
+    return x.chans
+      ? this.patternSession(x.from, `${key}:${x.chans.join(',')}`, { ...part, channels: x.chans, align: this.align })
+      : this.session(`r${x.from}-${key}`, part);
   }
 
   pool(x: OrtAct): Float32Array {
@@ -217,8 +230,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     if (exit >= 0 && !this.model.layout.exits[exit]) throw new Error(`no exit ${exit}`);
     // Static path: the pending units and the classifier in one run.
     if (exit < 0 && x.pending && x.to === this.last && rows.length === B && this.fuse) {
-      const s = this.session(`r${x.from}-${x.to}c`, { kind: 'range', from: x.from, to: x.to, head: 'classifier' });
-      return this.run(s, x.t).data as Float32Array;
+      return this.run(this.rangeSession(x, 'classifier'), x.t).data as Float32Array;
     }
     const t = this.materialize(x).t;
     const s = this.session(exit < 0 ? 'hc' : `h${exit}`, { kind: 'head', head: spec });
@@ -289,20 +301,26 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
 
   /** Unit `index` at full width, or with kept channels `chans` (LRU-cached per pattern), optionally with a mask input. */
   private unitSession(index: number, chans: number[] | null, mask: boolean): OrtSyncSession {
-    if (!chans && !mask) return this.session(`u${index}`, { kind: 'unit', unit: index, pooled: true });
+    const part: OnnxPart = { kind: 'unit', unit: index, pooled: true, blockedShortcut: this.blockedShortcut };
+    if (!chans && !mask) return this.session(`u${index}`, part);
+    const key = `${mask ? 'm' : ''}${chans ? chans.join(',') : '*'}`;
+    return this.patternSession(index, key, { ...part, channels: chans, mask, align: this.align });
+  }
+
+  /** A kept-pattern graph starting at unit `index`, LRU-cached per unit. */
+  private patternSession(index: number, key: string, part: OnnxPart): OrtSyncSession {
     let m = this.patterns.get(index);
     if (!m) {
       m = new Map();
       this.patterns.set(index, m);
     }
-    const key = `${mask ? 'm' : ''}${chans ? chans.join(',') : '*'}`;
     let s = m.get(key);
     if (s) {
       m.delete(key);
       m.set(key, s);
       return s;
     }
-    s = this.build({ kind: 'unit', unit: index, channels: chans, mask, align: this.align, pooled: true });
+    s = this.build(part);
     m.set(key, s);
     if (m.size > ORT_PATTERN_CACHE_PER_UNIT) {
       const [oldKey, old] = m.entries().next().value as [string, OrtSyncSession];
