@@ -27,6 +27,8 @@ const arg = (name: string, dflt: number): number => {
 };
 const LOADS = arg('--loads', 5);
 const STEPS = arg('--steps', 40);
+/** --screenshot PATH: a PNG of each session page after its first view (PATH-<id>.png). */
+const SHOT = process.argv.includes('--screenshot') ? process.argv[process.argv.indexOf('--screenshot') + 1] : undefined;
 const CHROMIUM = process.env.DDI_CHROMIUM ?? '/usr/bin/chromium';
 const RATE = 100_000;
 const COUNT = 25_000;
@@ -162,6 +164,7 @@ async function measure(page: Page, url: string): Promise<Measured> {
     ];
     return parts.join(', ');
   });
+  if (SHOT) await page.screenshot({ path: SHOT.replace(/(\.png)?$/, `-${url.split('/').pop()}.png`), fullPage: true });
   const over = page.getByTestId('trace-chart').locator('.u-over');
   const box = (await over.boundingBox())!;
   const y = box.y + box.height / 2;

@@ -124,6 +124,22 @@ export const TraceSchema = z.object({
   gaps: z.array(z.object({ startS: z.number(), endS: z.number(), lostSamples: z.number(), reason: z.string() })),
 });
 
+/**
+ * A stored session's digital inputs per bucket (uniform buckets from fromS): bit k of `high` set when
+ * D k was 1 throughout the bucket, of `low` when 0 throughout, neither when it toggled; `covered`
+ * false where the bucket holds no sample. `names` is empty when the session has no digital inputs.
+ */
+export const LogicTraceSchema = z.object({
+  sessionId: z.number().int(),
+  fromS: z.number(),
+  toS: z.number(),
+  bucketS: z.number(),
+  high: z.array(z.number().int().min(0).max(255)),
+  low: z.array(z.number().int().min(0).max(255)),
+  covered: z.array(z.boolean()),
+  names: z.array(z.string()),
+});
+
 const LiveBucketsSchema = z.object({ tS: z.array(z.number()), min: z.array(z.number()), max: z.array(z.number()), mean: z.array(z.number()) });
 
 /** Charge (∫I dt) and energy (∫P dt) of the stored samples of the session being recorded. */
@@ -489,6 +505,17 @@ export const calls = {
       .strict(),
     output: TraceSchema,
   },
+  'sessions.logic': {
+    input: z
+      .object({
+        id: z.number().int().positive(),
+        fromS: z.number().min(0).max(MAX_SESSION_S).optional(),
+        toS: z.number().min(0).max(MAX_SESSION_S).optional(),
+        points: z.number().int().min(10).max(20_000),
+      })
+      .strict(),
+    output: LogicTraceSchema,
+  },
   'sessions.export': {
     input: z
       .object({
@@ -665,6 +692,7 @@ export type PortInfo = z.output<typeof PortInfoSchema>;
 export type MeterStatus = z.output<typeof MeterStatusSchema>;
 export type SessionSummary = z.output<typeof SessionSummarySchema>;
 export type Trace = z.output<typeof TraceSchema>;
+export type LogicTrace = z.output<typeof LogicTraceSchema>;
 export type LiveBatch = z.output<typeof LiveBatchSchema>;
 export type TriggerStatusDto = z.output<typeof TriggerStatusSchema>;
 export type RecordingTotalsDto = z.output<typeof RecordingTotalsSchema>;

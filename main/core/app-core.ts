@@ -30,6 +30,7 @@ import type { PowerMeter } from '../meters/types';
 import { SessionRecorder, type FinalStatus, type RecorderOptions } from '../session/recorder';
 import { closeDatabase, openDatabase, type Db } from '../store/database';
 import { ChunkVerifier } from '../store/chunk-verifier';
+import { queryLogic } from '../store/logic-query';
 import { sessionSummary } from '../store/session-summary';
 import { SessionsRepo, type SessionStats } from '../store/sessions-repo';
 import { mergeGaps, queryTrace, traceExtent } from '../store/trace-query';
@@ -206,6 +207,23 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         toS: to,
         ...trace,
         gaps: mergeGaps(this.repo.gaps(id, from * 1e9, to * 1e9), trace.damaged ?? []),
+      };
+    },
+    'sessions.logic': ({ id, fromS, toS, points }) => {
+      const summary = traceExtent(this.db, this.repo.get(id));
+      const from = fromS ?? 0;
+      const to = Math.max(toS ?? summary.durationS, from + 1e-6);
+      const logic = queryLogic(this.db, { sessionId: id, fromS: from, toS: to, points });
+      return {
+        sessionId: id,
+        fromS: from,
+        toS: to,
+        bucketS: logic.bucketS,
+        high: logic.high,
+        low: logic.low,
+        covered: logic.covered,
+        // Stored digital bytes carry no names; D0–D7 as the PPK2 labels them.
+        names: logic.present ? Array.from({ length: 8 }, (_, k) => `D${k}`) : [],
       };
     },
     'sessions.export': async ({ id, format, fromS, toS }) => {

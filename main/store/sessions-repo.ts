@@ -217,6 +217,12 @@ export class SessionsRepo {
         channels: chunk.channels,
         planes: chunk.data,
       });
+      // The logic lanes' copy (schema 7): read without walking the sample BLOB's overflow pages.
+      if (digital) {
+        this.db
+          .prepare('INSERT INTO chunk_digital (chunk_id, session_id, t0_ns, period_ns, count, digital) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(r.lastInsertRowid, sessionId, Math.round(t0Ns), chunk.periodNs, chunk.count, digital);
+      }
     })();
   }
 

@@ -2,7 +2,8 @@
 // are imported through the CLI into the database a running browser-mode server uses, both appear
 // in the Sessions list in Chromium labelled imported; the .ppk2 session is exported as Parquet
 // through the CLI (export worker) and read back with hyparquet, and its HTML report opens in
-// Chromium without a single network request.
+// Chromium without a single network request. The .ppk2 session's page shows D0–D7 as logic lanes
+// under its trace, drawn where the imported D0 was high or low; the CSV session has none.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ let dir: string;
 let dbPath: string;
 let server: ServeProcess;
 let browser: Browser;
+/** Set by the import test; the lanes test opens these sessions. */
+let imported: { csvId: number; ppk2Id: number; lines: Uint8Array } | undefined;
 
 beforeAll(async () => {
   assertBuilt();
@@ -56,6 +59,7 @@ describe('import and file exports', () => {
     expect(b.code, b.stderr).toBe(0);
     const ppk2Id = Number(b.stdout.trim());
     expect(Number.isInteger(csvId) && Number.isInteger(ppk2Id) && ppk2Id > csvId).toBe(true);
+    imported = { csvId, ppk2Id, lines };
     // A bad file: one sentence, non-zero exit, nothing new in the list.
     const bad = runCli(['--db', dbPath, 'import', join(dir, 'missing.ppk2')]);
     expect(bad.code).not.toBe(0);
@@ -112,5 +116,39 @@ describe('import and file exports', () => {
     expect(await report.locator('text=IMPORTED').first().isVisible()).toBe(true);
     expect(requests).toEqual([pathToFileURL(html).href]);
     await report.close();
+  });
+
+  it('draws the digital inputs of the imported .ppk2 as logic lanes under its stored trace, and none for the CSV', async () => {
+    if (!imported) throw new Error('the import test above did not run to its end');
+    const { csvId, ppk2Id, lines } = imported;
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}#/sessions/${ppk2Id}`);
+    const lanes = page.getByTestId('trace-logic-lanes');
+    await lanes.waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="trace-chart"]')?.getAttribute('data-drawn') ?? 0) > 0);
+    // Per lane, which rows of its 14-pixel band hold ink: the high line sits at the top, the low at the bottom.
+    const ink = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="trace-logic-lanes"]')!;
+      const img = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+      const rows = (lane: number, from: number, to: number): number => {
+        let n = 0;
+        // Skip the lane's label at the left.
+        for (let y = lane * 14 + from; y < lane * 14 + to; y++) for (let x = 80; x < c.width; x++) if (img.data[(y * c.width + x) * 4 + 3]! > 0) n++;
+        return n;
+      };
+      return { d0High: rows(0, 0, 5), d0Low: rows(0, 10, 14), d1High: rows(1, 0, 5), d1Low: rows(1, 10, 14), lanes: c.height / 14 };
+    });
+    expect(ink.lanes).toBe(8);
+    // D0 spent time high and low (it toggles every 2048 samples); D1 never left low.
+    expect(lines.some((v) => v === 1) && lines.some((v) => v === 0)).toBe(true);
+    expect(ink.d0High).toBeGreaterThan(100);
+    expect(ink.d0Low).toBeGreaterThan(100);
+    expect(ink.d1High).toBe(0);
+    expect(ink.d1Low).toBeGreaterThan(500);
+    // A session without digital inputs has no lanes.
+    await page.goto(`${server.url}#/sessions/${csvId}`);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="trace-chart"]')?.getAttribute('data-drawn') ?? 0) > 0);
+    expect(await page.getByTestId('trace-logic-lanes').count()).toBe(0);
+    await page.close();
   });
 });

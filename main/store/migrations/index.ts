@@ -5,6 +5,7 @@ import { sql as m003 } from './003-checksums-and-end-status';
 import { sql as m004 } from './004-trace-pyramid';
 import { sql as m005 } from './005-trace-blocks';
 import { sql as m006 } from './006-trace-block-chunks';
+import { sql as m007 } from './007-digital-lanes';
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 4, name: 'trace-pyramid', sql: m004 },
   { version: 5, name: 'trace-blocks', sql: m005 },
   { version: 6, name: 'trace-block-chunks', sql: m006 },
+  { version: 7, name: 'digital-lanes', sql: m007 },
 ].map((m) => ({
   ...m,
   checksum: sha(m.sql),

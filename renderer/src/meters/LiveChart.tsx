@@ -1,10 +1,10 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { axes, BANDS, bandSeries, fitWidth } from '../common/chart';
+import { drawLogicLanes, LANE_H } from '../common/logicLanes';
 import type { LiveWindow, LogicWindow } from './liveWindow';
 
 const HEIGHT = 260;
-const LANE_H = 14;
 /** Shortest and longest span the wheel zooms to (the window keeps 10 minutes). */
 export const MIN_SPAN_S = 0.01;
 export const MAX_SPAN_S = 600;
@@ -117,7 +117,7 @@ export function LiveChart({
       if (pointsRef.current) pointsRef.current.textContent = String(t.length);
       if (captionRef.current)
         captionRef.current.textContent = v.endS === null ? `Last ${fmtSpan(v.spanS)}` : `${fmtSpan(v.spanS)} to ${end.toFixed(2)} s (paused)`;
-      drawLanes(u, lanesRef.current, logic, start, end);
+      if (logic) drawLogicLanes(u, lanesRef.current, logic.names, (bit, columns) => logic.lane(bit, start, end, columns));
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(draw);
@@ -191,39 +191,4 @@ export function LiveChart({
 
 function fmtSpan(s: number): string {
   return s >= 60 ? `${+(s / 60).toFixed(2)} min` : s >= 1 ? `${+s.toFixed(2)} s` : `${+(s * 1000).toFixed(1)} ms`;
-}
-
-/** D0–D7 as lanes aligned with the plot's x axis: a line high or low, a filled block where it toggled. */
-function drawLanes(u: uPlot, canvas: HTMLCanvasElement | null, logic: LogicWindow | null, start: number, end: number): void {
-  if (!canvas || !logic) return;
-  const dpr = globalThis.devicePixelRatio || 1;
-  const left = u.bbox.left / dpr;
-  const width = Math.max(1, Math.floor(u.bbox.width / dpr));
-  canvas.width = u.width;
-  canvas.style.width = `${u.width}px`;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const n = Math.max(logic.names.length, 8);
-  ctx.font = '10px sans-serif';
-  for (let bit = 0; bit < n; bit++) {
-    const y0 = bit * LANE_H;
-    ctx.fillStyle = '#475569';
-    ctx.fillText(logic.names[bit] ?? `D${bit}`, Math.max(0, left - 24), y0 + 10);
-    const states = logic.lane(bit, start, end, width);
-    ctx.strokeStyle = '#0f766e';
-    ctx.fillStyle = 'rgba(15, 118, 110, 0.35)';
-    ctx.beginPath();
-    for (let x = 0; x < width; x++) {
-      const s = states[x]!;
-      if (s === -1) continue;
-      if (s === 2) ctx.fillRect(left + x, y0 + 2, 1, LANE_H - 4);
-      else {
-        const y = s === 1 ? y0 + 2.5 : y0 + LANE_H - 2.5;
-        ctx.moveTo(left + x, y);
-        ctx.lineTo(left + x + 1, y);
-      }
-    }
-    ctx.stroke();
-  }
 }

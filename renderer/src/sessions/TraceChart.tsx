@@ -5,7 +5,8 @@ import { axes, BANDS, bandSeries, COLORS, fitWidth } from '../common/chart';
 import { ErrorMessage } from '../common/ErrorMessage';
 import { duration, si } from '../common/format';
 import { canvasToPng, plotFileName, saveBlob } from '../common/plotExport';
-import type { Channel, Trace } from '../common/types';
+import type { Channel, LogicTrace, Trace } from '../common/types';
+import { bucketLane, drawLogicLanes, LANE_H } from '../common/logicLanes';
 import { lineWidth, pointsForWidth, samplePeriodS, traceColumns, zoomRange } from './traceData';
 import { drawWorkbench, isTypingTarget } from './traceMarks';
 import { useWorkbench } from './workbench';
@@ -41,6 +42,13 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
   const uRef = useRef<uPlot | null>(null);
   const [range, setRange] = useState<Range | null>(null);
   const [trace, setTrace] = useState<Trace | null>(null);
+  // D0–D7 of the same range when the session has digital inputs (drawn as lanes under the plot).
+  const [logic, setLogic] = useState<LogicTrace | null>(null);
+  const logicRef = useRef<LogicTrace | null>(null);
+  logicRef.current = logic;
+  const lanesRef = useRef<HTMLCanvasElement>(null);
+  /** False once the session said it has no digital inputs: no more asking. */
+  const hasLogicRef = useRef(true);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
   const [saveNote, setSaveNote] = useState<string | null>(null);
@@ -128,6 +136,7 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
             (p) => {
               if ((p.data[0]?.length ?? 0) > 0) el.dataset.drawn = String(Number(el.dataset.drawn ?? 0) + 1);
             },
+            (p) => drawLanes(p, lanesRef.current, logicRef.current),
           ],
         },
       },
@@ -168,6 +177,12 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     };
   }, [sessionId, channel, unit, onZoom]);
 
+  // A new session has not yet said whether it has digital inputs.
+  useEffect(() => {
+    hasLogicRef.current = true;
+    setLogic(null);
+  }, [sessionId]);
+
   // Fetch the visible range at the plot's pixel width.
   useEffect(() => {
     const u = uRef.current;
@@ -175,11 +190,22 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     const seq = ++requestSeq.current;
     setLoading(true);
     setError(null);
+    const points = pointsForWidth(width || 800);
+    if (hasLogicRef.current) {
+      api.call('sessions.logic', { id: sessionId, points, ...(range ? { fromS: range.fromS, toS: range.toS } : {}) }).then(
+        (l) => {
+          if (l.names.length === 0) hasLogicRef.current = false;
+          if (seq === requestSeq.current) setLogic(l.names.length > 0 ? l : null);
+        },
+        // The lanes are an addition to the trace: without them the trace still stands.
+        () => undefined,
+      );
+    }
     api
       .call('sessions.trace', {
         id: sessionId,
         channel,
-        points: pointsForWidth(width || 800),
+        points,
         ...(range ? { fromS: range.fromS, toS: range.toS } : {}),
       })
       .then(
@@ -202,6 +228,12 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     const u = uRef.current;
     if (u && (u.data[0]?.length ?? 0) > 0) u.redraw(false);
   }, [overlay]);
+
+  // Lanes that arrive after the trace are drawn against the plot as it is.
+  useEffect(() => {
+    const u = uRef.current;
+    if (u && (u.data[0]?.length ?? 0) > 0) drawLanes(u, lanesRef.current, logic);
+  }, [logic]);
 
   // The selection and the markers are drawn over the data already there.
   useEffect(() => {
@@ -288,6 +320,16 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
         </button>
       </div>
       <div ref={plotRef} className="chart-plot" data-testid="trace-chart" data-loading={loading ? 'true' : 'false'} />
+      {logic ? (
+        <canvas
+          ref={lanesRef}
+          className="logic-lanes"
+          height={Math.max(logic.names.length, 8) * LANE_H}
+          data-testid="trace-logic-lanes"
+          data-from={logic.fromS}
+          data-to={logic.toS}
+        />
+      ) : null}
       <p className="chart-caption muted">
         {wb
           ? dragMode === 'select'
@@ -305,6 +347,14 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
       {wb?.belowTrace}
     </section>
   );
+}
+
+/** The session's digital inputs under the plot, for the x range the plot shows. */
+function drawLanes(u: uPlot, canvas: HTMLCanvasElement | null, logic: LogicTrace | null): void {
+  const min = u.scales.x?.min;
+  const max = u.scales.x?.max;
+  if (!logic || min == null || max == null) return;
+  drawLogicLanes(u, canvas, logic.names, (bit, columns) => bucketLane(logic, bit, min, max, columns));
 }
 
 /** Bands as light spans with their label at the top, windows in their colour; at least a pixel wide so short ones stay visible. */
