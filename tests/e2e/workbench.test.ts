@@ -151,4 +151,56 @@ describe('analysis workbench in Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('zooms with the wheel about the cursor, pans with shift-wheel and with a drag in pan mode, and refetches each view', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}#/sessions/1`);
+    await page.locator('[data-testid="trace-range"][data-buckets]:not([data-buckets=""])').waitFor();
+    const range = async (): Promise<{ from: number; to: number }> => {
+      const el = page.getByTestId('trace-range');
+      return { from: Number(await el.getAttribute('data-from')), to: Number(await el.getAttribute('data-to')) };
+    };
+    /** Waits until the fetched trace's range satisfies `ok` (each view is fetched once the wheel or drag rests). */
+    const until = async (ok: (r: { from: number; to: number }) => boolean): Promise<{ from: number; to: number }> => {
+      for (let i = 0; i < 200; i++) {
+        const r = await range();
+        if (ok(r)) return r;
+        await page.waitForTimeout(50);
+      }
+      throw new Error(`The trace never reached the expected view; last ${JSON.stringify(await range())}.`);
+    };
+    const whole = await range();
+    expect(whole.from).toBe(0);
+    const over = page.getByTestId('trace-chart').locator('.u-over');
+    const box = (await over.boundingBox())!;
+    // Three wheel steps in with the cursor a quarter of the way across: the time there stays there.
+    const atX = box.x + box.width * 0.25;
+    const atS = whole.from + 0.25 * (whole.to - whole.from);
+    await page.mouse.move(atX, box.y + box.height / 2);
+    for (let k = 0; k < 3; k++) await page.mouse.wheel(0, -100);
+    const zoomed = await until((r) => r.to - r.from < 0.6 * (whole.to - whole.from));
+    expect(zoomed.to - zoomed.from).toBeCloseTo((whole.to - whole.from) * Math.exp(-0.75), 3);
+    expect((atS - zoomed.from) / (zoomed.to - zoomed.from)).toBeCloseTo(0.25, 2);
+    // Shift-wheel pans later by a quarter of the view, at the same width.
+    await page.keyboard.down('Shift');
+    await page.mouse.wheel(0, 100);
+    await page.keyboard.up('Shift');
+    const panned = await until((r) => r.from > zoomed.from + 1e-6);
+    expect(panned.to - panned.from).toBeCloseTo(zoomed.to - zoomed.from, 6);
+    expect(panned.from - zoomed.from).toBeCloseTo((zoomed.to - zoomed.from) / 4, 3);
+    // In pan mode a drag to the right moves the view earlier by the dragged fraction.
+    await page.getByTestId('drag-pan').click();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const dragged = await until((r) => r.from < panned.from - 1e-6);
+    expect(dragged.to - dragged.from).toBeCloseTo(panned.to - panned.from, 6);
+    expect(panned.from - dragged.from).toBeCloseTo(0.2 * (panned.to - panned.from), 2);
+    // No selection was drawn by that drag, and double-click shows the whole session again.
+    expect(await page.getByTestId('selection').count()).toBe(0);
+    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await until((r) => r.from === 0 && Math.abs(r.to - whole.to) < 1e-9);
+    await page.close();
+  });
 });

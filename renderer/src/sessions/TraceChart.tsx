@@ -7,7 +7,7 @@ import { duration, si } from '../common/format';
 import { canvasToPng, plotFileName, saveBlob } from '../common/plotExport';
 import type { Channel, LogicTrace, Trace } from '../common/types';
 import { bucketLane, drawLogicLanes, LANE_H } from '../common/logicLanes';
-import { lineWidth, pointsForWidth, samplePeriodS, traceColumns, zoomRange } from './traceData';
+import { lineWidth, panBy, pointsForWidth, samplePeriodS, traceColumns, zoomAbout, zoomRange } from './traceData';
 import { drawWorkbench, isTypingTarget } from './traceMarks';
 import { useWorkbench } from './workbench';
 
@@ -64,15 +64,20 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
   const wb = useWorkbench();
   const wbRef = useRef(wb);
   wbRef.current = wb;
-  const [dragMode, setDragMode] = useState<'zoom' | 'select'>('zoom');
+  const [dragMode, setDragMode] = useState<'zoom' | 'select' | 'pan'>('zoom');
   const dragModeRef = useRef(dragMode);
   dragModeRef.current = dragMode;
   /** Shift held when the drag began. */
   const shiftRef = useRef(false);
+  /** A view the wheel or a pan has shown but whose data has not arrived yet (kept over older answers). */
+  const localViewRef = useRef<Range | null>(null);
 
   const onZoom = useCallback((a: number, b: number) => {
     const r = zoomRange(a, b, durationRef.current);
-    if (r) setRange(r);
+    if (r) {
+      localViewRef.current = null;
+      setRange(r);
+    }
   }, []);
 
   // Create the plot once per session/channel.
@@ -144,7 +149,10 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
       el,
     );
     uRef.current = u;
-    const reset = () => setRange(null);
+    const reset = () => {
+      localViewRef.current = null;
+      setRange(null);
+    };
     u.over.addEventListener('dblclick', reset);
     const down = (e: MouseEvent) => (shiftRef.current = e.shiftKey);
     u.over.addEventListener('mousedown', down);
@@ -164,8 +172,52 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     u.over.addEventListener('mouseenter', enter);
     u.over.addEventListener('mouseleave', leave);
     window.addEventListener('keydown', key);
+    // Wheel zooms about the cursor; shift-wheel (or a sideways wheel) pans; in "Drag pans" mode a
+    // drag moves the view. The plot moves at once with the data it has, and the new range is
+    // fetched once the wheel or the drag has rested for a moment.
+    let commit: ReturnType<typeof setTimeout> | undefined;
+    const currentView = (): Range => localViewRef.current ?? { fromS: u.scales.x?.min ?? 0, toS: u.scales.x?.max ?? durationRef.current };
+    const show = (v: Range) => {
+      localViewRef.current = v;
+      u.setScale('x', { min: v.fromS, max: v.toS });
+      clearTimeout(commit);
+      commit = setTimeout(() => setRange(v.fromS <= 0 && v.toS >= durationRef.current ? null : v), 150);
+    };
+    const onWheel = (e: WheelEvent) => {
+      const d = durationRef.current;
+      if (!(d > 0) || (u.data[0]?.length ?? 0) === 0) return;
+      e.preventDefault();
+      const v = currentView();
+      if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+        const delta = Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.deltaY;
+        show(panBy(v, (Math.sign(delta) * Math.min(1, Math.abs(delta) / 100) * (v.toS - v.fromS)) / 4, d));
+      } else {
+        const r = u.over.getBoundingClientRect();
+        const factor = Math.exp(Math.sign(e.deltaY) * Math.min(1, Math.abs(e.deltaY) / 100) * 0.25);
+        show(zoomAbout(v, u.posToVal(e.clientX - r.left, 'x'), factor, d));
+      }
+    };
+    let panFrom: { x: number; view: Range } | null = null;
+    const panDown = (e: MouseEvent) => {
+      if (dragModeRef.current === 'pan' && e.button === 0 && durationRef.current > 0) panFrom = { x: e.clientX, view: currentView() };
+    };
+    const panMove = (e: MouseEvent) => {
+      if (!panFrom) return;
+      const dtS = (-(e.clientX - panFrom.x) / Math.max(1, u.over.clientWidth)) * (panFrom.view.toS - panFrom.view.fromS);
+      show(panBy(panFrom.view, dtS, durationRef.current));
+    };
+    const panUp = () => (panFrom = null);
+    u.over.addEventListener('wheel', onWheel, { passive: false });
+    u.over.addEventListener('mousedown', panDown);
+    window.addEventListener('mousemove', panMove);
+    window.addEventListener('mouseup', panUp);
     const stopFit = fitWidth(u, el, HEIGHT);
     return () => {
+      clearTimeout(commit);
+      u.over.removeEventListener('wheel', onWheel);
+      u.over.removeEventListener('mousedown', panDown);
+      window.removeEventListener('mousemove', panMove);
+      window.removeEventListener('mouseup', panUp);
       u.over.removeEventListener('dblclick', reset);
       u.over.removeEventListener('mousedown', down);
       u.over.removeEventListener('mouseenter', enter);
@@ -241,10 +293,18 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     if (u && (u.data[0]?.length ?? 0) > 0) u.redraw(false);
   }, [wb?.selection, wb?.markers]);
 
+  // In "Drag pans" mode a drag moves the view instead of drawing uPlot's selection box.
+  useEffect(() => {
+    const drag = uRef.current?.cursor.drag;
+    if (drag) drag.x = dragMode !== 'pan';
+  }, [dragMode]);
+
   // Zoom requested from outside (the selection's "Zoom to it", a marker in the list).
   const zoomRequest = wb?.zoomRequest;
   useEffect(() => {
-    if (zoomRequest) setRange(zoomRange(zoomRequest.fromS, zoomRequest.toS, durationRef.current));
+    if (!zoomRequest) return;
+    localViewRef.current = null;
+    setRange(zoomRange(zoomRequest.fromS, zoomRequest.toS, durationRef.current));
   }, [zoomRequest]);
 
   // Draw what arrived.
@@ -253,10 +313,14 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     if (!u || !trace) return;
     gapsRef.current = trace.gaps;
     steppedRef.current = samplePeriodS(trace) !== null;
+    // A view the wheel or a pan has moved to since this range was asked for stays on screen.
+    const local = localViewRef.current;
+    const stale = local !== null && (Math.abs(local.fromS - trace.fromS) > 1e-9 || Math.abs(local.toS - trace.toS) > 1e-9);
+    if (!stale) localViewRef.current = null;
     u.batch(() => {
       u.setData(traceColumns(trace), false);
       const to = trace.toS > trace.fromS ? trace.toS : trace.fromS + 1;
-      u.setScale('x', { min: trace.fromS, max: to });
+      u.setScale('x', stale ? { min: local.fromS, max: local.toS } : { min: trace.fromS, max: to });
     });
   }, [trace]);
 
@@ -301,10 +365,27 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
             >
               Drag selects
             </button>
+            <button
+              type="button"
+              className={`small${dragMode === 'pan' ? ' active' : ''}`}
+              aria-pressed={dragMode === 'pan'}
+              onClick={() => setDragMode('pan')}
+              data-testid="drag-pan"
+            >
+              Drag pans
+            </button>
           </span>
         ) : null}
         {range ? (
-          <button type="button" className="small" onClick={() => setRange(null)} data-testid="trace-reset">
+          <button
+            type="button"
+            className="small"
+            onClick={() => {
+              localViewRef.current = null;
+              setRange(null);
+            }}
+            data-testid="trace-reset"
+          >
             Show all
           </button>
         ) : null}
@@ -333,9 +414,11 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
       <p className="chart-caption muted">
         {wb
           ? dragMode === 'select'
-            ? 'Drag across the plot to select a range and read its statistics (shift-drag zooms); press m to mark it; double-click to see the whole '
-            : 'Drag across the plot to zoom (shift-drag selects); press m to mark the time under the cursor; double-click to see the whole '
-          : 'Drag across the plot to zoom; double-click to see the whole '}
+            ? 'Drag across the plot to select a range and read its statistics (shift-drag zooms); press m to mark it; the wheel zooms, shift-wheel pans; double-click to see the whole '
+            : dragMode === 'pan'
+              ? 'Drag the plot to pan; the wheel zooms about the cursor, shift-wheel pans; press m to mark the time under the cursor; double-click to see the whole '
+              : 'Drag across the plot to zoom (shift-drag selects); the wheel zooms about the cursor, shift-wheel pans; press m to mark the time under the cursor; double-click to see the whole '
+          : 'Drag across the plot to zoom; the wheel zooms, shift-wheel pans; double-click to see the whole '}
         {duration(durationS)}.{trace && trace.gaps.length > 0 ? ` ${trace.gaps.length} gap${trace.gaps.length === 1 ? '' : 's'} shaded red.` : ''}
       </p>
       {saveNote ? (

@@ -97,3 +97,27 @@ export function pointsForWidth(px: number): number {
 export function lineWidth(width: number, points: number, plotDevicePx: number, pxRatio: number): number {
   return points * 2 > plotDevicePx / pxRatio ? Math.min(width, 1 / pxRatio) : width;
 }
+
+/** The shortest view the wheel zooms to: the trace shows individual samples well before this. */
+export const MIN_VIEW_S = 1e-6;
+
+/**
+ * The view after zooming by `factor` (< 1 in, > 1 out) about `atS`, kept inside the session: the
+ * time under the cursor stays under the cursor, and a view wider than the session is the session.
+ */
+export function zoomAbout(view: { fromS: number; toS: number }, atS: number, factor: number, durationS: number): { fromS: number; toS: number } {
+  const span = Math.min(durationS, Math.max(MIN_VIEW_S, (view.toS - view.fromS) * factor));
+  const at = Math.min(view.toS, Math.max(view.fromS, atS));
+  const left = (at - view.fromS) / Math.max(view.toS - view.fromS, 1e-12);
+  return clampView(at - left * span, span, durationS);
+}
+
+/** The view moved by `dtS` (positive: later), kept inside the session at the same width. */
+export function panBy(view: { fromS: number; toS: number }, dtS: number, durationS: number): { fromS: number; toS: number } {
+  return clampView(view.fromS + dtS, view.toS - view.fromS, durationS);
+}
+
+function clampView(fromS: number, span: number, durationS: number): { fromS: number; toS: number } {
+  const from = Math.max(0, Math.min(fromS, durationS - span));
+  return { fromS: from, toS: from + span };
+}

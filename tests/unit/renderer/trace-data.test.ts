@@ -1,6 +1,6 @@
 // Stored traces at the deepest zoom: samples drawn as steps, never a blank plot.
 import { describe, expect, it } from 'vitest';
-import { samplePeriodS, traceColumns, lineWidth } from '../../../renderer/src/sessions/traceData';
+import { lineWidth, MIN_VIEW_S, panBy, samplePeriodS, traceColumns, zoomAbout } from '../../../renderer/src/sessions/traceData';
 
 const periodS = 100e-6; // a 10 kS/s meter
 
@@ -66,5 +66,22 @@ describe('lineWidth', () => {
   it('keeps the width of a sparse line (deep zoom, individual samples)', () => {
     expect(lineWidth(1.5, 200, 1300, 1)).toBe(1.5);
     expect(lineWidth(1.5, 600, 2600, 2)).toBe(1.5);
+  });
+});
+
+describe('wheel zoom and pan of the stored trace', () => {
+  it('zooms about the cursor: the time under it stays put, and never past the session', () => {
+    const v = zoomAbout({ fromS: 10, toS: 20 }, 12, 0.5, 100);
+    expect(v.toS - v.fromS).toBeCloseTo(5, 12);
+    expect((12 - v.fromS) / (v.toS - v.fromS)).toBeCloseTo(0.2, 12);
+    expect(zoomAbout({ fromS: 10, toS: 20 }, 15, 100, 100)).toEqual({ fromS: 0, toS: 100 });
+    const edge = zoomAbout({ fromS: 0, toS: 10 }, 1, 2, 100);
+    expect(edge).toEqual({ fromS: 0, toS: 20 });
+    expect(zoomAbout({ fromS: 1, toS: 1 + 2e-6 }, 1, 0.01, 100).toS - 1).toBeCloseTo(MIN_VIEW_S, 12);
+  });
+  it('pans at the same width and stops at either end of the session', () => {
+    expect(panBy({ fromS: 10, toS: 20 }, 5, 100)).toEqual({ fromS: 15, toS: 25 });
+    expect(panBy({ fromS: 10, toS: 20 }, -50, 100)).toEqual({ fromS: 0, toS: 10 });
+    expect(panBy({ fromS: 10, toS: 20 }, 500, 100)).toEqual({ fromS: 90, toS: 100 });
   });
 });
