@@ -12,7 +12,8 @@
 //   frames:     requestAnimationFrame deltas while --steps drag-zooms run (each halves the view
 //               around its middle; after 9 a double-click shows the whole session again), and each
 //               step's time from mouse-up to the new data drawn.
-// The trace has no wheel zoom or drag-pan: dragging zooms (or selects), double-click resets.
+//   gestures:   the same deltas while the wheel zooms in and out (60 notches, 50 ms apart) and while
+//               four pan-mode drags move a tenth of the session across half the plot.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,9 @@ async function waitDrawnAfter(page: Page, before: number): Promise<void> {
 }
 
 interface Measured {
+  /** Frame deltas while the wheel zooms in and out (30 + 30 notches) and while a pan-mode drag moves the view (4 sweeps). */
+  wheel: number[];
+  pan: number[];
   first: number[];
   /** Where the last load's first view went: bundle, socket, each call, drawing. */
   breakdown: string;
@@ -193,7 +197,37 @@ async function measure(page: Page, url: string): Promise<Measured> {
       const s = [...steps].reverse().find((x) => x.at <= t - d);
       return `${d.toFixed(0)} ms ${s ? `(→ ${+s.widthS.toPrecision(3)} s view)` : '(before the first step)'}`;
     });
-  return { first, breakdown, frames: timed.map(([, d]) => d), zoomMs, longAt };
+  // Wheel: 30 notches in about a point a third across, then 30 out, one every 50 ms (a quick scroll).
+  await page.mouse.move(box.x + box.width / 3, y);
+  await page.evaluate(() => (window as unknown as { __startFrames: () => void }).__startFrames());
+  for (const dy of [-100, 100]) {
+    for (let k = 0; k < 30; k++) {
+      await page.mouse.wheel(0, dy);
+      await page.waitForTimeout(50);
+    }
+  }
+  await page.waitForTimeout(500);
+  const wheel = (await page.evaluate(() => (window as unknown as { __stopFrames: () => [number, number][] }).__stopFrames())).map(([, d]) => d);
+  // Pan: zoom to a tenth of the session with the wheel, then four drags in pan mode across half the plot.
+  for (let k = 0; k < 9; k++) await page.mouse.wheel(0, -100);
+  await page.waitForTimeout(500);
+  await page.getByTestId('drag-pan').click();
+  await page.evaluate(() => (window as unknown as { __startFrames: () => void }).__startFrames());
+  for (const [a, b] of [
+    [0.75, 0.25],
+    [0.75, 0.25],
+    [0.25, 0.75],
+    [0.25, 0.75],
+  ] as const) {
+    await page.mouse.move(box.x + box.width * a, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * b, y, { steps: 30 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+  }
+  const pan = (await page.evaluate(() => (window as unknown as { __stopFrames: () => [number, number][] }).__stopFrames())).map(([, d]) => d);
+  await page.getByTestId('drag-zoom').click();
+  return { first, breakdown, frames: timed.map(([, d]) => d), zoomMs, longAt, wheel, pan };
 }
 
 async function main(): Promise<void> {
@@ -231,6 +265,7 @@ async function main(): Promise<void> {
       console.log('|---|---|---|---|---|---|---|---|');
       const longs: string[] = [];
       const breakdowns: string[] = [];
+      const gestures: string[] = [];
       for (const shape of ['bursts', 'square'] as const) {
         const m = await measure(page, `${server.url}#/sessions/${ids[shape]}`);
         longs.push(`- ${shape}: ${m.longAt.join(', ') || 'none'}`);
@@ -239,7 +274,16 @@ async function main(): Promise<void> {
         console.log(
           `| ${shape} | ${m.first.map((x) => x.toFixed(0)).join(', ')} | ${m.frames.length} | ${ms(pct(m.frames, 50))} | ${ms(pct(m.frames, 95))} | ${ms(Math.max(...m.frames))} | ${over} | ${pct(m.zoomMs, 50)} / ${Math.max(...m.zoomMs)} |`,
         );
+        for (const [what, f] of [
+          ['wheel zoom', m.wheel],
+          ['drag pan', m.pan],
+        ] as const) {
+          gestures.push(
+            `| ${shape} | ${what} | ${f.length} | ${ms(pct(f, 50))} | ${ms(pct(f, 95))} | ${ms(Math.max(...f))} | ${f.filter((x) => x > 50).length} |`,
+          );
+        }
       }
+      console.log(`\n| Load | Gesture | Frames | p50 | p95 | max | > 50 ms |\n|---|---|---|---|---|---|---|\n${gestures.join('\n')}`);
       console.log(`\nFirst view, where the time went:\n${breakdowns.join('\n')}`);
       console.log(`\nFrames over 50 ms (and the view the step drew):\n${longs.join('\n')}`);
       console.log(
