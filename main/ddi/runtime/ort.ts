@@ -151,13 +151,18 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     const inPer = C * H * W;
     const out = new Float32Array(B * outPer);
     const src = t.data as Float32Array;
-    for (let r = 0; r < B; r++) out.set(src.subarray(r * inPer, (r + 1) * inPer), r * outPer);
-    if (n > 0 && !allEmpty) {
+    const running = n > 0 && !allEmpty ? plan.rows : [];
+    // Rows that run are written whole by the unit's output, so only the others copy their input (a
+    // DenseNet's feature map grows with every layer; copying every row was a visible part of a batch).
+    for (const r of complement(running, B)) out.set(src.subarray(r * inPer, (r + 1) * inPer), r * outPer);
+    let ranPool: Float32Array | null = null;
+    if (running.length > 0) {
       const { chans, mask } = this.channelsOf(u, plan);
-      const ys = this.run(this.unitSession(index, chans, mask !== null), this.rowsOf(t, plan.rows), mask);
-      scatterRows(out, ys.data as Float32Array, plan.rows, outPer);
+      const [ys, yp] = this.runAll(this.unitSession(index, chans, mask !== null), this.rowsOf(t, running), mask);
+      scatterRows(out, ys!.data as Float32Array, running, outPer);
+      ranPool = yp ? (yp.data as Float32Array) : null;
     }
-    return this.act(this.tensor(out, [B, u.outC, u.outH, u.outW]));
+    return new OrtAct(this.tensor(out, [B, u.outC, u.outH, u.outW]), 0, -1, denseLayerPool(x.pooled, ranPool, running, B, C, u.outC));
   }
 
   /**
@@ -221,6 +226,8 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
       for (let i = p * hw, e = i + hw; i < e; i++) s += d[i]!;
       out[p] = s / hw;
     }
+    // Kept: a dense layer assembled from this map builds its own pool from it (denseLayerPool).
+    m.pooled = out;
     return out;
   }
 
@@ -340,6 +347,19 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     rows.forEach((r, i) => out.set(src.subarray(r * per, (r + 1) * per), i * per));
     return this.tensor(out, [rows.length, dims[1], dims[2], dims[3]]);
   }
+}
+
+/**
+ * The pool of a dense layer's output assembled on the host, without a pass over the map: a row that
+ * did not run has its input's pool and zero new channels; a row that ran has the unit graph's pool.
+ * null when the input's pool is not known (or the rows that ran have none).
+ */
+function denseLayerPool(inPool: Float32Array | null, ranPool: Float32Array | null, ran: number[], B: number, inC: number, outC: number): Float32Array | null {
+  if (!inPool || (ran.length > 0 && !ranPool)) return null;
+  const out = new Float32Array(B * outC);
+  for (let r = 0; r < B; r++) out.set(inPool.subarray(r * inC, (r + 1) * inC), r * outC);
+  if (ranPool) scatterRows(out, ranPool, ran, outC);
+  return out;
 }
 
 function complement(rows: number[], B: number): number[] {
