@@ -20,7 +20,7 @@ interface CalibrateFlags {
   dataset: string;
   runs: string;
   limit: string;
-  warmup: string;
+  warmup?: string;
   baseline: string;
   closing: string;
   name?: string;
@@ -38,7 +38,7 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--runs <n>', 'profiling runs: static, iadi and budgeted runs over the MAC range; one is held out', '6')
     .option('--limit <n>', 'inferences per run', '200')
     .option('--dataset <spec>', 'sample | fashion-mnist | DIR of PNGs', 'sample')
-    .option('--warmup <n>', 'warm-up inferences per run, not counted', '10')
+    .option('--warmup <n>', 'warm-up inferences per run, not counted (default: one pass over the run’s own inputs, --limit)')
     .option('--baseline <time>', 'idle baseline per run', '1s')
     .option('--closing <time>', 'idle time after each run’s inferences', '0.5s')
     .option('--name <name>', 'name of the stored table (default: model-backend-date)')
@@ -48,7 +48,10 @@ export function registerCalibrateCommand(program: Command): void {
     .action(async (flags: CalibrateFlags, cmd: Command) => {
       const runs = wholeNumberOption(flags.runs, 'runs', 3, 50);
       const limit = wholeNumberOption(flags.limit, 'limit', 10, 1_000_000);
-      const warmup = wholeNumberOption(flags.warmup, 'warmup', 0, 10_000);
+      // A run is measured in the executor's steady state (kernels compiled, its caches of kept-channel
+      // graphs filled by this very mode and budget), the state the table will serve, not in the
+      // transient its predecessor left: by default each run first runs its own inputs once.
+      const warmup = flags.warmup === undefined ? limit : wholeNumberOption(flags.warmup, 'warmup', 0, 1_000_000);
       const baselineS = secondsOption(flags.baseline, 'baseline', 0.2, 600);
       const closingS = secondsOption(flags.closing, 'closing', 0, 600);
       if (flags.name !== undefined) checkTableName(flags.name);
@@ -122,10 +125,13 @@ export function describeCalibration(r: CalibrationResult): string {
     if (unid.length) lines.push(`  Not identified by these runs: ${unid.map((p) => `${p.name} (${p.status})`).join(', ')}.`);
   }
   const h = r.heldOut;
+  const signed = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(1)} %`);
+  const unit = h.attribution === 'window' ? 'window' : 'inference';
   lines.push(
-    `Held-out run (session ${h.sessionId}, ${h.mode}${h.budget ? ` ${h.budget}` : ''}, ${h.attribution} attribution): energy per ${h.attribution === 'window' ? 'window' : 'inference'} MAPE ${pct(h.energyMape)}, ` +
-      `run total error ${pct(h.energyTotalError)} (measured ${formatSi(h.measuredEnergyPerInferenceJ, 'J')}, predicted ${formatSi(h.predictedEnergyPerInferenceJ, 'J')} per inference); ` +
-      `analytic 45 nm table MAPE ${pct(h.analyticEnergyMape)}; latency MAPE ${pct(h.latencyMape)}.`,
+    `Held-out run (session ${h.sessionId}, ${h.mode}${h.budget ? ` ${h.budget}` : ''}, ${h.attribution} attribution): ` +
+      `mean energy per inference predicted ${formatSi(h.predictedEnergyPerInferenceJ, 'J')}, measured ${formatSi(h.measuredEnergyPerInferenceJ, 'J')} ` +
+      `${h.energyMeanCi95 === null ? '(one observation, no interval)' : `± ${pct(h.energyMeanCi95)} (95 %)`}: mean error ${signed(h.energyMeanError)}; per-${unit} MAPE ${pct(h.energyMape)} ` +
+      `(analytic 45 nm table ${pct(h.analyticEnergyMape)}); latency mean error ${signed(h.latencyMeanError)}, per-inference MAPE ${pct(h.latencyMape)}.`,
   );
   const m = r.minimumBudgets.ddi.energyJ !== null ? r.minimumBudgets.ddi : r.minimumBudgets.radi;
   lines.push(`Smallest budgets with this table: ${formatSi(m.energyJ, 'J')}, ${formatSi(m.latencyS, 's')}. Use it: --cost-table ${t.name}.`);

@@ -2,12 +2,20 @@
  * Observations for the cost fit from one stored, analysed profiling run.
  *
  * - Latency: every inference's measured duration (host clock, end − start of its engine call).
- * - Energy, per-inference mode: every inference's measured active energy (above the idle baseline).
- * - Energy, window mode: one observation per window — its measured energy per inference minus the
- *   baseline power × its inferences' mean duration, with their mean features, weighted by their
- *   number. The model is linear in the features, so a window's mean is an observation of the same
- *   model (fit.ts); inferences are assigned to windows exactly as the attribution did (by aligned
- *   start time).
+ * - Energy, per-inference mode: every inference's measured energy over its window, with its
+ *   duration (calibrate.ts subtracts one idle power × duration for all runs, see there).
+ * - Energy, window mode: one observation per window — its measured energy per inference and its
+ *   inferences' mean features and duration, weighted by their number. The model is linear in the
+ *   features, so a window's mean is an observation of the same model (fit.ts); inferences are
+ *   assigned to windows exactly as the attribution did (by aligned start time).
+ *
+ * Per-inference observations (energy and latency) are pooled FIT_POOL consecutive inferences at a
+ * time before the fit (poolObservations). An executor's cost per inference is heavy-tailed — a
+ * kept-channel pattern not in its cache builds a graph (milliseconds against a fraction of one), a
+ * collection pauses the thread — and those costs are real and recur at a steady rate, so the table
+ * must carry their mean; the fit's outlier rule, applied to single inferences, would drop exactly
+ * them and predict too little. A pool spans many scheduler ticks, too, so CPU time the kernel
+ * accounts late (at the next 4 ms tick) mostly stays inside the pool it belongs to.
  */
 import type { Db } from '../../store/database';
 import { ProfileRepo, type InferenceRow } from '../../store/profile-repo';
@@ -31,9 +39,15 @@ export interface EnergyGroup {
   seqs: number[];
   /** Measured energy per inference, total (J). */
   measuredJ: number;
-  /** The same above the idle baseline (J). */
-  activeJ: number;
 }
+
+/** An energy observation: measured energy per inference (J) and its inferences' mean duration (s). */
+export interface EnergyObservation extends Observation {
+  durationS: number;
+}
+
+/** Consecutive per-inference observations pooled into one (see the header). */
+export const FIT_POOL = 20;
 
 export interface RunObservations {
   sessionId: number;
@@ -44,7 +58,7 @@ export interface RunObservations {
   unexplained: number;
   energyGroups: EnergyGroup[];
   latency: Observation[];
-  energy: Observation[];
+  energy: EnergyObservation[];
 }
 
 interface StoredProfile extends Partial<ProfileResult> {
@@ -76,13 +90,15 @@ export function runObservations(db: Db, sessionId: number, cat: UnitCatalog): Ru
     inferences.push(inf);
     bySeq.set(row.seq, { row, inf });
   }
-  const latency = inferences.map((i) => ({ values: i.features.values, y: i.durationS }));
+  const latency = poolObservations(
+    inferences.map((i) => ({ values: i.features.values, y: i.durationS })),
+    FIT_POOL,
+  );
   const groups: EnergyGroup[] = [];
   const mode = result.attribution?.mode ?? 'none';
-  if (baselineW !== null && mode === 'per-inference') {
-    for (const i of inferences)
-      if (i.measuredEnergyJ !== null) groups.push({ seqs: [i.seq], measuredJ: i.measuredEnergyJ, activeJ: i.measuredEnergyJ - baselineW * i.durationS });
-  } else if (baselineW !== null && mode === 'window' && result.windows?.windows.length) {
+  if (mode === 'per-inference') {
+    for (const i of inferences) if (i.measuredEnergyJ !== null) groups.push({ seqs: [i.seq], measuredJ: i.measuredEnergyJ });
+  } else if (mode === 'window' && result.windows?.windows.length) {
     const wins = result.windows.windows;
     const a = result.alignment;
     // As the attribution: an untrusted offset is not applied; an inference belongs to the window its start falls in.
@@ -100,13 +116,41 @@ export function runObservations(db: Db, sessionId: number, cat: UnitCatalog): Ru
       const all = seqs.map((s) => bySeq.get(s));
       // A window whose count differs from the attribution's, or that holds an unexplained record, is left out.
       if (w.energyPerInferenceJ === null || seqs.length !== w.inferences || seqs.length === 0 || all.some((x) => !x)) return;
-      const meanDur = all.reduce((s, x) => s + x!.inf.durationS, 0) / all.length;
-      groups.push({ seqs, measuredJ: w.energyPerInferenceJ, activeJ: w.energyPerInferenceJ - baselineW * meanDur });
+      groups.push({ seqs, measuredJ: w.energyPerInferenceJ });
     });
   }
-  const energy = groups.map((g) => {
-    const f = meanFeatures(g.seqs.map((s) => bySeq.get(s)!.inf.features));
-    return { values: f.values, y: g.activeJ, weight: g.seqs.length };
+  const observed = groups.map((g) => {
+    const infs = g.seqs.map((s) => bySeq.get(s)!.inf);
+    const f = meanFeatures(infs.map((i) => i.features));
+    return { values: f.values, y: g.measuredJ, weight: g.seqs.length, durationS: infs.reduce((s, i) => s + i.durationS, 0) / infs.length };
   });
+  // Windows already average many inferences; single inferences are pooled.
+  const energy = mode === 'per-inference' ? poolEnergy(observed, FIT_POOL) : observed;
   return { sessionId, attribution: mode, baselineW, inferences, unexplained, energyGroups: groups, latency, energy };
+}
+
+/**
+ * Observations merged `size` at a time in their order (a short last pool included): the weighted
+ * mean of their y and of their features, weighted by their summed inference counts. For a model
+ * linear in the features this is an observation of the same model, and a fit with an intercept
+ * still matches the weighted mean of the single observations.
+ */
+export function poolObservations(obs: Observation[], size: number): Observation[] {
+  const out: Observation[] = [];
+  for (let k = 0; k < obs.length; k += size) {
+    const part = obs.slice(k, k + size);
+    const w = part.reduce((s, o) => s + (o.weight ?? 1), 0);
+    const values: Record<string, number> = {};
+    for (const o of part) for (const [f, v] of Object.entries(o.values)) values[f] = (values[f] ?? 0) + (v * (o.weight ?? 1)) / w;
+    out.push({ values, y: part.reduce((s, o) => s + o.y * (o.weight ?? 1), 0) / w, weight: w });
+  }
+  return out;
+}
+
+/** poolObservations for energy observations, their durations pooled the same way. */
+function poolEnergy(obs: EnergyObservation[], size: number): EnergyObservation[] {
+  return poolObservations(obs, size).map((p, k) => {
+    const part = obs.slice(k * size, (k + 1) * size);
+    return { ...p, durationS: part.reduce((s, o) => s + o.durationS * (o.weight ?? 1), 0) / p.weight! };
+  });
 }

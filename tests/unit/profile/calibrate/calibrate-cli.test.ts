@@ -26,7 +26,10 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(cal.stderr).toMatch(/SIMULATED/);
     expect(cal.code, cal.stderr).toBe(0);
     expect(cal.stdout).toMatch(/Cost table tiny-sim \[SIMULATED meter\]/);
-    expect(cal.stdout).toMatch(/Held-out run \(session 4, ddi \d+MAC, window attribution\): energy per window MAPE \d+\.\d %, run total error \d+\.\d %/);
+    // Both held-out metrics, each named: the mean energy per inference's error (with the measured mean's interval) and the per-window MAPE.
+    expect(cal.stdout).toMatch(
+      /Held-out run \(session 4, ddi \d+MAC, window attribution\): mean energy per inference predicted .+, measured .+ (± \d+\.\d % \(95 %\)|\(one observation, no interval\)): mean error [+−]\d+\.\d %; per-window MAPE \d+\.\d %/,
+    );
     expect(cal.stdout).toMatch(/Not identified by these runs: stem\.macs \(folded\)/);
 
     const path = join(dir, 'cost-tables', 'calibrated', 'tiny-sim.json');
@@ -37,7 +40,18 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
       backend: { name: string };
       meter: { simulated: boolean };
       energy: { name: string };
-      report: { heldOut: { energyMape: number; energyTotalError: number; sessionId: number }; minimumBudgets: { ddi: { energyJ: number } }; runs: unknown[] };
+      report: {
+        heldOut: {
+          energyMape: number;
+          energyMeanError: number;
+          energyTotalError: number;
+          measuredEnergyPerInferenceJ: number;
+          predictedEnergyPerInferenceJ: number;
+          sessionId: number;
+        };
+        minimumBudgets: { ddi: { energyJ: number } };
+        runs: unknown[];
+      };
     };
     expect(table).toMatchObject({
       name: 'tiny-sim',
@@ -49,6 +63,10 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(table.report.runs).toHaveLength(4);
     expect(table.report.heldOut.energyMape).toBeGreaterThanOrEqual(0);
     expect(table.report.heldOut.energyTotalError).toBeGreaterThanOrEqual(0);
+    // The mean error is signed: predicted ÷ measured mean energy per inference − 1.
+    const h = table.report.heldOut;
+    expect(h.energyMeanError).toBeCloseTo(h.predictedEnergyPerInferenceJ / h.measuredEnergyPerInferenceJ - 1, 12);
+    expect(h.energyTotalError).toBeCloseTo(Math.abs(h.energyMeanError), 12);
     const min = table.report.minimumBudgets.ddi.energyJ;
     expect(min).toBeGreaterThan(0);
 
