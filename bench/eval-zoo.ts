@@ -4,11 +4,12 @@
 // GNU time (wall clock, user + system CPU, peak RSS) around the built CLI, so start-up, model load,
 // data set load and the per-exit pass count as the user waits for them. The two JSON reports are
 // compared field by field. The table goes into docs/benchmarks.md between the bench:eval markers.
-// Options: node scripts/run-ts.mjs bench/eval-zoo.ts [--limit N] [--model NAME ...] [--no-write]
+// Options: node scripts/run-ts.mjs bench/eval-zoo.ts [--limit N] [--model NAME ...] [--reports DIR] [--no-write]
+// (--reports keeps each JSON report as DIR/NAME-BACKEND.json, e.g. to compare with another build)
 // Needs `npm run build:main` first (it times dist/main/cli.cjs) and /usr/bin/time (Debian: apt-get install time).
 import { cpus, loadavg, totalmem } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -19,6 +20,7 @@ const flag = (name: string) => {
 };
 const limit = flag('--limit');
 const only = args.flatMap((a, i) => (a === '--model' ? [args[i + 1]!] : []));
+const reportsDir = flag('--reports');
 const CLI = 'dist/main/cli.cjs';
 const TIME = '/usr/bin/time';
 const BACKENDS = ['ort', 'wasm'] as const;
@@ -86,6 +88,7 @@ function machine(): string {
 function main(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run npm run build:main first.`);
   if (!existsSync(TIME)) throw new Error(`${TIME} is missing; install GNU time (Debian: apt-get install time).`);
+  if (reportsDir) mkdirSync(reportsDir, { recursive: true });
   const models = only.length > 0 ? only : readdirSync('data/models').filter((d) => existsSync(join('data/models', d, 'model.json')));
   const ortVersion = (JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')) as { version: string }).version;
   const date = sh('date', ['-u', '+%Y-%m-%d %H:%M UTC']).trim();
@@ -99,6 +102,7 @@ function main(): void {
     const res = {} as Record<Backend, Timed>;
     for (const b of order) {
       res[b] = evalOnce(model, b);
+      if (reportsDir) writeFileSync(join(reportsDir, `${model}-${b}.json`), `${JSON.stringify(res[b].report, null, 2)}\n`);
       console.log(`${model} ${b}: ${res[b].wallS.toFixed(2)} s wall, ${res[b].cpuS.toFixed(2)} s CPU (load ${res[b].load.toFixed(1)})`);
     }
     for (const b of BACKENDS) {
