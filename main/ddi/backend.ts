@@ -97,9 +97,9 @@ export interface BackendFailure {
 
 /**
  * ONNX Runtime runs the units; tfjs still holds the model's weights and runs what the engine does
- * not (the masked training-path evaluation behind `eval`'s per-exit accuracy, training), so a tfjs
- * backend must be up too: the one already running, else wasm, else cpu. (With cpu there, `eval` of
- * the 10k test set spent minutes in plain-JS convolutions.)
+ * not (training and its masked per-epoch evaluation), so a tfjs backend must be up too: the one
+ * already running, else wasm, else cpu. (With cpu there, convolutions run in plain JS; `eval` of the
+ * 10k test set spent minutes in them while its per-exit accuracy still ran on tfjs.)
  */
 async function trySetOrt(failures: BackendFailure[]): Promise<boolean> {
   const load = loadOrtBinding();
