@@ -149,6 +149,42 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(sessions).toHaveLength(5);
   }, 240_000);
 
+  it('without --warmup every run first runs its own inputs once (warm-up = --limit), in its own mode and budget', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
+    const db = join(dir, 'db.sqlite');
+    const cal = runCli(
+      [
+        '--db',
+        db,
+        'calibrate',
+        '--model',
+        'tiny-random-test',
+        '--meter',
+        'sim',
+        '--runs',
+        '4',
+        '--limit',
+        '12',
+        '--baseline',
+        '0.2s',
+        '--closing',
+        '0s',
+        '--backend',
+        'wasm',
+      ],
+      { DDI_COST_TABLES_DIR: '' },
+    );
+    expect(cal.code, cal.stderr).toBe(0);
+    const d = new Database(db, { readonly: true });
+    const warmups = d.prepare("SELECT session_id AS s, data FROM markers WHERE kind = 'phase' AND label = 'warmup' ORDER BY session_id").all() as {
+      s: number;
+      data: string;
+    }[];
+    d.close();
+    expect(warmups.map((w) => w.s)).toEqual([1, 2, 3, 4]);
+    for (const w of warmups) expect(JSON.parse(w.data)).toEqual({ count: 12 });
+  }, 120_000);
+
   it('refuses an unknown table name in one sentence before anything is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
     const db = join(dir, 'db.sqlite');
