@@ -2,8 +2,7 @@
 // (`npm run bench:ort-skipping`), and where the time of a gated unit goes:
 // 1. the fixed cost of one session run (a one-node graph) and, per ResNet-20 stage (16/32/64
 //    channels), one block's graph at full width and keeping 50 % / 25 % of its channels, plus the
-//    two alternatives the executor does not use (kept filters padded to 8; identity shortcut fed
-//    to the residual Add as it comes);
+//    padding the executor no longer does (kept filters padded to 8), and a unit boundary;
 // 2. the engine on the channel-gated and the layer-gated ResNet-20 (bench:ddi's networks and
 //    forced patterns): static, every gate on, and skipping, interleaved call by call, with the
 //    ratio wall saving ÷ MAC saving against both baselines (see docs/benchmarks.md).
@@ -121,7 +120,6 @@ function unitCosts(model: DdiModel, ort: OrtBinding): { fixed: UnitRow[]; blocks
   const fixedUs = interleaved(fixedFs, quick ? 10 : 30, 200);
   const trunk = model.layout.trunk;
   const blocks: UnitRow[][] = [];
-  const x64 = process.arch === 'x64';
   for (const stage of [0, 1, 2]) {
     // A block without projection (the second of its stage): what a gated unit of that width costs.
     const ti = trunk.findIndex((u) => u.kind === 'block' && u.stage === stage && !u.projection);
@@ -129,16 +127,12 @@ function unitCosts(model: DdiModel, ort: OrtBinding): { fixed: UnitRow[]; blocks
     const dims = [1, u.inC, u.inH, u.inW];
     const keep = (k: number) => Array.from({ length: k }, (_, c) => c);
     const rows: [string, Parameters<typeof exportOnnxPart>[1]][] = [
-      [`${u.mid} channels, full width`, { kind: 'unit', unit: ti, pooled: true, blockedShortcut: x64 }],
-      [`${u.mid / 2} of ${u.mid} kept (50 %)`, { kind: 'unit', unit: ti, pooled: true, blockedShortcut: x64, channels: keep(u.mid / 2) }],
-      [`${u.mid / 4} of ${u.mid} kept (25 %)`, { kind: 'unit', unit: ti, pooled: true, blockedShortcut: x64, channels: keep(u.mid / 4) }],
+      [`${u.mid} channels, full width`, { kind: 'unit', unit: ti, pooled: true }],
+      [`${u.mid / 2} of ${u.mid} kept (50 %)`, { kind: 'unit', unit: ti, pooled: true, channels: keep(u.mid / 2) }],
+      [`${u.mid / 4} of ${u.mid} kept (25 %)`, { kind: 'unit', unit: ti, pooled: true, channels: keep(u.mid / 4) }],
     ];
     if (stage === 0) {
-      rows.push([
-        `${u.mid / 4} of ${u.mid} kept, padded to 8 filters`,
-        { kind: 'unit', unit: ti, pooled: true, blockedShortcut: x64, channels: keep(u.mid / 4), align: 8 },
-      ]);
-      rows.push([`${u.mid} channels, full width, shortcut not blocked (Add + ReLU unfused)`, { kind: 'unit', unit: ti, pooled: true, blockedShortcut: false }]);
+      rows.push([`${u.mid / 4} of ${u.mid} kept, padded to 8 filters`, { kind: 'unit', unit: ti, pooled: true, channels: keep(u.mid / 4), align: 8 }]);
     }
     const us = interleaved(
       rows.map(([, part]) => call(exportOnnxPart(model, part).bytes, dims)),
@@ -160,15 +154,10 @@ function unitCosts(model: DdiModel, ort: OrtBinding): { fixed: UnitRow[]; blocks
     const tis = trunk.flatMap((u, ti) => (u.kind === 'block' && u.stage === stage ? [ti] : []));
     const unitRuns = tis.map((ti) => {
       const u = trunk[ti]!;
-      return call(exportOnnxPart(model, { kind: 'unit', unit: ti, pooled: true, blockedShortcut: x64 }).bytes, [1, u.inC, u.inH, u.inW]);
+      return call(exportOnnxPart(model, { kind: 'unit', unit: ti, pooled: true }).bytes, [1, u.inC, u.inH, u.inW]);
     });
     const first = trunk[tis[0]!]!;
-    const range = call(exportOnnxPart(model, { kind: 'range', from: tis[0]!, to: tis.at(-1)!, pooled: true, blockedShortcut: x64 }).bytes, [
-      1,
-      first.inC,
-      first.inH,
-      first.inW,
-    ]);
+    const range = call(exportOnnxPart(model, { kind: 'range', from: tis[0]!, to: tis.at(-1)!, pooled: true }).bytes, [1, first.inC, first.inH, first.inW]);
     const [apart, together] = interleaved(
       [
         () => {

@@ -208,9 +208,8 @@ export type OnnxPart =
    * `align`: pad the kept filters with all-zero ones to a multiple of this (ONNX Runtime's NCHWc
    * convolutions on x86 need filter counts in multiples of 8; a 4-filter conv falls back to a path
    * slower than the full 16-filter one). Zero filters change no value.
-   * `blockedShortcut`: see `BlockedShortcut`.
    */
-  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean; align?: number; pooled?: boolean; blockedShortcut?: BlockedShortcut }
+  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean; align?: number; pooled?: boolean }
   /**
    * Trunk units `from`..`to` in one graph (no gate reads anything in between), at full width except
    * that `channels` (with `align`, as for 'unit') keeps only those gated channels of unit `from`: a
@@ -224,22 +223,11 @@ export type OnnxPart =
       pooled?: boolean;
       channels?: number[] | null;
       align?: number;
-      blockedShortcut?: BlockedShortcut;
     }
   /** A downsampling block's projection shortcut alone (rows that skip the block still take it). */
   | { kind: 'shortcut'; unit: number; pooled?: boolean }
   /** An exit head or the final classifier, from the feature map it reads. */
   | { kind: 'head'; head: 'classifier' | { exit: number } };
-
-/**
- * `blockedShortcut` (unit and range parts, x64 ONNX Runtime): a block's identity shortcut read from
- * the graph's input goes through a 1×1 MaxPool, an exact copy. ONNX Runtime's NCHWc layout pass
- * (onnxruntime/core/optimizer/nchwc_transformer.cc) fuses a residual Add and the ReLU after it into
- * the convolution only when both Add inputs are outputs of NCHWc nodes; a graph input is not, so
- * without the copy the Add and ReLU run unfused, in NCHW, after a reorder. With it: one node fewer
- * per block graph and ≈ 5 µs less per run at batch 1 (docs/benchmarks.md, bench:ort-skipping).
- */
-export type BlockedShortcut = boolean;
 
 export interface OnnxPartExport {
   bytes: Uint8Array;
@@ -298,7 +286,7 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
     const input = fm(`${first.id}/in`, first.inC, first.inH, first.inW);
     const kept = keptChannels(first, part.from, part.channels ?? null, part.align);
     let x = input.name;
-    for (let i = part.from; i <= part.to; i++) x = g.unit(i, x, i === part.from ? kept : null, null, i === part.from && part.blockedShortcut === true);
+    for (let i = part.from; i <= part.to; i++) x = g.unit(i, x, i === part.from ? kept : null, null);
     let output = fm(x, last.outC, last.outH, last.outW);
     if (part.head) {
       if (part.head === 'classifier' ? part.to !== lay.trunk.length - 1 : lay.exits[part.head.exit]?.afterTrunk !== part.to) {
@@ -324,7 +312,7 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
     mask = 'mask';
     inputs.push({ name: mask, shape: ['N', k, 1, 1] });
   }
-  const out = g.unit(part.unit, input.name, padded, mask, part.blockedShortcut === true);
+  const out = g.unit(part.unit, input.name, padded, mask);
   return finish(inputs, fm(out, u.outC, u.outH, u.outW), part.pooled ?? false);
 }
 
@@ -428,18 +416,13 @@ function graphBuilder(model: DdiModel) {
 
   /**
    * Trunk unit i on feature map x; returns the output name. `chans` keeps only those gated channels
-   * (null = all), `mask` names a [N, kept, 1, 1] input multiplied into them; `blockedShortcut`: see
-   * `BlockedShortcut` (x is the graph's input).
+   * (null = all), `mask` names a [N, kept, 1, 1] input multiplied into them.
    */
-  const unit = (i: number, x: string, chans: number[] | null, mask: string | null, blockedShortcut = false): string => {
+  const unit = (i: number, x: string, chans: number[] | null, mask: string | null): string => {
     const u = model.layout.trunk[i]!;
     if (u.kind === 'stem') return conv(x, 'stem/conv', convWeights('stem/conv', resnet ? 'stem/bn' : undefined), u.inH, u.inW, 1, resnet);
     if (u.kind === 'block') {
-      const sc = u.projection
-        ? conv(x, `${u.id}/proj`, convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false)
-        : blockedShortcut
-          ? node('MaxPool', [x], `${u.id}/shortcut`, [{ name: 'kernel_shape', ints: [1, 1] }])
-          : x;
+      const sc = u.projection ? conv(x, `${u.id}/proj`, convWeights(`${u.id}/proj`, `${u.id}/projbn`), u.inH, u.inW, u.stride, false) : x;
       let w1 = convWeights(`${u.id}/conv1`, `${u.id}/bn1`);
       let w2 = convWeights(`${u.id}/conv2`, `${u.id}/bn2`);
       let y: string;

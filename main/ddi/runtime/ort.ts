@@ -59,8 +59,6 @@ export interface OrtRuntimeOptions {
   fuse?: boolean;
   /** Kept-filter counts are padded with zero filters to a multiple of this (default 1: no padding). */
   align?: number;
-  /** Route a block's identity shortcut through an exact copy so ONNX Runtime fuses the residual add (default: on x64; see BlockedShortcut in onnx/export.ts). */
-  blockedShortcut?: boolean;
 }
 
 function alignUp(n: number, a: number): number {
@@ -76,7 +74,6 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   private readonly threads: number;
   private readonly fuse: boolean;
   private readonly align: number;
-  private readonly blockedShortcut: boolean;
   /** Session runs and session builds since construction (benchmarks, tests). */
   readonly stats = { runs: 0, builds: 0 };
   private disposed = false;
@@ -96,7 +93,6 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     // NCHW input directly; padding the kept filters to 8 ourselves made a ResNet-20 block that keeps
     // 4 of 16 channels 15 % slower (76.8 vs 66.8 µs per run, AVX-512 EPYC, batch 1, bench:ort-skipping).
     this.align = opts.align ?? 1;
-    this.blockedShortcut = opts.blockedShortcut ?? process.arch === 'x64';
   }
 
   batchOf(x: OrtAct): number {
@@ -206,7 +202,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   /** The pending units of x in one graph, with the classifier after them or their pooled output. */
   private rangeSession(x: OrtAct, head: 'classifier' | null): OrtSyncSession {
     const key = `r${x.to}${head ? 'c' : ''}`;
-    const part: OnnxPart = { kind: 'range', from: x.from, to: x.to, head, pooled: !head, blockedShortcut: this.blockedShortcut };
+    const part: OnnxPart = { kind: 'range', from: x.from, to: x.to, head, pooled: !head };
     return x.chans
       ? this.patternSession(x.from, `${key}:${x.chans.join(',')}`, { ...part, channels: x.chans, align: this.align })
       : this.session(`r${x.from}-${key}`, part);
@@ -308,7 +304,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
 
   /** Unit `index` at full width, or with kept channels `chans` (LRU-cached per pattern), optionally with a mask input. */
   private unitSession(index: number, chans: number[] | null, mask: boolean): OrtSyncSession {
-    const part: OnnxPart = { kind: 'unit', unit: index, pooled: true, blockedShortcut: this.blockedShortcut };
+    const part: OnnxPart = { kind: 'unit', unit: index, pooled: true };
     if (!chans && !mask) return this.session(`u${index}`, part);
     const key = `${mask ? 'm' : ''}${chans ? chans.join(',') : '*'}`;
     return this.patternSession(index, key, { ...part, channels: chans, mask, align: this.align });
