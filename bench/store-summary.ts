@@ -111,8 +111,8 @@ function main(): void {
       return sessionSummary(repo, repo.get(1));
     });
     const traceSql = traceStatsSql('current');
-    const v2Trace = time(v2, (db) => db.prepare(traceSql).all(1, 0, 100e9).length);
-    const v3TraceStats = time(v3, (db) => db.prepare(traceSql).all(1, 0, 100e9).length);
+    const v2Trace = time(v2, (db) => db.prepare(traceSql).all(1, -1, 0, 100e9).length);
+    const v3TraceStats = time(v3, (db) => db.prepare(traceSql).all(1, -1, 0, 100e9).length);
     const v3Trace200 = time(v3, (db) => queryTrace(db, { sessionId: 1, channel: 'current', fromS: 0, toS: 100, points: 200 }).tS.length);
     const v3Trace2000 = time(v3, (db) => queryTrace(db, { sessionId: 1, channel: 'current', fromS: 0, toS: 100, points: 2000 }).tS.length);
 

@@ -8,6 +8,7 @@ import type { Channel } from '../meters/types';
 import { chunkCrc } from './chunk-crc';
 import { decodePlane } from './chunk-codec';
 import type { Db } from './database';
+import { windowStartNs } from './window-start';
 import { decodeDigital } from './digital-codec';
 
 export const DAMAGED_REASON = 'damaged';
@@ -71,10 +72,16 @@ export function readChunks(db: Db, sessionId: number, range: ChunkRange = {}): S
   const rows = db
     .prepare(
       `SELECT ${COLUMNS} FROM sample_chunks
-       WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ?
+       WHERE session_id = ? AND t0_ns >= ? AND t0_ns + count * period_ns > ? AND t0_ns < ?
        ORDER BY t0_ns LIMIT ?`,
     )
-    .all(sessionId, finite(range.fromNs ?? -Infinity), finite(range.toNs ?? Infinity), range.limit ?? -1) as ChunkRow[];
+    .all(
+      sessionId,
+      windowStartNs(db, 'sample_chunks', sessionId, finite(range.fromNs ?? -Infinity)),
+      finite(range.fromNs ?? -Infinity),
+      finite(range.toNs ?? Infinity),
+      range.limit ?? -1,
+    ) as ChunkRow[];
   return rows.map(decodeChunkRow);
 }
 

@@ -5,6 +5,7 @@
  * 10 M-sample session costs its number of level changes, not its samples.
  */
 import type { Db } from './database';
+import { windowStartNs } from './window-start';
 
 /** Per bucket: bit k of `high` set when D k was 1 throughout, of `low` when 0 throughout; both 0 = toggled or no data (see `covered`). */
 export interface LogicResult {
@@ -41,11 +42,16 @@ export function queryLogic(db: Db, req: LogicRequest): LogicResult {
   const present = db.prepare('SELECT 1 FROM chunk_digital WHERE session_id = ? LIMIT 1').get(req.sessionId) !== undefined;
   const page = db.prepare(
     `SELECT t0_ns, period_ns, count, digital FROM chunk_digital
-     WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ? ORDER BY t0_ns LIMIT ${PAGE}`,
+     WHERE session_id = ? AND t0_ns >= ? AND t0_ns + count * period_ns > ? AND t0_ns < ? ORDER BY t0_ns LIMIT ${PAGE}`,
   );
   let cursor = fromNs;
   for (;;) {
-    const rows = page.all(req.sessionId, cursor, toNs) as { t0_ns: number; period_ns: number; count: number; digital: Uint8Array }[];
+    const rows = page.all(req.sessionId, windowStartNs(db, 'chunk_digital', req.sessionId, cursor), cursor, toNs) as {
+      t0_ns: number;
+      period_ns: number;
+      count: number;
+      digital: Uint8Array;
+    }[];
     for (const r of rows)
       forEachRun(r.digital, r.count, (value, first, length) => {
         // The run covers samples [first, first + length): times [t0 + first·P, t0 + (first + length)·P).

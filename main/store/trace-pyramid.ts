@@ -9,6 +9,7 @@
  */
 import type { Channel } from '../meters/types';
 import type { Db } from './database';
+import { windowStartNs } from './window-start';
 
 export const L1_SAMPLES = 64;
 export const L2_SAMPLES = 1024;
@@ -157,9 +158,16 @@ export function readPyramid(db: Db, sessionId: number, channel: Channel, level: 
   const rows = db
     .prepare(
       `SELECT t0_ns, period_ns, count, channels, ${per} AS per, ${blob} AS data FROM chunk_pyramid
-       WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ? ORDER BY t0_ns LIMIT ?`,
+       WHERE session_id = ? AND t0_ns >= ? AND t0_ns + count * period_ns > ? AND t0_ns < ? ORDER BY t0_ns LIMIT ?`,
     )
-    .all(sessionId, fromNs, toNs, limit) as { t0_ns: number; period_ns: number; count: number; channels: string; per: number; data: Buffer }[];
+    .all(sessionId, windowStartNs(db, 'chunk_pyramid', sessionId, fromNs), fromNs, toNs, limit) as {
+    t0_ns: number;
+    period_ns: number;
+    count: number;
+    channels: string;
+    per: number;
+    data: Buffer;
+  }[];
   const out = new Map<number, PyramidRun>();
   for (const r of rows) {
     const channels = r.channels.split(',');

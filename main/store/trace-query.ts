@@ -12,6 +12,7 @@ import type { Channel } from '../meters/types';
 import { BucketAccumulator } from '../util/decimate';
 import { decodeChunkRow, damagedGap, type ChunkRow } from './chunk-reader';
 import type { Db } from './database';
+import { windowStartNs } from './window-start';
 import type { GapRow, SessionRow } from './sessions-repo';
 import { monotonicNs } from '../util/clock';
 import { rawTrace } from './trace-raw';
@@ -83,11 +84,12 @@ export function queryTrace(db: Db, req: TraceRequest): TraceResult {
       if (!chunks) continue;
       rows = chunks.map((c) => ({ t0_ns: c.t0Ns, period_ns: 0, count: c.count, mn: c.min, mx: c.max, me: c.mean, block: true }));
     }
-    if (b.t0_ns > cursor) stats.push(...(statsSql.all(req.sessionId, cursor, b.t0_ns) as ChunkStatRow[]));
+    if (b.t0_ns > cursor)
+      stats.push(...(statsSql.all(req.sessionId, windowStartNs(db, 'sample_chunks', req.sessionId, cursor), cursor, b.t0_ns) as ChunkStatRow[]));
     for (const r of rows) stats.push(r);
     cursor = b.end_ns;
   }
-  if (cursor < toNs) stats.push(...(statsSql.all(req.sessionId, cursor, toNs) as ChunkStatRow[]));
+  if (cursor < toNs) stats.push(...(statsSql.all(req.sessionId, windowStartNs(db, 'sample_chunks', req.sessionId, cursor), cursor, toNs) as ChunkStatRow[]));
   const decode = db.prepare(
     `SELECT id, seq, t0_ns, period_ns, count, channels, data, digital, crc32, device_time
      FROM sample_chunks WHERE session_id = ? AND t0_ns = ?`,
@@ -190,7 +192,7 @@ function addSamples(acc: BucketAccumulator, t0Ns: number, periodNs: number, plan
 export function traceStatsSql(channel: Channel): string {
   return `SELECT t0_ns, period_ns, count, ${channel}_min AS mn, ${channel}_max AS mx, ${channel}_mean AS me
           FROM sample_chunks
-          WHERE session_id = ? AND t0_ns + count * period_ns > ? AND t0_ns < ?
+          WHERE session_id = ? AND t0_ns >= ? AND t0_ns + count * period_ns > ? AND t0_ns < ?
           ORDER BY t0_ns`;
 }
 
