@@ -12,7 +12,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli';
 import { writePpk2 } from '../unit/import/ppk2-fixture';
-import { assertBuilt, launchChromium, startServe, type Browser, type ServeProcess } from './harness';
+import { assertBuilt, launchChromium, SCREENSHOT_DIR, screenshotsWanted, startServe, type Browser, type ServeProcess } from './harness';
 
 let dir: string;
 let dbPath: string;
@@ -145,6 +145,7 @@ describe('import and file exports', () => {
     expect(ink.d0Low).toBeGreaterThan(100);
     expect(ink.d1High).toBe(0);
     expect(ink.d1Low).toBeGreaterThan(500);
+    if (screenshotsWanted) await page.getByTestId('trace').screenshot({ path: join(SCREENSHOT_DIR, 'logic-lanes.png') });
     // A session without digital inputs has no lanes.
     await page.goto(`${server.url}#/sessions/${csvId}`);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="trace-chart"]')?.getAttribute('data-drawn') ?? 0) > 0);

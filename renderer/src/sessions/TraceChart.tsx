@@ -47,6 +47,8 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
   const logicRef = useRef<LogicTrace | null>(null);
   logicRef.current = logic;
   const lanesRef = useRef<HTMLCanvasElement>(null);
+  /** Where uPlot's legend goes: below the lanes, so the lanes sit right under the time axis. */
+  const legendRef = useRef<HTMLDivElement>(null);
   /** False once the session said it has no digital inputs: no more asking. */
   const hasLogicRef = useRef(true);
   const [error, setError] = useState<unknown>(null);
@@ -104,6 +106,7 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
         // Deep-zoom times carry many digits (1.0250431 s): wider spacing keeps the labels apart.
         axes: axes(unit).map((a, i) => (i === 0 ? { ...a, space: 110 } : a)),
         cursor: { drag: { x: true, y: false, setScale: false } },
+        legend: { mount: (_p, table) => legendRef.current?.appendChild(table) },
         hooks: {
           setSelect: [
             (p) => {
@@ -411,6 +414,7 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
           data-to={logic.toS}
         />
       ) : null}
+      <div ref={legendRef} className="trace-legend" />
       <p className="chart-caption muted">
         {wb
           ? dragMode === 'select'
