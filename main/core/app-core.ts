@@ -393,7 +393,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         dataset: 'sample',
         limit: input.limit,
         runs: input.runs,
-        warmup: input.warmup ?? 10,
+        // One pass over the run's own inputs, as the CLI does: a cold run's cache misses and JIT are not the board's steady cost.
+        warmup: input.warmup ?? input.limit,
         baselineS: input.baselineS ?? 1,
         closingS: input.closingS ?? 0.5,
         ...(input.name ? { name: input.name } : {}),

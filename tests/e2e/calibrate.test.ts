@@ -93,7 +93,10 @@ describe('Budgets and calibration in Chromium', () => {
     const mape = Number(await page.getByTestId('held-out-mape').getAttribute('data-value'));
     expect(mape).toBeGreaterThanOrEqual(0);
     expect(await page.getByTestId('held-out-mape').textContent()).toMatch(/^\d+\.\d % MAPE \(analytic 45 nm table: \d+\.\d %\)$/);
-    expect(await page.getByTestId('held-out-total').textContent()).toMatch(/^\d+\.\d % \(measured .+J, predicted .+J per inference\)$/);
+    // Signed mean error, the measured mean's 95 % interval when there are several observations.
+    expect(await page.getByTestId('held-out-total').textContent()).toMatch(
+      /^[+−]\d+\.\d % \(measured .+J( ± \d+\.\d % \(95 %\))?, predicted .+J per inference: the run total\)$/,
+    );
     expect(await page.getByTestId('fit-unidentified').first().locator('[data-status="folded"]').count()).toBeGreaterThan(0);
 
     // Profile with this table: the Run page has it chosen, with its executor.

@@ -15,6 +15,7 @@ import {
   DEFAULT_CALIBRATE_FORM,
   heldOutUnit,
   percent,
+  signedPercent,
   splitParameters,
   toCalibrateInput,
   type CalibrateField,
@@ -165,7 +166,12 @@ export function CalibratePage() {
               {fieldError('name')}
             </div>
             <div className="profile-params">
-              {numberField('warmup', 'warmup', 'Warm-up per run')}
+              {numberField(
+                'warmup',
+                'warmup',
+                'Warm-up per run',
+                'Empty: one pass over the run’s inputs, so each run is measured warm (executor caches and JIT settled).',
+              )}
               {numberField('baseline', 'baselineS', 'Idle baseline (s)')}
             </div>
             <ErrorMessage error={state.error} testId="calibrate-error" />
@@ -270,15 +276,20 @@ function CalibrationResultCard({ r, model }: { r: CalibrationResultView; model: 
         <dd data-testid="held-out-mape" data-value={h.energyMape ?? ''}>
           {percent(h.energyMape)} MAPE <span className="muted">(analytic 45 nm table: {percent(h.analyticEnergyMape)})</span>
         </dd>
-        <dt>Run total error</dt>
-        <dd data-testid="held-out-total">
-          {percent(h.energyTotalError)}{' '}
+        <dt>Mean energy error</dt>
+        <dd data-testid="held-out-total" data-value={h.energyMeanError ?? ''}>
+          {h.energyMeanError !== undefined ? signedPercent(h.energyMeanError) : percent(h.energyTotalError)}{' '}
           <span className="muted">
-            (measured {si(h.measuredEnergyPerInferenceJ, 'J')}, predicted {si(h.predictedEnergyPerInferenceJ, 'J')} per inference)
+            (measured {si(h.measuredEnergyPerInferenceJ, 'J')}
+            {h.energyMeanCi95 !== undefined && h.energyMeanCi95 !== null ? ` ± ${percent(h.energyMeanCi95)} (95 %)` : ''}, predicted{' '}
+            {si(h.predictedEnergyPerInferenceJ, 'J')} per inference: the run total)
           </span>
         </dd>
         <dt>Latency error</dt>
-        <dd>{percent(h.latencyMape)} MAPE</dd>
+        <dd>
+          {h.latencyMeanError !== undefined ? `mean ${signedPercent(h.latencyMeanError)}, ` : ''}
+          {percent(h.latencyMape)} MAPE
+        </dd>
       </dl>
       {(
         [

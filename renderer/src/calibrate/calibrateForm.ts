@@ -16,7 +16,7 @@ export interface CalibrateFormValues {
 
 export type CalibrateField = 'model' | 'runs' | 'limit' | 'name' | 'warmup' | 'baseline';
 
-export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '200', backend: '', name: '', warmup: '10', baselineS: '1' };
+export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '200', backend: '', name: '', warmup: '', baselineS: '1' };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 
@@ -39,8 +39,10 @@ export function toCalibrateInput(
   }
   const limit = whole(v.limit, 10, 100_000);
   if (limit === null) return { error: 'Inferences per run must be a whole number from 10 to 100000.', field: 'limit' };
-  const warmup = whole(v.warmup, 0, 10_000);
-  if (warmup === null) return { error: 'Warm-up inferences must be a whole number from 0 to 10000.', field: 'warmup' };
+  // Empty: one pass over each run's own inputs (the core's default), so a run is measured warm.
+  const warmup = v.warmup.trim() === '' ? undefined : whole(v.warmup, 0, 10_000);
+  if (warmup === null)
+    return { error: 'Warm-up inferences must be a whole number from 0 to 10000, or empty for one pass over the run’s inputs.', field: 'warmup' };
   const b = Number(v.baselineS.trim());
   if (v.baselineS.trim() === '' || !Number.isFinite(b) || b < 0.2 || b > 600)
     return { error: 'The idle baseline must be from 0.2 s to 600 s.', field: 'baseline' };
@@ -52,7 +54,15 @@ export function toCalibrateInput(
     };
   }
   return {
-    input: { model: model.id, runs, limit, warmup, baselineS: b, ...(v.backend ? { backend: v.backend } : {}), ...(name ? { name } : {}) },
+    input: {
+      model: model.id,
+      runs,
+      limit,
+      ...(warmup !== undefined ? { warmup } : {}),
+      baselineS: b,
+      ...(v.backend ? { backend: v.backend } : {}),
+      ...(name ? { name } : {}),
+    },
   };
 }
 
@@ -102,12 +112,20 @@ export interface CalibrationResultView {
     observations: number;
     energyMape: number | null;
     energyTotalError: number | null;
+    /** Predicted ÷ measured mean energy per inference − 1 (signed), and the measured mean's 95 % interval (relative). */
+    energyMeanError?: number | null;
+    energyMeanCi95?: number | null;
+    latencyMeanError?: number | null;
     analyticEnergyMape: number | null;
     latencyMape: number | null;
     measuredEnergyPerInferenceJ: number | null;
     predictedEnergyPerInferenceJ: number | null;
   };
 }
+
+/** A signed percentage (+4.5 %, −9.3 %). */
+export const signedPercent = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} %`;
 
 export const percent = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(1)} %`);
 

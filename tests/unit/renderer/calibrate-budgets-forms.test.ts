@@ -155,3 +155,14 @@ describe('calibrate form and progress', () => {
     expect(calls).toEqual(['calibrate.start']);
   });
 });
+
+describe('calibrate form warm-up', () => {
+  it('leaves the warm-up to the core (one pass over each run’s inputs) when the field is empty, as it is by default', () => {
+    const model = { id: 'tiny', layerGates: true, channelGates: true };
+    const out = toCalibrateInput(model, { ...DEFAULT_CALIBRATE_FORM, runs: '4', limit: '60' });
+    expect('input' in out && out.input.warmup).toBe(undefined);
+    expect(DEFAULT_CALIBRATE_FORM.warmup).toBe('');
+    const bad = toCalibrateInput(model, { ...DEFAULT_CALIBRATE_FORM, warmup: '-1' });
+    expect(bad).toMatchObject({ field: 'warmup' });
+  });
+});
