@@ -4,13 +4,13 @@
  */
 import { secondsOption, wholeNumberOption } from '../options';
 import type { Command } from 'commander';
-import type { BackendName } from '../../ddi/backend';
-import { EngineWorkerHost } from '../../ddi/worker/host';
+import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { validateMeterSpec } from '../../meters/registry';
 import { calibrate, type CalibrationResult } from '../../profile/calibrate/calibrate';
 import { calibratedTablesDir, checkTableName } from '../../profile/calibrate/store';
 import { UserError } from '../../util/errors';
-import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
+import { dbPathFrom, formatSi } from '../context';
+import { withMeterAndEngine } from '../metered';
 import { resolveModelDir } from '../../ddi/model-resolver';
 import { parseSettings } from './record';
 
@@ -42,7 +42,7 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--baseline <time>', 'idle baseline per run', '1s')
     .option('--closing <time>', 'idle time after each run’s inferences', '0.5s')
     .option('--name <name>', 'name of the stored table (default: model-backend-date)')
-    .option('--backend <name>', 'engine backend: tensorflow | wasm | cpu (default: best available)')
+    .option('--backend <name>', `engine backend: ${BACKEND_OPTION_HELP}`)
     .option('--set <key=value...>', 'meter driver setting, repeatable')
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: CalibrateFlags, cmd: Command) => {
@@ -58,19 +58,9 @@ export function registerCalibrateCommand(program: Command): void {
       validateMeterSpec(flags.meter);
       const modelDir = resolveModelDir(flags.model);
       const settings = parseSettings(flags.set ?? []);
+      const backend = parseBackendName(flags.backend);
       const dbPath = dbPathFrom(cmd);
-      const core = openCore(cmd);
-      const engine = new EngineWorkerHost(flags.backend ? { backend: flags.backend as BackendName } : {});
-      const progress = progressLine();
-      let cancelled = false;
-      const onSignal = (): void => {
-        cancelled = true;
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const meter = await core.connect(flags.meter, settings);
-        if (meter.simulated) process.stderr.write(`NOTE: ${meter.label}. Values are SIMULATED.\n`);
+      await withMeterAndEngine(cmd, { spec: flags.meter, settings }, backend, async ({ core, engine, meter, progress, signal }) => {
         const result = await calibrate(
           core,
           engine,
@@ -88,17 +78,11 @@ export function registerCalibrateCommand(program: Command): void {
           },
           (p) =>
             progress.update(`calibrate run ${p.run}/${p.runs} (session ${p.sessionId}): ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
-          () => cancelled,
+          () => signal() !== undefined,
         );
         progress.done();
         console.log(flags.json ? JSON.stringify(result, null, 2) : describeCalibration(result));
-      } finally {
-        progress.done();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await engine.close();
-        await core.close();
-      }
+      });
     });
 }
 

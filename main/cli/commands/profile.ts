@@ -7,13 +7,13 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { INFERENCE_MODES, type InferenceMode } from '../../ddi/types';
-import { EngineWorkerHost } from '../../ddi/worker/host';
 import { validateMeterSpec } from '../../meters/registry';
 import type { ProfileResult } from '../../profile/analyze';
 import { BudgetsRepo } from '../../store/budgets-repo';
 import { ProfileRun } from '../../profile/run';
 import { UserError } from '../../util/errors';
-import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
+import { dbPathFrom, formatSi } from '../context';
+import { withMeterAndEngine } from '../metered';
 import { formatCost } from '../../ddi/cost';
 import type { BudgetEnforcement } from '../../profile/run';
 import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
@@ -74,21 +74,8 @@ export function registerProfileCommand(program: Command): void {
       if (margin && !flags.budget) throw new UserError('--margin shrinks a hard budget; add --budget (with --mode radi or ddi).', 'bad-margin');
       const costTable = flags.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), flags.costTable) : null;
       const backend = parseBackendName(flags.backend);
-      const core = openCore(cmd);
-      const engine = new EngineWorkerHost(backend ? { backend } : {});
-      const progress = progressLine();
-      let run: ProfileRun | undefined;
-      let signal: NodeJS.Signals | undefined;
-      const onSignal = (s: NodeJS.Signals): void => {
-        signal = s;
-        run?.cancel();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const meter = await core.connect(flags.meter, settings);
-        if (meter.simulated) process.stderr.write(`NOTE: ${meter.label}. Values are SIMULATED.\n`);
-        run = new ProfileRun(
+      await withMeterAndEngine(cmd, { spec: flags.meter, settings }, backend, async ({ core, engine, progress, onSignal }) => {
+        const run = new ProfileRun(
           core,
           engine,
           modelDir,
@@ -112,7 +99,7 @@ export function registerProfileCommand(program: Command): void {
                 `${p.elapsedS.toFixed(1)} s${p.etaS !== null ? `, about ${Math.ceil(p.etaS)} s left` : ''}`,
             ),
         );
-        if (signal) run.cancel();
+        onSignal(() => run.cancel());
         const result = await run.run();
         progress.done();
         if (flags.json) console.log(JSON.stringify(result, null, 2));
@@ -123,13 +110,7 @@ export function registerProfileCommand(program: Command): void {
         if (result.status === 'incomplete') {
           throw new UserError(`Profiling run ${result.sessionId} is incomplete: ${result.statusReason ?? 'the meter stopped early'}`, 'session-incomplete');
         }
-      } finally {
-        progress.done();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await engine.close();
-        await core.close();
-      }
+      });
     });
 }
 

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { validateMeterSpec } from '../../meters/registry';
 import { monotonicNs, parseDurationSeconds } from '../../util/clock';
 import { UserError } from '../../util/errors';
-import { formatSi, openCore, progressLine } from '../context';
+import { formatSi } from '../context';
+import { withMeter } from '../metered';
 import { secondsOption } from '../options';
 import { MAX_HOLDOFF_S, MAX_PRETRIGGER_S, parseTrigger } from '../../session/trigger';
 import type { AppCore } from '../../core/app-core';
@@ -32,50 +33,36 @@ export function registerRecordCommand(program: Command): void {
       const settings = parseSettings(opts.set ?? []);
       const trigger = triggerOptions(opts);
       validateMeterSpec(opts.meter); // a bad spec fails before the database is opened or created
-      const core = openCore(cmd);
-      try {
-        const meter = await core.connect(opts.meter, settings);
-        if (meter.simulated) process.stderr.write(`NOTE: ${meter.label}. Values are SIMULATED.\n`);
-        // SIGINT (Ctrl-C) and SIGTERM end the recording like a stop: flushed, closed, status written.
-        let signal: NodeJS.Signals | undefined;
-        const onSignal = (s: NodeJS.Signals): void => {
-          signal = s;
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        try {
-          const session = trigger ? await waitForTrigger(core, trigger, opts.name, () => signal) : core.startRecording(opts.name, opts.notes);
-          const progress = progressLine();
-          // Monotonic, like the session's own times: the wall clock can be stepped while recording.
-          const started = monotonicNs() / 1e6;
-          while (!signal && monotonicNs() / 1e6 - started < seconds * 1000 && !stopFired(core)) {
-            await new Promise((r) => setTimeout(r, 100));
-            const s = core.meterStatus();
-            const elapsed = (monotonicNs() / 1e6 - started) / 1000;
-            progress.update(`recording session ${session.id}: ${elapsed.toFixed(1)}/${seconds}s  ${s?.counters.samples ?? 0} samples  ${s?.state ?? ''}`);
-          }
-          progress.done();
-          const early = signal ? `Stopped early by ${signal} at ${((monotonicNs() / 1e6 - started) / 1000).toFixed(1)} s of ${seconds} s.` : undefined;
-          const summary = stopFired(core) ? await core.call('sessions.get', { id: session.id }) : await core.stopRecording(early);
-          if (opts.json) {
-            console.log(JSON.stringify(summary, null, 2));
-          } else {
-            console.log(
-              `Session ${summary.id} "${summary.name}"${summary.meter?.simulated ? ' [SIMULATED]' : ''}: ` +
-                `${summary.durationS.toFixed(2)} s, ${summary.samples} samples, mean ${formatSi(summary.meanPowerW, 'W')}, ` +
-                `energy ${formatSi(summary.energyJ, 'J')}, ${summary.gaps} gaps${early ? ` (${early})` : ''}.`,
-            );
-          }
-          if (summary.status === 'incomplete') {
-            throw new UserError(`Session ${summary.id} is incomplete: ${summary.statusReason ?? 'the meter stopped early'}`, 'session-incomplete');
-          }
-        } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+      // SIGINT (Ctrl-C) and SIGTERM end the recording like a stop: flushed, closed, status written.
+      await withMeter(cmd, { spec: opts.meter, settings }, async ({ core, progress, signal }) => {
+        const early0 = signal();
+        if (early0) throw new UserError(`Stopped by ${early0} before the recording started; nothing was recorded.`, 'cancelled');
+        const session = trigger ? await waitForTrigger(core, trigger, opts.name, signal) : core.startRecording(opts.name, opts.notes);
+        // Monotonic, like the session's own times: the wall clock can be stepped while recording.
+        const started = monotonicNs() / 1e6;
+        while (!signal() && monotonicNs() / 1e6 - started < seconds * 1000 && !stopFired(core)) {
+          await new Promise((r) => setTimeout(r, 100));
+          const s = core.meterStatus();
+          const elapsed = (monotonicNs() / 1e6 - started) / 1000;
+          progress.update(`recording session ${session.id}: ${elapsed.toFixed(1)}/${seconds}s  ${s?.counters.samples ?? 0} samples  ${s?.state ?? ''}`);
         }
-      } finally {
-        await core.close();
-      }
+        progress.done();
+        const sig = signal();
+        const early = sig ? `Stopped early by ${sig} at ${((monotonicNs() / 1e6 - started) / 1000).toFixed(1)} s of ${seconds} s.` : undefined;
+        const summary = stopFired(core) ? await core.call('sessions.get', { id: session.id }) : await core.stopRecording(early);
+        if (opts.json) {
+          console.log(JSON.stringify(summary, null, 2));
+        } else {
+          console.log(
+            `Session ${summary.id} "${summary.name}"${summary.meter?.simulated ? ' [SIMULATED]' : ''}: ` +
+              `${summary.durationS.toFixed(2)} s, ${summary.samples} samples, mean ${formatSi(summary.meanPowerW, 'W')}, ` +
+              `energy ${formatSi(summary.energyJ, 'J')}, ${summary.gaps} gaps${early ? ` (${early})` : ''}.`,
+          );
+        }
+        if (summary.status === 'incomplete') {
+          throw new UserError(`Session ${summary.id} is incomplete: ${summary.statusReason ?? 'the meter stopped early'}`, 'session-incomplete');
+        }
+      });
     });
 }
 

@@ -6,16 +6,16 @@ import { secondsOption, wholeNumberOption } from '../options';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import type { BackendName } from '../../ddi/backend';
+import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { modelHash } from '../../ddi/derived-tables';
 import { readModelFile, writeAtomic } from '../../ddi/io';
-import { EngineWorkerHost } from '../../ddi/worker/host';
 import { validateMeterSpec } from '../../meters/registry';
 import { calibratedTablesDir, loadCalibratedTable } from '../../profile/calibrate/store';
 import { parseMargin } from '../../profile/calibrate/use';
 import { parseSweepBudgets, runSweep, sweepCsv, type SweepResult } from '../../profile/sweep/sweep';
 import { UserError } from '../../util/errors';
-import { dbPathFrom, formatSi, openCore, progressLine } from '../context';
+import { dbPathFrom, formatSi } from '../context';
+import { withMeterAndEngine } from '../metered';
 import { resolveModelDir } from '../../ddi/model-resolver';
 import { parseSettings } from './record';
 
@@ -51,7 +51,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--closing <time>', 'idle time after each point’s inferences', '0.5s')
     .option('--cost-table <name...>', 'calibrated cost table(s); each applies to the model it was calibrated for')
     .option('--margin <percent>', 'enforce each budget this much below its nominal value, e.g. 10%')
-    .option('--backend <name>', 'engine backend (default: best available)')
+    .option('--backend <name>', `engine backend: ${BACKEND_OPTION_HELP}`)
     .option('--set <key=value...>', 'meter driver setting, repeatable')
     .option('--out <file>', 'write the curve: .json for JSON, anything else CSV')
     .option('--force', 'replace an existing --out file')
@@ -66,6 +66,7 @@ export function registerSweepCommand(program: Command): void {
       validateMeterSpec(flags.meter);
       if (flags.out && existsSync(flags.out) && !flags.force)
         throw new UserError(`${flags.out} exists; pass --force to replace it or choose another --out.`, 'export-exists');
+      const backend = parseBackendName(flags.backend);
       const dbPath = dbPathFrom(cmd);
       const tables = (flags.costTable ?? []).map((n) => loadCalibratedTable(calibratedTablesDir(dbPath), n));
       const models = flags.model.map((spec) => {
@@ -82,18 +83,7 @@ export function registerSweepCommand(program: Command): void {
         }
       }
       const settings = parseSettings(flags.set ?? []);
-      const core = openCore(cmd);
-      const engine = new EngineWorkerHost(flags.backend ? { backend: flags.backend as BackendName } : {});
-      const progress = progressLine();
-      let cancelled = false;
-      const onSignal = (): void => {
-        cancelled = true;
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const meter = await core.connect(flags.meter, settings);
-        if (meter.simulated) process.stderr.write(`NOTE: ${meter.label}. Values are SIMULATED.\n`);
+      await withMeterAndEngine(cmd, { spec: flags.meter, settings }, backend, async ({ core, engine, progress, signal }) => {
         const result = await runSweep(
           core,
           engine,
@@ -109,18 +99,12 @@ export function registerSweepCommand(program: Command): void {
           },
           (p) =>
             progress.update(`sweep point ${p.point}/${p.points} ${p.model} ${p.budget}: ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
-          () => cancelled,
+          () => signal() !== undefined,
         );
         progress.done();
         if (flags.out) writeAtomic(flags.out, flags.out.endsWith('.json') ? `${JSON.stringify(result, null, 1)}\n` : sweepCsv(result));
         console.log(flags.json ? JSON.stringify(result, null, 2) : describeSweep(result, flags.out));
-      } finally {
-        progress.done();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await engine.close();
-        await core.close();
-      }
+      });
     });
 }
 

@@ -196,4 +196,18 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(r.stderr).toMatch(/No calibrated cost table named nope/);
     expect(existsSync(db)).toBe(false);
   });
+
+  it('refuses an unknown --backend for calibrate and sweep in one sentence before anything is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
+    const db = join(dir, 'db.sqlite');
+    for (const args of [
+      ['calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--backend', 'gpu'],
+      ['sweep', '--model', 'tiny-random-test', '--meter', 'sim', '--budgets', '50%,100%', '--backend', 'gpu'],
+    ]) {
+      const r = runCli(['--db', db, ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe('Error: Unknown backend "gpu"; choose ort, tensorflow, wasm or cpu.');
+    }
+    expect(existsSync(db)).toBe(false);
+  });
 });
