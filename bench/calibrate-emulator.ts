@@ -34,6 +34,7 @@ import { chargesOf, predictCost, UnitCatalog, type RecordView } from '../main/pr
 import type { CalibratedTable } from '../main/profile/calibrate/store';
 import type { CalibrationResult } from '../main/profile/calibrate/calibrate';
 import { mean, sampleSd, t975 } from '../main/profile/stats';
+import { exitOf, raiseAutogroup, readTruthFiles } from './lib/emulator-host';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : def);
@@ -232,15 +233,13 @@ interface Truth {
 }
 
 function readTruth(prefix: string): Truth {
-  const meta = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as {
+  const { meta, current: cur } = readTruthFiles<{
     vddMv: number;
     baseA: number;
     perCoreA: number;
     streams: { t0MonoNs: string; periodNs: number; first: number }[];
-  };
+  }>(prefix);
   if (meta.streams.length !== 1) throw new Error(`the emulator streamed ${meta.streams.length} times; expected one stream`);
-  const bytes = readFileSync(`${prefix}.f32`);
-  const cur = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const cum = new Float64Array(cur.length + 1);
   for (let i = 0; i < cur.length; i++) cum[i + 1] = cum[i]! + cur[i]!;
   const s = meta.streams[0]!;
@@ -322,15 +321,6 @@ function writeDoc(table: string, rounds: Round[]): void {
   console.log(`wrote ${docPath}`);
 }
 
-/** Sets the autogroup nice of a process started in its own session; without the privilege it runs as it is. */
-function raiseAutogroup(pid: number, nice: string): void {
-  try {
-    writeFileSync(`/proc/${pid}/autogroup`, nice);
-  } catch {
-    console.log(`note: could not set autogroup nice ${nice} for process ${pid}; it runs at the default priority`);
-  }
-}
-
 function collect(child: ChildProcess, stream: 'stdout' | 'stderr' = 'stdout'): () => string {
   let text = '';
   child[stream]!.on('data', (d: Buffer) => (text += d.toString()));
@@ -344,18 +334,4 @@ async function waitFor(pred: () => boolean, child: ChildProcess, ms: number, wha
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function exitOf(child: ChildProcess, ms: number): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      resolve(null);
-    }, ms);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
 }

@@ -25,6 +25,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PtyPair } from '../tests/unit/meters/helpers/pty-pair';
+import { exitOf, raiseAutogroup, readTruthFiles } from './lib/emulator-host';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : def);
@@ -234,15 +235,6 @@ async function runOnce(round: number, condition: Condition, delayMs: number): Pr
   }
 }
 
-/** Sets the autogroup nice of a process started in its own session; without the privilege it runs as it is. */
-function raiseAutogroup(pid: number, nice: string): void {
-  try {
-    writeFileSync(`/proc/${pid}/autogroup`, nice);
-  } catch {
-    console.log(`note: could not set autogroup nice ${nice} for process ${pid}; it runs at the default priority`);
-  }
-}
-
 function lineReader(child: ChildProcess): { waitFor: (pred: (l: string) => boolean, ms: number, what: string) => Promise<string> } {
   const lines: string[] = [];
   let buf = '';
@@ -268,24 +260,8 @@ function lineReader(child: ChildProcess): { waitFor: (pred: (l: string) => boole
   };
 }
 
-async function exitOf(child: ChildProcess, ms: number): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      resolve(null);
-    }, ms);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
 function readTruth(prefix: string): Truth {
-  const meta = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as Omit<Truth, 'current'>;
-  const bytes = readFileSync(`${prefix}.f32`);
-  const current = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const { meta, current } = readTruthFiles<Omit<Truth, 'current'>>(prefix);
   return { ...meta, current };
 }
 

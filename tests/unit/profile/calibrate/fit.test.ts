@@ -12,20 +12,7 @@ import { buildLayout } from '../../../../main/ddi/layout';
 import { featuresOf, meanFeatures, UnitCatalog, UNIT_KINDS, type Charge, type InferenceFeatures } from '../../../../main/profile/calibrate/features';
 import { fitCosts, perKindParameters, predict, type Observation } from '../../../../main/profile/calibrate/fit';
 import { nnls } from '../../../../main/profile/calibrate/linalg';
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gauss(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-}
+import { gaussian, mulberry32 as rng } from '../../../../main/util/prng';
 
 const cat = new UnitCatalog(buildLayout(readModelFile(resolve('data/models/mgl2s-50')).architecture as ModelConfig));
 
@@ -95,7 +82,7 @@ function runs(modes: [string, number][], perRun: number, noise: number, seed: nu
 }
 
 function observe(feats: InferenceFeatures[], noise: number, rand: () => number): Observation[] {
-  return feats.map((f) => ({ values: f.values, y: truth(f) * (1 + noise * gauss(rand)) }));
+  return feats.map((f) => ({ values: f.values, y: truth(f) * (1 + noise * gaussian(rand)) }));
 }
 
 const params = perKindParameters(UNIT_KINDS);
@@ -169,7 +156,7 @@ describe('cost fit (NNLS) on synthetic runs from a known table', () => {
     for (const run of runs(CALIBRATION, 2000, 0.02, 21)) {
       for (let i = 0; i < run.length; i += 100) {
         const win = run.slice(i, i + 100);
-        const y = win.reduce((s, f) => s + truth(f) * (1 + 0.02 * gauss(rand)), 0) / win.length;
+        const y = win.reduce((s, f) => s + truth(f) * (1 + 0.02 * gaussian(rand)), 0) / win.length;
         obs.push({ values: meanFeatures(win).values, y, weight: win.length });
       }
     }

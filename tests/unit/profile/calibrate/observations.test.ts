@@ -13,17 +13,7 @@ import { buildLayout } from '../../../../main/ddi/layout';
 import { featuresOf, UnitCatalog, UNIT_KINDS, type Charge, type InferenceFeatures } from '../../../../main/profile/calibrate/features';
 import { fitCosts, perKindParameters, predict, type Observation } from '../../../../main/profile/calibrate/fit';
 import { FIT_POOL, poolObservations } from '../../../../main/profile/calibrate/observations';
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../../../main/util/prng';
 
 const cat = new UnitCatalog(buildLayout(readModelFile(resolve('data/models/mgl2s-50')).architecture as ModelConfig));
 
