@@ -51,6 +51,8 @@ export interface OnnxValueInfo {
   name: string;
   /** NCHW for images / feature maps, [N, classes] for logits; the batch dimension is "N" when dynamic. */
   shape: (number | string)[];
+  /** Element type; float32 unless said (kept-channel index inputs are int64). */
+  type?: 'int64';
 }
 
 export interface OnnxExport {
@@ -208,8 +210,10 @@ export type OnnxPart =
    * `align`: pad the kept filters with all-zero ones to a multiple of this (ONNX Runtime's NCHWc
    * convolutions on x86 need filter counts in multiples of 8; a 4-filter conv falls back to a path
    * slower than the full 16-filter one). Zero filters change no value.
+   * `channels: 'input'`: the kept channels are graph inputs instead (see `OnnxKeptInputs`), so one
+   * graph serves every kept pattern of the unit.
    */
-  | { kind: 'unit'; unit: number; channels?: number[] | null; mask?: boolean; align?: number; pooled?: boolean }
+  | { kind: 'unit'; unit: number; channels?: number[] | 'input' | null; mask?: boolean; align?: number; pooled?: boolean }
   /**
    * Trunk units `from`..`to` in one graph (no gate reads anything in between), at full width except
    * that `channels` (with `align`, as for 'unit') keeps only those gated channels of unit `from`: a
@@ -221,13 +225,24 @@ export type OnnxPart =
       to: number;
       head?: 'classifier' | { exit: number } | null;
       pooled?: boolean;
-      channels?: number[] | null;
+      channels?: number[] | 'input' | null;
       align?: number;
     }
   /** A downsampling block's projection shortcut alone (rows that skip the block still take it). */
   | { kind: 'shortcut'; unit: number; pooled?: boolean }
   /** An exit head or the final classifier, from the feature map it reads. */
   | { kind: 'head'; head: 'classifier' | { exit: number } };
+
+/**
+ * The inputs of a part exported with `channels: 'input'` (any kept pattern, at least one channel):
+ * - `kept` int64 [k]: the kept channels in ascending order; with `align` > 1 the graph also holds one
+ *   all-zero filter at index `width` (the gated channel count), and the list is padded with it;
+ * - dense layers only: `place` int64 [width], for each of the unit's new channels its position in
+ *   `kept` (any position when dropped), and `keep` float32 [1, width, 1, 1], 1 where kept, else 0.
+ * Inside the graph `Gather` picks conv1's filters and biases and conv2's input channels of a block
+ * (a dense layer's conv2 filters) by `kept`: the same weights as a graph built for the pattern.
+ */
+export const ONNX_KEPT_INPUTS = { kept: 'kept', place: 'place', keep: 'keep' } as const;
 
 export interface OnnxPartExport {
   bytes: Uint8Array;
@@ -284,7 +299,9 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
     const last = unitAt(part.to);
     if (part.from > part.to) throw new UserError(`ONNX export: from = ${part.from} comes after to = ${part.to}; pass from ≤ to.`, 'bad-export-options');
     const input = fm(`${first.id}/in`, first.inC, first.inH, first.inW);
-    const kept = keptChannels(first, part.from, part.channels ?? null, part.align);
+    const inputs = [input];
+    const kept =
+      part.channels === 'input' ? keptInputs(first, part.from, part.align, inputs) : keptChannels(first, part.from, part.channels ?? null, part.align);
     let x = input.name;
     for (let i = part.from; i <= part.to; i++) x = g.unit(i, x, i === part.from ? kept : null, null);
     let output = fm(x, last.outC, last.outH, last.outW);
@@ -294,7 +311,7 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
       }
       output = logits(g.head(part.head, x));
     }
-    return finish([input], output, part.pooled ?? false);
+    return finish(inputs, output, part.pooled ?? false);
   }
   const u = unitAt(part.unit);
   const input = fm(`${u.id}/in`, u.inC, u.inH, u.inW);
@@ -305,10 +322,10 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
     return finish([input], fm(out, u.outC, u.outH, u.outW), part.pooled ?? false);
   }
   const inputs = [input];
-  const padded = keptChannels(u, part.unit, part.channels ?? null, part.align);
+  const padded = part.channels === 'input' ? keptInputs(u, part.unit, part.align, inputs) : keptChannels(u, part.unit, part.channels ?? null, part.align);
   let mask: string | null = null;
   if (part.mask) {
-    const k = padded ? padded.length : u.kind === 'block' ? u.mid : u.outC - u.inC;
+    const k = Array.isArray(padded) ? padded.length : padded ? 'K' : u.kind === 'block' ? u.mid : u.outC - u.inC;
     mask = 'mask';
     inputs.push({ name: mask, shape: ['N', k, 1, 1] });
   }
@@ -316,11 +333,36 @@ export function exportOnnxPart(model: DdiModel, part: OnnxPart): OnnxPartExport 
   return finish(inputs, fm(out, u.outC, u.outH, u.outW), part.pooled ?? false);
 }
 
+/** Kept channels given at run time (`channels: 'input'`): the names of the inputs, and whether the weights hold a zero filter to pad with. */
+interface KeptInputs {
+  kept: string;
+  place: string | null;
+  keep: string | null;
+  zeroSlot: boolean;
+}
+
+function gatedWidth(u: TrunkUnit, index: number): number {
+  const width = u.kind === 'block' ? u.mid : u.kind === 'dense' ? u.outC - u.inC : 0;
+  if (width === 0) throw new UserError(`ONNX export: trunk unit ${index} (${u.id}) has no gated channels; drop channels.`, 'bad-export-options');
+  return width;
+}
+
+/** Declares the kept-channel inputs of unit `index` (see ONNX_KEPT_INPUTS) and appends them to `inputs`. */
+function keptInputs(u: TrunkUnit, index: number, align = 1, inputs: OnnxValueInfo[]): KeptInputs {
+  const width = gatedWidth(u, index);
+  if (!Number.isInteger(align) || align < 1)
+    throw new UserError(`ONNX export: align = ${align} is not a positive integer; pass one (1 = no padding).`, 'bad-export-options');
+  const { kept, place, keep } = ONNX_KEPT_INPUTS;
+  inputs.push({ name: kept, shape: ['K'], type: 'int64' });
+  if (u.kind !== 'dense') return { kept, place: null, keep: null, zeroSlot: align > 1 };
+  inputs.push({ name: place, shape: [width], type: 'int64' }, { name: keep, shape: [1, width, 1, 1] });
+  return { kept, place, keep, zeroSlot: align > 1 };
+}
+
 /** Checks kept channels of unit `index` and pads them with -1 (a zero filter) to a multiple of `align`; null = all channels. */
 function keptChannels(u: TrunkUnit, index: number, chans: number[] | null, align = 1): number[] | null {
   if (!chans) return null;
-  const width = u.kind === 'block' ? u.mid : u.kind === 'dense' ? u.outC - u.inC : 0;
-  if (width === 0) throw new UserError(`ONNX export: trunk unit ${index} (${u.id}) has no gated channels; drop channels.`, 'bad-export-options');
+  const width = gatedWidth(u, index);
   if (chans.some((c, j) => !Number.isInteger(c) || c < 0 || c >= width || (j > 0 && c <= chans[j - 1]!))) {
     throw new UserError(`ONNX export: channels must be ascending indices below ${width} for ${u.id}; pass the kept channels in order.`, 'bad-export-options');
   }
@@ -384,10 +426,25 @@ function graphBuilder(model: DdiModel) {
   };
   const conv = (x: string, name: string, w: ConvWeights, inH: number, inW: number, stride: number, relu: boolean): string => {
     const [kh, kw, ci, co] = w.shape;
+    const W = init(`${name}/W`, [co, ci, kh, kw], hwioToOihw(w.kernel, w.shape));
+    return convOf(x, name, W, w.bias ? init(`${name}/B`, [co], w.bias) : null, kh, kw, inH, inW, stride, relu);
+  };
+  /** A Conv node on weight and bias tensors by name (initializers, or gathered from them). */
+  const convOf = (
+    x: string,
+    name: string,
+    W: string,
+    B: string | null,
+    kh: number,
+    kw: number,
+    inH: number,
+    inW: number,
+    stride: number,
+    relu: boolean,
+  ): string => {
     const [top, bottom] = samePads(inH, kh, stride);
     const [left, right] = samePads(inW, kw, stride);
-    const inputs = [x, init(`${name}/W`, [co, ci, kh, kw], hwioToOihw(w.kernel, w.shape))];
-    if (w.bias) inputs.push(init(`${name}/B`, [co], w.bias));
+    const inputs = B ? [x, W, B] : [x, W];
     const y = node('Conv', inputs, name, [
       { name: 'kernel_shape', ints: [kh, kw] },
       { name: 'strides', ints: [stride, stride] },
@@ -413,12 +470,42 @@ function graphBuilder(model: DdiModel) {
     ...gatherHwio(w.kernel, w.shape, chans, axis),
     bias: w.bias && axis === 3 ? Float32Array.from(chans, (c) => (c < 0 ? 0 : w.bias![c]!)) : w.bias,
   });
+  /**
+   * A conv whose output filters (axis 3, with their biases) or input channels (axis 2) are picked
+   * at run time by the int64 input `kept`; `zeroSlot` appends an all-zero filter / channel at index
+   * `width` for padded lists.
+   */
+  const keptConv = (
+    x: string,
+    name: string,
+    w: ConvWeights,
+    axis: 2 | 3,
+    kept: KeptInputs,
+    inH: number,
+    inW: number,
+    stride: number,
+    relu: boolean,
+  ): string => {
+    const [kh, kw, ci, co] = w.shape;
+    const width = axis === 3 ? co : ci;
+    if (kept.zeroSlot) w = subset(w, [...Array.from({ length: width }, (_, c) => c), -1], axis);
+    const [, , ci2, co2] = w.shape;
+    const W = init(`${name}/W`, [co2, ci2, kh, kw], hwioToOihw(w.kernel, w.shape));
+    // OIHW: output filters are axis 0, input channels axis 1.
+    const Wk = node('Gather', [W, kept.kept], `${name}/W/kept`, [{ name: 'axis', int: axis === 3 ? 0 : 1 }]);
+    let B: string | null = null;
+    if (w.bias) {
+      B = init(`${name}/B`, [co2], w.bias);
+      if (axis === 3) B = node('Gather', [B, kept.kept], `${name}/B/kept`, [{ name: 'axis', int: 0 }]);
+    }
+    return convOf(x, name, Wk, B, kh, kw, inH, inW, stride, relu);
+  };
 
   /**
    * Trunk unit i on feature map x; returns the output name. `chans` keeps only those gated channels
-   * (null = all), `mask` names a [N, kept, 1, 1] input multiplied into them.
+   * (null = all; KeptInputs: given at run time), `mask` names a [N, kept, 1, 1] input multiplied into them.
    */
-  const unit = (i: number, x: string, chans: number[] | null, mask: string | null): string => {
+  const unit = (i: number, x: string, chans: number[] | KeptInputs | null, mask: string | null): string => {
     const u = model.layout.trunk[i]!;
     if (u.kind === 'stem') return conv(x, 'stem/conv', convWeights('stem/conv', resnet ? 'stem/bn' : undefined), u.inH, u.inW, 1, resnet);
     if (u.kind === 'block') {
@@ -426,6 +513,12 @@ function graphBuilder(model: DdiModel) {
       let w1 = convWeights(`${u.id}/conv1`, `${u.id}/bn1`);
       let w2 = convWeights(`${u.id}/conv2`, `${u.id}/bn2`);
       let y: string;
+      if (chans && !Array.isArray(chans)) {
+        let a = keptConv(x, `${u.id}/conv1`, w1, 3, chans, u.inH, u.inW, u.stride, true);
+        if (mask) a = node('Mul', [a, mask], `${u.id}/mask`);
+        y = keptConv(a, `${u.id}/conv2`, w2, 2, chans, u.outH, u.outW, 1, false);
+        return node('Relu', [node('Add', [y, sc], `${u.id}/add`)], `${u.id}/out`);
+      }
       if (chans && chans.length === 0) {
         // No channel kept: conv2 sees zeros, so its output is its bias (as in the tfjs runtime).
         y = node('Add', [sc, init(`${u.id}/conv2/B`, [1, u.outC, 1, 1], w2.bias!)], `${u.id}/add`);
@@ -445,6 +538,12 @@ function graphBuilder(model: DdiModel) {
       const b = conv(a, `${u.id}/conv1`, convWeights(`${u.id}/conv1`, `${u.id}/bn2`), u.inH, u.inW, 1, true);
       const k = u.outC - u.inC;
       let w2 = convWeights(`${u.id}/conv2`);
+      if (chans && !Array.isArray(chans)) {
+        let y = keptConv(b, `${u.id}/conv2`, w2, 3, chans, u.inH, u.inW, 1, false);
+        if (mask) y = node('Mul', [y, mask], `${u.id}/mask`);
+        const gathered = node('Gather', [y, chans.place!], `${u.id}/placed`, [{ name: 'axis', int: 1 }]);
+        return node('Concat', [x, node('Mul', [gathered, chans.keep!], `${u.id}/new`)], `${u.id}/out`, [{ name: 'axis', int: 1 }]);
+      }
       if (chans) w2 = subset(w2, chans, 3);
       let y = conv(b, `${u.id}/conv2`, w2, u.inH, u.inW, 1, false);
       if (mask) y = node('Mul', [y, mask], `${u.id}/mask`);
@@ -509,7 +608,7 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   w.string(1, v.name);
   w.message(2, (type) =>
     type.message(1, (tensor) => {
-      tensor.int(1, TENSOR_FLOAT);
+      tensor.int(1, v.type === 'int64' ? TENSOR_INT64 : TENSOR_FLOAT);
       tensor.message(2, (shape) => {
         for (const d of v.shape) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
       });

@@ -5,6 +5,7 @@ export {
   nhwcToNchw,
   samePads,
   ONNX_IR_VERSION,
+  ONNX_KEPT_INPUTS,
   ONNX_OPSET,
   ONNX_PRODUCER,
   type OnnxExport,

@@ -23,7 +23,10 @@ export interface OrtTensorLike {
   readonly type: string;
 }
 
-export type OrtTensorCtor = new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
+export interface OrtTensorCtor {
+  new (type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensorLike;
+  new (type: 'int64', data: BigInt64Array, dims: readonly number[]): OrtTensorLike;
+}
 
 /** The native session of onnxruntime-node's binding (see the file comment). */
 interface NativeSession {

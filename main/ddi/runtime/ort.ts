@@ -3,10 +3,14 @@
  *
  * Every piece the controller drives is its own small ONNX graph exported by main/ddi/onnx (the
  * same folded weights as the tfjs runtime), run through a cached session:
- * - a trunk unit; with channel gating, a graph holding only the kept filters (conv1's outputs and
- *   conv2's inputs of a block, conv2's outputs of a dense layer), built once per kept pattern and
- *   cached (LRU per unit); rows of one batch that keep different channels run the union of their
- *   channels with a per-row 0/1 mask input, as the tfjs runtime does;
+ * - a trunk unit; with channel gating, only the kept filters run (conv1's outputs and conv2's inputs
+ *   of a block, conv2's outputs of a dense layer): a new kept pattern runs on the unit's generic
+ *   graph, which takes the kept channels as an input and gathers those filters itself (one build per
+ *   unit, not per pattern: mgl2s-50 has 65 536 patterns per stage-3 block, and a build costs several
+ *   inferences); a pattern that recurs gets a graph holding only its filters, faster to run
+ *   (frequency-aware, at most ORT_PATTERN_CACHE_PER_UNIT per unit; see patternGraph); rows of one
+ *   batch that keep different channels run the union of their channels with a per-row 0/1 mask
+ *   input, as the tfjs runtime does;
  * - a downsampling block's projection alone, for rows that skip that block;
  * - each exit head and the final classifier.
  * Rows that do not run a unit are never computed: the running rows are copied out (NCHW rows are
@@ -27,7 +31,7 @@
  */
 import type { DdiModel } from '../model';
 import type { TrunkUnit } from '../layout';
-import { exportOnnxPart, nhwcToNchw, type OnnxPart } from '../onnx/export';
+import { exportOnnxPart, nhwcToNchw, ONNX_KEPT_INPUTS, type OnnxPart } from '../onnx/export';
 import type { ExecPlan, UnitRuntime } from './types';
 import type { OrtBinding, OrtSyncSession, OrtTensorLike } from './ort-binding';
 
@@ -49,8 +53,27 @@ export class OrtAct {
   }
 }
 
-/** Cached kept-channel patterns per unit (each a small session). */
+/** Kept-channel patterns per unit that get a graph of their own (each a small session). */
 export const ORT_PATTERN_CACHE_PER_UNIT = 32;
+/** A kept pattern runs on its unit's generic graph until it has been seen this many times. */
+export const ORT_PATTERN_PROMOTE_AFTER = 64;
+/** Pattern counts remembered per unit; past this, every count is halved and the zeros are forgotten. */
+const ORT_PATTERN_COUNTS_PER_UNIT = 4096;
+
+/** A session and the kept-channel inputs it takes (a generic graph), or none (a graph built for the pattern). */
+interface Graph {
+  s: OrtSyncSession;
+  kept: Record<string, OrtTensorLike> | null;
+}
+
+/** A kept pattern seen at a unit: how often, and the graphs it runs on. */
+interface PatternEntry {
+  count: number;
+  /** Its own graph once promoted. */
+  own: Graph | null;
+  /** The unit's generic graph with this pattern's inputs. */
+  generic: Graph | null;
+}
 
 export interface OrtRuntimeOptions {
   /** Intra-op threads (default 1). */
@@ -59,6 +82,8 @@ export interface OrtRuntimeOptions {
   fuse?: boolean;
   /** Kept-filter counts are padded with zero filters to a multiple of this (default 1: no padding). */
   align?: number;
+  /** Sightings before a kept pattern gets a graph of its own (default ORT_PATTERN_PROMOTE_AFTER; 1 = at once, Infinity = never). */
+  promoteAfter?: number;
 }
 
 function alignUp(n: number, a: number): number {
@@ -70,14 +95,16 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   private readonly trunkUnits: TrunkUnit[];
   private readonly last: number;
   private readonly sessions = new Map<string, OrtSyncSession>();
-  private readonly patterns = new Map<number, Map<string, OrtSyncSession>>();
-  /** Per unit, the key most recently filed in `patterns` (the LRU's newest entry). */
-  private readonly newest = new Map<number, string>();
+  /** Per unit, every kept pattern seen (bounded by ORT_PATTERN_COUNTS_PER_UNIT). */
+  private readonly patterns = new Map<number, Map<string, PatternEntry>>();
+  /** Per unit, the patterns holding a graph of their own (at most ORT_PATTERN_CACHE_PER_UNIT). */
+  private readonly owned = new Map<number, Set<PatternEntry>>();
   private readonly threads: number;
   private readonly fuse: boolean;
   private readonly align: number;
-  /** Session runs and session builds since construction (benchmarks, tests). */
-  readonly stats = { runs: 0, builds: 0 };
+  private readonly promoteAfter: number;
+  /** Session runs, session builds, and runs on a generic kept-channel graph since construction (benchmarks, tests). */
+  readonly stats = { runs: 0, builds: 0, generic: 0 };
   private disposed = false;
 
   constructor(
@@ -95,6 +122,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     // NCHW input directly; padding the kept filters to 8 ourselves made a ResNet-20 block that keeps
     // 4 of 16 channels 15 % slower (76.8 vs 66.8 µs per run, AVX-512 EPYC, batch 1, bench:ort-skipping).
     this.align = opts.align ?? 1;
+    this.promoteAfter = opts.promoteAfter ?? ORT_PATTERN_PROMOTE_AFTER;
   }
 
   batchOf(x: OrtAct): number {
@@ -128,7 +156,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
       // Every row keeps the same channels: the kept-channel block stays pending, so it runs in one
       // graph with the units after it that no gate reads between (at least the classifier after the last block).
       if (n === B && !mask && this.fuse) return new OrtAct(t, index, index, null, chans);
-      const outs = this.runAll(this.unitSession(index, chans, mask !== null), this.rowsOf(t, plan.rows), mask);
+      const outs = this.runAll(this.unitGraph(index, chans, mask !== null), this.rowsOf(t, plan.rows), mask);
       if (n === B) return this.actOf(outs);
       const ys = outs[0]!;
       const skipped = complement(plan.rows, B);
@@ -143,7 +171,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     const allEmpty = plan.channels !== null && plan.channels.every((c) => c.length === 0);
     if (n === B && !allEmpty) {
       const { chans, mask } = this.channelsOf(u, plan);
-      return this.actOf(this.runAll(this.unitSession(index, chans, mask !== null), t, mask));
+      return this.actOf(this.runAll(this.unitGraph(index, chans, mask !== null), t, mask));
     }
     const outPer = u.outC * u.outH * u.outW;
     const inPer = C * H * W;
@@ -156,7 +184,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     let ranPool: Float32Array | null = null;
     if (running.length > 0) {
       const { chans, mask } = this.channelsOf(u, plan);
-      const [ys, yp] = this.runAll(this.unitSession(index, chans, mask !== null), this.rowsOf(t, running), mask);
+      const [ys, yp] = this.runAll(this.unitGraph(index, chans, mask !== null), this.rowsOf(t, running), mask);
       scatterRows(out, ys!.data as Float32Array, running, outPer);
       ranPool = yp ? (yp.data as Float32Array) : null;
     }
@@ -192,7 +220,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   /** Runs the pending units of x (one range graph) and makes x hold the result. */
   private materialize(x: OrtAct): OrtAct {
     if (!x.pending) return x;
-    const s = x.from === x.to ? this.unitSession(x.from, x.chans, false) : this.rangeSession(x, null);
+    const s = x.from === x.to ? this.unitGraph(x.from, x.chans, false) : this.rangeGraph(x, null);
     const [t, pooled] = this.runAll(s, x.t);
     x.t = t!;
     x.pooled = pooled ? (pooled.data as Float32Array) : null;
@@ -202,11 +230,11 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   }
 
   /** The pending units of x in one graph, with the classifier after them or their pooled output. */
-  private rangeSession(x: OrtAct, head: 'classifier' | null): OrtSyncSession {
+  private rangeGraph(x: OrtAct, head: 'classifier' | null): OrtSyncSession | Graph {
     const key = `r${x.to}${head ? 'c' : ''}`;
     const { from, to, chans } = x;
     if (!chans) return this.session(`r${from}-${key}`, { kind: 'range', from, to, head, pooled: !head });
-    return this.patternSession(from, `${key}:${chans.join(',')}`, () => ({ kind: 'range', from, to, head, pooled: !head, channels: chans, align: this.align }));
+    return this.patternGraph(from, `${key}:`, chans, (channels) => ({ kind: 'range', from, to, head, pooled: !head, channels, align: this.align }));
   }
 
   pool(x: OrtAct): Float32Array {
@@ -234,7 +262,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     if (exit >= 0 && !this.model.layout.exits[exit]) throw new Error(`no exit ${exit}`);
     // Static path: the pending units and the classifier in one run.
     if (exit < 0 && x.pending && x.to === this.last && rows.length === B && this.fuse) {
-      return this.run(this.rangeSession(x, 'classifier'), x.t).data as Float32Array;
+      return this.run(this.rangeGraph(x, 'classifier'), x.t).data as Float32Array;
     }
     const t = this.materialize(x).t;
     const s = this.session(exit < 0 ? 'hc' : `h${exit}`, { kind: 'head', head: spec });
@@ -246,9 +274,9 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   }
 
   clearCache(): void {
-    for (const m of this.patterns.values()) for (const s of m.values()) s.dispose();
+    for (const o of this.owned.values()) for (const e of o) e.own!.s.dispose();
+    this.owned.clear();
     this.patterns.clear();
-    this.newest.clear();
   }
 
   dispose(): void {
@@ -262,7 +290,7 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
   /** Number of cached sessions (tests). */
   sessionCount(): number {
     let n = this.sessions.size;
-    for (const m of this.patterns.values()) n += m.size;
+    for (const o of this.owned.values()) n += o.size;
     return n;
   }
 
@@ -279,14 +307,20 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     return new OrtAct(t!, 0, -1, pooled ? (pooled.data as Float32Array) : null);
   }
 
-  private runAll(s: OrtSyncSession, x: OrtTensorLike, mask: OrtTensorLike | null = null): OrtTensorLike[] {
+  private runAll(g: OrtSyncSession | Graph, x: OrtTensorLike, mask: OrtTensorLike | null = null): OrtTensorLike[] {
     this.stats.runs++;
+    const graph = 'kept' in g ? g : null;
+    const s = graph ? graph.s : (g as OrtSyncSession);
     const feeds: Record<string, OrtTensorLike> = { [s.inputNames[0]!]: x };
     if (mask) feeds.mask = mask;
+    if (graph?.kept) {
+      this.stats.generic++;
+      Object.assign(feeds, graph.kept);
+    }
     return s.run(feeds);
   }
 
-  private run(s: OrtSyncSession, x: OrtTensorLike, mask: OrtTensorLike | null = null): OrtTensorLike {
+  private run(s: OrtSyncSession | Graph, x: OrtTensorLike, mask: OrtTensorLike | null = null): OrtTensorLike {
     return this.runAll(s, x, mask)[0]!;
   }
 
@@ -304,43 +338,86 @@ export class OrtRuntime implements UnitRuntime<OrtAct> {
     return s;
   }
 
-  /** Unit `index` at full width, or with kept channels `chans` (LRU-cached per pattern), optionally with a mask input. */
-  private unitSession(index: number, chans: number[] | null, mask: boolean): OrtSyncSession {
-    if (!chans && !mask) return this.session(`u${index}`, { kind: 'unit', unit: index, pooled: true });
-    const key = `${mask ? 'm' : ''}${chans ? chans.join(',') : '*'}`;
-    return this.patternSession(index, key, () => ({ kind: 'unit', unit: index, pooled: true, channels: chans, mask, align: this.align }));
+  /** Unit `index` at full width, or with kept channels `chans`, optionally with a mask input. */
+  private unitGraph(index: number, chans: number[] | null, mask: boolean): OrtSyncSession | Graph {
+    if (!chans) return this.session(`u${index}${mask ? 'm' : ''}`, { kind: 'unit', unit: index, pooled: true, mask });
+    return this.patternGraph(index, mask ? 'm' : '', chans, (channels) => ({ kind: 'unit', unit: index, pooled: true, channels, mask, align: this.align }));
   }
 
   /**
-   * A kept-pattern graph starting at unit `index`, LRU-cached per unit; `part` is called on a miss only.
-   * This runs before every gated unit, so a hit allocates nothing (building the part object with a
-   * spread on every call was 3 % of a batch-1 inference in a CPU profile) and re-files the entry
-   * only when it is not already the newest.
+   * The graph for kept pattern `chans` at unit `index` (`prefix` names the graph's kind: unit or
+   * range, with or without a mask). A graph built for one pattern costs an export and a session
+   * build (≈ 2–3 ms, several inferences' worth) and mgl2s-50's third stage alone has 65 536
+   * patterns, so a pattern first runs on the unit's generic graph, which takes the kept channels as
+   * inputs (built once; its convolutions run ≈ 1.3–2× slower, their weights being run-time values).
+   * A pattern seen ORT_PATTERN_PROMOTE_AFTER times gets its own graph while fewer than
+   * ORT_PATTERN_CACHE_PER_UNIT patterns of the unit have one, later only when it has been seen at
+   * least twice as often as the least-seen of them (which it replaces): without that margin, two
+   * patterns of equal frequency would take turns, one build each time. The hit path allocates
+   * nothing but the key (this runs before every gated unit).
    */
-  private patternSession(index: number, key: string, part: () => OnnxPart): OrtSyncSession {
+  private patternGraph(index: number, prefix: string, chans: number[], part: (channels: number[] | 'input') => OnnxPart): Graph {
     let m = this.patterns.get(index);
     if (!m) {
       m = new Map();
       this.patterns.set(index, m);
     }
-    let s = m.get(key);
-    if (s) {
-      if (this.newest.get(index) !== key) {
-        m.delete(key);
-        m.set(key, s);
-        this.newest.set(index, key);
-      }
-      return s;
+    const key = prefix + chans.join(',');
+    let e = m.get(key);
+    if (!e) {
+      if (m.size >= ORT_PATTERN_COUNTS_PER_UNIT) forgetRare(m);
+      e = { count: 0, own: null, generic: null };
+      m.set(key, e);
     }
-    s = this.build(part());
-    m.set(key, s);
-    this.newest.set(index, key);
-    if (m.size > ORT_PATTERN_CACHE_PER_UNIT) {
-      const [oldKey, old] = m.entries().next().value as [string, OrtSyncSession];
-      m.delete(oldKey);
-      old.dispose();
+    e.count++;
+    if (e.own) return e.own;
+    // A block keeping no channel is a bias and a ReLU: one pattern per graph kind, nothing to share.
+    if (chans.length === 0 || (e.count >= this.promoteAfter && this.makeRoom(index, e))) {
+      e.own = { s: this.build(part(chans)), kept: null };
+      e.generic = null;
+      return e.own;
     }
-    return s;
+    e.generic ??= { s: this.session(`g${index}${prefix}`, part('input')), kept: this.keptFeeds(this.trunkUnits[index]!, chans) };
+    return e.generic;
+  }
+
+  /** Whether entry `e` of unit `index` may get a graph of its own; evicts the least-seen owner when the unit is full. */
+  private makeRoom(index: number, e: PatternEntry): boolean {
+    let o = this.owned.get(index);
+    if (!o) {
+      o = new Set();
+      this.owned.set(index, o);
+    }
+    if (o.size >= ORT_PATTERN_CACHE_PER_UNIT) {
+      let least: PatternEntry | null = null;
+      for (const c of o) if (!least || c.count < least.count) least = c;
+      if (e.count < 2 * least!.count) return false;
+      least!.own!.s.dispose();
+      least!.own = null;
+      o.delete(least!);
+    }
+    o.add(e);
+    return true;
+  }
+
+  /** The kept-channel inputs of a generic graph (export.ts ONNX_KEPT_INPUTS) for pattern `chans`. */
+  private keptFeeds(u: TrunkUnit, chans: number[]): Record<string, OrtTensorLike> {
+    const width = u.kind === 'block' ? u.mid : u.outC - u.inC;
+    // Padding (align > 1) reads the graph's all-zero filter at index `width`.
+    const n = alignUp(chans.length, this.align);
+    const kept = BigInt64Array.from({ length: n }, (_, j) => BigInt(j < chans.length ? chans[j]! : width));
+    const feeds: Record<string, OrtTensorLike> = { [ONNX_KEPT_INPUTS.kept]: new this.ort.Tensor('int64', kept, [n]) };
+    if (u.kind === 'dense') {
+      const place = new BigInt64Array(width);
+      const keep = new Float32Array(width);
+      chans.forEach((c, j) => {
+        place[c] = BigInt(j);
+        keep[c] = 1;
+      });
+      feeds[ONNX_KEPT_INPUTS.place] = new this.ort.Tensor('int64', place, [width]);
+      feeds[ONNX_KEPT_INPUTS.keep] = this.tensor(keep, [1, width, 1, 1]);
+    }
+    return feeds;
   }
 
   /** Rows `rows` of an NCHW tensor as a new tensor. */
@@ -383,4 +460,12 @@ function scatterRows(out: Float32Array, src: Float32Array, rows: number[], per: 
 /** out[r] = src[r] for the listed rows. */
 function copyRows(out: Float32Array, src: Float32Array, rows: number[], per: number): void {
   for (const r of rows) out.set(src.subarray(r * per, (r + 1) * per), r * per);
+}
+
+/** Halves every pattern count of a unit and forgets the patterns left at zero that hold no graph of their own. */
+function forgetRare(m: Map<string, PatternEntry>): void {
+  for (const [k, e] of m) {
+    e.count >>= 1;
+    if (e.count === 0 && !e.own) m.delete(k);
+  }
 }

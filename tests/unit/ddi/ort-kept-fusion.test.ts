@@ -1,11 +1,12 @@
 /**
  * Channel skipping on the ONNX Runtime executor: a kept-channel block runs in one graph with what
- * follows it up to the next read (the classifier after the last gated block), one session run fewer.
+ * follows it up to the next read (the classifier after the last gated block), one session run fewer;
+ * kept patterns share one generic graph per unit (a graph build per pattern cost more than inferences).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, type DdiModel } from '../../../main/ddi/model';
 import { resnetConfig } from '../../../main/ddi/config';
-import { OrtRuntime } from '../../../main/ddi/runtime/ort';
+import { OrtAct, OrtRuntime } from '../../../main/ddi/runtime/ort';
 import { loadOrtBinding, type OrtBinding } from '../../../main/ddi/runtime/ort-binding';
 import { initBackend } from '../../../main/ddi/backend';
 
@@ -24,11 +25,13 @@ describe.skipIf(!ort.ok)('channel skipping on the ONNX Runtime executor', () => 
 
   const img = new Float32Array(28 * 28).map((_, i) => ((i * 7919) % 255) / 255);
 
-  /** Every block keeps its first half of channels, as the gates would decide; returns the logits. */
-  function run(rt: OrtRuntime): Float32Array {
+  const half = (ti: number) => Array.from({ length: model.layout.trunk[ti]!.gatedChannels / 2 }, (_, c) => c);
+
+  /** Every block keeps the channels `keep` gives (by default its first half), as the gates would decide; returns the logits. */
+  function run(rt: OrtRuntime, keep: (ti: number) => number[] = half): Float32Array {
     let x = rt.input(img, 1);
     model.layout.trunk.forEach((u, ti) => {
-      const channels = u.gatedChannels > 0 ? [Array.from({ length: u.gatedChannels / 2 }, (_, c) => c)] : null;
+      const channels = u.gatedChannels > 0 ? [keep(ti)] : null;
       x = rt.trunk(ti, x, { rows: [0], channels });
       // A gate reads the pooled input of every gated unit: what ends a fused run.
       if (ti + 1 < model.layout.trunk.length && model.layout.trunk[ti + 1]!.groups > 0) rt.pool(x);
@@ -52,5 +55,70 @@ describe.skipIf(!ort.ok)('channel skipping on the ONNX Runtime executor', () => 
     expect(fused.stats.builds).toBe(built);
     fused.dispose();
     alone.dispose();
+  });
+
+  it('runs many distinct kept patterns with a bounded number of graph builds, computing what a graph built per pattern computes', () => {
+    const shared = new OrtRuntime(model, binding);
+    const perPattern = new OrtRuntime(model, binding, { promoteAfter: 1 });
+    // Deterministic pseudo-random groups of 4 channels per gated block, at least one kept.
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const gated = model.layout.trunk.filter((u) => u.groups > 0).length;
+    const N = 60;
+    let worst = 0;
+    let partial = 0; // (inference, block) pairs keeping fewer than all channels; all kept runs the full-width graph
+    for (let i = 0; i < N; i++) {
+      const pick = new Map<number, number[]>();
+      const keep = (ti: number) => {
+        if (!pick.has(ti)) {
+          const u = model.layout.trunk[ti]!;
+          const size = u.gatedChannels / u.groups;
+          const groups = Array.from({ length: u.groups }, (_, g) => g).filter((g) => g === 0 || rand() < 0.5);
+          pick.set(
+            ti,
+            groups.flatMap((g) => Array.from({ length: size }, (_, c) => g * size + c)),
+          );
+          if (groups.length < u.groups) partial++;
+        }
+        return pick.get(ti)!;
+      };
+      const a = run(shared, keep);
+      const b = run(perPattern, keep);
+      for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k]! - b[k]!));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    // Per pattern: a build per new pattern and gated block; shared: the stem, and per gated block its generic graph (alone, and fused with the classifier).
+    expect(perPattern.stats.builds).toBeGreaterThan(N);
+    expect(shared.stats.builds).toBeLessThanOrEqual(1 + 2 * gated);
+    expect(partial).toBeGreaterThan(N * gated * 0.8);
+    expect(shared.stats.generic).toBe(partial);
+    shared.dispose();
+    perPattern.dispose();
+  });
+
+  it('runs rows of one batch that keep different channels on the generic graph with a mask, as each row alone', () => {
+    const rt = new OrtRuntime(model, binding);
+    const ti = model.layout.trunk.findIndex((u) => u.kind === 'block' && u.groups > 0 && u.mid === 32);
+    const u = model.layout.trunk[ti]!;
+    const x = new Float32Array(2 * u.inH * u.inW * u.inC).map((_, i) => Math.sin(i * 0.37));
+    const keeps = [
+      [0, 1, 2, 3, 8, 9, 10, 11],
+      [4, 5, 6, 7, 8, 9, 10, 11, 28, 29, 30, 31],
+    ];
+    const act = (data: Float32Array, n: number) => new OrtAct(new binding.Tensor('float32', data, [n, u.inC, u.inH, u.inW]), 0, -1);
+    const both = rt.trunk(ti, act(x, 2), { rows: [0, 1], channels: keeps });
+    expect(rt.stats.generic).toBe(1);
+    const out = both.t.data as Float32Array;
+    const per = u.inC * u.inH * u.inW;
+    const outPer = out.length / 2;
+    // Each row alone on a graph built for its own pattern.
+    const single = new OrtRuntime(model, binding, { fuse: false, promoteAfter: 1 });
+    keeps.forEach((keep, r) => {
+      const ref = single.trunk(ti, act(x.slice(r * per, (r + 1) * per), 1), { rows: [0], channels: [keep] }).t.data as Float32Array;
+      for (let k = 0; k < outPer; k++) expect(Math.abs(out[r * outPer + k]! - ref[k]!)).toBeLessThan(1e-5);
+    });
+    expect(single.stats.generic).toBe(0);
+    single.dispose();
+    rt.dispose();
   });
 });

@@ -13,7 +13,7 @@ import { buildModel, type GatePattern } from '../../../main/ddi/model';
 import { resnetConfig } from '../../../main/ddi/config';
 import { buildLayout } from '../../../main/ddi/layout';
 import { exportOnnxPart } from '../../../main/ddi/onnx/export';
-import { OrtRuntime } from '../../../main/ddi/runtime/ort';
+import { OrtRuntime, ORT_PATTERN_PROMOTE_AFTER } from '../../../main/ddi/runtime/ort';
 import { loadOrtBinding, ortThreads } from '../../../main/ddi/runtime/ort-binding';
 import { initBackend, parseBackendName } from '../../../main/ddi/backend';
 import { EngineWorkerHost } from '../../../main/ddi/worker/host';
@@ -84,6 +84,17 @@ describe('exported unit graphs for channel skipping', () => {
     const aligned = initializerDims(exportOnnxPart(model, { kind: 'unit', unit: ti, channels: [0, 1, 2, 3], align: 8 }).bytes);
     expect(aligned.get(`${u.id}/conv1/W`)).toEqual([8, u.inC, 3, 3]);
     expect(aligned.get(`${u.id}/conv2/W`)).toEqual([u.outC, 8, 3, 3]);
+    // Kept channels as an input: the full-width weights (plus a zero filter to pad with when aligned), gathered in the graph.
+    const generic = initializerDims(exportOnnxPart(model, { kind: 'unit', unit: ti, channels: 'input' }).bytes);
+    expect(generic.get(`${u.id}/conv1/W`)).toEqual([32, u.inC, 3, 3]);
+    expect(generic.get(`${u.id}/conv2/W`)).toEqual([u.outC, 32, 3, 3]);
+    const genericAligned = initializerDims(exportOnnxPart(model, { kind: 'unit', unit: ti, channels: 'input', align: 8 }).bytes);
+    expect(genericAligned.get(`${u.id}/conv1/W`)).toEqual([33, u.inC, 3, 3]);
+    expect(genericAligned.get(`${u.id}/conv2/W`)).toEqual([u.outC, 33, 3, 3]);
+    expect(exportOnnxPart(model, { kind: 'unit', unit: ti, channels: 'input' }).inputs.map((v) => [v.name, v.type ?? 'float32'])).toEqual([
+      [`${u.id}/in`, 'float32'],
+      ['kept', 'int64'],
+    ]);
     model.dispose();
   });
   it('refuses channels that are not ascending indices of the unit in one sentence', () => {
@@ -145,19 +156,28 @@ describe.skipIf(!ort.ok)('ONNX Runtime executor', () => {
     model.dispose();
   });
 
-  it('channel skipping runs a cached kept-pattern graph; a new pattern builds one more session', () => {
+  it('channel skipping runs a new kept pattern on the generic graph and gives a recurring one a graph of its own, with the same logits', () => {
     engine.useModel(buildModel(cfg, 1));
     const half = pattern([], 0.5);
     const r1 = engine.infer(img, 1, { mode: 'iadi', forced: [half] });
     const rt = (engine as unknown as { loaded: { runtime: OrtRuntime } }).loaded.runtime;
+    expect(rt.stats.generic).toBeGreaterThan(0);
     const built = rt.stats.builds;
     const r2 = engine.infer(img, 1, { mode: 'iadi', forced: [half] });
-    expect(rt.stats.builds).toBe(built); // cached
+    expect(rt.stats.builds).toBe(built); // the generic graphs are cached
     expect(r2[0]!.logits).toEqual(r1[0]!.logits);
     expect(r1[0]!.channelsKept.length).toBeGreaterThan(0);
     expect(r1[0]!.channelsKept.every((c) => c.kept === c.total / 2)).toBe(true);
+    // Another pattern runs on the same generic graphs: nothing to build.
     engine.infer(img, 1, { mode: 'iadi', forced: [pattern([], 0.25)] });
+    expect(rt.stats.builds).toBe(built);
+    // Seen ORT_PATTERN_PROMOTE_AFTER times, the pattern runs on graphs built for it: same logits.
+    for (let i = 2; i < ORT_PATTERN_PROMOTE_AFTER; i++) engine.infer(img, 1, { mode: 'iadi', forced: [half] });
     expect(rt.stats.builds).toBeGreaterThan(built);
+    const generic = rt.stats.generic;
+    const r3 = engine.infer(img, 1, { mode: 'iadi', forced: [half] });
+    expect(rt.stats.generic).toBe(generic);
+    for (let k = 0; k < r1[0]!.logits.length; k++) expect(Math.abs(r3[0]!.logits[k]! - r1[0]!.logits[k]!)).toBeLessThan(1e-5);
     expect(r1[0]!.backend).toBe(`ort ${engine.backendInfo().version}`);
   });
 
