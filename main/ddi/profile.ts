@@ -11,14 +11,15 @@ import type { HostGates } from './gates';
 import type { UnitRuntime } from './runtime/types';
 import type { BackendInfo } from './backend';
 import { thisMachine } from './derived-tables';
+import { ORT_PATTERN_PROMOTE_AFTER } from './runtime/ort';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeIt(reps: number, f: () => void): number {
-  for (let i = 0; i < 2; i++) f();
+function timeIt(reps: number, f: () => void, warm = 2): number {
+  for (let i = 0; i < warm; i++) f();
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = process.hrtime.bigint();
@@ -61,7 +62,10 @@ export function profileLatency(model: DdiModel, runtime: UnitRuntime<unknown>, g
       if (u.layerGated && u.projection) entries[shortcutId(u.id)] = { fixed: timeIt(reps, run({ rows: [], channels: null })), anyChannel: 0, perChannel: 0 };
       if (u.groups > 0 && C >= 2) {
         const half = Math.floor(C / 2);
-        const tHalf = timeIt(reps, run({ rows: [0], channels: [Array.from({ length: half }, (_, c) => c)] }));
+        // Timed once the pattern has its own graph on ONNX Runtime (a recurring pattern's steady state;
+        // a new one runs on the unit's generic graph, which was slower than the full-width graph and
+        // priced every channel at zero).
+        const tHalf = timeIt(reps, run({ rows: [0], channels: [Array.from({ length: half }, (_, c) => c)] }), ORT_PATTERN_PROMOTE_AFTER);
         const perChannel = Math.max(0, (tFull - tHalf) / (C - half));
         const base = Math.max(0, tFull - perChannel * C);
         entries[u.id] = u.kind === 'dense' ? { fixed: 0, anyChannel: base, perChannel } : { fixed: base, anyChannel: 0, perChannel };

@@ -9,7 +9,9 @@ import { Command } from 'commander';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DdiEngine } from '../../../main/ddi/engine';
-import { buildModel, type GatePattern } from '../../../main/ddi/model';
+import { buildModel, type DdiModel, type GatePattern } from '../../../main/ddi/model';
+import type { HostGates } from '../../../main/ddi/gates';
+import { profileLatency } from '../../../main/ddi/profile';
 import { resnetConfig } from '../../../main/ddi/config';
 import { buildLayout } from '../../../main/ddi/layout';
 import { exportOnnxPart } from '../../../main/ddi/onnx/export';
@@ -185,6 +187,15 @@ describe.skipIf(!ort.ok)('ONNX Runtime executor', () => {
     engine.useModel(buildModel(cfg, 1));
     const t = engine.profileLatency({ reps: 3 });
     expect(t.backend?.name).toBe('ort');
+    // A channel-gated unit's half pattern is timed on its own graph (a recurring pattern's steady state):
+    // it runs on the generic graph only until promoted. Timed on the generic graph, which is slower than
+    // the full-width one, every channel was priced at zero.
+    const l = (engine as unknown as { loaded: { model: DdiModel; gates: HostGates } }).loaded;
+    const rt = new OrtRuntime(l.model, (ort as { ok: true; binding: never }).binding, { fuse: false });
+    profileLatency(l.model, rt, l.gates, engine.backendInfo(), 3);
+    const gated = lay.trunk.filter((u) => u.groups > 0).length;
+    expect(rt.stats.generic).toBe(gated * (ORT_PATTERN_PROMOTE_AFTER - 1));
+    rt.dispose();
     for (const u of lay.trunk) {
       const e = t.entries[u.id]!;
       // A session run costs ≥ 10 µs; a pending (fused-away) unit would time as well under 5 µs.
