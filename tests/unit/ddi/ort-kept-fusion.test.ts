@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, type DdiModel } from '../../../main/ddi/model';
 import { resnetConfig } from '../../../main/ddi/config';
-import { OrtAct, OrtRuntime } from '../../../main/ddi/runtime/ort';
+import { OrtAct, OrtRuntime, ORT_PATTERN_CACHE_PER_UNIT } from '../../../main/ddi/runtime/ort';
 import { loadOrtBinding, type OrtBinding } from '../../../main/ddi/runtime/ort-binding';
 import { initBackend } from '../../../main/ddi/backend';
 
@@ -119,6 +119,36 @@ describe.skipIf(!ort.ok)('channel skipping on the ONNX Runtime executor', () => 
     });
     expect(single.stats.generic).toBe(0);
     single.dispose();
+    rt.dispose();
+  });
+
+  it('gives at most ORT_PATTERN_CACHE_PER_UNIT patterns of a unit a graph of their own; a newcomer replaces the least-seen one only when seen twice as often', () => {
+    const rt = new OrtRuntime(model, binding, { fuse: false, promoteAfter: 1 });
+    const ti = model.layout.trunk.findIndex((u) => u.kind === 'block' && u.groups >= 8);
+    const u = model.layout.trunk[ti]!;
+    const size = u.gatedChannels / u.groups;
+    const x = new Float32Array(u.inC * u.inH * u.inW).map((_, i) => Math.cos(i * 0.11));
+    // Pattern i keeps the groups of the bits of i + 1 (distinct, never empty, never all).
+    const keep = (i: number) =>
+      Array.from({ length: u.groups }, (_, g) => g)
+        .filter((g) => ((i + 1) >> g) & 1)
+        .flatMap((g) => Array.from({ length: size }, (_, c) => g * size + c));
+    const runPattern = (i: number) =>
+      rt.trunk(ti, new OrtAct(new binding.Tensor('float32', x, [1, u.inC, u.inH, u.inW]), 0, -1), { rows: [0], channels: [keep(i)] });
+    for (let i = 0; i < ORT_PATTERN_CACHE_PER_UNIT; i++) runPattern(i);
+    const built = rt.stats.builds;
+    const sessions = rt.sessionCount();
+    expect(rt.stats.generic).toBe(0);
+    runPattern(ORT_PATTERN_CACHE_PER_UNIT); // full: seen once, as often as the least-seen owner, so the generic graph (built now)
+    expect(rt.stats.generic).toBe(1);
+    expect(rt.stats.builds).toBe(built + 1);
+    runPattern(ORT_PATTERN_CACHE_PER_UNIT); // seen twice: replaces a pattern seen once
+    expect(rt.stats.generic).toBe(1);
+    expect(rt.stats.builds).toBe(built + 2);
+    expect(rt.sessionCount()).toBe(sessions + 1); // the generic graph; still ORT_PATTERN_CACHE_PER_UNIT owned
+    runPattern(ORT_PATTERN_CACHE_PER_UNIT + 1);
+    expect(rt.stats.generic).toBe(2);
+    expect(rt.stats.builds).toBe(built + 2);
     rt.dispose();
   });
 });
