@@ -210,7 +210,7 @@ export type OnnxPart =
    * `align`: pad the kept filters with all-zero ones to a multiple of this (ONNX Runtime's NCHWc
    * convolutions on x86 need filter counts in multiples of 8; a 4-filter conv falls back to a path
    * slower than the full 16-filter one). Zero filters change no value.
-   * `channels: 'input'`: the kept channels are graph inputs instead (see `OnnxKeptInputs`), so one
+   * `channels: 'input'`: the kept channels are graph inputs instead (see `ONNX_KEPT_INPUTS`), so one
    * graph serves every kept pattern of the unit.
    */
   | { kind: 'unit'; unit: number; channels?: number[] | 'input' | null; mask?: boolean; align?: number; pooled?: boolean }
