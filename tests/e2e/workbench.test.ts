@@ -72,6 +72,7 @@ describe('analysis workbench in Chromium', () => {
 
     // Drag across 30 %–60 % of the plot in select mode.
     await page.getByTestId('drag-select').click();
+    await page.locator('[data-testid="drag-select"][aria-pressed="true"]').waitFor();
     const over = page.getByTestId('trace-chart').locator('.u-over');
     const box = (await over.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
@@ -190,6 +191,7 @@ describe('analysis workbench in Chromium', () => {
     expect(panned.from - zoomed.from).toBeCloseTo((zoomed.to - zoomed.from) / 4, 3);
     // In pan mode a drag to the right moves the view earlier by the dragged fraction.
     await page.getByTestId('drag-pan').click();
+    await page.locator('[data-testid="drag-pan"][aria-pressed="true"]').waitFor();
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2, { steps: 5 });
