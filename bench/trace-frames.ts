@@ -3,7 +3,7 @@
 //
 // A 10 M-sample PPK2-like session (100 kS/s for 100 s, 400 chunks of 25 000 samples with D0–D7,
 // written through SessionsRepo.insertChunk like a recording) in a temporary database, served by
-// browser mode in this process. Two loads:
+// `ddi-profiler serve` (the build) in its own process. Two loads:
 //   bursts  1 mA floor, 20 mA bursts of 2 ms every 100 ms (a radio-like load);
 //   square  a 1 kHz square wave between 1 and 20 mA (the densest picture per pixel column).
 // Measured in the page:
@@ -18,9 +18,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { startBrowserServer } from '../main/server/browser-server';
 import { openDatabase } from '../main/store/database';
 import { SessionsRepo } from '../main/store/sessions-repo';
+import { startServe } from '../tests/e2e/harness';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name);
@@ -243,7 +243,9 @@ async function main(): Promise<void> {
     db.close();
     console.log(`Seeded two sessions of ${(CHUNKS * COUNT) / 1e6} M samples in ${((performance.now() - t) / 1e3).toFixed(1)} s.`);
 
-    const server = await startBrowserServer({ dbPath, port: 0, staticRoot: join(process.cwd(), 'dist/renderer') });
+    // The real `ddi-profiler serve` in its own process, as a user runs it: in this process, the
+    // benchmark's own CDP traffic with Chromium shared the server's event loop.
+    const server = await startServe(dbPath);
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -293,7 +295,7 @@ async function main(): Promise<void> {
       );
     } finally {
       await context.close();
-      await server.close();
+      await server.stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

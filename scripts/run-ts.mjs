@@ -23,6 +23,8 @@ await build({
   packages: 'external',
   logLevel: 'warning',
   plugins: [tfjsGradientsPlugin],
+  // Code shared with the ESM test files reads import.meta with a fallback for this CommonJS bundle.
+  logOverride: { 'empty-import-meta': 'silent' },
   // As in the app build: the version is compiled in.
   define: { __APP_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });

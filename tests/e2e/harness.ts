@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+// Benchmarks bundle this file to CommonJS, where import.meta is empty: they run from the repository root.
+export const ROOT = (import.meta as { dirname?: string }).dirname ? resolve(import.meta.dirname, '../..') : process.cwd();
 const CLI = join(ROOT, 'dist/main/cli.cjs');
 const RENDERER = join(ROOT, 'dist/renderer/index.html');
 export const CHROMIUM = process.env.DDI_CHROMIUM ?? '/usr/bin/chromium';
