@@ -26,7 +26,7 @@ import { ExportRunner, exportFileName, type ExportFormat, type ExportTable, type
 import { listPorts } from '../meters/discovery';
 import { withReconnect } from '../meters/reconnecting-meter';
 import { createMeter, listDrivers } from '../meters/registry';
-import type { PowerMeter } from '../meters/types';
+import type { Channel, PowerMeter } from '../meters/types';
 import { SessionRecorder, type FinalStatus, type RecorderOptions } from '../session/recorder';
 import { closeDatabase, openDatabase, type Db } from '../store/database';
 import { ChunkVerifier } from '../store/chunk-verifier';
@@ -195,10 +195,8 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       return readableSummary(this.repo, this.repo.get(id), (r) => sessionSummary(this.repo, r, { damaged }));
     },
     'sessions.trace': ({ id, channel, fromS, toS, points }) => {
-      const summary = traceExtent(this.db, this.repo.get(id));
-      const ch = channel ?? (summary.channels.includes('power') ? 'power' : (summary.channels[0] ?? 'power'));
-      const from = fromS ?? 0;
-      const to = Math.max(toS ?? summary.durationS, from + 1e-6);
+      const { channels, from, to } = this.traceWindow(id, fromS, toS);
+      const ch = channel ?? (channels.includes('power') ? 'power' : (channels[0] ?? 'power'));
       const trace = queryTrace(this.db, { sessionId: id, channel: ch, fromS: from, toS: to, points });
       return {
         sessionId: id,
@@ -210,9 +208,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
       };
     },
     'sessions.logic': ({ id, fromS, toS, points }) => {
-      const summary = traceExtent(this.db, this.repo.get(id));
-      const from = fromS ?? 0;
-      const to = Math.max(toS ?? summary.durationS, from + 1e-6);
+      const { from, to } = this.traceWindow(id, fromS, toS);
       const logic = queryLogic(this.db, { sessionId: id, fromS: from, toS: to, points });
       return {
         sessionId: id,
@@ -609,6 +605,13 @@ export class AppCore extends TypedEmitter<CoreEvents> {
 
   private recordingSummary(): SessionSummary | null {
     return this.recorder ? sessionSummary(this.repo, this.repo.get(this.recorder.sessionId), { verify: false }) : null;
+  }
+
+  /** A trace's window in seconds (default: the whole session, never empty) and the session's channels. */
+  private traceWindow(id: number, fromS: number | undefined, toS: number | undefined): { channels: Channel[]; from: number; to: number } {
+    const extent = traceExtent(this.db, this.repo.get(id));
+    const from = fromS ?? 0;
+    return { channels: extent.channels, from, to: Math.max(toS ?? extent.durationS, from + 1e-6) };
   }
 
   /** Checksums are checked in a worker on their own read-only connection (chunk-verifier.ts). */

@@ -68,28 +68,8 @@ export function SessionsPage() {
                 <option value="profile">Profiling run</option>
               </select>
             </div>
-            <div className="field">
-              <label htmlFor="sessions-meter">Meter</label>
-              <select id="sessions-meter" value={query.meter} onChange={(e) => set({ meter: e.target.value })} data-testid="sessions-meter">
-                <option value="">Any</option>
-                {options.meters.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="sessions-model">Model</label>
-              <select id="sessions-model" value={query.model} onChange={(e) => set({ model: e.target.value })} data-testid="sessions-model">
-                <option value="">Any</option>
-                {options.models.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <AnyOf id="sessions-meter" label="Meter" value={query.meter} options={options.meters} onChange={(meter) => set({ meter })} />
+            <AnyOf id="sessions-model" label="Model" value={query.model} options={options.models} onChange={(model) => set({ model })} />
             <div className="field">
               <label htmlFor="sessions-from">From</label>
               <input id="sessions-from" type="date" value={query.from} onChange={(e) => set({ from: e.target.value })} data-testid="sessions-from" />
@@ -229,6 +209,35 @@ export function SessionsPage() {
           <p className="small-print muted">* Power from a current-only meter: current × the meter's supply set-point, an assumed voltage.</p>
         ) : null}
       </section>
+    </div>
+  );
+}
+
+/** A filter that is "Any" or one of the values the sessions hold. */
+function AnyOf({
+  id,
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  options: readonly string[];
+  onChange: (v: string) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} data-testid={id}>
+        <option value="">Any</option>
+        {options.map((m) => (
+          <option key={m} value={m}>
+            {m}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

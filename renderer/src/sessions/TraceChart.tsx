@@ -116,7 +116,8 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
         bands: BANDS.map((b) => ({ ...b })),
         // Deep-zoom times carry many digits (1.0250431 s): wider spacing keeps the labels apart.
         axes: axes(unit).map((a, i) => (i === 0 ? { ...a, space: 110 } : a)),
-        cursor: { drag: { x: true, y: false, setScale: false } },
+        // In "Drag pans" mode a drag moves the view instead of drawing uPlot's selection box.
+        cursor: { drag: { x: dragModeRef.current !== 'pan', y: false, setScale: false } },
         legend: { mount: (_p, table) => legendRef.current?.appendChild(table) },
         hooks: {
           setSelect: [
@@ -310,12 +311,6 @@ export function TraceChart({ sessionId, durationS, channel, overlay }: { session
     const u = uRef.current;
     if (u && (u.data[0]?.length ?? 0) > 0) u.redraw(false);
   }, [wb?.selection, wb?.markers]);
-
-  // In "Drag pans" mode a drag moves the view instead of drawing uPlot's selection box.
-  useEffect(() => {
-    const drag = uRef.current?.cursor.drag;
-    if (drag) drag.x = dragMode !== 'pan';
-  }, [dragMode]);
 
   // Zoom requested from outside (the selection's "Zoom to it", a marker in the list).
   const zoomRequest = wb?.zoomRequest;
