@@ -5,7 +5,7 @@ import { SimBadge } from '../common/SimBadge';
 import type { DriverInfo, PortInfo } from '../common/types';
 import { useLiveState } from '../shell/LiveState';
 import { SettingsForm } from './SettingsForm';
-import { loadMeterForm, portFromInput, restoreForm, saveMeterForm, valuesFor } from './meterForm';
+import { loadMeterForm, portFromInput, restoreForm, saveMeterForm, ScanGuard, valuesFor } from './meterForm';
 import { fieldError, meterSpec, toOptions, type FormValues } from './settings';
 
 /** Choose a driver and port, fill in the driver's settings, connect or disconnect. */
@@ -18,7 +18,15 @@ export function MeterPicker() {
   const [port, setPort] = useState<string>('');
   const [values, setValues] = useState<FormValues>({});
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
+  const [error, setErrorState] = useState<unknown>(null);
+  const scanGuard = useRef(new ScanGuard()).current;
+  const setError = useCallback(
+    (e: unknown) => {
+      if (e) scanGuard.errorShown();
+      setErrorState(e);
+    },
+    [scanGuard],
+  );
   const [busy, setBusy] = useState(false);
   const [scanning, setScanning] = useState(false);
   // Settings typed for the other drivers, kept for switching back (and across pages, see meterForm.ts).
@@ -40,7 +48,7 @@ export function MeterPicker() {
         setValues(valuesFor(chosen, form.values[chosen.name]));
       }
     }, setError);
-  }, [api]);
+  }, [api, setError]);
 
   // Every change is kept, so the form survives a visit to another page or a reload.
   useEffect(() => {
@@ -51,17 +59,20 @@ export function MeterPicker() {
 
   const rescan = useCallback(() => {
     setScanning(true);
+    const after = scanGuard.begin();
     api
       .call('meters.ports', {})
       .then((list) => {
         setPorts(list);
+        const { clearError, fillPort } = after();
         // A port the user typed (rfcomm, a pty, tcp://…) stays even when the scan does not list it.
-        setPort((current) => current || (list[0]?.path ?? ''));
-        // What a failed connect said about the old port list no longer applies.
-        setError(null);
+        if (fillPort) setPort((current) => current || (list[0]?.path ?? ''));
+        // What a failed connect said about the old port list no longer applies (an error shown
+        // while the scan ran is about the form as it is now).
+        if (clearError) setError(null);
       }, setError)
       .finally(() => setScanning(false));
-  }, [api]);
+  }, [api, scanGuard, setError]);
   useEffect(rescan, [rescan]);
 
   const chooseDriver = (name: string) => {
@@ -159,6 +170,7 @@ export function MeterPicker() {
               spellCheck={false}
               disabled={connected}
               onChange={(e) => {
+                scanGuard.portEdited();
                 setPort(e.target.value);
                 setError(null);
               }}

@@ -98,3 +98,31 @@ export function portFromInput(driver: string, text: string): string {
   const t = text.trim();
   return t.toLowerCase().startsWith(`${driver.toLowerCase()}:`) ? t.slice(driver.length + 1).trim() : t;
 }
+
+/**
+ * What a port scan that has just finished may change on the form. The scan runs while the user
+ * works (the first one starts with the page and can take seconds on a loaded machine): what they
+ * did meanwhile wins. An error shown after the scan started (e.g. "needs a port" from Connect) is
+ * about the form as it is now and stays; a port typed or cleared meanwhile is not replaced.
+ */
+export class ScanGuard {
+  private errors = 0;
+  private edits = 0;
+
+  /** Call whenever an error is shown. */
+  errorShown(): void {
+    this.errors++;
+  }
+
+  /** Call whenever the user types in the port field. */
+  portEdited(): void {
+    this.edits++;
+  }
+
+  /** Call as a scan starts; the answer says what its result may do when it arrives. */
+  begin(): () => { clearError: boolean; fillPort: boolean } {
+    const errors = this.errors;
+    const edits = this.edits;
+    return () => ({ clearError: this.errors === errors, fillPort: this.edits === edits });
+  }
+}

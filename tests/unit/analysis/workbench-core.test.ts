@@ -109,6 +109,16 @@ describe('sessions.stats', () => {
     expect(summary.chargeC).toBeCloseTo(charge(0, 30), 9);
   });
 
+  it('names the range exactly as asked, which the app matches its selection by', async () => {
+    core = AppCore.open({ dbPath: fixture(), transport: 'browser' });
+    // A start that does not survive ×1e9 ÷1e9 (a pixel position's time often does not).
+    const fromS = 0.013559701871552511;
+    expect((fromS * 1e9) / 1e9).not.toBe(fromS);
+    const s = (await core.handle('sessions.stats', { id: 1, fromS, toS: 0.030149252053811106 })) as Stats;
+    expect(s.fromS).toBe(fromS);
+    expect(s.toS).toBe(0.030149252053811106);
+  });
+
   it('refuses a range outside the session or backwards with one sentence', async () => {
     core = AppCore.open({ dbPath: fixture(), transport: 'browser' });
     await expect(core.handle('sessions.stats', { id: 1, fromS: 0.05 })).rejects.toThrow(

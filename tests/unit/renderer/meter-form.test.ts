@@ -1,7 +1,7 @@
 // The Meters form kept across pages and reloads, and typed ports/URLs turned into meter specs.
 import { describe, expect, it } from 'vitest';
 import type { DriverInfo } from '../../../renderer/src/common/types';
-import { loadMeterForm, portFromInput, restoreForm, saveMeterForm, valuesFor, type FormStorage } from '../../../renderer/src/meters/meterForm';
+import { loadMeterForm, portFromInput, restoreForm, saveMeterForm, ScanGuard, valuesFor, type FormStorage } from '../../../renderer/src/meters/meterForm';
 import { meterSpec } from '../../../renderer/src/meters/settings';
 
 const driver = (name: string, over: Partial<DriverInfo> = {}): DriverInfo =>
@@ -57,5 +57,23 @@ describe('typed ports', () => {
     expect(meterSpec('um', portFromInput('um', '/dev/rfcomm0'))).toBe('um:/dev/rfcomm0');
     expect(meterSpec('ppk2', portFromInput('ppk2', '/tmp/ppk2-link'))).toBe('ppk2:/tmp/ppk2-link');
     expect(portFromInput('ppk2', '   ')).toBe('');
+  });
+});
+
+describe('a port scan finishing while the user works', () => {
+  it('clears an error shown before it started, keeps one shown meanwhile, and fills the port only if it was not edited', () => {
+    const guard = new ScanGuard();
+    guard.errorShown();
+    const first = guard.begin();
+    // Nothing happened during the scan: the old error goes and a found port may be proposed.
+    expect(first()).toEqual({ clearError: true, fillPort: true });
+
+    const second = guard.begin();
+    guard.portEdited();
+    guard.errorShown(); // Connect with the port cleared: "The scpi driver needs a port …"
+    expect(second()).toEqual({ clearError: false, fillPort: false });
+
+    // A scan started after that error may clear it (the user asked for a rescan).
+    expect(guard.begin()()).toEqual({ clearError: true, fillPort: true });
   });
 });
