@@ -42,6 +42,8 @@ const ROUNDS = Number(opt('rounds', '2'));
 const RUNS = opt('runs', '6');
 const LIMIT = opt('limit', '1000');
 const DATASET = opt('dataset', 'sample');
+/** Sessions per run (calibrate --segments); empty: the CLI's default. */
+const SEGMENTS = opt('segments', '');
 const MODEL = opt('model', 'mgl2s-50');
 const DELAY_MS = opt('delay-ms', '20');
 const LATENCY_MS = opt('latency-ms', '10');
@@ -136,6 +138,7 @@ async function runOnce(round: number): Promise<Round> {
         LIMIT,
         '--dataset',
         DATASET,
+        ...(SEGMENTS ? ['--segments', SEGMENTS] : []),
         '--name',
         `bench-${round}`,
         '--json',
@@ -170,37 +173,16 @@ function perRun(dbPath: string, result: CalibrationResult, truthPrefix: string):
   const db = new Database(dbPath, { readonly: true });
   try {
     return result.runs.map((run) => {
-      const s = db.prepare('SELECT start_mono_ns AS t0 FROM sessions WHERE id = ?').get(run.sessionId) as { t0: number };
-      const rows = db
-        .prepare('SELECT start_ns AS a, end_ns AS b, macs, measured_energy_j AS e, record FROM inferences WHERE session_id = ? ORDER BY seq')
-        .all(run.sessionId) as { a: number; b: number; macs: number; e: number | null; record: string }[];
-      const measured = rows.filter((r) => r.e !== null);
-      const predicted = rows.map((r) => {
-        const c = chargesOf(cat, JSON.parse(r.record) as RecordView);
-        return c ? predictCost(table.energy, c) : Number.NaN;
-      });
-      const base = db
-        .prepare("SELECT t_ns AS a, end_ns AS b FROM markers WHERE session_id = ? AND kind = 'phase' AND label = 'baseline'")
-        .get(run.sessionId) as {
-        a: number;
-        b: number;
-      };
-      const phase = db
-        .prepare("SELECT t_ns AS a, end_ns AS b FROM markers WHERE session_id = ? AND kind = 'phase' AND label = 'inferences'")
-        .get(run.sessionId) as {
-        a: number;
-        b: number;
-      };
-      // Per-inference attribution: each inference's energy; window mode: each window's energy per inference.
-      const profile = JSON.parse(
-        (db.prepare("SELECT data FROM markers WHERE session_id = ? AND kind = 'profile'").get(run.sessionId) as { data: string }).data,
-      ) as { windows?: { windows: { energyJ: number; inferences: number; energyPerInferenceJ: number | null }[] } };
-      const windows = (profile.windows?.windows ?? []).filter((w) => w.energyPerInferenceJ !== null);
-      const es = run.attribution === 'window' ? windows.map((w) => w.energyPerInferenceJ!) : measured.map((r) => r.e!);
-      // A run's mean per inference: windows weighted by their inferences (as the calibration does).
-      const measuredJ = run.attribution === 'window' ? windows.reduce((s, w) => s + w.energyJ, 0) / windows.reduce((s, w) => s + w.inferences, 0) : mean(es);
-      const durS = (phase.b - phase.a) / 1e9;
-      const phaseTruthJ = truthEnergy(truth, s.t0 + phase.a, s.t0 + phase.b);
+      // A run measured in segments is several sessions; each quantity is taken over all of them.
+      const parts = run.sessionIds.map((id) => sessionPart(db, id, cat, table, truth));
+      const rows = parts.flatMap((p) => p.rows);
+      // Sessions of a run can differ in attribution (a window-mode one among per-inference ones):
+      // each contributes its measured energy and the truth over the same inferences.
+      const es = parts.flatMap((p) => p.observations);
+      const measuredJ = parts.reduce((s, p) => s + p.measuredJ, 0) / parts.reduce((s, p) => s + p.measuredN, 0);
+      const truthJ = parts.reduce((s, p) => s + p.truthJ, 0) / parts.reduce((s, p) => s + p.measuredN, 0);
+      const durS = parts.reduce((s, p) => s + p.phaseS, 0);
+      const phaseTruthJ = parts.reduce((s, p) => s + p.phaseTruthJ, 0);
       return {
         sessionId: run.sessionId,
         label: `${run.mode}${run.budget ? ` ${run.budget}` : ''}`,
@@ -211,15 +193,58 @@ function perRun(dbPath: string, result: CalibrationResult, truthPrefix: string):
         durationMs: mean(rows.map((r) => (r.b - r.a) / 1e6)),
         measuredJ: es.length ? measuredJ : Number.NaN,
         ci95: es.length > 1 ? (t975(es.length - 1) * sampleSd(es)) / Math.sqrt(es.length) / mean(es) : Number.NaN,
-        truthJ: run.attribution === 'window' ? phaseTruthJ / rows.length : mean(rows.map((r) => truthEnergy(truth, s.t0 + r.a, s.t0 + r.b))),
-        predictedJ: mean(predicted.filter(Number.isFinite)),
-        baselineCores: (truthEnergy(truth, s.t0 + base.a, s.t0 + base.b) / ((base.b - base.a) / 1e9) / truth.vddV - truth.baseA) / truth.perCoreA,
+        truthJ,
+        predictedJ: mean(rows.map((r) => r.predictedJ).filter(Number.isFinite)),
+        baselineCores: mean(parts.map((p) => p.baselineCores)),
         powerDuringMw: (phaseTruthJ / durS) * 1e3,
       };
     });
   } finally {
     db.close();
   }
+}
+
+/** One session of a run: its inferences with truth and prediction, its windows, phase and baseline. */
+function sessionPart(db: Database.Database, id: number, cat: UnitCatalog, table: CalibratedTable, truth: Truth) {
+  const s = db.prepare('SELECT start_mono_ns AS t0 FROM sessions WHERE id = ?').get(id) as { t0: number };
+  const rows = (
+    db.prepare('SELECT start_ns AS a, end_ns AS b, macs, measured_energy_j AS e, record FROM inferences WHERE session_id = ? ORDER BY seq').all(id) as {
+      a: number;
+      b: number;
+      macs: number;
+      e: number | null;
+      record: string;
+    }[]
+  ).map((r) => {
+    const c = chargesOf(cat, JSON.parse(r.record) as RecordView);
+    return { ...r, predictedJ: c ? predictCost(table.energy, c) : Number.NaN, truthJ: truthEnergy(truth, s.t0 + r.a, s.t0 + r.b) };
+  });
+  const phaseOf = (label: string) =>
+    db.prepare("SELECT t_ns AS a, end_ns AS b FROM markers WHERE session_id = ? AND kind = 'phase' AND label = ?").get(id, label) as { a: number; b: number };
+  const base = phaseOf('baseline');
+  const phase = phaseOf('inferences');
+  // Per-inference attribution: each inference's energy; window mode: each window's energy per inference.
+  const profile = JSON.parse((db.prepare("SELECT data FROM markers WHERE session_id = ? AND kind = 'profile'").get(id) as { data: string }).data) as {
+    attribution?: { mode: string };
+    windows?: { windows: { energyJ: number; inferences: number; energyPerInferenceJ: number | null }[] };
+  };
+  const phaseTruthJ = truthEnergy(truth, s.t0 + phase.a, s.t0 + phase.b);
+  const windowed = profile.attribution?.mode === 'window';
+  const windows = windowed ? (profile.windows?.windows ?? []).filter((w) => w.energyPerInferenceJ !== null) : [];
+  const measured = rows.filter((r) => r.e !== null);
+  const windowN = windows.reduce((n, w) => n + w.inferences, 0);
+  return {
+    rows,
+    mode: profile.attribution?.mode ?? 'none',
+    // What the run's mean is made of: Σ measured energy over the inferences it covers, and the truth over the same.
+    measuredJ: windowed ? windows.reduce((e, w) => e + w.energyJ, 0) : measured.reduce((e, r) => e + r.e!, 0),
+    measuredN: windowed ? windowN : measured.length,
+    truthJ: windowed ? (phaseTruthJ * windowN) / Math.max(1, rows.length) : measured.reduce((e, r) => e + r.truthJ, 0),
+    observations: windowed ? windows.map((w) => w.energyPerInferenceJ!) : measured.map((r) => r.e!),
+    phaseS: (phase.b - phase.a) / 1e9,
+    phaseTruthJ,
+    baselineCores: (truthEnergy(truth, s.t0 + base.a, s.t0 + base.b) / ((base.b - base.a) / 1e9) / truth.vddV - truth.baseA) / truth.perCoreA,
+  };
 }
 
 interface Truth {

@@ -646,6 +646,8 @@ export const calls = {
         backend: BackendNameSchema.optional(),
         name: CostTableName.optional(),
         warmup: z.number().int().min(0).max(10_000).optional(),
+        /** Sessions per run, measured in turn (main/profile/calibrate/calibrate.ts CalibrateOptions.segments). */
+        segments: z.number().int().min(1).max(20).optional(),
         baselineS: z.number().min(0.2).max(600).optional(),
         closingS: z.number().min(0).max(600).optional(),
       })

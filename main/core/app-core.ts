@@ -43,6 +43,7 @@ import { parseBudget } from '../domain/budget';
 import { modelHash as calibratedModelHash, thisMachine } from '../ddi/derived-tables';
 import { readModelFile } from '../ddi/io';
 import { calibratedTablesDir, checkTableFits, listCalibratedTables, loadCalibratedTable } from '../profile/calibrate/store';
+import { checkSegments } from '../profile/calibrate/calibrate';
 import { CalibrationJob } from './calibration-job';
 import { ProfileRun } from '../profile/run';
 import { listSweeps, storedSweep } from '../profile/sweep/stored';
@@ -380,6 +381,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         'bad-runs',
       );
     }
+    if (input.segments !== undefined) checkSegments(input.segments, input.limit);
     const engine = await this.models.engineFor(input.backend);
     const job = new CalibrationJob(
       this,
@@ -391,6 +393,7 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         runs: input.runs,
         // One pass over the run's own inputs, as the CLI does: a cold run's cache misses and JIT are not the board's steady cost.
         warmup: input.warmup ?? input.limit,
+        ...(input.segments !== undefined ? { segments: input.segments } : {}),
         baselineS: input.baselineS ?? 1,
         closingS: input.closingS ?? 0.5,
         ...(input.name ? { name: input.name } : {}),

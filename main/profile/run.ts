@@ -29,6 +29,8 @@ export interface ProfileOptions {
   model: string;
   dataset: string;
   limit: number;
+  /** Index of the first image (default 0): a run can measure a slice of the dataset (calibration segments). */
+  offset?: number;
   mode: InferenceMode;
   budget?: string | null;
   /** Stored budgets to check besides the run's own hard budget (resolved by name by the caller). */
@@ -112,7 +114,8 @@ export class ProfileRun {
     const checks = o.checks ?? [];
     // One inference on the last image the run will use: a bad mode/budget pair, dataset or limit
     // fails here, before anything is recorded.
-    await this.engine.inferDataset(o.dataset, [o.limit - 1], { mode: o.mode, budget, batchSize: 1 });
+    const offset = o.offset ?? 0;
+    await this.engine.inferDataset(o.dataset, [offset + o.limit - 1], { mode: o.mode, budget, batchSize: 1 });
 
     const session = this.core.startRecording(o.name ?? `Profile ${info.name} ${o.mode}${o.budget ? ` ${o.budget}` : ''}`, undefined, {
       kind: 'profile',
@@ -137,6 +140,7 @@ export class ProfileRun {
       modelDir: this.modelDir,
       modelHash: modelHash(this.modelDir),
       dataset: o.dataset,
+      ...(offset > 0 ? { firstImage: offset } : {}),
       mode: o.mode,
       budget: nominal ? { kind: nominal.kind, value: nominal.value, text: nominal.text ?? o.budget ?? null } : null,
       backend: backend.name,
@@ -156,7 +160,7 @@ export class ProfileRun {
       if (warmup > 0) {
         progress('warmup', 0, warmup);
         const w0 = monotonicNs();
-        await this.engine.inferDataset(o.dataset, indicesFor(warmup, 0), params);
+        await this.engine.inferDataset(o.dataset, indicesFor(warmup, offset), params);
         phase('warmup', w0, monotonicNs(), { count: warmup });
       }
       // Idle baseline: nothing of ours runs; what the meter sees is the board at rest.
@@ -180,7 +184,7 @@ export class ProfileRun {
           break;
         }
         const n = Math.min(REQUEST_SIZE, total - done);
-        const batch = await this.engine.inferDataset(o.dataset, indicesFor(n, done), params);
+        const batch = await this.engine.inferDataset(o.dataset, indicesFor(n, offset + done), params);
         repo.addInferences(sessionId, t0, batch, records.length);
         records.push(...batch);
         done += n;

@@ -32,6 +32,8 @@ export interface RunInfo {
   modelDir: string;
   modelHash: string;
   dataset: string;
+  /** Index of the first image measured, when not 0 (a calibration segment). */
+  firstImage?: number;
   mode: string;
   budget: { kind: string; value: number; text: string | null } | null;
   backend: string;

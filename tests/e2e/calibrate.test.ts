@@ -82,7 +82,7 @@ describe('Budgets and calibration in Chromium', () => {
     await page.getByTestId('calibrate-submit').click();
     await page.getByTestId('calibrate-progress').waitFor();
     await page.locator('[data-testid="calibrate-progress"][data-run="2"]').waitFor({ timeout: 120_000 });
-    expect(await page.getByTestId('calibrate-phase').textContent()).toMatch(/^Run 2 of 4 · /);
+    expect(await page.getByTestId('calibrate-phase').textContent()).toMatch(/^Session 2 of 4 · /);
     expect(await page.getByTestId('calibrate-cancel').isVisible()).toBe(true);
 
     const result = page.getByTestId('calibrate-result');

@@ -6,7 +6,7 @@ import { secondsOption, wholeNumberOption } from '../options';
 import type { Command } from 'commander';
 import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { validateMeterSpec } from '../../meters/registry';
-import { calibrate, type CalibrationResult } from '../../profile/calibrate/calibrate';
+import { calibrate, checkSegments, type CalibrationResult } from '../../profile/calibrate/calibrate';
 import { calibratedTablesDir, checkTableName } from '../../profile/calibrate/store';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, formatSi } from '../context';
@@ -21,6 +21,7 @@ interface CalibrateFlags {
   runs: string;
   limit: string;
   warmup?: string;
+  segments?: string;
   baseline: string;
   closing: string;
   name?: string;
@@ -38,6 +39,10 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--runs <n>', 'profiling runs: static, iadi and budgeted runs over the MAC range; one is held out', '6')
     .option('--limit <n>', 'inferences per run', '200')
     .option('--dataset <spec>', 'sample | fashion-mnist | DIR of PNGs', 'sample')
+    .option(
+      '--segments <n>',
+      'measure each run in N parts, run after run in turn, so a drift of the board is shared by all runs (default: 3, fewer below 120 inferences)',
+    )
     .option('--warmup <n>', 'warm-up inferences per run, not counted (default: one pass over the run’s own inputs, --limit)')
     .option('--baseline <time>', 'idle baseline per run', '1s')
     .option('--closing <time>', 'idle time after each run’s inferences', '0.5s')
@@ -52,6 +57,8 @@ export function registerCalibrateCommand(program: Command): void {
       // graphs filled by this very mode and budget), the state the table will serve, not in the
       // transient its predecessor left: by default each run first runs its own inputs once.
       const warmup = flags.warmup === undefined ? limit : wholeNumberOption(flags.warmup, 'warmup', 0, 1_000_000);
+      const segments = flags.segments === undefined ? undefined : wholeNumberOption(flags.segments, 'segments', 1, 20);
+      if (segments !== undefined) checkSegments(segments, limit);
       const baselineS = secondsOption(flags.baseline, 'baseline', 0.2, 600);
       const closingS = secondsOption(flags.closing, 'closing', 0, 600);
       if (flags.name !== undefined) checkTableName(flags.name);
@@ -70,6 +77,7 @@ export function registerCalibrateCommand(program: Command): void {
             limit,
             runs,
             warmup,
+            ...(segments !== undefined ? { segments } : {}),
             baselineS,
             closingS,
             ...(flags.name ? { name: flags.name } : {}),
@@ -77,7 +85,9 @@ export function registerCalibrateCommand(program: Command): void {
             meter: { spec: flags.meter, label: meter.label, simulated: meter.simulated },
           },
           (p) =>
-            progress.update(`calibrate run ${p.run}/${p.runs} (session ${p.sessionId}): ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`),
+            progress.update(
+              `calibrate session ${p.run}/${p.runs} (session ${p.sessionId}): ${p.phase}${p.phase === 'inferences' ? ` ${p.done}/${p.total}` : ''}`,
+            ),
           () => signal() !== undefined,
         );
         progress.done();
@@ -92,7 +102,7 @@ export function describeCalibration(r: CalibrationResult): string {
   const t = r.costTable;
   const lines = [
     `Cost table ${t.name}${r.simulated ? ' [SIMULATED meter]' : ''}: ${t.model.name} on ${t.backend.name} ${t.backend.version}, ${t.machine.cpuModel} × ${t.machine.cores}; stored in ${t.path}.`,
-    `Runs: ${r.runs.map((x) => `session ${x.sessionId} ${x.mode}${x.budget ? ` ${x.budget}` : ''}${x.heldOut ? ' (held out)' : ''} [${x.attribution}, ${x.energyObservations} energy observations]`).join('; ')}.`,
+    `Runs: ${r.runs.map((x) => `${x.sessionIds.length > 1 ? `sessions ${x.sessionIds.join(', ')}` : `session ${x.sessionId}`} ${x.mode}${x.budget ? ` ${x.budget}` : ''}${x.heldOut ? ' (held out)' : ''} [${x.attribution}, ${x.energyObservations} energy observations]`).join('; ')}.`,
     `Idle power ${formatSi(t.idlePowerW, 'W')}; a static inference: ${formatSi(r.staticPrediction.energyJ, 'J')}, ${formatSi(r.staticPrediction.latencyS, 's')} (predicted).`,
   ];
   for (const [what, f, unit] of [
@@ -112,7 +122,7 @@ export function describeCalibration(r: CalibrationResult): string {
   const signed = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(1)} %`);
   const unit = h.attribution === 'window' ? 'window' : 'inference';
   lines.push(
-    `Held-out run (session ${h.sessionId}, ${h.mode}${h.budget ? ` ${h.budget}` : ''}, ${h.attribution} attribution): ` +
+    `Held-out run (${h.sessionIds.length > 1 ? `sessions ${h.sessionIds.join(', ')}` : `session ${h.sessionId}`}, ${h.mode}${h.budget ? ` ${h.budget}` : ''}, ${h.attribution} attribution): ` +
       `mean energy per inference predicted ${formatSi(h.predictedEnergyPerInferenceJ, 'J')}, measured ${formatSi(h.measuredEnergyPerInferenceJ, 'J')} ` +
       `${h.energyMeanCi95 === null ? '(one observation, no interval)' : `± ${pct(h.energyMeanCi95)} (95 %)`}: mean error ${signed(h.energyMeanError)}; per-${unit} MAPE ${pct(h.energyMape)} ` +
       `(analytic 45 nm table ${pct(h.analyticEnergyMape)}); latency mean error ${signed(h.latencyMeanError)}, per-inference MAPE ${pct(h.latencyMape)}.`,

@@ -32,7 +32,7 @@ import type { ProfileResult } from '../analyze';
 import { ProfileRun, type ProfileProgress } from '../run';
 import { predictCost, UnitCatalog, UNIT_KINDS, type Charge } from './features';
 import { fitCosts, perKindParameters, type FitResult } from './fit';
-import { runObservations, type RunObservations } from './observations';
+import { FIT_POOL, mergeRunObservations, runObservations, type RunObservations } from './observations';
 import { planCalibration, type PlannedRun } from './plan';
 import { calibratedTablesDir, checkTableName, loadCalibratedTable, saveCalibratedTable, type CalibratedTable } from './store';
 import { combineTables, tableFromFit } from './table';
@@ -56,17 +56,34 @@ export interface CalibrateOptions {
   /** Where named tables are kept (store.ts calibratedTablesDir). */
   tablesDir: string;
   meter: { spec: string; label: string; simulated: boolean };
+  /**
+   * Sessions per run (default: defaultSegments): each run is measured in this many parts, run after run in turn,
+   * so that a drift of the board over the calibration is shared by all runs (see the loop).
+   */
+  segments?: number;
   /** Called with each profiling run as it starts (the app cancels the one going on). */
   onRun?: (run: ProfileRun) => void;
 }
 
 export interface CalibrationProgress extends ProfileProgress {
+  /** Profiling session n of runs (× segments). */
   run: number;
   runs: number;
 }
 
+/** A planned run and what its sessions measured (one per segment). */
+interface Done {
+  planned: PlannedRun;
+  results: ProfileResult[];
+  parts: RunObservations[];
+  /** The parts as one run. */
+  obs: RunObservations;
+}
+
 export interface HeldOutError {
   sessionId: number;
+  /** Every session of the held-out run (one per segment). */
+  sessionIds: number[];
   mode: string;
   budget: string | null;
   attribution: string;
@@ -105,7 +122,16 @@ export interface CalibrationResult {
     latencyTable: string;
   };
   simulated: boolean;
-  runs: { sessionId: number; mode: string; budget: string | null; heldOut: boolean; attribution: string; inferences: number; energyObservations: number }[];
+  runs: {
+    sessionId: number;
+    sessionIds: number[];
+    mode: string;
+    budget: string | null;
+    heldOut: boolean;
+    attribution: string;
+    inferences: number;
+    energyObservations: number;
+  }[];
   /** measuredMape: the energy table's error on the fitted runs' measured energy (not the active energy the fit saw). */
   fit: { energy: FitReport & { measuredMape: number | null }; latency: FitReport };
   heldOut: HeldOutError;
@@ -140,62 +166,80 @@ export async function calibrate(
     runs: o.runs,
   });
 
+  const segments = o.segments ?? defaultSegments(o.limit);
+  checkSegments(segments, o.limit);
+  // Segment s of every run measures images [starts[s], starts[s + 1]).
+  const starts = Array.from({ length: segments + 1 }, (_, s) => Math.floor((s * o.limit) / segments));
   const repo = new ProfileRepo(core.db);
-  const done: { planned: PlannedRun; result: ProfileResult; obs: RunObservations }[] = [];
-  for (const [i, planned] of plan.entries()) {
-    if (isCancelled())
-      throw new UserError(
-        `Calibration cancelled after ${done.length} of ${plan.length} runs; nothing was stored as a cost table (the runs are kept).`,
-        'cancelled',
+  const measured = plan.map((planned) => ({ planned, results: [] as ProfileResult[], parts: [] as RunObservations[] }));
+  const steps = plan.length * segments;
+  // Round-robin: segment 1 of every run, then segment 2 of every run, … The board's state drifts
+  // (other work, temperature, the executor's caches); spread over the whole calibration, every run
+  // sees the same mix of it, the held-out run included.
+  for (let s = 0; s < segments; s++) {
+    for (const [i, d] of measured.entries()) {
+      const step = s * plan.length + i;
+      if (isCancelled())
+        throw new UserError(
+          `Calibration cancelled after ${step} of ${steps} profiling sessions; nothing was stored as a cost table (the sessions are kept).`,
+          'cancelled',
+        );
+      const { planned } = d;
+      const n = starts[s + 1]! - starts[s]!;
+      const part = segments > 1 ? ` part ${s + 1}/${segments}` : '';
+      const run = new ProfileRun(
+        core,
+        engine,
+        o.modelDir,
+        {
+          model: info.name,
+          dataset: o.dataset,
+          limit: n,
+          offset: starts[s]!,
+          mode: planned.mode,
+          budget: planned.budget,
+          // The warm-up is per run: each segment warms up on its share (its own images by default).
+          warmup: o.warmup === undefined ? undefined : Math.round((o.warmup * n) / o.limit),
+          baselineS: o.baselineS,
+          closingS: o.closingS,
+          name: `Calibrate ${name} ${i + 1}/${plan.length}${part}: ${planned.mode}${planned.budget ? ` ${planned.budget}` : ''}${planned.heldOut ? ' (held out)' : ''}`,
+        },
+        (p) => onProgress({ ...p, run: step + 1, runs: steps }),
       );
-    const run = new ProfileRun(
-      core,
-      engine,
-      o.modelDir,
-      {
-        model: info.name,
-        dataset: o.dataset,
-        limit: o.limit,
-        mode: planned.mode,
-        budget: planned.budget,
-        warmup: o.warmup,
-        baselineS: o.baselineS,
-        closingS: o.closingS,
-        name: `Calibrate ${name} ${i + 1}/${plan.length}: ${planned.mode}${planned.budget ? ` ${planned.budget}` : ''}${planned.heldOut ? ' (held out)' : ''}`,
-      },
-      (p) => onProgress({ ...p, run: i + 1, runs: plan.length }),
-    );
-    o.onRun?.(run);
-    const result = await run.run();
-    repo.addMarker(result.sessionId, {
-      tNs: 0,
-      endNs: null,
-      kind: 'calibration',
-      label: name,
-      data: { table: name, run: i + 1, runs: plan.length, heldOut: planned.heldOut },
-    });
-    if (result.status !== 'complete') {
-      throw new UserError(
-        `Calibration run ${i + 1} (session ${result.sessionId}) ended ${result.status}: ${result.statusReason ?? 'the meter stopped'}; fix the meter and calibrate again (the runs are kept).`,
-        'calibration-incomplete',
-      );
+      o.onRun?.(run);
+      const result = await run.run();
+      repo.addMarker(result.sessionId, {
+        tNs: 0,
+        endNs: null,
+        kind: 'calibration',
+        label: name,
+        data: { table: name, run: i + 1, runs: plan.length, segment: s + 1, segments, heldOut: planned.heldOut },
+      });
+      if (result.status !== 'complete') {
+        throw new UserError(
+          `Calibration run ${i + 1}${part} (session ${result.sessionId}) ended ${result.status}: ${result.statusReason ?? 'the meter stopped'}; fix the meter and calibrate again (the sessions are kept).`,
+          'calibration-incomplete',
+        );
+      }
+      d.results.push(result);
+      d.parts.push(runObservations(core.db, result.sessionId, cat));
     }
-    done.push({ planned, result, obs: runObservations(core.db, result.sessionId, cat) });
   }
+  const done: Done[] = measured.map((d) => ({ ...d, obs: mergeRunObservations(d.parts) }));
 
   const train = done.filter((d) => !d.planned.heldOut);
   const held = done.find((d) => d.planned.heldOut)!;
   const energyObs = train.flatMap((d) => d.obs.energy);
   if (energyObs.length === 0) {
     throw new UserError(
-      `The calibration runs have no measured energy (attribution: ${train[0]?.result.attribution.reason ?? 'none'}); check the meter and calibrate again.`,
+      `The calibration runs have no measured energy (attribution: ${train[0]?.results[0]?.attribution.reason ?? 'none'}); check the meter and calibrate again.`,
       'no-measured-energy',
     );
   }
   const specs = perKindParameters(UNIT_KINDS);
-  // Idle power: mean of the training runs' baselines, weighted by their energy observations' inferences.
+  // Idle power: mean of the training sessions' baselines, weighted by their energy observations' inferences.
   const idle = weightedMean(
-    train.flatMap((d) => (d.obs.baselineW === null ? [] : [{ v: d.obs.baselineW, w: d.obs.energy.reduce((s, x) => s + (x.weight ?? 1), 0) }])),
+    train.flatMap((d) => d.parts).flatMap((p) => (p.baselineW === null ? [] : [{ v: p.baselineW, w: p.energy.reduce((s, x) => s + (x.weight ?? 1), 0) }])),
   );
   const energyFit = fitCosts(
     energyObs.map((o) => ({ values: o.values, y: o.y - idle * o.durationS, weight: o.weight })),
@@ -233,7 +277,8 @@ export async function calibrate(
   };
   const fitReport = (f: FitResult): FitReport => ({ intercept: f.intercept, interceptSe: f.interceptSe, parameters: f.parameters, residuals: f.residuals });
   const runs = done.map((d) => ({
-    sessionId: d.result.sessionId,
+    sessionId: d.results[0]!.sessionId,
+    sessionIds: d.results.map((r) => r.sessionId),
     mode: d.planned.mode,
     budget: d.planned.budget,
     heldOut: d.planned.heldOut,
@@ -277,6 +322,21 @@ export async function calibrate(
   };
 }
 
+/** Three parts per run where each keeps a few pools of inferences; fewer for short runs. */
+export function defaultSegments(limit: number): number {
+  return Math.max(1, Math.min(3, Math.floor(limit / (2 * FIT_POOL))));
+}
+
+/** Refuses a number of segments that leaves fewer than FIT_POOL inferences in one. */
+export function checkSegments(segments: number, limit: number): void {
+  if (!Number.isInteger(segments) || segments < 1 || segments > 20 || (segments > 1 && limit < segments * FIT_POOL)) {
+    throw new UserError(
+      `${segments} segments cannot split ${limit} inferences per run; use 1 to ${Math.max(1, Math.min(20, Math.floor(limit / FIT_POOL)))} segments (at least ${FIT_POOL} inferences each).`,
+      'bad-segments',
+    );
+  }
+}
+
 function weightedMean(xs: { v: number; w: number }[]): number {
   const w = xs.reduce((s, x) => s + x.w, 0);
   return w > 0 ? xs.reduce((s, x) => s + x.v * x.w, 0) / w : 0;
@@ -291,12 +351,7 @@ function energyErrors(obs: RunObservations, table: CostTable): { v: number; w: n
   });
 }
 
-function evaluateHeldOut(
-  held: { planned: PlannedRun; result: ProfileResult; obs: RunObservations },
-  energy: CostTable,
-  latency: CostTable,
-  analytic: CostTable,
-): HeldOutError {
+function evaluateHeldOut(held: Done, energy: CostTable, latency: CostTable, analytic: CostTable): HeldOutError {
   const bySeq = new Map(held.obs.inferences.map((i) => [i.seq, i]));
   const groupPred = (t: CostTable, seqs: number[]) => seqs.reduce((s, q) => s + predictCost(t, bySeq.get(q)!.charges), 0) / seqs.length;
   const groups = held.obs.energyGroups;
@@ -313,7 +368,8 @@ function evaluateHeldOut(
   const latMeasured = lat.reduce((s, i) => s + i.durationS, 0);
   const latPredicted = lat.reduce((s, i) => s + predictCost(latency, i.charges), 0);
   return {
-    sessionId: held.result.sessionId,
+    sessionId: held.results[0]!.sessionId,
+    sessionIds: held.results.map((r) => r.sessionId),
     mode: held.planned.mode,
     budget: held.planned.budget,
     attribution: held.obs.attribution,

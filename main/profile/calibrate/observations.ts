@@ -154,3 +154,32 @@ function poolEnergy(obs: EnergyObservation[], size: number): EnergyObservation[]
     return { ...p, durationS: part.reduce((s, o) => s + o.durationS * (o.weight ?? 1), 0) / p.weight! };
   });
 }
+
+/**
+ * One planned run measured as several sessions (calibration segments) seen as one run: the
+ * sessions' inferences and observations in order, each session's sequence numbers moved past the
+ * previous ones so that they stay unique; the idle power is the mean of the sessions' baselines.
+ */
+export function mergeRunObservations(parts: readonly RunObservations[]): RunObservations {
+  if (parts.length === 1) return parts[0]!;
+  let shift = 0;
+  const shifted = parts.map((p) => {
+    const at = shift;
+    shift += p.inferences.reduce((m, i) => Math.max(m, i.seq + 1), 0);
+    return {
+      inferences: p.inferences.map((i) => ({ ...i, seq: i.seq + at })),
+      energyGroups: p.energyGroups.map((g) => ({ ...g, seqs: g.seqs.map((q) => q + at) })),
+    };
+  });
+  const baselines = parts.flatMap((p) => (p.baselineW === null ? [] : [p.baselineW]));
+  return {
+    sessionId: parts[0]!.sessionId,
+    attribution: [...new Set(parts.map((p) => p.attribution))].join(', '),
+    baselineW: baselines.length ? baselines.reduce((a, b) => a + b, 0) / baselines.length : null,
+    inferences: shifted.flatMap((p) => p.inferences),
+    unexplained: parts.reduce((n, p) => n + p.unexplained, 0),
+    energyGroups: shifted.flatMap((p) => p.energyGroups),
+    latency: parts.flatMap((p) => p.latency),
+    energy: parts.flatMap((p) => p.energy),
+  };
+}

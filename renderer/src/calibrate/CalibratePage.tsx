@@ -172,6 +172,12 @@ export function CalibratePage() {
                 'Warm-up per run',
                 'Empty: one pass over the run’s inputs, so each run is measured warm (executor caches and JIT settled).',
               )}
+              {numberField(
+                'segments',
+                'segments',
+                'Segments per run',
+                'Empty: 3 (fewer for short runs). Each run is measured in this many parts, every run in turn, so a drift of the board is shared by all runs.',
+              )}
               {numberField('baseline', 'baselineS', 'Idle baseline (s)')}
             </div>
             <ErrorMessage error={state.error} testId="calibrate-error" />

@@ -11,12 +11,14 @@ export interface CalibrateFormValues {
   backend: '' | 'ort' | 'tensorflow' | 'wasm' | 'cpu';
   name: string;
   warmup: string;
+  /** Sessions per run, measured in turn; empty for the default (3, fewer for short runs). */
+  segments: string;
   baselineS: string;
 }
 
-export type CalibrateField = 'model' | 'runs' | 'limit' | 'name' | 'warmup' | 'baseline';
+export type CalibrateField = 'model' | 'runs' | 'limit' | 'name' | 'warmup' | 'segments' | 'baseline';
 
-export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '200', backend: '', name: '', warmup: '', baselineS: '1' };
+export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '200', backend: '', name: '', warmup: '', segments: '', baselineS: '1' };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 
@@ -43,6 +45,14 @@ export function toCalibrateInput(
   const warmup = v.warmup.trim() === '' ? undefined : whole(v.warmup, 0, 10_000);
   if (warmup === null)
     return { error: 'Warm-up inferences must be a whole number from 0 to 10000, or empty for one pass over the run’s inputs.', field: 'warmup' };
+  // At least 20 inferences per segment (one pool of the fit; calibrate.ts checkSegments).
+  const maxSegments = Math.max(1, Math.min(20, Math.floor(limit / 20)));
+  const segments = v.segments.trim() === '' ? undefined : whole(v.segments, 1, maxSegments);
+  if (segments === null)
+    return {
+      error: `Segments must be a whole number from 1 to ${maxSegments} for ${limit} inferences per run (at least 20 per segment), or empty for the default.`,
+      field: 'segments',
+    };
   const b = Number(v.baselineS.trim());
   if (v.baselineS.trim() === '' || !Number.isFinite(b) || b < 0.2 || b > 600)
     return { error: 'The idle baseline must be from 0.2 s to 600 s.', field: 'baseline' };
@@ -59,6 +69,7 @@ export function toCalibrateInput(
       runs,
       limit,
       ...(warmup !== undefined ? { warmup } : {}),
+      ...(segments !== undefined ? { segments } : {}),
       baselineS: b,
       ...(v.backend ? { backend: v.backend } : {}),
       ...(name ? { name } : {}),
@@ -84,7 +95,8 @@ const PHASE: Record<CalibrationProgressDto['phase'], string> = {
 export function calibrationProgressText(p: Pick<CalibrationProgressDto, 'phase' | 'run' | 'runs' | 'done' | 'total'>): string {
   const what = p.phase === 'inferences' || p.phase === 'warmup' ? `${PHASE[p.phase]} ${p.done} of ${p.total}` : PHASE[p.phase];
   if (p.phase === 'fit' || p.phase === 'starting' || p.run === 0 || p.phase === 'done') return what;
-  return `Run ${p.run} of ${p.runs} · ${what}`;
+  // One profiling session of the calibration (a run is measured in one or more segments).
+  return `Session ${p.run} of ${p.runs} · ${what}`;
 }
 
 export interface FittedParameterView {

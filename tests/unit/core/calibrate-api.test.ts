@@ -84,6 +84,9 @@ describe('calibrate → profile with the table (simulated meter)', () => {
     );
     expect((await refusal('calibrate.start', { model: MODEL, runs: 4, limit: 60, baselineS: Number.POSITIVE_INFINITY })).shape.code).toBe('invalid-input');
     expect((await refusal('calibrate.start', { model: MODEL, runs: 4, limit: 60, name: '../x' })).shape.code).toBe('invalid-input');
+    expect((await refusal('calibrate.start', { model: MODEL, runs: 4, limit: 60, segments: 4 })).shape.message).toBe(
+      '4 segments cannot split 60 inferences per run; use 1 to 3 segments (at least 20 inferences each).',
+    );
     if (tryRequire(() => require('@tensorflow/tfjs-node')).ok) {
       console.log('tfjs-node loads on this machine: the refusal of an unavailable backend is not checked here.');
     } else {

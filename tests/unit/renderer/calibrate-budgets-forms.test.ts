@@ -108,12 +108,18 @@ describe('calibrate form and progress', () => {
     expect(toCalibrateInput({ ...gated, layerGates: false }, { ...DEFAULT_CALIBRATE_FORM, runs: '3' })).toHaveProperty('input');
     expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, limit: '5' })).toMatchObject({ field: 'limit' });
     expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, name: '../x' })).toMatchObject({ field: 'name' });
+    // Segments: at least 20 inferences each; empty leaves the default to the core.
+    expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, limit: '200', segments: '5' })).toMatchObject({ input: { segments: 5 } });
+    expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, limit: '60', segments: '4' })).toEqual({
+      error: 'Segments must be a whole number from 1 to 3 for 60 inferences per run (at least 20 per segment), or empty for the default.',
+      field: 'segments',
+    });
     expect(toCalibrateInput(undefined, DEFAULT_CALIBRATE_FORM)).toEqual({ error: 'Choose a model to calibrate.', field: 'model' });
   });
 
   it('says which run and phase, and splits the identified parameters from those the runs could not tell', () => {
-    expect(calibrationProgressText({ phase: 'inferences', run: 2, runs: 6, done: 40, total: 200 })).toBe('Run 2 of 6 · Inferences 40 of 200');
-    expect(calibrationProgressText({ phase: 'baseline', run: 1, runs: 4, done: 0, total: 1 })).toBe('Run 1 of 4 · Measuring the idle baseline');
+    expect(calibrationProgressText({ phase: 'inferences', run: 2, runs: 6, done: 40, total: 200 })).toBe('Session 2 of 6 · Inferences 40 of 200');
+    expect(calibrationProgressText({ phase: 'baseline', run: 1, runs: 4, done: 0, total: 1 })).toBe('Session 1 of 4 · Measuring the idle baseline');
     expect(calibrationProgressText({ phase: 'fit', run: 4, runs: 4, done: 0, total: 1 })).toBe('Fitting the cost tables');
     const s = splitParameters([
       { name: 'block.macs', status: 'fitted', value: 1e-12, se: 1e-14, note: null },

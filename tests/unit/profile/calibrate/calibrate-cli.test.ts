@@ -28,7 +28,7 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(cal.stdout).toMatch(/Cost table tiny-sim \[SIMULATED meter\]/);
     // Both held-out metrics, each named: the mean energy per inference's error (with the measured mean's interval) and the per-window MAPE.
     expect(cal.stdout).toMatch(
-      /Held-out run \(session 4, ddi \d+MAC, window attribution\): mean energy per inference predicted .+, measured .+ (± \d+\.\d % \(95 %\)|\(one observation, no interval\)): mean error [+−]\d+\.\d %; per-window MAPE \d+\.\d %/,
+      /Held-out run \(sessions 4, 8, 12, ddi \d+MAC, window attribution\): mean energy per inference predicted .+, measured .+ (± \d+\.\d % \(95 %\)|\(one observation, no interval\)): mean error [+−]\d+\.\d %; per-window MAPE \d+\.\d %/,
     );
     expect(cal.stdout).toMatch(/Not identified by these runs: stem\.macs \(folded\)/);
 
@@ -61,6 +61,25 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
       energy: { name: 'calibrated:tiny-sim:energy' },
     });
     expect(table.report.runs).toHaveLength(4);
+    // 150 inferences per run in three parts, measured round-robin: part 1 of every run, then part 2, …
+    expect(table.report.runs.map((r) => (r as { sessionIds: number[] }).sessionIds)).toEqual([
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+      [4, 8, 12],
+    ]);
+    const d = new Database(db, { readonly: true });
+    const parts = d
+      .prepare(
+        `SELECT m.session_id AS s, m.data AS run, (SELECT COUNT(*) FROM inferences i WHERE i.session_id = m.session_id) AS n
+         FROM markers m WHERE m.kind = 'run' ORDER BY m.session_id`,
+      )
+      .all() as { s: number; run: string; n: number }[];
+    d.close();
+    // Each part measures its own third of the images: 50 each, from image 0, 50 and 100.
+    expect(parts.map((p) => [p.n, (JSON.parse(p.run) as { firstImage?: number }).firstImage ?? 0])).toEqual(
+      [0, 0, 0, 0, 50, 50, 50, 50, 100, 100, 100, 100].map((first) => [50, first]),
+    );
     expect(table.report.heldOut.energyMape).toBeGreaterThanOrEqual(0);
     expect(table.report.heldOut.energyTotalError).toBeGreaterThanOrEqual(0);
     // The mean error is signed: predicted ÷ measured mean energy per inference − 1.
@@ -146,7 +165,8 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
       expect(lines[0]).toMatch(pattern);
     }
     const sessions = JSON.parse(runCli(['--db', db, 'sessions', '--json']).stdout) as unknown[];
-    expect(sessions).toHaveLength(5);
+    // 12 calibration sessions and the profiling run; the refused commands added none.
+    expect(sessions).toHaveLength(13);
   }, 240_000);
 
   it('without --warmup every run first runs its own inputs once (warm-up = --limit), in its own mode and budget', () => {
@@ -184,6 +204,17 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(warmups.map((w) => w.s)).toEqual([1, 2, 3, 4]);
     for (const w of warmups) expect(JSON.parse(w.data)).toEqual({ count: 12 });
   }, 120_000);
+
+  it('refuses segments shorter than one pool of inferences in one sentence before anything is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
+    const db = join(dir, 'db.sqlite');
+    const r = runCli(['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--limit', '60', '--segments', '4'], {
+      DDI_COST_TABLES_DIR: '',
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe('Error: 4 segments cannot split 60 inferences per run; use 1 to 3 segments (at least 20 inferences each).');
+    expect(existsSync(db)).toBe(false);
+  });
 
   it('refuses an unknown table name in one sentence before anything is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));

@@ -12,7 +12,7 @@ import { readModelFile } from '../../../../main/ddi/io';
 import { buildLayout } from '../../../../main/ddi/layout';
 import { featuresOf, UnitCatalog, UNIT_KINDS, type Charge, type InferenceFeatures } from '../../../../main/profile/calibrate/features';
 import { fitCosts, perKindParameters, predict, type Observation } from '../../../../main/profile/calibrate/fit';
-import { FIT_POOL, poolObservations } from '../../../../main/profile/calibrate/observations';
+import { FIT_POOL, mergeRunObservations, poolObservations, type RunObservations } from '../../../../main/profile/calibrate/observations';
 import { mulberry32 as rng } from '../../../../main/util/prng';
 
 const cat = new UnitCatalog(buildLayout(readModelFile(resolve('data/models/mgl2s-50')).architecture as ModelConfig));
@@ -97,5 +97,43 @@ describe('pooled observations for the cost fit', () => {
     );
     expect(single.residuals.excluded).toBeGreaterThan(0);
     expect(meanPredicted(single) / expected - 1).toBeLessThan(-0.15);
+  });
+});
+
+describe('a run measured in segments', () => {
+  /** A session's observations: inferences 0…n−1, energy groups of two, and its baseline. */
+  const part = (sessionId: number, n: number, baselineW: number | null, energyJ: number): RunObservations => {
+    const features = inference(rng(sessionId), 1, 0);
+    return {
+      sessionId,
+      attribution: 'per-inference',
+      baselineW,
+      inferences: Array.from({ length: n }, (_, seq) => ({ seq, charges: [], features, durationS: 1e-3, measuredEnergyJ: energyJ })),
+      unexplained: sessionId,
+      energyGroups: Array.from({ length: n / 2 }, (_, g) => ({ seqs: [2 * g, 2 * g + 1], measuredJ: energyJ })),
+      latency: [{ values: features.values, y: 1e-3 }],
+      energy: [{ values: features.values, y: energyJ, durationS: 1e-3 }],
+    };
+  };
+
+  it('is one run: inference numbers stay unique and groups keep their inferences, baselines are averaged', () => {
+    const merged = mergeRunObservations([part(4, 4, 1.0, 2e-3), part(8, 2, null, 3e-3), part(12, 4, 2.0, 4e-3)]);
+    expect(merged.sessionId).toBe(4);
+    expect(merged.inferences.map((i) => i.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(merged.inferences.map((i) => i.measuredEnergyJ)).toEqual([2e-3, 2e-3, 2e-3, 2e-3, 3e-3, 3e-3, 4e-3, 4e-3, 4e-3, 4e-3]);
+    // Every group still names inferences of its own session.
+    const bySeq = new Map(merged.inferences.map((i) => [i.seq, i.measuredEnergyJ]));
+    for (const g of merged.energyGroups) for (const q of g.seqs) expect(bySeq.get(q)).toBe(g.measuredJ);
+    expect(merged.energyGroups.map((g) => g.seqs)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+    ]);
+    expect(merged.baselineW).toBe(1.5);
+    expect(merged.unexplained).toBe(24);
+    expect(merged.energy).toHaveLength(3);
+    expect(merged.latency).toHaveLength(3);
   });
 });
