@@ -178,16 +178,18 @@ function perRun(dbPath: string, result: CalibrationResult, truthPrefix: string):
       const rows = parts.flatMap((p) => p.rows);
       // Sessions of a run can differ in attribution (a window-mode one among per-inference ones):
       // each contributes its measured energy and the truth over the same inferences.
-      const es = parts.flatMap((p) => p.observations);
-      const measuredJ = parts.reduce((s, p) => s + p.measuredJ, 0) / parts.reduce((s, p) => s + p.measuredN, 0);
-      const truthJ = parts.reduce((s, p) => s + p.truthJ, 0) / parts.reduce((s, p) => s + p.measuredN, 0);
+      // As the calibration does: energy from the per-inference sessions when there are any.
+      const used = parts.some((p) => p.mode === 'per-inference') ? parts.filter((p) => p.mode === 'per-inference') : parts;
+      const es = used.flatMap((p) => p.observations);
+      const measuredJ = used.reduce((s, p) => s + p.measuredJ, 0) / used.reduce((s, p) => s + p.measuredN, 0);
+      const truthJ = used.reduce((s, p) => s + p.truthJ, 0) / used.reduce((s, p) => s + p.measuredN, 0);
       const durS = parts.reduce((s, p) => s + p.phaseS, 0);
       const phaseTruthJ = parts.reduce((s, p) => s + p.phaseTruthJ, 0);
       return {
         sessionId: run.sessionId,
         label: `${run.mode}${run.budget ? ` ${run.budget}` : ''}`,
         heldOut: run.heldOut,
-        attribution: run.attribution,
+        attribution: run.energySetAside.length ? `${run.attribution} (+${run.energySetAside.length} window set aside)` : run.attribution,
         inferences: rows.length,
         macsMean: mean(rows.map((r) => r.macs)),
         durationMs: mean(rows.map((r) => (r.b - r.a) / 1e6)),

@@ -76,8 +76,8 @@ interface Done {
   planned: PlannedRun;
   results: ProfileResult[];
   parts: RunObservations[];
-  /** The parts as one run. */
-  obs: RunObservations;
+  /** The parts as one run (energySetAside: window-mode sessions whose energy was not used). */
+  obs: RunObservations & { energySetAside: number[] };
 }
 
 export interface HeldOutError {
@@ -125,6 +125,8 @@ export interface CalibrationResult {
   runs: {
     sessionId: number;
     sessionIds: number[];
+    /** Sessions of the run in window mode whose energy was not used (mergeRunObservations). */
+    energySetAside: number[];
     mode: string;
     budget: string | null;
     heldOut: boolean;
@@ -283,6 +285,7 @@ export async function calibrate(
     budget: d.planned.budget,
     heldOut: d.planned.heldOut,
     attribution: d.obs.attribution,
+    energySetAside: d.obs.energySetAside,
     inferences: d.obs.inferences.length,
     energyObservations: d.obs.energy.length,
   }));

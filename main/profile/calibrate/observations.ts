@@ -159,27 +159,36 @@ function poolEnergy(obs: EnergyObservation[], size: number): EnergyObservation[]
  * One planned run measured as several sessions (calibration segments) seen as one run: the
  * sessions' inferences and observations in order, each session's sequence numbers moved past the
  * previous ones so that they stay unique; the idle power is the mean of the sessions' baselines.
+ *
+ * Energy comes from the per-inference sessions when there are any. A session whose alignment was
+ * not trusted is attributed in window mode, which sums its inferences' integrals over their
+ * unaligned host times: with the meter's delay comparable to the spacing of ~1 ms inferences those
+ * integrals fall partly on the host work between inferences, so the same run measures a different
+ * quantity than in per-inference mode. Its durations (host clock) are used all the same.
  */
-export function mergeRunObservations(parts: readonly RunObservations[]): RunObservations {
-  if (parts.length === 1) return parts[0]!;
+export function mergeRunObservations(parts: readonly RunObservations[]): RunObservations & { energySetAside: number[] } {
+  if (parts.length === 1) return { ...parts[0]!, energySetAside: [] };
+  const perInference = parts.some((p) => p.attribution === 'per-inference');
+  const energyFrom = (p: RunObservations) => !perInference || p.attribution === 'per-inference';
   let shift = 0;
   const shifted = parts.map((p) => {
     const at = shift;
     shift += p.inferences.reduce((m, i) => Math.max(m, i.seq + 1), 0);
     return {
       inferences: p.inferences.map((i) => ({ ...i, seq: i.seq + at })),
-      energyGroups: p.energyGroups.map((g) => ({ ...g, seqs: g.seqs.map((q) => q + at) })),
+      energyGroups: energyFrom(p) ? p.energyGroups.map((g) => ({ ...g, seqs: g.seqs.map((q) => q + at) })) : [],
     };
   });
   const baselines = parts.flatMap((p) => (p.baselineW === null ? [] : [p.baselineW]));
   return {
     sessionId: parts[0]!.sessionId,
-    attribution: [...new Set(parts.map((p) => p.attribution))].join(', '),
+    attribution: [...new Set(parts.filter(energyFrom).map((p) => p.attribution))].join(', '),
     baselineW: baselines.length ? baselines.reduce((a, b) => a + b, 0) / baselines.length : null,
     inferences: shifted.flatMap((p) => p.inferences),
     unexplained: parts.reduce((n, p) => n + p.unexplained, 0),
     energyGroups: shifted.flatMap((p) => p.energyGroups),
     latency: parts.flatMap((p) => p.latency),
-    energy: parts.flatMap((p) => p.energy),
+    energy: parts.filter(energyFrom).flatMap((p) => p.energy),
+    energySetAside: parts.filter((p) => !energyFrom(p)).map((p) => p.sessionId),
   };
 }

@@ -18,7 +18,7 @@ export interface CalibrateFormValues {
 
 export type CalibrateField = 'model' | 'runs' | 'limit' | 'name' | 'warmup' | 'segments' | 'baseline';
 
-export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '200', backend: '', name: '', warmup: '', segments: '', baselineS: '1' };
+export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '1000', backend: '', name: '', warmup: '', segments: '', baselineS: '1' };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 

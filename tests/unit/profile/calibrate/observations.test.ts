@@ -102,11 +102,11 @@ describe('pooled observations for the cost fit', () => {
 
 describe('a run measured in segments', () => {
   /** A session's observations: inferences 0…n−1, energy groups of two, and its baseline. */
-  const part = (sessionId: number, n: number, baselineW: number | null, energyJ: number): RunObservations => {
+  const part = (sessionId: number, n: number, baselineW: number | null, energyJ: number, attribution = 'per-inference'): RunObservations => {
     const features = inference(rng(sessionId), 1, 0);
     return {
       sessionId,
-      attribution: 'per-inference',
+      attribution,
       baselineW,
       inferences: Array.from({ length: n }, (_, seq) => ({ seq, charges: [], features, durationS: 1e-3, measuredEnergyJ: energyJ })),
       unexplained: sessionId,
@@ -135,5 +135,20 @@ describe('a run measured in segments', () => {
     expect(merged.unexplained).toBe(24);
     expect(merged.energy).toHaveLength(3);
     expect(merged.latency).toHaveLength(3);
+    expect(merged.energySetAside).toEqual([]);
+  });
+
+  it('takes energy from its per-inference sessions only, and durations from all', () => {
+    const merged = mergeRunObservations([part(4, 4, 1.0, 2e-3), part(8, 2, 1.0, 9e-3, 'window'), part(12, 4, 1.0, 4e-3)]);
+    expect(merged.energySetAside).toEqual([8]);
+    expect(merged.attribution).toBe('per-inference');
+    expect(merged.energyGroups.map((g) => g.measuredJ)).toEqual([2e-3, 2e-3, 4e-3, 4e-3]);
+    expect(merged.energy.map((o) => o.y)).toEqual([2e-3, 4e-3]);
+    expect(merged.inferences).toHaveLength(10);
+    expect(merged.latency).toHaveLength(3);
+    // Only window-mode sessions: their energy is all there is, and it is used.
+    const windows = mergeRunObservations([part(4, 4, 1.0, 2e-3, 'window'), part(8, 2, 1.0, 3e-3, 'window')]);
+    expect(windows.energySetAside).toEqual([]);
+    expect(windows.energy).toHaveLength(2);
   });
 });
