@@ -249,7 +249,7 @@ function ParameterRows({ ps, unit }: { ps: FittedParameterView[]; unit: string }
   );
 }
 
-function CalibrationResultCard({ r, model }: { r: CalibrationResultView; model: string }) {
+export function CalibrationResultCard({ r, model }: { r: CalibrationResultView; model: string }) {
   const h = r.heldOut;
   const profileWith = () => {
     paramStore.set({ costTable: r.costTable.name, backend: r.costTable.backend.name as ProfileParamValues['backend'] });
@@ -275,7 +275,14 @@ function CalibrationResultCard({ r, model }: { r: CalibrationResultView; model: 
       <dl className="profile-facts" data-testid="calibrate-held-out">
         <dt>Run</dt>
         <dd>
-          <a href={routeHref({ page: 'session', id: h.sessionId })}>session {h.sessionId}</a> · {h.mode}
+          {(h.sessionIds ?? [h.sessionId]).length > 1 ? 'sessions ' : 'session '}
+          {(h.sessionIds ?? [h.sessionId]).map((id, k) => (
+            <span key={id}>
+              {k > 0 ? ', ' : ''}
+              <a href={routeHref({ page: 'session', id })}>{id}</a>
+            </span>
+          ))}{' '}
+          · {h.mode}
           {h.budget ? ` ${h.budget}` : ''} · {h.attribution} attribution, {h.observations} observation{h.observations === 1 ? '' : 's'}
         </dd>
         <dt>Energy error {heldOutUnit(h.attribution)}</dt>

@@ -118,6 +118,8 @@ export interface CalibrationResultView {
   };
   heldOut: {
     sessionId: number;
+    /** One session per segment (absent in results stored before segments). */
+    sessionIds?: number[];
     mode: string;
     budget: string | null;
     attribution: string;
