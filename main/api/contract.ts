@@ -381,7 +381,7 @@ export const CalibrationPhaseSchema = z.enum([
 /** A calibration's progress; 'done' carries the result (main/profile/calibrate/calibrate.ts CalibrationResult). */
 export const CalibrationProgressSchema = z.object({
   phase: CalibrationPhaseSchema,
-  /** Run n of runs (1-based; 0 before the first starts). */
+  /** Profiling session n of runs (1-based; 0 before the first starts): runs × segments in all. */
   run: z.number().int(),
   runs: z.number().int(),
   sessionId: z.number().int().nullable(),

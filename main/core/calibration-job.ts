@@ -1,12 +1,12 @@
 /**
  * A calibration started from the app: runs main/profile/calibrate's calibrate() in the background
  * with the connected meter, turns its per-run progress into one progress of the whole calibration
- * (run n of N, an ETA over all runs), and ends with the result or one sentence. The logic of
+ * (profiling session n of N, an ETA over all of them), and ends with the result or one sentence. The logic of
  * planning, fitting and storing stays in calibrate.ts.
  */
 import type { CalibrationProgressDto } from '../api/contract';
 import type { EngineWorkerHost } from '../ddi/worker/host';
-import { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from '../profile/calibrate/calibrate';
+import { calibrate, defaultSegments, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from '../profile/calibrate/calibrate';
 import type { ProfileRun } from '../profile/run';
 import { monotonicNs } from '../util/clock';
 import { errorMessage, isUserError } from '../util/errors';
@@ -48,7 +48,8 @@ export class CalibrationJob {
 
   /** Runs to the end; never rejects (the end, good or bad, is an event). */
   async run(): Promise<CalibrationResult | null> {
-    const runs = this.options.runs;
+    // Progress counts profiling sessions: every run is measured in segments.
+    const runs = this.options.runs * (this.options.segments ?? defaultSegments(this.options.limit));
     const base = { run: 0, runs, sessionId: null, done: 0, total: 0, etaS: null };
     this.emit({ ...base, phase: 'starting', elapsedS: 0 });
     let last = null as CalibrationProgress | null;
@@ -81,7 +82,7 @@ export class CalibrationJob {
         phase: cancelled ? 'cancelled' : 'failed',
         elapsedS: this.elapsedS(),
         message: cancelled
-          ? `Calibration cancelled ${run ? `during run ${run} of ${runs}` : 'before its first run'}; nothing was stored as a cost table (the runs are kept).`
+          ? `Calibration cancelled ${run ? `during session ${run} of ${runs}` : 'before its first session'}; nothing was stored as a cost table (the sessions are kept).`
           : errorMessage(e),
       });
       return null;

@@ -108,13 +108,25 @@ describe('calibrate → profile with the table (simulated meter)', () => {
       });
     });
     expect(
-      await core.call('calibrate.start', { model: MODEL, runs: 4, limit: 60, backend: 'wasm', name: 'tiny-app', warmup: 2, baselineS: 0.3, closingS: 0.1 }),
+      await core.call('calibrate.start', {
+        model: MODEL,
+        runs: 4,
+        limit: 60,
+        segments: 2,
+        backend: 'wasm',
+        name: 'tiny-app',
+        warmup: 2,
+        baselineS: 0.3,
+        closingS: 0.1,
+      }),
     ).toEqual({ ok: true });
     expect((await refusal('calibrate.start', { model: MODEL, runs: 4, limit: 60 })).shape.code).toBe('busy');
     expect((await refusal('profile.start', { model: MODEL, mode: 'static', limit: 5 })).shape.code).toBe('busy');
     const end = await ended;
     expect(end.phase, end.message).toBe('done');
-    expect(new Set(events.map((p) => p.run))).toEqual(new Set([0, 1, 2, 3, 4]));
+    // Progress counts the profiling sessions: 4 runs in 2 segments each, from the first event to the last.
+    expect(new Set(events.map((p) => p.run))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(events.every((p) => p.runs === 8)).toBe(true);
     expect(events.some((p) => p.run === 2 && p.etaS !== null && p.etaS > 0)).toBe(true);
     expect(events.some((p) => p.phase === 'fit')).toBe(true);
     const result = end.result as unknown as {
