@@ -91,12 +91,13 @@ describe('PPK2 across host stalls (device FIFO overflow)', () => {
     await waitFor(() => existsSync(truthPath), 3000, 'the device to write its truth');
     const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
 
-    // The stalls really overflowed the device: drop episodes of about 2 s and 6 s (a hiccup while
-    // the host catches up can overflow the nearly full FIFO once more: a small episode of its own).
-    const big = truth.drops.filter((d) => d.count > 10_000);
-    expect(big.length).toBe(2);
-    expect(big[0]!.count).toBeGreaterThan(100_000);
-    expect(big[1]!.count).toBeGreaterThan(500_000);
+    // The stalls really overflowed the device: drop episodes of about 2 s and 6 s. While the host
+    // catches up it can overflow the nearly full FIFO again, once or more under load (episodes of
+    // their own, each checked for its gap row below like the big ones).
+    console.log(`ppk2-stall: device drops ${JSON.stringify(truth.drops)}`);
+    const big = truth.drops.filter((d) => d.count > 100_000);
+    expect(big.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...big.map((d) => d.count))).toBeGreaterThan(500_000);
 
     // Current → ADC code (range 1, constant: the spike filter never acts), through the driver's own
     // conversion, so the stored float32 values map back to the index bits the device put in them.
