@@ -6,8 +6,9 @@
  */
 import type { CalibrationProgressDto } from '../api/contract';
 import type { EngineWorkerHost } from '../ddi/worker/host';
-import { calibrate, defaultSegments, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from '../profile/calibrate/calibrate';
+import { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from '../profile/calibrate/calibrate';
 import type { ProfileRun } from '../profile/run';
+import { segmentsFor } from '../domain/calibration-segments';
 import { monotonicNs } from '../util/clock';
 import { errorMessage, isUserError } from '../util/errors';
 import type { AppCore } from './app-core';
@@ -49,7 +50,7 @@ export class CalibrationJob {
   /** Runs to the end; never rejects (the end, good or bad, is an event). */
   async run(): Promise<CalibrationResult | null> {
     // Progress counts profiling sessions: every run is measured in segments.
-    const runs = this.options.runs * (this.options.segments ?? defaultSegments(this.options.limit));
+    const runs = this.options.runs * segmentsFor(this.options.limit, this.options.segments);
     const base = { run: 0, runs, sessionId: null, done: 0, total: 0, etaS: null };
     this.emit({ ...base, phase: 'starting', elapsedS: 0 });
     let last = null as CalibrationProgress | null;

@@ -102,11 +102,14 @@ export function registerCalibrateCommand(program: Command): void {
 
 const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
 
+/** "session 4" or, for a run measured in segments, "sessions 4, 8, 12". */
+const sessionsText = (ids: readonly number[]): string => `session${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
+
 export function describeCalibration(r: CalibrationResult): string {
   const t = r.costTable;
   const lines = [
     `Cost table ${t.name}${r.simulated ? ' [SIMULATED meter]' : ''}: ${t.model.name} on ${t.backend.name} ${t.backend.version}, ${t.machine.cpuModel} × ${t.machine.cores}; stored in ${t.path}.`,
-    `Runs: ${r.runs.map((x) => `${x.sessionIds.length > 1 ? `sessions ${x.sessionIds.join(', ')}` : `session ${x.sessionId}`} ${x.mode}${x.budget ? ` ${x.budget}` : ''}${x.heldOut ? ' (held out)' : ''} [${x.attribution}, ${x.energyObservations} energy observations${x.energySetAside.length ? `; energy of window-mode session ${x.energySetAside.join(', ')} set aside` : ''}]`).join('; ')}.`,
+    `Runs: ${r.runs.map((x) => `${sessionsText(x.sessionIds)} ${x.mode}${x.budget ? ` ${x.budget}` : ''}${x.heldOut ? ' (held out)' : ''} [${x.attribution}, ${x.energyObservations} energy observations${x.energySetAside.length ? `; energy of window-mode session ${x.energySetAside.join(', ')} set aside` : ''}]`).join('; ')}.`,
     `Idle power ${formatSi(t.idlePowerW, 'W')}; a static inference: ${formatSi(r.staticPrediction.energyJ, 'J')}, ${formatSi(r.staticPrediction.latencyS, 's')} (predicted).`,
   ];
   for (const [what, f, unit] of [
@@ -126,7 +129,7 @@ export function describeCalibration(r: CalibrationResult): string {
   const signed = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(1)} %`);
   const unit = h.attribution === 'window' ? 'window' : 'inference';
   lines.push(
-    `Held-out run (${h.sessionIds.length > 1 ? `sessions ${h.sessionIds.join(', ')}` : `session ${h.sessionId}`}, ${h.mode}${h.budget ? ` ${h.budget}` : ''}, ${h.attribution} attribution): ` +
+    `Held-out run (${sessionsText(h.sessionIds)}, ${h.mode}${h.budget ? ` ${h.budget}` : ''}, ${h.attribution} attribution): ` +
       `mean energy per inference predicted ${formatSi(h.predictedEnergyPerInferenceJ, 'J')}, measured ${formatSi(h.measuredEnergyPerInferenceJ, 'J')} ` +
       `${h.energyMeanCi95 === null ? '(one observation, no interval)' : `± ${pct(h.energyMeanCi95)} (95 %)`}: mean error ${signed(h.energyMeanError)}; per-${unit} MAPE ${pct(h.energyMape)} ` +
       `(analytic 45 nm table ${pct(h.analyticEnergyMape)}); latency mean error ${signed(h.latencyMeanError)}, per-inference MAPE ${pct(h.latencyMape)}.`,

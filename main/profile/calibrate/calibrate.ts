@@ -32,7 +32,8 @@ import type { ProfileResult } from '../analyze';
 import { ProfileRun, type ProfileProgress } from '../run';
 import { predictCost, UnitCatalog, UNIT_KINDS, type Charge } from './features';
 import { fitCosts, perKindParameters, type FitResult } from './fit';
-import { FIT_POOL, mergeRunObservations, runObservations, type RunObservations } from './observations';
+import { mergeRunObservations, runObservations, type RunObservations } from './observations';
+import { FIT_POOL, maxSegments, segmentsFor } from '../../domain/calibration-segments';
 import { planCalibration, type PlannedRun } from './plan';
 import { calibratedTablesDir, checkTableName, loadCalibratedTable, saveCalibratedTable, type CalibratedTable } from './store';
 import { combineTables, tableFromFit } from './table';
@@ -57,7 +58,7 @@ export interface CalibrateOptions {
   tablesDir: string;
   meter: { spec: string; label: string; simulated: boolean };
   /**
-   * Sessions per run (default: defaultSegments): each run is measured in this many parts, run after run in turn,
+   * Sessions per run (default: domain/calibration-segments defaultSegments): each run is measured in this many parts, run after run in turn,
    * so that a drift of the board over the calibration is shared by all runs (see the loop).
    */
   segments?: number;
@@ -168,7 +169,7 @@ export async function calibrate(
     runs: o.runs,
   });
 
-  const segments = o.segments ?? defaultSegments(o.limit);
+  const segments = segmentsFor(o.limit, o.segments);
   checkSegments(segments, o.limit);
   // Segment s of every run measures images [starts[s], starts[s + 1]).
   const starts = Array.from({ length: segments + 1 }, (_, s) => Math.floor((s * o.limit) / segments));
@@ -325,16 +326,11 @@ export async function calibrate(
   };
 }
 
-/** Three parts per run where each keeps a few pools of inferences; fewer for short runs. */
-export function defaultSegments(limit: number): number {
-  return Math.max(1, Math.min(3, Math.floor(limit / (2 * FIT_POOL))));
-}
-
 /** Refuses a number of segments that leaves fewer than FIT_POOL inferences in one. */
 export function checkSegments(segments: number, limit: number): void {
-  if (!Number.isInteger(segments) || segments < 1 || segments > 20 || (segments > 1 && limit < segments * FIT_POOL)) {
+  if (!Number.isInteger(segments) || segments < 1 || segments > maxSegments(limit)) {
     throw new UserError(
-      `${segments} segments cannot split ${limit} inferences per run; use 1 to ${Math.max(1, Math.min(20, Math.floor(limit / FIT_POOL)))} segments (at least ${FIT_POOL} inferences each).`,
+      `${segments} segments cannot split ${limit} inferences per run; use 1 to ${maxSegments(limit)} segments (at least ${FIT_POOL} inferences each).`,
       'bad-segments',
     );
   }

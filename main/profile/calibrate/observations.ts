@@ -24,6 +24,7 @@ import type { ProfileResult } from '../analyze';
 import type { EnergyWindow } from '../attribution';
 import { chargesOf, featuresOf, meanFeatures, type Charge, type InferenceFeatures, type RecordView, type UnitCatalog } from './features';
 import type { Observation } from './fit';
+import { FIT_POOL } from '../../domain/calibration-segments';
 
 export interface RunInference {
   seq: number;
@@ -47,7 +48,7 @@ export interface EnergyObservation extends Observation {
 }
 
 /** Consecutive per-inference observations pooled into one (see the header). */
-export const FIT_POOL = 20;
+export { FIT_POOL };
 
 export interface RunObservations {
   sessionId: number;

@@ -4,6 +4,7 @@
  * them. The result's shape is calibrate.ts's CalibrationResult; only the fields shown are named here.
  */
 import type { CalibrationProgressDto, CallInput } from '../../../main/api/contract';
+import { FIT_POOL, maxSegments } from '../../../main/domain/calibration-segments';
 
 export interface CalibrateFormValues {
   runs: string;
@@ -45,12 +46,12 @@ export function toCalibrateInput(
   const warmup = v.warmup.trim() === '' ? undefined : whole(v.warmup, 0, 10_000);
   if (warmup === null)
     return { error: 'Warm-up inferences must be a whole number from 0 to 10000, or empty for one pass over the run’s inputs.', field: 'warmup' };
-  // At least 20 inferences per segment (one pool of the fit; calibrate.ts checkSegments).
-  const maxSegments = Math.max(1, Math.min(20, Math.floor(limit / 20)));
-  const segments = v.segments.trim() === '' ? undefined : whole(v.segments, 1, maxSegments);
+  // At least one pool of the fit's inferences per segment (the rule calibrate.ts checks).
+  const most = maxSegments(limit);
+  const segments = v.segments.trim() === '' ? undefined : whole(v.segments, 1, most);
   if (segments === null)
     return {
-      error: `Segments must be a whole number from 1 to ${maxSegments} for ${limit} inferences per run (at least 20 per segment), or empty for the default.`,
+      error: `Segments must be a whole number from 1 to ${most} for ${limit} inferences per run (at least ${FIT_POOL} per segment), or empty for the default.`,
       field: 'segments',
     };
   const b = Number(v.baselineS.trim());
