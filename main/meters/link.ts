@@ -7,6 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { SerialPort } from 'serialport';
 import { TypedEmitter } from '../util/emitter';
+import { monotonicNs } from '../util/clock';
 import { UserError, errorMessage } from '../util/errors';
 
 export interface LinkEvents {
@@ -33,7 +34,40 @@ export interface SerialLinkOptions {
    * so parsing and everything downstream runs in batches, as in Nordic's PPK app.
    */
   batchMs?: number;
+  /**
+   * Start a read at most every readIntervalMs (0 = read as soon as bytes arrive). A USB meter
+   * streaming 64-byte packets wakes the reader thousands of times a second, and each wake costs
+   * serialport two thread-pool round trips and a thrown EAGAIN; the kernel's tty buffer holds what
+   * arrives in between, so a paced read takes it all at once.
+   */
+  readIntervalMs?: number;
   rtscts?: boolean;
+}
+
+/** A serial port whose reads start at most every `intervalMs`; see SerialLinkOptions.readIntervalMs. */
+class PacedSerialPort extends SerialPort {
+  private lastReadNs = 0;
+  private pending: NodeJS.Timeout | undefined;
+  constructor(
+    options: ConstructorParameters<typeof SerialPort>[0],
+    private readonly intervalMs: number,
+  ) {
+    super(options);
+    this.once('close', () => clearTimeout(this.pending));
+  }
+  override _read(size: number): void {
+    const waitMs = (this.lastReadNs + this.intervalMs * 1e6 - monotonicNs()) / 1e6;
+    if (waitMs <= 0) {
+      this.lastReadNs = monotonicNs();
+      super._read(size);
+      return;
+    }
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.lastReadNs = monotonicNs();
+      super._read(size);
+    }, waitMs);
+  }
 }
 
 /** Collects bytes and hands them over in batches, so high-rate streams cost one callback per batch. */
@@ -88,12 +122,14 @@ export class SerialLink extends TypedEmitter<LinkEvents> implements ByteLink {
   open(): Promise<void> {
     this.closing = false;
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({
+      const settings = {
         path: this.options.path,
         baudRate: this.options.baudRate ?? 115200,
         rtscts: this.options.rtscts ?? false,
         autoOpen: false,
-      });
+      };
+      const interval = this.options.readIntervalMs ?? 0;
+      const port = interval > 0 ? new PacedSerialPort(settings, interval) : new SerialPort(settings);
       port.open((err) => {
         if (err) {
           reject(openError(this.options.path, err));

@@ -27,6 +27,12 @@ export interface Ppk2Options {
   spikeFilter?: boolean;
   /** How long to collect decoded samples before emitting them as one chunk (default 30 ms). */
   batchMs?: number;
+  /**
+   * Start a serial read at most every this many ms (default 5; 0 = on every arrival). The device
+   * sends a 64-byte USB packet every 160 µs at 100 kS/s; reading each on its own cost about half a
+   * core of the host. 5 ms is 2 kB, far below what the kernel's tty buffer holds.
+   */
+  readIntervalMs?: number;
   /** Metadata reply timeout (default 2000 ms). */
   metadataTimeoutMs?: number;
   /**
@@ -86,7 +92,11 @@ export class Ppk2Meter extends BaseMeter {
 
   protected async start(): Promise<void> {
     // Unbatched reads: each read's own arrival time is what tells buffered data from fresh data.
-    const link = await this.openLink(this.options.link ?? new SerialLink({ path: this.path, baudRate: 115200, batchMs: 0 }));
+    // Paced reads keep that: a read takes everything buffered, whose newest packet is at most
+    // one packet period (160 µs) old, so the lag floor is still the transport's.
+    const link = await this.openLink(
+      this.options.link ?? new SerialLink({ path: this.path, baudRate: 115200, batchMs: 0, readIntervalMs: this.options.readIntervalMs ?? 5 }),
+    );
     // A previous session may have left the device streaming: stop it and drop what is in flight.
     await link.write(Uint8Array.of(PPK2_CMD.AverageStop));
     await sleep(50);
