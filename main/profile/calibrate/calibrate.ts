@@ -32,7 +32,7 @@ import type { ProfileResult } from '../analyze';
 import { ProfileRun, type ProfileProgress } from '../run';
 import { predictCost, UnitCatalog, UNIT_KINDS, type Charge } from './features';
 import { fitCosts, perKindParameters, type FitResult } from './fit';
-import { mergeRunObservations, runObservations, type RunObservations } from './observations';
+import { mergeRunObservations, POOLED_FIT, runObservations, type RunObservations } from './observations';
 import { FIT_POOL, maxSegments, segmentsFor } from '../../domain/calibration-segments';
 import { planCalibration, type PlannedRun } from './plan';
 import { calibratedTablesDir, checkTableName, loadCalibratedTable, saveCalibratedTable, type CalibratedTable } from './store';
@@ -247,10 +247,12 @@ export async function calibrate(
   const energyFit = fitCosts(
     energyObs.map((o) => ({ values: o.values, y: o.y - idle * o.durationS, weight: o.weight })),
     specs,
+    POOLED_FIT,
   );
   const latencyFit = fitCosts(
     train.flatMap((d) => d.obs.latency),
     specs,
+    POOLED_FIT,
   );
 
   const createdAt = created.toISOString();

@@ -14,8 +14,9 @@
  * kept-channel pattern not in its cache builds a graph (milliseconds against a fraction of one), a
  * collection pauses the thread — and those costs are real and recur at a steady rate, so the table
  * must carry their mean; the fit's outlier rule, applied to single inferences, would drop exactly
- * them and predict too little. A pool spans many scheduler ticks, too, so CPU time the kernel
- * accounts late (at the next 4 ms tick) mostly stays inside the pool it belongs to.
+ * them and predict too little, and it is off for the pools (POOLED_FIT). A pool spans many
+ * scheduler ticks, too, so CPU time the kernel accounts late (at the next 4 ms tick) mostly stays
+ * inside the pool it belongs to.
  */
 import type { Db } from '../../store/database';
 import { ProfileRepo, type InferenceRow } from '../../store/profile-repo';
@@ -23,7 +24,7 @@ import { hostToTraceNs } from '../alignment';
 import type { ProfileResult } from '../analyze';
 import type { EnergyWindow } from '../attribution';
 import { chargesOf, featuresOf, meanFeatures, type Charge, type InferenceFeatures, type RecordView, type UnitCatalog } from './features';
-import type { Observation } from './fit';
+import type { FitOptions, Observation } from './fit';
 import { FIT_POOL } from '../../domain/calibration-segments';
 
 export interface RunInference {
@@ -49,6 +50,15 @@ export interface EnergyObservation extends Observation {
 
 /** Consecutive per-inference observations pooled into one (see the header). */
 export { FIT_POOL };
+
+/**
+ * How calibration fits its pooled observations: every pool is kept. A pool is already an average
+ * over FIT_POOL inferences; the pools that stand out are those holding a burst of the tail (graph
+ * builds while the executor's cache fills, a stretch with the thread descheduled), and the run's
+ * mean includes them. Left out at 5 robust SD, 2–4 % of the pools, the table predicted 2–15 % too
+ * little on the outside-style emulator (docs/benchmarks.md, bench:calibrate).
+ */
+export const POOLED_FIT: FitOptions = { outlierSigma: 0 };
 
 export interface RunObservations {
   sessionId: number;

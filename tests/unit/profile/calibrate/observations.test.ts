@@ -12,7 +12,7 @@ import { readModelFile } from '../../../../main/ddi/io';
 import { buildLayout } from '../../../../main/ddi/layout';
 import { featuresOf, UnitCatalog, UNIT_KINDS, type Charge, type InferenceFeatures } from '../../../../main/profile/calibrate/features';
 import { fitCosts, perKindParameters, predict, type Observation } from '../../../../main/profile/calibrate/fit';
-import { FIT_POOL, mergeRunObservations, poolObservations, type RunObservations } from '../../../../main/profile/calibrate/observations';
+import { FIT_POOL, mergeRunObservations, POOLED_FIT, poolObservations, type RunObservations } from '../../../../main/profile/calibrate/observations';
 import { mulberry32 as rng } from '../../../../main/util/prng';
 
 const cat = new UnitCatalog(buildLayout(readModelFile(resolve('data/models/mgl2s-50')).architecture as ModelConfig));
@@ -97,6 +97,36 @@ describe('pooled observations for the cost fit', () => {
     );
     expect(single.residuals.excluded).toBeGreaterThan(0);
     expect(meanPredicted(single) / expected - 1).toBeLessThan(-0.15);
+  });
+});
+
+describe('calibration’s fit of pooled observations', () => {
+  // The tail in bursts, as on the outside-style emulator: every 200 inferences, 4 in a row cost 40×
+  // a typical inference (graph builds while the cache fills, the thread descheduled for a stretch).
+  // Such a burst lands in one or two pools and makes them stand far out.
+  const BURST = 40 * 6e-5;
+  const burstRun = (seed: number, pRun: number, exits: number) => {
+    const rand = rng(seed);
+    const features = Array.from({ length: 2000 }, () => inference(rand, pRun, exits));
+    const obs = features.map((f, k) => ({ values: f.values, y: typical(f) * (1 + 0.1 * (rand() - 0.5)) + (k % 200 < 4 ? BURST : 0) }));
+    return { features, obs };
+  };
+
+  it('keeps every pool, so bursts of the tail stay in the table; the outlier rule would drop them', () => {
+    const specs = perKindParameters(UNIT_KINDS);
+    const train = [burstRun(11, 0.9, 0), burstRun(12, 0.5, 1), burstRun(13, 0.7, 2), burstRun(14, 0.3, 3)];
+    const held = burstRun(15, 0.6, 2).features;
+    const expected = held.reduce((s, f) => s + typical(f), 0) / held.length + (4 / 200) * BURST;
+    const meanPredicted = (fit: ReturnType<typeof fitCosts>) => held.reduce((s, f) => s + predict(fit, f.values), 0) / held.length;
+    const pools = train.flatMap((r) => poolObservations(r.obs, FIT_POOL));
+
+    const calibration = fitCosts(pools, specs, POOLED_FIT);
+    expect(calibration.residuals.excluded).toBe(0);
+    expect(Math.abs(meanPredicted(calibration) / expected - 1)).toBeLessThan(0.03);
+
+    const withRule = fitCosts(pools, specs);
+    expect(withRule.residuals.excluded).toBeGreaterThan(0);
+    expect(meanPredicted(withRule) / expected - 1).toBeLessThan(-0.2);
   });
 });
 
