@@ -55,8 +55,8 @@ export { FIT_POOL };
  * How calibration fits its pooled observations: every pool is kept. A pool is already an average
  * over FIT_POOL inferences; the pools that stand out are those holding a burst of the tail (graph
  * builds while the executor's cache fills, a stretch with the thread descheduled), and the run's
- * mean includes them. Left out at 5 robust SD, 2–4 % of the pools, the table predicted 2–15 % too
- * little on the outside-style emulator (docs/benchmarks.md, bench:calibrate).
+ * mean includes them. Left out at 5 robust SD (2–4 % of the pools), the table put the fitted gated
+ * runs' own means 1–15 % too low on the outside-style emulator (docs/benchmarks.md, bench:calibrate).
  */
 export const POOLED_FIT: FitOptions = { outlierSigma: 0 };
 
