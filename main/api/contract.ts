@@ -290,6 +290,8 @@ export const ProfileInferenceSchema = z.object({
   predictedEnergyJ: z.number().nullable(),
   measuredEnergyJ: z.number().nullable(),
   activeEnergyJ: z.number().nullable(),
+  /** Graphs the executor built during this inference (a millisecond-scale cost); null when it does not count them (tfjs). */
+  graphBuilds: z.number().int().nullable(),
 });
 
 const ChannelStatsSchema = z.object({ mean: z.number(), min: z.number(), max: z.number() });

@@ -232,6 +232,8 @@ export class DdiController {
   run(images: Float32Array, n: number, opts: RunOptions): InferenceRecord[] {
     const call = this.beginCall(n, opts);
     const trunk = this.model.layout.trunk;
+    const stats = this.runtime.stats;
+    const work0 = stats ? { runs: stats.runs, builds: stats.builds, generic: stats.generic } : null;
     const start = monotonicNs();
     let x = this.runtime.input(images, n);
     let pooledFor: { x: unknown; data: Float32Array } | null = null;
@@ -270,7 +272,10 @@ export class DdiController {
     } finally {
       this.runtime.release(x);
     }
-    return this.records(call, start, monotonicNs());
+    const end = monotonicNs();
+    const work =
+      stats && work0 ? { runs: stats.runs - work0.runs, builds: stats.builds - work0.builds, sharedGraphRuns: stats.generic - work0.generic } : undefined;
+    return this.records(call, start, end, work);
   }
 
   /** Validates the call (budget against the mode, forced patterns) and sets up one row per image. */
@@ -411,7 +416,7 @@ export class DdiController {
     });
   }
 
-  private records(call: Call, start: number, end: number): InferenceRecord[] {
+  private records(call: Call, start: number, end: number, work: InferenceRecord['executorWork']): InferenceRecord[] {
     const { mode } = call.opts;
     const staticMacs = (this.staticMacs ??= this.model.units
       .filter((u) => u.kind !== 'exit' && u.kind !== 'layer-gate' && u.kind !== 'channel-gate' && u.kind !== 'shortcut')
@@ -445,6 +450,7 @@ export class DdiController {
         predictedEnergyJ: this.tables.energy ? r.energy : null,
         energyTable: this.tables.energy?.name ?? null,
         budgetSpent: call.btable ? r.spent : null,
+        ...(work ? { executorWork: work } : {}),
         startNs: start,
         endNs: end,
       };

@@ -53,8 +53,22 @@ export const InferenceRecordSchema = z.object({
   energyTable: z.string().nullable(),
   /** Cost spent in the budget's own table (equals macs for MAC budgets). */
   budgetSpent: z.number().nullable(),
+  /**
+   * What the executor did for the engine call that produced this record (all its batchSize rows):
+   * graph runs, graphs built (ONNX Runtime builds one when a kept-channel pattern earns its own,
+   * milliseconds against a fraction of one for the inference), and runs on a unit's shared
+   * kept-channel graph (slower per MAC). Absent for executors that do not count (tfjs).
+   */
+  executorWork: z.object({ runs: z.number(), builds: z.number(), sharedGraphRuns: z.number() }).optional(),
   /** Host monotonic timestamps (ns, main/util/clock.ts) bracketing the call that produced this record. */
   startNs: z.number(),
   endNs: z.number(),
 });
 export type InferenceRecord = z.infer<typeof InferenceRecordSchema>;
+
+/** Graphs built for a stored record's engine call, or null when its executor does not count them. */
+export function graphBuildsOf(record: unknown): number | null {
+  if (record === null || typeof record !== 'object') return null;
+  const w = (record as { executorWork?: { builds?: unknown } }).executorWork;
+  return typeof w?.builds === 'number' ? w.builds : null;
+}

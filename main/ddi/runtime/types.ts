@@ -33,6 +33,11 @@ export interface UnitRuntime<A = unknown> {
   head(exit: number, x: A, rows: number[]): Float32Array;
   /** Frees an activation (no-op for handles the runtime still needs). */
   release(x: A): void;
+  /**
+   * Counters since construction, for executors that count their work (ONNX Runtime): graph runs,
+   * graphs built, runs on a shared kept-channel graph. The engine records each call's share.
+   */
+  readonly stats?: { readonly runs: number; readonly builds: number; readonly generic: number };
   /** Frees cached derived weights (gathered filter subsets). */
   clearCache(): void;
   dispose(): void;

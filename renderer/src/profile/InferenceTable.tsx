@@ -17,6 +17,7 @@ const COLUMNS: Array<{ key: SortKey | null; label: string; source?: string; num?
   { key: 'measuredEnergyJ', label: 'Energy', source: 'measured', num: true },
   { key: 'activeEnergyJ', label: 'Active energy', source: 'measured − baseline', num: true },
   { key: 'predictedEnergyJ', label: 'Energy', source: 'predicted', num: true },
+  { key: 'graphBuilds', label: 'Graphs built', source: 'counted', num: true },
 ];
 
 /**
@@ -93,6 +94,9 @@ export function InferenceTable({ rows, dataset, windowMode }: { rows: TableRow[]
                 </td>
                 <td className="num">{si(r.activeEnergyJ, 'J')}</td>
                 <td className="num">{si(r.predictedEnergyJ, 'J')}</td>
+                <td className="num" data-testid="cell-builds" title="Graphs the executor built during this inference (each costs milliseconds)">
+                  {r.graphBuilds === null ? '—' : r.graphBuilds}
+                </td>
               </tr>
             ))}
             {end < sorted.length ? <Spacer px={(sorted.length - end) * ROW_PX} /> : null}

@@ -163,7 +163,7 @@ export function verdictOf(b: BudgetResultDto): Verdict {
 
 // ---------- table ----------
 
-export type SortKey = 'seq' | 'exit' | 'macs' | 'latencyS' | 'measuredEnergyJ' | 'activeEnergyJ' | 'predictedEnergyJ';
+export type SortKey = 'seq' | 'exit' | 'macs' | 'latencyS' | 'measuredEnergyJ' | 'activeEnergyJ' | 'predictedEnergyJ' | 'graphBuilds';
 
 export interface TableRow extends ProfileInference {
   latencyS: number;

@@ -174,11 +174,18 @@ describe.skipIf(!ort.ok)('ONNX Runtime executor', () => {
     engine.infer(img, 1, { mode: 'iadi', forced: [pattern([], 0.25)] });
     expect(rt.stats.builds).toBe(built);
     // Seen ORT_PATTERN_PROMOTE_AFTER times, the pattern runs on graphs built for it: same logits.
-    for (let i = 2; i < ORT_PATTERN_PROMOTE_AFTER; i++) engine.infer(img, 1, { mode: 'iadi', forced: [half] });
+    const loop: ReturnType<typeof engine.infer>[] = [];
+    for (let i = 2; i < ORT_PATTERN_PROMOTE_AFTER; i++) loop.push(engine.infer(img, 1, { mode: 'iadi', forced: [half] }));
     expect(rt.stats.builds).toBeGreaterThan(built);
     const generic = rt.stats.generic;
     const r3 = engine.infer(img, 1, { mode: 'iadi', forced: [half] });
     expect(rt.stats.generic).toBe(generic);
+    // Each record states its call's share of that work: the inference that promoted the pattern built
+    // its graphs (one per gated block), the ones before ran shared graphs, the one after neither.
+    const gated = lay.trunk.filter((u) => u.groups > 0).length;
+    expect(r2[0]!.executorWork).toEqual({ runs: 1 + gated, builds: 0, sharedGraphRuns: gated });
+    expect(loop.map((r) => r[0]!.executorWork!.builds)).toEqual([...Array<number>(loop.length - 1).fill(0), rt.stats.builds - built]);
+    expect(r3[0]!.executorWork).toEqual({ runs: 1 + gated, builds: 0, sharedGraphRuns: 0 });
     for (let k = 0; k < r1[0]!.logits.length; k++) expect(Math.abs(r3[0]!.logits[k]! - r1[0]!.logits[k]!)).toBeLessThan(1e-5);
     expect(r1[0]!.backend).toBe(`ort ${engine.backendInfo().version}`);
   });

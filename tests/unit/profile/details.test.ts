@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { calls } from '../../../main/api/contract';
+import type { InferenceRecord } from '../../../main/domain/inference-record';
 import { profileDetails } from '../../../main/profile/details';
 import { openDatabase, type Db } from '../../../main/store/database';
 import { ProfileRepo } from '../../../main/store/profile-repo';
@@ -46,6 +47,57 @@ describe('profileDetails', () => {
       { label: 'baseline', startS: 0.1, endS: 0.6 },
       { label: 'closing', startS: 1.5, endS: null },
     ]);
+    expect(calls['profile.get'].output.parse(out)).toEqual(out);
+  });
+
+  it('says per inference how many graphs the executor built, and nothing for an executor that does not count', () => {
+    dir = mkdtempSync(join(tmpdir(), 'ddi-details-'));
+    db = openDatabase(join(dir, 'db.sqlite'));
+    const id = new SessionsRepo(db).createSession({
+      name: 'p',
+      kind: 'profile',
+      startMonoNs: 0,
+      meterId: null,
+      simulated: true,
+      channels: ['power'],
+      sampleRateHz: 1e4,
+    });
+    const record = (startNs: number, executorWork?: InferenceRecord['executorWork']): InferenceRecord => ({
+      mode: 'iadi',
+      budget: null,
+      model: 'm',
+      backend: executorWork ? 'ort 1.30.0' : 'wasm',
+      batchSize: 1,
+      sampleIndex: 0,
+      predictedClass: 1,
+      confidence: 0.9,
+      logits: [0, 1],
+      exit: null,
+      exitId: 'classifier',
+      halted: false,
+      blocksExecuted: [0],
+      blocksSkipped: [],
+      blocksNotReached: [],
+      channelsKept: [],
+      macs: 1e6,
+      staticMacs: 2e6,
+      predictedLatencyS: null,
+      latencyTable: null,
+      predictedEnergyJ: null,
+      energyTable: null,
+      budgetSpent: null,
+      ...(executorWork ? { executorWork } : {}),
+      startNs,
+      endNs: startNs + 1e6,
+    });
+    new ProfileRepo(db).addInferences(
+      id,
+      0,
+      [record(1e9, { runs: 10, builds: 2, sharedGraphRuns: 3 }), record(2e9, { runs: 10, builds: 0, sharedGraphRuns: 0 }), record(3e9)],
+      0,
+    );
+    const out = profileDetails(db, id);
+    expect(out.inferences.map((r) => r.graphBuilds)).toEqual([2, 0, null]);
     expect(calls['profile.get'].output.parse(out)).toEqual(out);
   });
 });

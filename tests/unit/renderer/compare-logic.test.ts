@@ -37,6 +37,7 @@ const profile = (inferencesStartS: number, alignment: { offsetNs: number; truste
     predictedEnergyJ: null,
     measuredEnergyJ: e,
     activeEnergyJ: null,
+    graphBuilds: null,
   })),
   phases: [
     { label: 'baseline', startS: 0.2, endS: 0.7 },

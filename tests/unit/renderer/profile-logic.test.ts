@@ -40,6 +40,7 @@ const inf = (seq: number, over: Partial<ProfileInference> = {}): ProfileInferenc
   predictedEnergyJ: 1e-4,
   measuredEnergyJ: 1e-3,
   activeEnergyJ: 5e-4,
+  graphBuilds: 0,
   ...over,
 });
 

@@ -16,6 +16,7 @@ const inf = (seq: number, energy: number | null): ProfileInference => ({
   predictedEnergyJ: 1e-4,
   measuredEnergyJ: energy,
   activeEnergyJ: energy === null ? null : energy / 2,
+  graphBuilds: seq === 0 ? 3 : 0,
 });
 
 const result = (over: Partial<ProfileResultDto> = {}): ProfileResultDto => ({
@@ -108,6 +109,9 @@ describe('ProfileResultView', () => {
     expect(html).toMatch(/Energy<span class="src src-predicted">predicted/);
     expect(html).toMatch(/Baseline power <span class="src src-measured">measured/);
     expect(html).not.toContain('SIMULATED');
+    // Graphs the executor built, per inference: inference 0 built 3.
+    const builds = [...html.matchAll(/data-seq="(\d+)".*?data-testid="cell-builds"[^>]*>(\d+|—)</g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(builds).toEqual(['3:0', '0:3', '1:0', '2:0']);
   });
 
   it('labels a simulated run and says why a run fell back to window mode', () => {
