@@ -35,18 +35,34 @@ export interface SerialLinkOptions {
    */
   batchMs?: number;
   /**
-   * Start a read at most every readIntervalMs (0 = read as soon as bytes arrive). A USB meter
-   * streaming 64-byte packets wakes the reader thousands of times a second, and each wake costs
-   * serialport two thread-pool round trips and a thrown EAGAIN; the kernel's tty buffer holds what
-   * arrives in between, so a paced read takes it all at once.
+   * Start a read at most every readIntervalMs (0 = read as soon as bytes arrive), except right after
+   * a read that found a backlog (BACKLOG_READ_BYTES). A USB meter streaming 64-byte packets wakes
+   * the reader thousands of times a second, and each wake costs serialport two thread-pool round
+   * trips and a thrown EAGAIN; the kernel's tty buffer holds what arrives in between, so a paced
+   * read takes it all at once.
    */
   readIntervalMs?: number;
   rtscts?: boolean;
 }
 
-/** A serial port whose reads start at most every `intervalMs`; see SerialLinkOptions.readIntervalMs. */
+/**
+ * A read this large means bytes are piling up in the kernel: Linux's tty line discipline hands over
+ * at most 4096 bytes per read (N_TTY_BUF_SIZE), the rest waits in the tty buffers, and a device
+ * that cannot send drops samples (a PPK2's FIFO holds 0.3 s). So after such a read the next one
+ * starts at once; pacing applies only while reads come back small.
+ */
+export const BACKLOG_READ_BYTES = 3072;
+
+/** How long to wait before the next read: none after a large read or once the interval has passed. */
+export function readDelayMs(lastReadBytes: number, msSinceLastRead: number, intervalMs: number): number {
+  if (lastReadBytes >= BACKLOG_READ_BYTES) return 0;
+  return Math.max(0, intervalMs - msSinceLastRead);
+}
+
+/** A serial port whose reads start at most every `intervalMs` unless a backlog builds; see SerialLinkOptions.readIntervalMs. */
 class PacedSerialPort extends SerialPort {
   private lastReadNs = 0;
+  private lastReadBytes = 0;
   private pending: NodeJS.Timeout | undefined;
   constructor(
     options: ConstructorParameters<typeof SerialPort>[0],
@@ -55,18 +71,19 @@ class PacedSerialPort extends SerialPort {
     super(options);
     this.once('close', () => clearTimeout(this.pending));
   }
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (Buffer.isBuffer(chunk)) this.lastReadBytes = chunk.length;
+    return super.push(chunk, encoding);
+  }
   override _read(size: number): void {
-    const waitMs = (this.lastReadNs + this.intervalMs * 1e6 - monotonicNs()) / 1e6;
-    if (waitMs <= 0) {
-      this.lastReadNs = monotonicNs();
-      super._read(size);
-      return;
-    }
-    this.pending = setTimeout(() => {
+    const waitMs = readDelayMs(this.lastReadBytes, (monotonicNs() - this.lastReadNs) / 1e6, this.intervalMs);
+    const read = () => {
       this.pending = undefined;
       this.lastReadNs = monotonicNs();
       super._read(size);
-    }, waitMs);
+    };
+    if (waitMs <= 0) read();
+    else this.pending = setTimeout(read, waitMs);
   }
 }
 
