@@ -35,8 +35,8 @@ export interface SerialLinkOptions {
    */
   batchMs?: number;
   /**
-   * Start a read at most every readIntervalMs (0 = read as soon as bytes arrive), except right after
-   * a read that found a backlog (BACKLOG_READ_BYTES). A USB meter streaming 64-byte packets wakes
+   * Start a read at most every readIntervalMs (0 = read as soon as bytes arrive), except while
+   * draining a backlog (ReadPacer). A USB meter streaming 64-byte packets wakes
    * the reader thousands of times a second, and each wake costs serialport two thread-pool round
    * trips and a thrown EAGAIN; the kernel's tty buffer holds what arrives in between, so a paced
    * read takes it all at once.
@@ -48,15 +48,27 @@ export interface SerialLinkOptions {
 /**
  * A read this large means bytes are piling up in the kernel: Linux's tty line discipline hands over
  * at most 4096 bytes per read (N_TTY_BUF_SIZE), the rest waits in the tty buffers, and a device
- * that cannot send drops samples (a PPK2's FIFO holds 0.3 s). So after such a read the next one
- * starts at once; pacing applies only while reads come back small.
+ * that cannot send drops samples (a PPK2's FIFO holds 0.3 s).
  */
 export const BACKLOG_READ_BYTES = 3072;
+/** A read this small means the backlog is gone: the kernel had no more than a few packets. */
+export const DRAINED_READ_BYTES = 512;
 
-/** How long to wait before the next read: none after a large read or once the interval has passed. */
-export function readDelayMs(lastReadBytes: number, msSinceLastRead: number, intervalMs: number): number {
-  if (lastReadBytes >= BACKLOG_READ_BYTES) return 0;
-  return Math.max(0, intervalMs - msSinceLastRead);
+/**
+ * When the next read may start. After a read that found a backlog, reads follow at once until one
+ * comes back nearly empty: the line discipline refills from the tty buffers asynchronously, so a
+ * read right after a full one can come back half full while the backlog is still there, and
+ * pausing then would drain a stalled device at only about twice its stream rate.
+ */
+export class ReadPacer {
+  private draining = false;
+  constructor(private readonly intervalMs: number) {}
+  /** Delay (ms) before the next read, given the last read's size and the time since it started. */
+  delayMs(lastReadBytes: number, msSinceLastRead: number): number {
+    if (lastReadBytes >= BACKLOG_READ_BYTES) this.draining = true;
+    else if (lastReadBytes < DRAINED_READ_BYTES) this.draining = false;
+    return this.draining ? 0 : Math.max(0, this.intervalMs - msSinceLastRead);
+  }
 }
 
 /** A serial port whose reads start at most every `intervalMs` unless a backlog builds; see SerialLinkOptions.readIntervalMs. */
@@ -64,11 +76,10 @@ class PacedSerialPort extends SerialPort {
   private lastReadNs = 0;
   private lastReadBytes = 0;
   private pending: NodeJS.Timeout | undefined;
-  constructor(
-    options: ConstructorParameters<typeof SerialPort>[0],
-    private readonly intervalMs: number,
-  ) {
+  private readonly pacer: ReadPacer;
+  constructor(options: ConstructorParameters<typeof SerialPort>[0], intervalMs: number) {
     super(options);
+    this.pacer = new ReadPacer(intervalMs);
     this.once('close', () => clearTimeout(this.pending));
   }
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
@@ -76,7 +87,7 @@ class PacedSerialPort extends SerialPort {
     return super.push(chunk, encoding);
   }
   override _read(size: number): void {
-    const waitMs = readDelayMs(this.lastReadBytes, (monotonicNs() - this.lastReadNs) / 1e6, this.intervalMs);
+    const waitMs = this.pacer.delayMs(this.lastReadBytes, (monotonicNs() - this.lastReadNs) / 1e6);
     const read = () => {
       this.pending = undefined;
       this.lastReadNs = monotonicNs();

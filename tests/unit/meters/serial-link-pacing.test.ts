@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKLOG_READ_BYTES, readDelayMs, SerialLink } from '../../../main/meters/link';
+import { BACKLOG_READ_BYTES, DRAINED_READ_BYTES, ReadPacer, SerialLink } from '../../../main/meters/link';
 import { PtyPair } from './helpers/pty-pair';
 
 const PACKETS = 8000; // 1.28 s at one packet per 160 µs
@@ -83,10 +83,15 @@ describe('SerialLink read pacing', () => {
     expect(after[after.length >> 1]).toBeLessThan(4);
   }, 30_000);
 
-  it('waits out the interval only after a small read', () => {
-    expect(readDelayMs(2000, 1, 5)).toBe(4);
-    expect(readDelayMs(2000, 7, 5)).toBe(0);
-    expect(readDelayMs(BACKLOG_READ_BYTES, 0, 5)).toBe(0);
-    expect(readDelayMs(0, 0, 0)).toBe(0);
+  it('drains a backlog without pauses until a read comes back nearly empty, then paces again', () => {
+    const p = new ReadPacer(5);
+    expect(p.delayMs(2000, 1)).toBe(4); // steady stream, 5 ms of packets per read: wait out the interval
+    expect(p.delayMs(2000, 7)).toBe(0);
+    expect(p.delayMs(4096, 0)).toBe(0); // a backlog
+    expect(p.delayMs(1500, 0)).toBe(0); // half full right after: the line discipline is still refilling
+    expect(p.delayMs(DRAINED_READ_BYTES, 0)).toBe(0);
+    expect(p.delayMs(64, 0)).toBe(5); // drained
+    expect(p.delayMs(BACKLOG_READ_BYTES - 1, 2)).toBe(3);
+    expect(new ReadPacer(0).delayMs(0, 0)).toBe(0);
   });
 });
