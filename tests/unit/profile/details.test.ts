@@ -20,19 +20,25 @@ afterEach(() => {
   dir = null;
 });
 
+/** A fresh database file with one profile session. */
+function profileSession(): { db: Db; id: number } {
+  dir = mkdtempSync(join(tmpdir(), 'ddi-details-'));
+  db = openDatabase(join(dir, 'db.sqlite'));
+  const id = new SessionsRepo(db).createSession({
+    name: 'p',
+    kind: 'profile',
+    startMonoNs: 0,
+    meterId: null,
+    simulated: true,
+    channels: ['power'],
+    sampleRateHz: 1e4,
+  });
+  return { db, id };
+}
+
 describe('profileDetails', () => {
   it('returns the phases of the run with the result and the inferences', () => {
-    dir = mkdtempSync(join(tmpdir(), 'ddi-details-'));
-    db = openDatabase(join(dir, 'db.sqlite'));
-    const id = new SessionsRepo(db).createSession({
-      name: 'p',
-      kind: 'profile',
-      startMonoNs: 0,
-      meterId: null,
-      simulated: true,
-      channels: ['power'],
-      sampleRateHz: 1e4,
-    });
+    const { db, id } = profileSession();
     const repo = new ProfileRepo(db);
     repo.addMarker(id, { tNs: 0, endNs: null, kind: 'run', label: 'run', data: { model: 'm' } });
     repo.addMarker(id, { tNs: 100e6, endNs: 600e6, kind: 'phase', label: 'baseline', data: null });
@@ -51,17 +57,7 @@ describe('profileDetails', () => {
   });
 
   it('says per inference how many graphs the executor built, and nothing for an executor that does not count', () => {
-    dir = mkdtempSync(join(tmpdir(), 'ddi-details-'));
-    db = openDatabase(join(dir, 'db.sqlite'));
-    const id = new SessionsRepo(db).createSession({
-      name: 'p',
-      kind: 'profile',
-      startMonoNs: 0,
-      meterId: null,
-      simulated: true,
-      channels: ['power'],
-      sampleRateHz: 1e4,
-    });
+    const { db, id } = profileSession();
     const record = (startNs: number, executorWork?: InferenceRecord['executorWork']): InferenceRecord => ({
       mode: 'iadi',
       budget: null,
