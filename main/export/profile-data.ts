@@ -103,7 +103,8 @@ function lastMarker(db: Db, sessionId: number, kind: string): MarkerRow | undefi
 }
 
 /** A stored JSON object, or undefined when the text is missing or not an object (an export never fails on it). */
-function parseObject(text: string | null): Record<string, unknown> | undefined {
+/** A stored JSON object (an engine record, a marker's data), or undefined when the text is not one. */
+export function parseObject(text: string | null): Record<string, unknown> | undefined {
   if (!text) return undefined;
   try {
     const v: unknown = JSON.parse(text);

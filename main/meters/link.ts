@@ -36,10 +36,10 @@ export interface SerialLinkOptions {
   batchMs?: number;
   /**
    * Start a read at most every readIntervalMs (0 = read as soon as bytes arrive), except while
-   * draining a backlog (ReadPacer). A USB meter streaming 64-byte packets wakes
-   * the reader thousands of times a second, and each wake costs serialport two thread-pool round
-   * trips and a thrown EAGAIN; the kernel's tty buffer holds what arrives in between, so a paced
-   * read takes it all at once.
+   * draining a backlog (ReadPacer). A USB meter streaming 64-byte packets wakes the reader
+   * thousands of times a second, and each wake costs serialport two thread-pool round trips and a
+   * thrown EAGAIN; the kernel's tty buffer holds what arrives in between, so a paced read takes it
+   * all at once.
    */
   readIntervalMs?: number;
   rtscts?: boolean;

@@ -1,6 +1,7 @@
 /** A stored profiling run as the app shows it: the analysis result, the per-inference rows and the phases. */
 import type { CallOutput } from '../api/contract';
 import { graphBuildsOf } from '../domain/inference-record';
+import { parseObject } from '../export/profile-data';
 import type { Db } from '../store/database';
 import { ProfileRepo } from '../store/profile-repo';
 import { SessionsRepo } from '../store/sessions-repo';
@@ -21,17 +22,9 @@ export function profileDetails(db: Db, sessionId: number): CallOutput<'profile.g
     predictedEnergyJ: r.predicted_energy_j,
     measuredEnergyJ: r.measured_energy_j,
     activeEnergyJ: r.active_energy_j,
-    graphBuilds: graphBuildsOf(parseRecord(r.record)),
+    graphBuilds: graphBuildsOf(parseObject(r.record)),
   }));
   // The run's phases as recorded (host time), so a view can mark warm-up, baseline and pattern on the trace.
   const phases = repo.markers(sessionId, 'phase').map((m) => ({ label: m.label, startS: m.t_ns / 1e9, endS: m.end_ns === null ? null : m.end_ns / 1e9 }));
   return { result, inferences, phases };
-}
-
-function parseRecord(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

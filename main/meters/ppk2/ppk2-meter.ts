@@ -28,9 +28,9 @@ export interface Ppk2Options {
   /** How long to collect decoded samples before emitting them as one chunk (default 30 ms). */
   batchMs?: number;
   /**
-   * Start a serial read at most every this many ms (default 5; 0 = on every arrival). The device
-   * sends a 64-byte USB packet every 160 µs at 100 kS/s; reading each on its own cost about half a
-   * core of the host. 5 ms is 2 kB, far below what the kernel's tty buffer holds.
+   * Start a serial read at most every this many ms while no backlog builds (default 5; 0 = on every
+   * arrival). The device sends a 64-byte USB packet every 160 µs at 100 kS/s; reading each on its
+   * own cost about a third of a core (bench:read-pacing). 5 ms is 2 kB, within one tty read.
    */
   readIntervalMs?: number;
   /** Metadata reply timeout (default 2000 ms). */

@@ -251,6 +251,7 @@ function ParameterRows({ ps, unit }: { ps: FittedParameterView[]; unit: string }
 
 export function CalibrationResultCard({ r, model }: { r: CalibrationResultView; model: string }) {
   const h = r.heldOut;
+  const heldIds = h.sessionIds ?? [h.sessionId];
   const profileWith = () => {
     paramStore.set({ costTable: r.costTable.name, backend: r.costTable.backend.name as ProfileParamValues['backend'] });
     prefillRunForm({ model });
@@ -275,8 +276,8 @@ export function CalibrationResultCard({ r, model }: { r: CalibrationResultView; 
       <dl className="profile-facts" data-testid="calibrate-held-out">
         <dt>Run</dt>
         <dd>
-          {(h.sessionIds ?? [h.sessionId]).length > 1 ? 'sessions ' : 'session '}
-          {(h.sessionIds ?? [h.sessionId]).map((id, k) => (
+          {heldIds.length > 1 ? 'sessions ' : 'session '}
+          {heldIds.map((id, k) => (
             <span key={id}>
               {k > 0 ? ', ' : ''}
               <a href={routeHref({ page: 'session', id })}>{id}</a>
