@@ -396,6 +396,9 @@ export class AppCore extends TypedEmitter<CoreEvents> {
         ...(input.segments !== undefined ? { segments: input.segments } : {}),
         baselineS: input.baselineS ?? 1,
         closingS: input.closingS ?? 0.5,
+        ...(input.precision !== undefined ? { precision: input.precision } : {}),
+        ...(input.maxDurationS !== undefined ? { maxDurationS: input.maxDurationS } : {}),
+        ...(input.maxExtraRounds !== undefined ? { maxExtraRounds: input.maxExtraRounds } : {}),
         ...(input.name ? { name: input.name } : {}),
         tablesDir,
         meter: { spec: meter.spec, label: meter.label, simulated: meter.simulated },
@@ -510,6 +513,11 @@ export class AppCore extends TypedEmitter<CoreEvents> {
     };
     if (this.meterMessage) status.message = this.meterMessage;
     return status;
+  }
+
+  /** Holds the recording's writes back until the returned release (SessionRecorder.deferStorage); a no-op when nothing records. */
+  deferStorage(): () => void {
+    return this.recorder?.deferStorage() ?? (() => undefined);
   }
 
   startRecording(

@@ -172,7 +172,7 @@ export class ProfileRun {
       // Alignment pattern on the inference thread.
       const schedule = makePattern();
       progress('alignment', 0, 1);
-      const p = await this.engine.busyPattern(schedule.slotNs, schedule.bits);
+      const p = await this.quietly(() => this.engine.busyPattern(schedule.slotNs, schedule.bits));
       phase('alignment', p.startNs, p.endNs, patternData(schedule, p, t0));
       // The inferences, batch 1, one after another.
       const records: InferenceRecord[] = [];
@@ -184,7 +184,7 @@ export class ProfileRun {
           break;
         }
         const n = Math.min(REQUEST_SIZE, total - done);
-        const batch = await this.engine.inferDataset(o.dataset, indicesFor(n, offset + done), params);
+        const batch = await this.quietly(() => this.engine.inferDataset(o.dataset, indicesFor(n, offset + done), params));
         repo.addInferences(sessionId, t0, batch, records.length);
         records.push(...batch);
         done += n;
@@ -201,7 +201,7 @@ export class ProfileRun {
       phase('inferences', i0, monotonicNs(), { count: records.length, planned: total });
       // A second pattern after the inferences: with the first it gives the meter clock's drift.
       if (!this.cancelled && !this.meterLost()) {
-        const q = await this.engine.busyPattern(schedule.slotNs, schedule.bits);
+        const q = await this.quietly(() => this.engine.busyPattern(schedule.slotNs, schedule.bits));
         phase('alignment', q.startNs, q.endNs, patternData(schedule, q, t0));
       }
       if (this.cancelled) {
@@ -220,6 +220,21 @@ export class ProfileRun {
     progress('analysis', 0, 1);
     const result = analyzeProfileSession(this.core.db, sessionId, checks);
     return { ...result, enforcement, compliance: measuredCompliance(result, nominal) };
+  }
+
+  /**
+   * Runs engine work with the recording's writes held back (AppCore.deferStorage): they happen
+   * between requests, while the inference thread waits, instead of preempting it mid-inference on a
+   * board whose other cores are busy — where a chunk write stretched the inference it hit by
+   * milliseconds and put its own energy into that inference's measurement.
+   */
+  private async quietly<T>(work: () => Promise<T>): Promise<T> {
+    const release = this.core.deferStorage();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   private meterLost(): boolean {

@@ -18,6 +18,12 @@ import type { BufferedItem } from './trigger';
 
 export const STORAGE_CHUNK_SECONDS = 0.25;
 
+/**
+ * Longest a deferral (deferStorage) may hold stored chunks back: past it they are written even
+ * while deferred, so a killed process still loses under a second and memory stays bounded.
+ */
+export const MAX_STORAGE_DEFER_MS = 500;
+
 /** How long drain() waits at most beyond the transport lag seen so far. */
 const DRAIN_MARGIN_MS = 250;
 const DRAIN_MAX_MS = 3000;
@@ -76,6 +82,11 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   private energyJ = 0;
   /** True while the constructor replays a trigger's backlog: its arrival lag is not transport lag. */
   private replaying = false;
+  /** Open deferrals (deferStorage) and the writes they hold back, in arrival order. */
+  private deferrals = 0;
+  private deferred: ({ chunk: StorageChunk } | { gap: MeterGap })[] = [];
+  /** Host time the first held-back write was queued (ns). */
+  private deferredSinceNs = 0;
 
   constructor(
     private readonly repo: SessionsRepo,
@@ -185,10 +196,55 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
     this.drainWaiter?.();
   }
 
+  /**
+   * Holds writes to the store back until the returned release is called (deferrals nest): samples
+   * keep arriving, being cut into chunks and checked, but encoding, checksumming, the trace pyramid
+   * and the SQLite transaction — several milliseconds of this thread every 250 ms — wait. A
+   * profiling run defers storage while the engine runs inferences, because on a board with few
+   * cores that work would otherwise preempt the inference thread and land, with its energy, inside
+   * whichever inference it hit (docs/profiling.md). Held longer than MAX_STORAGE_DEFER_MS, writes
+   * go ahead anyway; stop() writes everything held.
+   */
+  deferStorage(): () => void {
+    this.deferrals++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.deferrals--;
+      if (this.deferrals === 0) this.writeDeferred();
+    };
+  }
+
+  private writeDeferred(): void {
+    const items = this.deferred;
+    this.deferred = [];
+    for (const item of items) {
+      if ('chunk' in item) this.guard(() => this.writeChunk(item.chunk));
+      else this.guard(() => this.writeGap(item.gap));
+    }
+  }
+
+  /** Queues a write while deferred (writing everything held once the oldest has waited too long); false: write now. */
+  private defer(item: { chunk: StorageChunk } | { gap: MeterGap }): boolean {
+    if (this.deferrals === 0 || this.stopped) return false;
+    const now = monotonicNs();
+    if (this.deferred.length === 0) this.deferredSinceNs = now;
+    this.deferred.push(item);
+    if (now - this.deferredSinceNs >= MAX_STORAGE_DEFER_MS * 1e6) this.writeDeferred();
+    return true;
+  }
+
   private onGap(gap: MeterGap): void {
     if (this.stopped) return;
     this.guard(() => {
       this.rechunker.flush();
+      if (!this.defer({ gap })) this.writeGap(gap);
+    });
+  }
+
+  private writeGap(gap: MeterGap): void {
+    this.guard(() => {
       this.repo.insertGap(this.sessionId, {
         start_ns: Math.max(0, gap.startNs - this.startNs),
         end_ns: Math.max(0, gap.endNs - this.startNs),
@@ -199,6 +255,10 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   }
 
   private store(c: StorageChunk): void {
+    if (!this.defer({ chunk: c })) this.writeChunk(c);
+  }
+
+  private writeChunk(c: StorageChunk): void {
     this.repo.insertChunk(this.sessionId, this.seq++, c.t0Ns - this.startNs, c);
     this.samples += c.count;
     this.integrate(c);
@@ -269,6 +329,9 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
   stop(status: FinalStatus = 'complete', reason?: string): { status: FinalStatus; reason: string | null } {
     if (this.stopped) return { status, reason: reason ?? null };
     const endNs = this.stopAtNs ?? monotonicNs();
+    // What a deferral held back goes first: chunks are numbered as they are written.
+    this.deferrals = 0;
+    this.writeDeferred();
     this.guard(() => this.rechunker.flush());
     let finalStatus = status;
     let finalReason = reason ?? null;
