@@ -652,6 +652,11 @@ export const calls = {
         segments: z.number().int().min(1).max(20).optional(),
         baselineS: z.number().min(0.2).max(600).optional(),
         closingS: z.number().min(0).max(600).optional(),
+        /** Wanted 95 % half-width of every run's mean energy per inference, relative (CalibrateOptions.precision). */
+        precision: z.number().gt(0).max(0.5).optional(),
+        /** No extension round starts that would end the calibration after this (s). */
+        maxDurationS: z.number().min(1).max(86_400).optional(),
+        maxExtraRounds: z.number().int().min(0).max(100).optional(),
       })
       .strict(),
     output: z.object({ ok: z.literal(true) }),

@@ -20,3 +20,11 @@ export function secondsOption(text: string, name: string, min: number, max: numb
   if (!(v >= min && v <= max)) throw new UserError(`--${name} ${text} is out of range; use ${min} s to ${max} s.`, 'bad-duration');
   return v;
 }
+
+/** A percentage (3%, 2.5 %) above 0 and at most max %, for --NAME; returned as a fraction. */
+export function percentOption(text: string, name: string, max: number): number {
+  const m = /^(\d+(?:\.\d*)?|\.\d+)\s*%$/.exec(text.trim());
+  const v = m ? Number(m[1]) : Number.NaN;
+  if (!(v > 0 && v <= max)) throw new UserError(`--${name} "${text}" must be a percentage above 0 % and at most ${max} %, e.g. --${name} 3%.`, `bad-${name}`);
+  return v / 100;
+}

@@ -49,7 +49,7 @@ export class CalibrationJob {
 
   /** Runs to the end; never rejects (the end, good or bad, is an event). */
   async run(): Promise<CalibrationResult | null> {
-    // Progress counts profiling sessions: every run is measured in segments.
+    // Progress counts profiling sessions: every run is measured in segments (and possibly extension rounds).
     const runs = this.options.runs * segmentsFor(this.options.limit, this.options.segments);
     const base = { run: 0, runs, sessionId: null, done: 0, total: 0, etaS: null };
     this.emit({ ...base, phase: 'starting', elapsedS: 0 });
@@ -63,9 +63,12 @@ export class CalibrationJob {
         (p) => this.progress((last = p)),
         () => this.cancelled,
       );
+      // Extension rounds (calibrate.ts, precision) add sessions beyond the planned ones.
+      const total = last?.runs ?? runs;
       this.emit({
         ...base,
-        run: runs,
+        run: total,
+        runs: total,
         sessionId: null,
         phase: 'done',
         elapsedS: this.elapsedS(),

@@ -79,6 +79,8 @@ describe('Budgets and calibration in Chromium', () => {
     await page.getByTestId('calibrate-name').fill('e2e-tiny');
     await page.getByTestId('calibrate-warmup').fill('2');
     await page.getByTestId('calibrate-baseline').fill('0.3');
+    // A time limit of 1 s: the four planned sessions take longer, so no extension round starts.
+    await page.getByTestId('calibrate-maxTime').fill('0.017');
     await page.getByTestId('calibrate-submit').click();
     await page.getByTestId('calibrate-progress').waitFor();
     await page.locator('[data-testid="calibrate-progress"][data-run="2"]').waitFor({ timeout: 120_000 });
@@ -97,6 +99,8 @@ describe('Budgets and calibration in Chromium', () => {
     expect(await page.getByTestId('held-out-total').textContent()).toMatch(
       /^[+−]\d+\.\d % \(measured .+J( ± \d+\.\d % \(95 %\))?, predicted .+J per inference: the run total\)$/,
     );
+    // Precision asked 3 %, no extra round; reached or not, the page says which.
+    expect(await page.getByTestId('calibrate-precision-result').textContent()).toMatch(/^(reached|NOT reached): .*\(asked ± 3\.0 %\), no extra rounds$/);
     expect(await page.getByTestId('fit-unidentified').first().locator('[data-status="folded"]').count()).toBeGreaterThan(0);
 
     // Profile with this table: the Run page has it chosen, with its executor.

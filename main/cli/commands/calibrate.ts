@@ -2,11 +2,11 @@
  * `ddi-profiler calibrate`: profile a model on this board in several runs, fit its energy and latency
  * cost tables, report the error on a held-out run, and store them under a name for `--cost-table`.
  */
-import { secondsOption, wholeNumberOption } from '../options';
+import { percentOption, secondsOption, wholeNumberOption } from '../options';
 import type { Command } from 'commander';
 import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
 import { validateMeterSpec } from '../../meters/registry';
-import { calibrate, checkSegments, type CalibrationResult } from '../../profile/calibrate/calibrate';
+import { calibrate, checkSegments, DEFAULT_MAX_EXTRA_ROUNDS, type CalibrationResult } from '../../profile/calibrate/calibrate';
 import { calibratedTablesDir, checkTableName } from '../../profile/calibrate/store';
 import { UserError } from '../../util/errors';
 import { dbPathFrom, formatSi } from '../context';
@@ -24,6 +24,9 @@ interface CalibrateFlags {
   segments?: string;
   baseline: string;
   closing: string;
+  precision: string;
+  maxTime: string;
+  maxRounds: string;
   name?: string;
   backend?: string;
   set?: string[];
@@ -48,6 +51,13 @@ export function registerCalibrateCommand(program: Command): void {
       'measure each run in N parts, run after run in turn, so a drift of the board is shared by all runs (default: 3, fewer below 120 inferences)',
     )
     .option('--warmup <n>', 'warm-up inferences per run, not counted (default: one pass over the run’s own inputs, --limit)')
+    .option(
+      '--precision <percent>',
+      'measure every run again, all runs in turn, until each run’s mean energy per inference is known to ± this (95 % interval), or --max-time',
+      '3%',
+    )
+    .option('--max-time <time>', 'no further measuring round starts that would end the calibration after this', '5m')
+    .option('--max-rounds <n>', 'at most this many further measuring rounds', String(DEFAULT_MAX_EXTRA_ROUNDS))
     .option('--baseline <time>', 'idle baseline per run', '1s')
     .option('--closing <time>', 'idle time after each run’s inferences', '0.5s')
     .option('--name <name>', 'name of the stored table (default: model-backend-date)')
@@ -65,6 +75,9 @@ export function registerCalibrateCommand(program: Command): void {
       if (segments !== undefined) checkSegments(segments, limit);
       const baselineS = secondsOption(flags.baseline, 'baseline', 0.2, 600);
       const closingS = secondsOption(flags.closing, 'closing', 0, 600);
+      const precision = percentOption(flags.precision, 'precision', 50);
+      const maxDurationS = secondsOption(flags.maxTime, 'max-time', 1, 24 * 3600);
+      const maxExtraRounds = wholeNumberOption(flags.maxRounds, 'max-rounds', 0, 100);
       if (flags.name !== undefined) checkTableName(flags.name);
       validateMeterSpec(flags.meter);
       const modelDir = resolveModelDir(flags.model);
@@ -84,6 +97,9 @@ export function registerCalibrateCommand(program: Command): void {
             ...(segments !== undefined ? { segments } : {}),
             baselineS,
             closingS,
+            precision,
+            maxDurationS,
+            maxExtraRounds,
             ...(flags.name ? { name: flags.name } : {}),
             tablesDir: calibratedTablesDir(dbPath),
             meter: { spec: flags.meter, label: meter.label, simulated: meter.simulated },
@@ -105,11 +121,24 @@ const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toF
 /** "session 4" or, for a run measured in segments, "sessions 4, 8, 12". */
 const sessionsText = (ids: readonly number[]): string => `session${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
 
+function precisionText(p: CalibrationResult['precision']): string {
+  const rounds = p.extraRounds ? `after ${p.extraRounds} extra round${p.extraRounds > 1 ? 's' : ''} over every run` : 'without extra rounds';
+  const asked = `asked ± ${pct(p.target)} at 95 %`;
+  if (p.reached) return `Every run's mean energy per inference is known to ± ${pct(p.worstCi95)} or better (${asked}), ${rounds}.`;
+  const worst =
+    p.worstCi95 === null
+      ? 'a run has fewer than two energy observations, so no interval'
+      : `the least precise run's mean energy per inference is known to ± ${pct(p.worstCi95)}`;
+  const stop = p.extraRounds >= p.maxExtraRounds ? `--max-rounds ${p.maxExtraRounds}` : `--max-time ${Math.round(p.maxDurationS)} s`;
+  return `Precision NOT reached: ${worst} (${asked}) ${rounds}, when ${stop} stopped further rounds; allow more rounds or time, or raise --limit, for a held-out error that means more.`;
+}
+
 export function describeCalibration(r: CalibrationResult): string {
   const t = r.costTable;
   const lines = [
     `Cost table ${t.name}${r.simulated ? ' [SIMULATED meter]' : ''}: ${t.model.name} on ${t.backend.name} ${t.backend.version}, ${t.machine.cpuModel} × ${t.machine.cores}; stored in ${t.path}.`,
     `Runs: ${r.runs.map((x) => `${sessionsText(x.sessionIds)} ${x.mode}${x.budget ? ` ${x.budget}` : ''}${x.heldOut ? ' (held out)' : ''} [${x.attribution}, ${x.energyObservations} energy observations${x.energySetAside.length ? `; energy of window-mode session ${x.energySetAside.join(', ')} set aside` : ''}]`).join('; ')}.`,
+    precisionText(r.precision),
     `Idle power ${formatSi(t.idlePowerW, 'W')}; a static inference: ${formatSi(r.staticPrediction.energyJ, 'J')}, ${formatSi(r.staticPrediction.latencyS, 's')} (predicted).`,
   ];
   for (const [what, f, unit] of [

@@ -38,6 +38,7 @@ import { planCalibration, type PlannedRun } from './plan';
 import { calibratedTablesDir, checkTableName, loadCalibratedTable, saveCalibratedTable, type CalibratedTable } from './store';
 import { combineTables, tableFromFit } from './table';
 import { mean, sampleSd, t975 } from '../stats';
+import { monotonicNs } from '../../util/clock';
 import { existsSync } from 'node:fs';
 import { budgetedMode, type BudgetedMode } from '../../domain/modes';
 import { join } from 'node:path';
@@ -62,9 +63,28 @@ export interface CalibrateOptions {
    * so that a drift of the board over the calibration is shared by all runs (see the loop).
    */
   segments?: number;
+  /**
+   * Wanted half-width of the 95 % interval of every run's mean measured energy per inference,
+   * relative (default DEFAULT_PRECISION): below it, extension rounds measure every run again.
+   */
+  precision?: number;
+  /** Extension rounds start only while the calibration is expected to end within this (s; default DEFAULT_MAX_DURATION_S). */
+  maxDurationS?: number;
+  /** At most this many extension rounds (default DEFAULT_MAX_EXTRA_ROUNDS). */
+  maxExtraRounds?: number;
   /** Called with each profiling run as it starts (the app cancels the one going on). */
   onRun?: (run: ProfileRun) => void;
 }
+
+/**
+ * ±3 %: a held-out error judged against ±5 % must rest on means known better than that; at 1000
+ * inferences per run a preempted host measured ±9–13 % (docs/benchmarks.md, bench:calibrate).
+ */
+export const DEFAULT_PRECISION = 0.03;
+/** Five minutes: extension rounds stop there, precision reached or not (the result says which). */
+export const DEFAULT_MAX_DURATION_S = 300;
+/** A bound besides the time: at 1000 inferences per run, 20 rounds take a run's spread down about 4.6×. */
+export const DEFAULT_MAX_EXTRA_ROUNDS = 20;
 
 export interface CalibrationProgress extends ProfileProgress {
   /** Profiling session n of runs (× segments). */
@@ -134,7 +154,11 @@ export interface CalibrationResult {
     attribution: string;
     inferences: number;
     energyObservations: number;
+    /** Half-width of the 95 % interval of the run's mean measured energy per inference, relative. */
+    energyMeanCi95: number | null;
   }[];
+  /** How precisely the runs' means were measured, and the extension rounds it took (CalibrateOptions.precision). */
+  precision: { target: number; maxDurationS: number; maxExtraRounds: number; extraRounds: number; worstCi95: number | null; reached: boolean };
   /** measuredMape: the energy table's error on the fitted runs' measured energy (not the active energy the fit saw). */
   fit: { energy: FitReport & { measuredMape: number | null }; latency: FitReport };
   heldOut: HeldOutError;
@@ -175,58 +199,84 @@ export async function calibrate(
   const starts = Array.from({ length: segments + 1 }, (_, s) => Math.floor((s * o.limit) / segments));
   const repo = new ProfileRepo(core.db);
   const measured = plan.map((planned) => ({ planned, results: [] as ProfileResult[], parts: [] as RunObservations[] }));
-  const steps = plan.length * segments;
+  const precision = o.precision ?? DEFAULT_PRECISION;
+  const maxDurationS = o.maxDurationS ?? DEFAULT_MAX_DURATION_S;
+  const maxExtraRounds = o.maxExtraRounds ?? DEFAULT_MAX_EXTRA_ROUNDS;
+  const startedNs = monotonicNs();
+  // Sessions planned so far (progress): the segments, and each extension round as it is decided.
+  let steps = plan.length * segments;
+  let step = 0;
+  /** Measures run `d` once more: images [offset, offset + n), as segment `segment` of it. */
+  const measure = async (d: (typeof measured)[number], i: number, offset: number, n: number, segment: number, label: string): Promise<void> => {
+    if (isCancelled())
+      throw new UserError(
+        `Calibration cancelled after ${step} of ${steps} profiling sessions; nothing was stored as a cost table (the sessions are kept).`,
+        'cancelled',
+      );
+    const { planned } = d;
+    const run = new ProfileRun(
+      core,
+      engine,
+      o.modelDir,
+      {
+        model: info.name,
+        dataset: o.dataset,
+        limit: n,
+        offset,
+        mode: planned.mode,
+        budget: planned.budget,
+        // The warm-up is per session: each warms up on its share (its own images by default).
+        warmup: o.warmup === undefined ? undefined : Math.round((o.warmup * n) / o.limit),
+        baselineS: o.baselineS,
+        closingS: o.closingS,
+        name: `Calibrate ${name} ${i + 1}/${plan.length}${label}: ${planned.mode}${planned.budget ? ` ${planned.budget}` : ''}${planned.heldOut ? ' (held out)' : ''}`,
+      },
+      (p) => onProgress({ ...p, run: step + 1, runs: steps }),
+    );
+    o.onRun?.(run);
+    const result = await run.run();
+    step++;
+    repo.addMarker(result.sessionId, {
+      tNs: 0,
+      endNs: null,
+      kind: 'calibration',
+      label: name,
+      data: { table: name, run: i + 1, runs: plan.length, segment, segments, heldOut: planned.heldOut },
+    });
+    if (result.status !== 'complete') {
+      throw new UserError(
+        `Calibration run ${i + 1}${label} (session ${result.sessionId}) ended ${result.status}: ${result.statusReason ?? 'the meter stopped'}; fix the meter and calibrate again (the sessions are kept).`,
+        'calibration-incomplete',
+      );
+    }
+    d.results.push(result);
+    d.parts.push(runObservations(core.db, result.sessionId, cat));
+  };
   // Round-robin: segment 1 of every run, then segment 2 of every run, … The board's state drifts
   // (other work, temperature, the executor's caches); spread over the whole calibration, every run
   // sees the same mix of it, the held-out run included.
   for (let s = 0; s < segments; s++) {
     for (const [i, d] of measured.entries()) {
-      const step = s * plan.length + i;
-      if (isCancelled())
-        throw new UserError(
-          `Calibration cancelled after ${step} of ${steps} profiling sessions; nothing was stored as a cost table (the sessions are kept).`,
-          'cancelled',
-        );
-      const { planned } = d;
-      const n = starts[s + 1]! - starts[s]!;
-      const part = segments > 1 ? ` part ${s + 1}/${segments}` : '';
-      const run = new ProfileRun(
-        core,
-        engine,
-        o.modelDir,
-        {
-          model: info.name,
-          dataset: o.dataset,
-          limit: n,
-          offset: starts[s]!,
-          mode: planned.mode,
-          budget: planned.budget,
-          // The warm-up is per run: each segment warms up on its share (its own images by default).
-          warmup: o.warmup === undefined ? undefined : Math.round((o.warmup * n) / o.limit),
-          baselineS: o.baselineS,
-          closingS: o.closingS,
-          name: `Calibrate ${name} ${i + 1}/${plan.length}${part}: ${planned.mode}${planned.budget ? ` ${planned.budget}` : ''}${planned.heldOut ? ' (held out)' : ''}`,
-        },
-        (p) => onProgress({ ...p, run: step + 1, runs: steps }),
-      );
-      o.onRun?.(run);
-      const result = await run.run();
-      repo.addMarker(result.sessionId, {
-        tNs: 0,
-        endNs: null,
-        kind: 'calibration',
-        label: name,
-        data: { table: name, run: i + 1, runs: plan.length, segment: s + 1, segments, heldOut: planned.heldOut },
-      });
-      if (result.status !== 'complete') {
-        throw new UserError(
-          `Calibration run ${i + 1}${part} (session ${result.sessionId}) ended ${result.status}: ${result.statusReason ?? 'the meter stopped'}; fix the meter and calibrate again (the sessions are kept).`,
-          'calibration-incomplete',
-        );
-      }
-      d.results.push(result);
-      d.parts.push(runObservations(core.db, result.sessionId, cat));
+      await measure(d, i, starts[s]!, starts[s + 1]! - starts[s]!, s + 1, segments > 1 ? ` part ${s + 1}/${segments}` : '');
     }
+  }
+  // Extension rounds: while some run's mean energy per inference is known less precisely than
+  // asked, every run is measured once more over all its images, in the same order, run after run —
+  // a run's single inferences vary as much as their mean where the host preempts them (a held-out
+  // error can only be told to within that run's own uncertainty). Stops at the time limit.
+  let extraRounds = 0;
+  // A run with fewer than two energy observations has no interval yet: not precise enough.
+  const worst = () => Math.max(...measured.map((d) => meanEnergyCi95(mergeRunObservations(d.parts)) ?? Number.POSITIVE_INFINITY));
+  // A round's duration: first guessed from the planned rounds, then the last extension round's.
+  let roundS = (monotonicNs() - startedNs) / 1e9 / segments;
+  while (extraRounds < maxExtraRounds && worst() > precision && (monotonicNs() - startedNs) / 1e9 + roundS <= maxDurationS) {
+    const r0 = monotonicNs();
+    extraRounds++;
+    steps += plan.length;
+    for (const [i, d] of measured.entries()) {
+      await measure(d, i, 0, o.limit, segments + extraRounds, ` extra ${extraRounds}`);
+    }
+    roundS = (monotonicNs() - r0) / 1e9;
   }
   const done: Done[] = measured.map((d) => ({ ...d, obs: mergeRunObservations(d.parts) }));
 
@@ -291,7 +341,10 @@ export async function calibrate(
     energySetAside: d.obs.energySetAside,
     inferences: d.obs.inferences.length,
     energyObservations: d.obs.energy.length,
+    energyMeanCi95: meanEnergyCi95(d.obs),
   }));
+  const worstCi95 = runs.some((r) => r.energyMeanCi95 === null) ? null : Math.max(...runs.map((r) => r.energyMeanCi95!));
+  const precisionReport = { target: precision, maxDurationS, maxExtraRounds, extraRounds, worstCi95, reached: worstCi95 !== null && worstCi95 <= precision };
   const table: CalibratedTable = {
     format: 'ddi-profiler-calibrated-cost-table',
     name,
@@ -303,7 +356,13 @@ export async function calibrate(
     idlePowerW: idle,
     energy,
     latency,
-    report: { runs, fit: { energy: { ...fitReport(energyFit), measuredMape }, latency: fitReport(latencyFit) }, heldOut, minimumBudgets },
+    report: {
+      runs,
+      precision: precisionReport,
+      fit: { energy: { ...fitReport(energyFit), measuredMape }, latency: fitReport(latencyFit) },
+      heldOut,
+      minimumBudgets,
+    },
   };
   const path = saveCalibratedTable(o.tablesDir, table);
   return {
@@ -321,6 +380,7 @@ export async function calibrate(
     },
     simulated: o.meter.simulated,
     runs,
+    precision: precisionReport,
     fit: { energy: { ...fitReport(energyFit), measuredMape }, latency: fitReport(latencyFit) },
     heldOut,
     minimumBudgets,
@@ -352,6 +412,15 @@ function energyErrors(obs: RunObservations, table: CostTable): { v: number; w: n
   });
 }
 
+/**
+ * Half-width of the 95 % interval of a run's mean measured energy per inference, relative to it
+ * (Student's t over its energy observations), or null with fewer than two.
+ */
+export function meanEnergyCi95(obs: Pick<RunObservations, 'energyGroups'>): number | null {
+  const perObs = obs.energyGroups.map((g) => g.measuredJ);
+  return perObs.length >= 2 ? (t975(perObs.length - 1) * sampleSd(perObs)) / Math.sqrt(perObs.length) / Math.abs(mean(perObs)) : null;
+}
+
 function evaluateHeldOut(held: Done, energy: CostTable, latency: CostTable, analytic: CostTable): HeldOutError {
   const bySeq = new Map(held.obs.inferences.map((i) => [i.seq, i]));
   const groupPred = (t: CostTable, seqs: number[]) => seqs.reduce((s, q) => s + predictCost(t, bySeq.get(q)!.charges), 0) / seqs.length;
@@ -363,8 +432,7 @@ function evaluateHeldOut(held: Done, energy: CostTable, latency: CostTable, anal
   const meanError = n ? predictedTotal / measuredTotal - 1 : null;
   // The measured mean's own uncertainty, from its observations' spread (Student's t): an error
   // within it is as good as this run can tell.
-  const perObs = groups.map((g) => g.measuredJ);
-  const ci95 = perObs.length >= 2 ? (t975(perObs.length - 1) * sampleSd(perObs)) / Math.sqrt(perObs.length) / Math.abs(mean(perObs)) : null;
+  const ci95 = meanEnergyCi95(held.obs);
   const lat = held.obs.inferences.filter((i) => i.durationS > 0);
   const latMeasured = lat.reduce((s, i) => s + i.durationS, 0);
   const latPredicted = lat.reduce((s, i) => s + predictCost(latency, i.charges), 0);

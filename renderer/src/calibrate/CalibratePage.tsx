@@ -179,6 +179,13 @@ export function CalibratePage() {
                 'Empty: 3 (fewer for short runs). Each run is measured in this many parts, every run in turn, so a drift of the board is shared by all runs.',
               )}
               {numberField('baseline', 'baselineS', 'Idle baseline (s)')}
+              {numberField(
+                'precision',
+                'precisionPct',
+                'Precision (%)',
+                'Every run is measured again, all in turn, until each run’s mean energy per inference is known to ± this (95 %) or the time limit is near.',
+              )}
+              {numberField('maxTime', 'maxMinutes', 'Time limit (min)')}
             </div>
             <ErrorMessage error={state.error} testId="calibrate-error" />
             <div className="actions">
@@ -299,6 +306,19 @@ export function CalibrationResultCard({ r, model }: { r: CalibrationResultView; 
             {si(h.predictedEnergyPerInferenceJ, 'J')} per inference: the run total)
           </span>
         </dd>
+        {r.precision ? (
+          <>
+            <dt>Precision</dt>
+            <dd data-testid="calibrate-precision-result" data-reached={r.precision.reached ? 'true' : 'false'}>
+              {r.precision.reached ? 'reached' : 'NOT reached'}:{' '}
+              {r.precision.worstCi95 === null
+                ? 'a run has too few energy observations for an interval'
+                : `every run’s mean known to ± ${percent(r.precision.worstCi95)} or better`}{' '}
+              (asked ± {percent(r.precision.target)}),{' '}
+              {r.precision.extraRounds ? `${r.precision.extraRounds} extra round${r.precision.extraRounds > 1 ? 's' : ''}` : 'no extra rounds'}
+            </dd>
+          </>
+        ) : null}
         <dt>Latency error</dt>
         <dd>
           {h.latencyMeanError !== undefined ? `mean ${signedPercent(h.latencyMeanError)}, ` : ''}

@@ -15,11 +15,25 @@ export interface CalibrateFormValues {
   /** Sessions per run, measured in turn; empty for the default (3, fewer for short runs). */
   segments: string;
   baselineS: string;
+  /** Wanted precision of every run's mean energy per inference, % (95 % interval). */
+  precisionPct: string;
+  /** Extension rounds stop so that the calibration ends within this, minutes. */
+  maxMinutes: string;
 }
 
-export type CalibrateField = 'model' | 'runs' | 'limit' | 'name' | 'warmup' | 'segments' | 'baseline';
+export type CalibrateField = 'model' | 'runs' | 'limit' | 'name' | 'warmup' | 'segments' | 'baseline' | 'precision' | 'maxTime';
 
-export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = { runs: '6', limit: '1000', backend: '', name: '', warmup: '', segments: '', baselineS: '1' };
+export const DEFAULT_CALIBRATE_FORM: CalibrateFormValues = {
+  runs: '6',
+  limit: '1000',
+  backend: '',
+  name: '',
+  warmup: '',
+  segments: '',
+  baselineS: '1',
+  precisionPct: '3',
+  maxMinutes: '5',
+};
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 
@@ -57,6 +71,12 @@ export function toCalibrateInput(
   const b = Number(v.baselineS.trim());
   if (v.baselineS.trim() === '' || !Number.isFinite(b) || b < 0.2 || b > 600)
     return { error: 'The idle baseline must be from 0.2 s to 600 s.', field: 'baseline' };
+  const precision = Number(v.precisionPct.trim());
+  if (v.precisionPct.trim() === '' || !Number.isFinite(precision) || precision <= 0 || precision > 50)
+    return { error: 'The precision must be a percentage above 0 and at most 50.', field: 'precision' };
+  const maxMinutes = Number(v.maxMinutes.trim());
+  if (v.maxMinutes.trim() === '' || !Number.isFinite(maxMinutes) || maxMinutes < 1 / 60 || maxMinutes > 1440)
+    return { error: 'The time limit must be from 1 s (0.017 min) to 1440 minutes.', field: 'maxTime' };
   const name = v.name.trim();
   if (name && !NAME.test(name)) {
     return {
@@ -72,6 +92,8 @@ export function toCalibrateInput(
       ...(warmup !== undefined ? { warmup } : {}),
       ...(segments !== undefined ? { segments } : {}),
       baselineS: b,
+      precision: precision / 100,
+      maxDurationS: maxMinutes * 60,
       ...(v.backend ? { backend: v.backend } : {}),
       ...(name ? { name } : {}),
     },
@@ -113,6 +135,8 @@ export interface CalibrationResultView {
   costTable: { name: string; backend: { name: string; version: string }; model: { name: string }; idlePowerW: number };
   simulated: boolean;
   runs: Array<{ sessionId: number; mode: string; budget: string | null; heldOut: boolean; attribution: string }>;
+  /** Absent in results stored before extension rounds. */
+  precision?: { target: number; maxDurationS: number; maxExtraRounds: number; extraRounds: number; worstCi95: number | null; reached: boolean };
   fit: {
     energy: { intercept: number; parameters: FittedParameterView[]; measuredMape: number | null };
     latency: { intercept: number; parameters: FittedParameterView[]; residuals: { mape: number | null } };

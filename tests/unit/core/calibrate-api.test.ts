@@ -118,6 +118,8 @@ describe('calibrate → profile with the table (simulated meter)', () => {
         warmup: 2,
         baselineS: 0.3,
         closingS: 0.1,
+        // No extension rounds: the progress below counts the planned sessions.
+        maxExtraRounds: 0,
       }),
     ).toEqual({ ok: true });
     expect((await refusal('calibrate.start', { model: MODEL, runs: 4, limit: 60 })).shape.code).toBe('busy');

@@ -99,8 +99,17 @@ describe('calibrate form and progress', () => {
     expect(
       toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, runs: '4', limit: '60', backend: 'wasm', name: 'tiny-1', warmup: '2', baselineS: '0.3' }),
     ).toEqual({
-      input: { model: 'tiny', runs: 4, limit: 60, warmup: 2, baselineS: 0.3, backend: 'wasm', name: 'tiny-1' },
+      input: { model: 'tiny', runs: 4, limit: 60, warmup: 2, baselineS: 0.3, precision: 0.03, maxDurationS: 300, backend: 'wasm', name: 'tiny-1' },
     });
+    // Precision in %, the time limit in minutes.
+    expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, precisionPct: '1.5', maxMinutes: '0.5' })).toMatchObject({
+      input: { precision: 0.015, maxDurationS: 30 },
+    });
+    expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, precisionPct: '0' })).toEqual({
+      error: 'The precision must be a percentage above 0 and at most 50.',
+      field: 'precision',
+    });
+    expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, maxMinutes: '' })).toMatchObject({ field: 'maxTime' });
     expect(toCalibrateInput(gated, { ...DEFAULT_CALIBRATE_FORM, runs: '3' })).toEqual({
       error: 'Runs must be a whole number from 4 to 50 (static and iadi plus at least two budgeted runs, one held out).',
       field: 'runs',

@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../helpers/cli';
 
 const SHORT = ['--warmup', '3', '--baseline', '0.3s', '--closing', '0.1s', '--backend', 'wasm'];
+// No extension rounds unless a test asks for them (the precision they chase is timing-dependent).
+const ONCE = ['--max-rounds', '0'];
 
 describe('calibrate → profile --cost-table (simulated meter)', () => {
   it('calibrates, prints the held-out error, and a ddi run under an mJ budget uses the table and reports compliance', () => {
@@ -20,7 +22,7 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     const db = join(dir, 'db.sqlite');
     const env = { DDI_COST_TABLES_DIR: '' };
     const cal = runCli(
-      ['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--runs', '4', '--limit', '150', '--name', 'tiny-sim', ...SHORT],
+      ['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--runs', '4', '--limit', '150', '--name', 'tiny-sim', ...SHORT, ...ONCE],
       env,
     );
     expect(cal.stderr).toMatch(/SIMULATED/);
@@ -191,6 +193,8 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
         '0s',
         '--backend',
         'wasm',
+        '--max-rounds',
+        '0',
       ],
       { DDI_COST_TABLES_DIR: '' },
     );
@@ -204,6 +208,58 @@ describe('calibrate → profile --cost-table (simulated meter)', () => {
     expect(warmups.map((w) => w.s)).toEqual([1, 2, 3, 4]);
     for (const w of warmups) expect(JSON.parse(w.data)).toEqual({ count: 12 });
   }, 120_000);
+
+  it('measures every run again over all its images, run after run, while the precision asked is not reached, and says when it stopped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
+    const db = join(dir, 'db.sqlite');
+    const args = ['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--runs', '4', '--limit', '80', '--segments', '2'];
+    const short = ['--warmup', '2', '--baseline', '0.2s', '--closing', '0s', '--backend', 'wasm'];
+    // 0.01 %: no run's mean is known that well after 80 or 160 inferences, so the rounds stop at --max-rounds.
+    const cal = runCli([...args, ...short, '--precision', '0.01%', '--max-rounds', '1', '--json'], { DDI_COST_TABLES_DIR: '' });
+    expect(cal.code, cal.stderr).toBe(0);
+    const r = JSON.parse(cal.stdout.slice(cal.stdout.indexOf('{'))) as {
+      runs: { sessionIds: number[]; inferences: number; energyMeanCi95: number | null }[];
+      precision: { target: number; extraRounds: number; maxExtraRounds: number; worstCi95: number | null; reached: boolean };
+    };
+    expect(r.precision).toMatchObject({ target: 0.0001, extraRounds: 1, maxExtraRounds: 1, reached: false });
+    // Two segments of 40 images, then one session over all 80; the extra round comes after every run's segments, in run order.
+    expect(r.runs.map((x) => x.sessionIds)).toEqual([
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+      [4, 8, 12],
+    ]);
+    const d = new Database(db, { readonly: true });
+    const counts = d.prepare('SELECT session_id AS s, COUNT(*) AS n, MIN(seq) AS first FROM inferences GROUP BY session_id ORDER BY session_id').all() as {
+      s: number;
+      n: number;
+    }[];
+    const markers = d.prepare("SELECT data FROM markers WHERE kind = 'calibration' ORDER BY session_id").all() as { data: string }[];
+    d.close();
+    expect(counts.map((c) => c.n)).toEqual([40, 40, 40, 40, 40, 40, 40, 40, 80, 80, 80, 80]);
+    expect(markers.map((m) => (JSON.parse(m.data) as { segment: number }).segment)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    for (const run of r.runs) expect(run.inferences).toBe(160);
+    // The report's worst interval is the least precise run's.
+    const cis = r.runs.map((x) => x.energyMeanCi95);
+    expect(r.precision.worstCi95).toBe(cis.includes(null) ? null : Math.max(...(cis as number[])));
+
+    const text = runCli([...args.map((a) => (a === db ? join(dir, 'b.sqlite') : a)), ...short, '--precision', '0.01%', '--max-rounds', '0'], {
+      DDI_COST_TABLES_DIR: '',
+    });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/Precision NOT reached: .* without extra rounds, when --max-rounds 0 stopped further rounds/);
+  }, 240_000);
+
+  it('refuses a precision that is not a percentage in one sentence before anything is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
+    const db = join(dir, 'db.sqlite');
+    for (const bad of ['0%', '3', '60%']) {
+      const r = runCli(['--db', db, 'calibrate', '--model', 'tiny-random-test', '--meter', 'sim', '--precision', bad]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toEqual([`Error: --precision "${bad}" must be a percentage above 0 % and at most 50 %, e.g. --precision 3%.`]);
+    }
+    expect(existsSync(db)).toBe(false);
+  });
 
   it('refuses segments shorter than one pool of inferences in one sentence before anything is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ddi-cal-'));
