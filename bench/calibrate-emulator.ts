@@ -12,7 +12,8 @@
 // results markers (--no-write: print only).
 //
 // Options: node scripts/run-ts.mjs bench/calibrate-emulator.ts [--rounds 2] [--runs 6] [--limit 1000]
-//   [--dataset sample] [--model mgl2s-50] [--delay-ms 20] [--latency-ms 10] [--cli dist/main/cli.cjs]
+//   [--dataset sample] [--model mgl2s-50] [--segments N] [--precision P%] [--max-time T] [--delay-ms 20]
+//   [--latency-ms 10] [--cli dist/main/cli.cjs]
 //   [--no-write] [--keep]
 //
 // As in bench/profile-accuracy.ts the emulator runs in its own session with autogroup nice −10 when
@@ -45,6 +46,9 @@ const DATASET = opt('dataset', 'sample');
 /** Sessions per run (calibrate --segments); empty: the CLI's default. */
 const SEGMENTS = opt('segments', '');
 const MODEL = opt('model', 'mgl2s-50');
+/** calibrate --precision / --max-time; empty: the CLI's defaults. */
+const PRECISION = opt('precision', '');
+const MAX_TIME = opt('max-time', '');
 const DELAY_MS = opt('delay-ms', '20');
 const LATENCY_MS = opt('latency-ms', '10');
 const WRITE = !args.includes('--no-write');
@@ -139,6 +143,8 @@ async function runOnce(round: number): Promise<Round> {
         '--dataset',
         DATASET,
         ...(SEGMENTS ? ['--segments', SEGMENTS] : []),
+        ...(PRECISION ? ['--precision', PRECISION] : []),
+        ...(MAX_TIME ? ['--max-time', MAX_TIME] : []),
         '--name',
         `bench-${round}`,
         '--json',
@@ -301,15 +307,17 @@ function renderTables(rounds: Round[]): string {
   const held = ok.map((r) => r.result!.heldOut);
   const meanAbs = held.length ? mean(held.map((h) => Math.abs(h.energyMeanError ?? Number.NaN))) : Number.NaN;
   const lines = [
-    '| Round | Held-out run | Mean energy per inference: predicted / measured µJ | Mean error (≤ ±5 %) | Measured mean ± (95 %) | Per-inference MAPE | Latency mean error / MAPE | Load avg (1 min) | Wall |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| Round | Held-out run | Mean energy per inference: predicted / measured µJ | Mean error (≤ ±5 %) | Measured mean ± (95 %) | Per-inference MAPE | Latency mean error / MAPE | Extra rounds (precision) | Load avg (1 min) | Wall |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rounds.map((r) => {
-      if (!r.ok) return `| ${r.round} | failed: ${r.error} | | | | | | | |`;
+      if (!r.ok) return `| ${r.round} | failed: ${r.error} | | | | | | | | |`;
       const h = r.result!.heldOut;
+      const p = r.result!.precision;
       return (
         `| ${r.round} | ${h.mode} ${h.budget ?? ''} (${h.attribution}) | ${uj(h.predictedEnergyPerInferenceJ ?? Number.NaN)} / ${uj(h.measuredEnergyPerInferenceJ ?? Number.NaN)} | ` +
         `${pct(h.energyMeanError)} ${Math.abs(h.energyMeanError ?? 1) <= 0.05 ? 'pass' : '**FAIL**'} | ± ${pct(h.energyMeanCi95).slice(1)} | ${(100 * (h.energyMape ?? Number.NaN)).toFixed(0)} % | ` +
-        `${pct(h.latencyMeanError)} / ${(100 * (h.latencyMape ?? Number.NaN)).toFixed(0)} % | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} | ${r.wallS.toFixed(0)} s |`
+        `${pct(h.latencyMeanError)} / ${(100 * (h.latencyMape ?? Number.NaN)).toFixed(0)} % | ` +
+        `${p ? `${p.extraRounds} (worst run ± ${pct(p.worstCi95).slice(1)}, ${p.reached ? 'reached' : 'not reached'})` : '—'} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} | ${r.wallS.toFixed(0)} s |`
       );
     }),
     '',
@@ -335,7 +343,7 @@ function writeDoc(table: string, rounds: Round[]): void {
   const block = [
     '<!-- bench:calibrate results start -->',
     `Results of ${new Date().toISOString().slice(0, 10)}: ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ` +
-      `1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}; ${MODEL}, --runs ${RUNS} --limit ${LIMIT} --dataset ${DATASET}, D = ${DELAY_MS} ms, L = ${LATENCY_MS} ms.`,
+      `1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}; ${MODEL}, --runs ${RUNS} --limit ${LIMIT} --dataset ${DATASET}${SEGMENTS ? ` --segments ${SEGMENTS}` : ''} --precision ${PRECISION || '3% (default)'} --max-time ${MAX_TIME || '5m (default)'}, D = ${DELAY_MS} ms, L = ${LATENCY_MS} ms.`,
     '',
     table,
     '<!-- bench:calibrate results end -->',

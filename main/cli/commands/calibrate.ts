@@ -118,8 +118,9 @@ export function registerCalibrateCommand(program: Command): void {
 
 const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
 
-/** "session 4" or, for a run measured in segments, "sessions 4, 8, 12". */
-const sessionsText = (ids: readonly number[]): string => `session${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
+/** "session 4"; for a run measured in segments "sessions 4, 8, 12"; with extra rounds "17 sessions 4, 8, 12, …, 68". */
+const sessionsText = (ids: readonly number[]): string =>
+  ids.length > 4 ? `${ids.length} sessions ${ids.slice(0, 3).join(', ')}, …, ${ids[ids.length - 1]}` : `session${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
 
 function precisionText(p: CalibrationResult['precision']): string {
   const rounds = p.extraRounds ? `after ${p.extraRounds} extra round${p.extraRounds > 1 ? 's' : ''} over every run` : 'without extra rounds';

@@ -19,7 +19,9 @@ const PER_CHUNK = STORAGE_CHUNK_SECONDS * RATE;
 
 async function setup() {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'ddi-defer-')), 'db.sqlite'));
-  fx.defer(() => db.close());
+  fx.defer(() => {
+    db.close();
+  });
   const repo = new SessionsRepo(db);
   const meter = new FakeMeter();
   await meter.open();
