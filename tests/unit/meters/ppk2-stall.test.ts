@@ -41,6 +41,15 @@ function freeze(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/**
+ * A drop the 6-bit counter cannot show: whole 64-sample cycles, or 63 (the decoder drops the word
+ * before a hole into the gap, so the counter then looks continuous; docs/meters.md). The timeline
+ * then counts the loss from the host clock and places it at the first fresh read.
+ */
+function invisibleToCounter(count: number): boolean {
+  return count % 64 === 0 || count % 64 === 63;
+}
+
 interface Truth {
   startNs: string;
   periodNs: number;
@@ -135,8 +144,14 @@ describe('PPK2 across host stalls (device FIFO overflow)', () => {
         residuals.push({ t, r: t - (deviceT0 + n * PERIOD_NS) });
       }
     }
-    // Inside a stored chunk the samples are consecutive device samples: nothing lost is ever hidden.
-    expect(notContiguous).toBe(0);
+    // Inside a stored chunk the samples are consecutive device samples: nothing lost is ever hidden —
+    // except where a drop the counter cannot show (no counter jump) is placed, by timing, before the
+    // first fresh read: the samples of the one read that mixes the backlog's end with fresh ones
+    // (≤ 64 KiB = 16384 samples) then sit before the gap row instead of after it (see below).
+    const wholeCycles = truth.drops.some((d) => invisibleToCounter(d.count));
+    console.log(`ppk2-stall: ${notContiguous} stored samples not contiguous with their chunk's first counter edge`);
+    if (wholeCycles) expect(notContiguous).toBeLessThanOrEqual(16_384);
+    else expect(notContiguous).toBe(0);
     const before = residuals
       .filter((s) => s.t < firstStallNs)
       .map((s) => s.r)
@@ -154,11 +169,11 @@ describe('PPK2 across host stalls (device FIFO overflow)', () => {
     }
     console.log(`ppk2-stall: ${after} samples after the first stall, worst time error ${(worst / 1e6).toFixed(2)} ms; drops ${JSON.stringify(truth.drops)}`);
     expect(after).toBeGreaterThan(500_000);
-    if (truth.drops.some((d) => d.count % 64 === 0)) {
-      // A loss of whole counter cycles has no counter jump to mark its place; it goes before the first
+    if (wholeCycles) {
+      // A loss the counter cannot show has no counter jump to mark its place; it goes before the first
       // read without backlog, so at most the one read that mixes the backlog's end with fresh samples
-      // (≤ 64 KiB = 16384 samples) can be off. Happens in 1 of 64 episodes.
-      console.log(`ppk2-stall: a drop of whole counter cycles (no counter jump): ${off} samples off by more than 5 ms are allowed up to one read`);
+      // (≤ 64 KiB = 16384 samples) can be off. Happens in 2 of 64 episodes.
+      console.log(`ppk2-stall: a drop the counter cannot show (no counter jump): ${off} samples off by more than 5 ms are allowed up to one read`);
       expect(off).toBeLessThanOrEqual(16_384);
     } else {
       expect(worst).toBeLessThanOrEqual(TOLERANCE_NS);
@@ -169,7 +184,9 @@ describe('PPK2 across host stalls (device FIFO overflow)', () => {
     console.log(`ppk2-stall: gaps ${JSON.stringify(gaps)}`);
     for (const d of truth.drops) {
       const startNs = deviceT0 + d.first * PERIOD_NS + offset - startMono;
-      const gap = gaps.find((g) => Math.abs(g.start_ns - startNs) <= TOLERANCE_NS);
+      // A drop the counter cannot show is placed by timing, up to one read (16384 samples) late.
+      const late = invisibleToCounter(d.count) ? 16_384 * PERIOD_NS : TOLERANCE_NS;
+      const gap = gaps.find((g) => g.start_ns - startNs >= -TOLERANCE_NS && g.start_ns - startNs <= late);
       expect(gap, `a gap row near ${(startNs / 1e9).toFixed(3)} s`).toBeDefined();
       expect(Math.abs(gap!.lost_samples - d.count)).toBeLessThanOrEqual(64 * 8);
       expect(gap!.end_ns - gap!.start_ns).toBeCloseTo(gap!.lost_samples * PERIOD_NS, -3);
