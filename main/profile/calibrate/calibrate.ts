@@ -263,7 +263,8 @@ export async function calibrate(
   // Extension rounds: while some run's mean energy per inference is known less precisely than
   // asked, every run is measured once more over all its images, in the same order, run after run —
   // a run's single inferences vary as much as their mean where the host preempts them (a held-out
-  // error can only be told to within that run's own uncertainty). Stops at the time limit.
+  // error can only be told to within that run's own uncertainty). Stops at the precision, the
+  // round limit or the time limit, whichever comes first.
   let extraRounds = 0;
   // A run with fewer than two energy observations has no interval yet: not precise enough.
   const worst = () => Math.max(...measured.map((d) => meanEnergyCi95(mergeRunObservations(d.parts)) ?? Number.POSITIVE_INFINITY));
