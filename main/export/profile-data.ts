@@ -102,8 +102,7 @@ function lastMarker(db: Db, sessionId: number, kind: string): MarkerRow | undefi
     MarkerRow | undefined;
 }
 
-/** A stored JSON object, or undefined when the text is missing or not an object (an export never fails on it). */
-/** A stored JSON object (an engine record, a marker's data), or undefined when the text is not one. */
+/** A stored JSON object (an engine record, a marker's data), or undefined when the text is missing or not one (an export never fails on it). */
 export function parseObject(text: string | null): Record<string, unknown> | undefined {
   if (!text) return undefined;
   try {

@@ -221,7 +221,7 @@ export class SessionRecorder extends TypedEmitter<RecorderEvents> {
     this.deferred = [];
     for (const item of items) {
       if ('chunk' in item) this.guard(() => this.writeChunk(item.chunk));
-      else this.guard(() => this.writeGap(item.gap));
+      else this.writeGap(item.gap);
     }
   }
 
