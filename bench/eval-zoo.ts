@@ -4,7 +4,7 @@
 // GNU time (wall clock, user + system CPU, peak RSS) around the built CLI, so start-up, model load,
 // data set load and the per-exit pass count as the user waits for them. The two JSON reports are
 // compared field by field. The table goes into docs/benchmarks.md between the bench:eval markers.
-// Options: node scripts/run-ts.mjs bench/eval-zoo.ts [--limit N] [--model NAME ...] [--reports DIR] [--no-write]
+// Options: node scripts/run-ts.mjs bench/eval-zoo.ts [--limit N] [--batch-size N] [--model NAME ...] [--reports DIR] [--no-write]
 // (--reports keeps each JSON report as DIR/NAME-BACKEND.json, e.g. to compare with another build)
 // Needs `npm run build:main` first (it times dist/main/cli.cjs) and /usr/bin/time (Debian: apt-get install time).
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,6 +19,8 @@ const flag = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const limit = flag('--limit');
+/** Both backends at this batch size; without it each runs at the CLI's default for it (8 on ort, 32 on wasm). */
+const batchSize = flag('--batch-size');
 const only = args.flatMap((a, i) => (a === '--model' ? [args[i + 1]!] : []));
 const reportsDir = flag('--reports');
 const CLI = 'dist/main/cli.cjs';
@@ -55,7 +57,19 @@ function seconds(clock: string): number {
 
 function evalOnce(model: string, backend: Backend): Timed {
   const load = loadavg()[0]!;
-  const cmd = [CLI, 'eval', '--model', model, '--dataset', 'fashion-mnist', '--backend', backend, '--json', ...(limit ? ['--limit', limit] : [])];
+  const cmd = [
+    CLI,
+    'eval',
+    '--model',
+    model,
+    '--dataset',
+    'fashion-mnist',
+    '--backend',
+    backend,
+    '--json',
+    ...(limit ? ['--limit', limit] : []),
+    ...(batchSize ? ['--batch-size', batchSize] : []),
+  ];
   const r = spawnSync(TIME, ['-v', process.execPath, ...cmd], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`eval of ${model} on ${backend} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const t = r.stderr;
@@ -129,7 +143,7 @@ function main(): void {
     `Load average (1 / 5 / 15 min) at the start: ${fmt(load0)}, at the end: ${fmt(load1)}` +
       (Math.max(load0[0]!, load1[0]!) > cpus().length ? ' (other work shared the machine: wall times are inflated; CPU times are steadier).' : '.'),
     '',
-    `Each row: \`ddi-profiler eval --model NAME --dataset fashion-mnist --json${limit ? ` --limit ${limit}` : ''}\` (the model's default mode, batch 32,`,
+    `Each row: \`ddi-profiler eval --model NAME --dataset fashion-mnist --json${limit ? ` --limit ${limit}` : ''}\` (the model's default mode, ${batchSize ? `batch ${batchSize} on both backends` : "each backend's default batch: 8 on ort, 32 on wasm"},`,
     'every exit measured on every image on the same backend), once per backend, one after the other (the first backend alternates by',
     'row), under `/usr/bin/time -v`: wall clock and user + system CPU of the whole command (start-up, model and data set load included).',
     'Speed-up = wasm ÷ ort. "Reports" compares the two JSON reports field by field; differences are listed below the table.',

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { loadDataset, type Split } from '../../ddi/data/dataset';
 import { DdiEngine } from '../../ddi/engine';
-import { BACKEND_OPTION_HELP, parseBackendName } from '../../ddi/backend';
+import { BACKEND_OPTION_HELP, parseBackendName, type BackendName } from '../../ddi/backend';
 import { datasetImages } from '../../ddi/images';
 import { parseBudget } from '../../domain/budget';
 import { budgetedMode, defaultMode, takesBudget } from '../../domain/modes';
@@ -31,7 +31,7 @@ interface EvalFlags {
   sweep?: string;
   json?: boolean;
   perImage?: boolean;
-  batchSize: string;
+  batchSize?: string;
   limit?: string;
   backend?: string;
   costTable?: string;
@@ -55,6 +55,25 @@ export function sweepBudgets(spec: string, staticMacs: number, minimum: number):
   return out;
 }
 
+/**
+ * Images per engine call when --batch-size is not given. ONNX Runtime's cost per image hardly falls
+ * with the batch (a unit's fixed cost per session run is ≈ 10–20 µs), while a larger batch widens the
+ * union of kept channels its gated units run with a mask, so 8 is faster than 32 on every zoo model
+ * but one; tfjs (wasm) is fastest at 32 on the static network and level elsewhere (docs/benchmarks.md,
+ * bench:eval). The numbers do not depend on it: every row is computed alone.
+ */
+export function defaultEvalBatch(backend: BackendName): number {
+  return backend === 'ort' ? 8 : 32;
+}
+
+/** --batch-size: a whole number of images from 1 up, or the backend's default when not given. */
+export function parseBatchSize(raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new UserError(`--batch-size "${raw}" is not a whole number of images; give one from 1 up, e.g. --batch-size 8.`);
+  return v;
+}
+
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
@@ -66,7 +85,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--budget <budget>', 'hard per-image budget for radi/ddi, e.g. 12MMAC')
     .option('--sweep <list>', 'budgets to sweep (e.g. 8MMAC,12MMAC or 30%,50%,70% of static, or auto); prints the accuracy-vs-cost curve')
     .option('--json', 'print JSON instead of text')
-    .option('--batch-size <n>', 'images per engine call', '32')
+    .option('--batch-size <n>', 'images per engine call (default 8 on ort, 32 on the tfjs backends)')
     .option('--limit <n>', 'evaluate only the first N images')
     .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--cost-table <name>', 'calibrated cost table (ddi-profiler calibrate) for energy/latency budgets and predictions')
@@ -76,6 +95,7 @@ export function registerEvalCommand(program: Command): void {
     .action(async (f: EvalFlags, cmd: Command) => {
       if (f.split !== 'test' && f.split !== 'train') throw new UserError(`--split "${f.split}" is not test or train.`);
       if (f.perImage && !f.json) throw new UserError('--per-image adds a field to the JSON report only; add --json.');
+      const batchSize = parseBatchSize(f.batchSize);
       const modelDir = resolveModelDir(f.model);
       const calibrated = f.costTable ? loadCalibratedTable(calibratedTablesDir(dbPathFrom(cmd)), f.costTable) : null;
       const engine = await DdiEngine.create({ backend: parseBackendName(f.backend) });
@@ -97,7 +117,7 @@ export function registerEvalCommand(program: Command): void {
         const indices = Array.from({ length: n }, (_, i) => i);
         const images = datasetImages(ds, indices, model.config.input);
         const labels = Array.from(ds.labels.subarray(0, n));
-        const bs = Number(f.batchSize);
+        const bs = batchSize ?? defaultEvalBatch(engine.backendInfo().name);
         // Each phase (a mode, a sweep budget, the masked exit pass) times its own rate from when it starts.
         const phase = (what: string) => {
           const t0 = performance.now();

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { build } from 'esbuild';
 import { Command } from 'commander';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DdiEngine } from '../../../main/ddi/engine';
 import { buildModel, type DdiModel, type GatePattern } from '../../../main/ddi/model';
@@ -16,7 +16,7 @@ import { resnetConfig } from '../../../main/ddi/config';
 import { buildLayout } from '../../../main/ddi/layout';
 import { exportOnnxPart } from '../../../main/ddi/onnx/export';
 import { OrtRuntime, ORT_PATTERN_PROMOTE_AFTER } from '../../../main/ddi/runtime/ort';
-import { loadOrtBinding, ortThreads } from '../../../main/ddi/runtime/ort-binding';
+import { loadOrtBinding, ortThreads, type OrtBinding } from '../../../main/ddi/runtime/ort-binding';
 import { initBackend, parseBackendName } from '../../../main/ddi/backend';
 import { EngineWorkerHost } from '../../../main/ddi/worker/host';
 import { registerInferCommand } from '../../../main/cli/commands/infer';
@@ -208,6 +208,32 @@ describe.skipIf(!ort.ok)('ONNX Runtime executor', () => {
       // A session run costs ≥ 10 µs; a pending (fused-away) unit would time as well under 5 µs.
       const full = e.fixed + e.anyChannel + e.perChannel * (u.gatedChannels || 1);
       expect(full, u.id).toBeGreaterThan(5e-6);
+    }
+  });
+
+  it("a session created with profilePrefix writes ONNX Runtime's profile of every node's kernel time (bench:ort-skipping reads it)", () => {
+    const model = buildModel(cfg, 1);
+    const ti = lay.trunk.findIndex((u) => u.kind === 'block' && !u.projection);
+    const u = lay.trunk[ti]!;
+    const dir = mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'ort-profile-'));
+    try {
+      const binding = (ort as { ok: true; binding: OrtBinding }).binding;
+      const s = binding.createSession(exportOnnxPart(model, { kind: 'unit', unit: ti, channels: [0, 1] }).bytes, {
+        intraOpThreads: 1,
+        profilePrefix: join(dir, 'p'),
+      });
+      const x = new binding.Tensor('float32', new Float32Array(u.inC * u.inH * u.inW).fill(0.5), [1, u.inC, u.inH, u.inW]);
+      for (let i = 0; i < 3; i++) s.run({ [s.inputNames[0]!]: x });
+      const file = s.endProfiling();
+      s.dispose();
+      expect(file.startsWith(join(dir, 'p'))).toBe(true);
+      const events = JSON.parse(readFileSync(file, 'utf8')) as { cat?: string; name: string; args?: { op_name?: string } }[];
+      const convs = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.op_name === 'Conv');
+      // Two convolutions per run, three runs.
+      expect(convs.length).toBe(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      model.dispose();
     }
   });
 
