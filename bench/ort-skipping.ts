@@ -11,10 +11,9 @@
 //    ratio wall saving ÷ MAC saving against both baselines (see docs/benchmarks.md).
 // Results go into docs/benchmarks.md between the bench:ort-skipping markers.
 // Options: node scripts/run-ts.mjs bench/ort-skipping.ts [--quick] [--no-write]
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DdiEngine } from '../main/ddi/engine';
 import { buildModel, type DdiModel, type GatePattern } from '../main/ddi/model';
